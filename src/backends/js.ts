@@ -1,0 +1,237 @@
+/**
+ * The reference backend: plain TypeScript, always available, the oracle every other backend is tested against.
+ * Sums accumulate in float64 (JavaScript numbers) and round once to float32 on store, so it is at least as exact
+ * as any SIMD kernel. Simple loops, chosen for clarity first and cache order second.
+ */
+import { heapF32, heapI32, type F32Buf, type I32Buf } from '../buffers.js';
+import type { Kernels } from '../kernels.js';
+import type { Backend } from './types.js';
+
+let rowScratch = new Float64Array(0);
+function scratch(n: number): Float64Array {
+  if (rowScratch.length < n) rowScratch = new Float64Array(Math.max(n, 2 * rowScratch.length));
+  return rowScratch;
+}
+
+function gemm_f32(ta: number, tb: number, m: number, n: number, k: number, alpha: number, A: F32Buf, B: F32Buf, beta: number, C: F32Buf): void {
+  const a = A.data, b = B.data, c = C.data;
+  const acc = scratch(n);
+  for (let i = 0; i < m; i++) {
+    const ci = i * n;
+    if (tb === 1) {
+      // op(B)[p,j] = B[j,p]: each output is a dot product of two contiguous rows (when ta = 0).
+      for (let j = 0; j < n; j++) {
+        const bj = j * k;
+        let s = 0;
+        if (ta === 0) {
+          const ai = i * k;
+          for (let p = 0; p < k; p++) s += a[ai + p] * b[bj + p];
+        } else {
+          for (let p = 0; p < k; p++) s += a[p * m + i] * b[bj + p];
+        }
+        acc[j] = s;
+      }
+    } else {
+      // op(B)[p,j] = B[p,j]: accumulate scaled rows of B into a float64 row (i-k-j order).
+      acc.fill(0, 0, n);
+      for (let p = 0; p < k; p++) {
+        const aip = ta === 0 ? a[i * k + p] : a[p * m + i];
+        if (aip === 0) continue;
+        const bp = p * n;
+        for (let j = 0; j < n; j++) acc[j] += aip * b[bp + j];
+      }
+    }
+    if (beta === 0) for (let j = 0; j < n; j++) c[ci + j] = alpha * acc[j];
+    else for (let j = 0; j < n; j++) c[ci + j] = alpha * acc[j] + beta * c[ci + j];
+  }
+}
+
+function bias_add_f32(m: number, n: number, bias: F32Buf, C: F32Buf): void {
+  const b = bias.data, c = C.data;
+  for (let i = 0; i < m; i++) for (let j = 0, r = i * n; j < n; j++) c[r + j] += b[j];
+}
+
+function col_sum_f32(m: number, n: number, beta: number, A: F32Buf, out: F32Buf): void {
+  const a = A.data, o = out.data;
+  const acc = scratch(n);
+  acc.fill(0, 0, n);
+  for (let i = 0; i < m; i++) for (let j = 0, r = i * n; j < n; j++) acc[j] += a[r + j];
+  for (let j = 0; j < n; j++) o[j] = beta === 0 ? acc[j] : beta * o[j] + acc[j];
+}
+
+function sigmoid_fwd_f32(n: number, X: F32Buf, Y: F32Buf): void {
+  const x = X.data, y = Y.data;
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    // Two branches keep exp's argument ≤ 0, so neither overflows.
+    if (v >= 0) y[i] = 1 / (1 + Math.exp(-v));
+    else {
+      const e = Math.exp(v);
+      y[i] = e / (1 + e);
+    }
+  }
+}
+
+function tanh_fwd_f32(n: number, X: F32Buf, Y: F32Buf): void {
+  const x = X.data, y = Y.data;
+  for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]);
+}
+
+function relu_fwd_f32(n: number, X: F32Buf, Y: F32Buf): void {
+  const x = X.data, y = Y.data;
+  // `v > 0 ? v : 0` maps NaN to 0 like a max would not; PyTorch propagates NaN, so we test `v <= 0` instead.
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    y[i] = v <= 0 ? 0 : v;
+  }
+}
+
+function leaky_relu_fwd_f32(n: number, slope: number, X: F32Buf, Y: F32Buf): void {
+  const x = X.data, y = Y.data;
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    y[i] = v > 0 ? v : v * slope;
+  }
+}
+
+function sigmoid_bwd_f32(n: number, Y: F32Buf, DY: F32Buf, DX: F32Buf): void {
+  const y = Y.data, dy = DY.data, dx = DX.data;
+  for (let i = 0; i < n; i++) dx[i] = dy[i] * y[i] * (1 - y[i]);
+}
+
+function tanh_bwd_f32(n: number, Y: F32Buf, DY: F32Buf, DX: F32Buf): void {
+  const y = Y.data, dy = DY.data, dx = DX.data;
+  for (let i = 0; i < n; i++) dx[i] = dy[i] * (1 - y[i] * y[i]);
+}
+
+function relu_bwd_f32(n: number, Y: F32Buf, DY: F32Buf, DX: F32Buf): void {
+  const y = Y.data, dy = DY.data, dx = DX.data;
+  // relu′(0) = 0, PyTorch's convention: y > 0 exactly when x > 0.
+  for (let i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+}
+
+function leaky_relu_bwd_f32(n: number, slope: number, Y: F32Buf, DY: F32Buf, DX: F32Buf): void {
+  const y = Y.data, dy = DY.data, dx = DX.data;
+  // With slope ≥ 0, y > 0 ⇔ x > 0, so the output decides the branch exactly.
+  for (let i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : dy[i] * slope;
+}
+
+function softmax_xent_f32(m: number, n: number, scale: number, L: F32Buf, labels: I32Buf, loss: F32Buf, G: F32Buf): void {
+  const x = L.data, lab = labels.data, out = loss.data, g = G.length > 0 ? G.data : null;
+  for (let i = 0; i < m; i++) {
+    const r = i * n;
+    let max = -Infinity;
+    for (let j = 0; j < n; j++) if (x[r + j] > max) max = x[r + j];
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += Math.exp(x[r + j] - max);
+    const lse = max + Math.log(sum);
+    const label = lab[i];
+    out[i] = lse - x[r + label];
+    if (g) {
+      for (let j = 0; j < n; j++) g[r + j] = scale * Math.exp(x[r + j] - lse);
+      g[r + label] -= scale;
+    }
+  }
+}
+
+function mse_f32(m: number, n: number, scale: number, P: F32Buf, T: F32Buf, loss: F32Buf, G: F32Buf): void {
+  const p = P.data, t = T.data, out = loss.data, g = G.length > 0 ? G.data : null;
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let j = 0, r = i * n; j < n; j++) {
+      const d = p[r + j] - t[r + j];
+      s += d * d;
+      if (g) g[r + j] = 2 * scale * d;
+    }
+    out[i] = s;
+  }
+}
+
+function bce_logits_f32(m: number, n: number, scale: number, P: F32Buf, T: F32Buf, loss: F32Buf, G: F32Buf): void {
+  const p = P.data, t = T.data, out = loss.data, g = G.length > 0 ? G.data : null;
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let j = 0, r = i * n; j < n; j++) {
+      const x = p[r + j], y = t[r + j];
+      const e = Math.exp(-Math.abs(x));
+      s += Math.max(x, 0) - x * y + Math.log1p(e);
+      if (g) g[r + j] = scale * ((x >= 0 ? 1 / (1 + e) : e / (1 + e)) - y);
+    }
+    out[i] = s;
+  }
+}
+
+function sgd_step_f32(n: number, lr: number, wd: number, W: F32Buf, G: F32Buf): void {
+  const w = W.data, g = G.data;
+  for (let i = 0; i < n; i++) w[i] -= lr * (g[i] + wd * w[i]);
+}
+
+function momentum_step_f32(n: number, lr: number, mu: number, damp: number, wd: number, nesterov: number, W: F32Buf, G: F32Buf, BUF: F32Buf): void {
+  const w = W.data, g = G.data, buf = BUF.data;
+  for (let i = 0; i < n; i++) {
+    const gi = Math.fround(g[i] + wd * w[i]);
+    const b = (buf[i] = mu * buf[i] + (1 - damp) * gi);
+    w[i] -= lr * (nesterov ? gi + mu * b : b);
+  }
+}
+
+function adagrad_step_f32(n: number, clr: number, wd: number, eps: number, W: F32Buf, G: F32Buf, SUM: F32Buf): void {
+  const w = W.data, g = G.data, sum = SUM.data;
+  for (let i = 0; i < n; i++) {
+    const gi = Math.fround(g[i] + wd * w[i]);
+    const s = (sum[i] += gi * gi);
+    w[i] -= (clr * gi) / (Math.fround(Math.sqrt(s)) + eps);
+  }
+}
+
+function rmsprop_step_f32(n: number, lr: number, alpha: number, eps: number, wd: number, mu: number, centered: number, W: F32Buf, G: F32Buf, SQ: F32Buf, BUF: F32Buf, GAVG: F32Buf): void {
+  const w = W.data, g = G.data, sq = SQ.data;
+  const buf = mu > 0 ? BUF.data : null, gavg = centered ? GAVG.data : null;
+  for (let i = 0; i < n; i++) {
+    const gi = Math.fround(g[i] + wd * w[i]);
+    const s = (sq[i] = alpha * sq[i] + (1 - alpha) * gi * gi);
+    let avg: number;
+    if (gavg) {
+      const ga = (gavg[i] += (1 - alpha) * (gi - gavg[i]));
+      avg = Math.fround(Math.sqrt(Math.fround(s - ga * ga))) + eps;
+    } else avg = Math.fround(Math.sqrt(s)) + eps;
+    avg = Math.fround(avg);
+    if (buf) w[i] -= lr * (buf[i] = mu * buf[i] + gi / avg);
+    else w[i] -= (lr * gi) / avg;
+  }
+}
+
+function adam_step_f32(n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, bc1: number, bc2: number, W: F32Buf, G: F32Buf, M: F32Buf, V: F32Buf, VMAX: F32Buf): void {
+  const w = W.data, g = G.data, m = M.data, v = V.data, vmax = VMAX.length > 0 ? VMAX.data : null;
+  const stepSize = lr / bc1, bc2Sqrt = Math.sqrt(bc2), decay = decoupled ? 1 - lr * wd : 1;
+  const l2 = decoupled ? 0 : wd;
+  for (let i = 0; i < n; i++) {
+    if (decoupled) w[i] *= decay;
+    const gi = Math.fround(g[i] + l2 * w[i]);
+    const mi = (m[i] += (1 - b1) * (gi - m[i]));
+    let vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
+    if (vmax) vi = vmax[i] = Math.max(vmax[i], vi);
+    const denom = Math.fround(Math.fround(Math.sqrt(vi)) / bc2Sqrt) + eps;
+    w[i] -= (stepSize * mi) / Math.fround(denom);
+  }
+}
+
+export const jsKernels: Kernels = {
+  gemm_f32, bias_add_f32, col_sum_f32,
+  sigmoid_fwd_f32, tanh_fwd_f32, relu_fwd_f32, leaky_relu_fwd_f32,
+  sigmoid_bwd_f32, tanh_bwd_f32, relu_bwd_f32, leaky_relu_bwd_f32,
+  softmax_xent_f32, mse_f32, bce_logits_f32,
+  sgd_step_f32, momentum_step_f32, adagrad_step_f32, rmsprop_step_f32, adam_step_f32,
+};
+
+export const jsBackend: Backend = {
+  name: 'js',
+  detail: 'TypeScript reference, float64 accumulation',
+  tiles: { mr: 1, nr: 1 },
+  alloc: (n: number): F32Buf => heapF32(new Float32Array(n)),
+  allocI32: (n: number): I32Buf => heapI32(new Int32Array(n)),
+  free: () => {},
+  view: (data: Float32Array) => heapF32(data),
+  viewI32: (data: Int32Array) => heapI32(data),
+  k: jsKernels,
+};

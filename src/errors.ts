@@ -1,0 +1,56 @@
+/**
+ * Stable error codes. Every check runs in TypeScript before the first kernel call, so every backend throws the
+ * same class, code and message for the same bad input.
+ */
+export type ErrorCode = 'ERR_SHAPE' | 'ERR_DTYPE' | 'ERR_OPTION' | 'ERR_BACKEND' | 'ERR_STATE';
+
+export interface DescentError extends Error {
+  code: ErrorCode;
+}
+
+function withCode<E extends Error>(error: E, code: ErrorCode): E & { code: ErrorCode } {
+  Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: false });
+  return error as E & { code: ErrorCode };
+}
+
+/** Describes a received value for an error message: `-1 of type number`, `Float64Array(3)`, `undefined`. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (ArrayBuffer.isView(value)) {
+    const len = (value as unknown as { length?: number }).length;
+    return `${value.constructor.name}(${len ?? (value as ArrayBufferView).byteLength})`;
+  }
+  if (Array.isArray(value)) return `Array(${value.length})`;
+  if (typeof value === 'string') return `"${value}" of type string`;
+  if (typeof value === 'object') return `${(value as object).constructor?.name ?? 'object'}`;
+  return `${String(value)} of type ${typeof value}`;
+}
+
+/** `RangeError` (ERR_SHAPE): `Linear.forward: expected x of shape [*, 20], received length 21`. */
+export function shapeError(call: string, arg: string, expected: string, received: string) {
+  return withCode(new RangeError(`${call}: expected ${arg} of shape ${expected}, received ${received}`), 'ERR_SHAPE');
+}
+
+/** `TypeError` (ERR_DTYPE): `Trainer.step: expected x to be a Float32Array, received Float64Array(12)`. */
+export function dtypeError(call: string, arg: string, expected: string, value: unknown) {
+  return withCode(new TypeError(`${call}: expected ${arg} to be ${expected}, received ${describe(value)}`), 'ERR_DTYPE');
+}
+
+/** `RangeError` (ERR_OPTION): `SGD: expected lr to be a finite number ≥ 0, received NaN of type number`. */
+export function optionError(call: string, arg: string, expected: string, value: unknown, hint = '') {
+  const message = `${call}: expected ${arg} to be ${expected}, received ${describe(value)}${hint}`;
+  return withCode(new RangeError(message), 'ERR_OPTION');
+}
+
+/** `Error` (ERR_BACKEND) with the list of what was tried and why it failed. */
+export function backendError(message: string, reasons: { name: string; reason: string }[] = []) {
+  const error = withCode(new Error(message), 'ERR_BACKEND') as Error & { code: ErrorCode; reasons: typeof reasons };
+  error.reasons = reasons;
+  return error;
+}
+
+/** `Error` (ERR_STATE): a state dict or checkpoint that does not fit what it is loaded into. */
+export function stateError(call: string, message: string) {
+  return withCode(new Error(`${call}: ${message}`), 'ERR_STATE');
+}
