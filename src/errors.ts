@@ -54,3 +54,8 @@ export function backendError(message: string, reasons: { name: string; reason: s
 export function stateError(call: string, message: string) {
   return withCode(new Error(`${call}: ${message}`), 'ERR_STATE');
 }
+
+/** `RangeError` (ERR_OPTION): `SGD: unknown option 'lrr'; did you mean 'lr'? (known options: lr, momentum, …)`. */
+export function unknownOptionError(call: string, key: string, hint: string) {
+  return withCode(new RangeError(`${call}: unknown option '${key}'${hint}`), 'ERR_OPTION');
+}

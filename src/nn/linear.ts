@@ -1,0 +1,141 @@
+/**
+ * Fully connected layer `y = x·Wᵀ + b` with PyTorch's layout: weight `[out, in]`, bias `[out]`. Forward, weight
+ * gradient and input gradient are the three GEMMs of STYLE.md §3, so the weight never needs transposing.
+ */
+import type { F32Buf } from '../buffers.js';
+import { getBackend } from '../backends/registry.js';
+import type { Backend } from '../backends/types.js';
+import { checkInt, checkOptions } from '../check.js';
+import { shapeError } from '../errors.js';
+import { globalRng, type Rng } from '../rng.js';
+import { Layer, type ParamValues } from './layer.js';
+import { initializerByName, isInitializer, pytorchDefault, xavier, type Initializer, type InitName } from './init.js';
+import { Parameter } from './parameter.js';
+import { optionError } from '../errors.js';
+
+export interface LinearOptions {
+  /** Add a learnable bias (default true). */
+  bias?: boolean;
+  /**
+   * Weight initialiser: a name or an initialiser value. `'auto'` (default) follows the lecture's rule: Kaiming
+   * (He) when a ReLU or LeakyReLU follows this layer inside a `Sequential`, Xavier (`std = 1/√fanIn`) otherwise.
+   * Biases start at zero, except with `'pytorchDefault'`, which draws them from `U(±1/√fanIn)` like PyTorch.
+   */
+  init?: 'auto' | InitName | Initializer;
+  /** Generator to draw from (default: the global one, seeded by `manualSeed`). */
+  rng?: Rng;
+}
+
+export class Linear extends Layer {
+  readonly type = 'Linear';
+  readonly backend: Backend;
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  /** The initialiser actually used (resolved from `'auto'` once the next layer is known). */
+  initializer: Initializer;
+  readonly initOption: 'auto' | InitName | Initializer;
+  private readonly rng: Rng;
+  private x: F32Buf | null = null;
+  private y: F32Buf | null = null;
+  private dx: F32Buf | null = null;
+  private capacity = 0;
+
+  /**
+   * @example
+   * const layer = new Linear(784, 256);                        // Kaiming if a ReLU follows in a Sequential
+   * const head = new Linear(256, 10, { init: 'xavierNormal' });
+   */
+  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
+    super();
+    const o = checkOptions('Linear', options, ['bias', 'init', 'rng']) as LinearOptions;
+    checkInt('Linear', 'inFeatures', inFeatures, 1);
+    checkInt('Linear', 'outFeatures', outFeatures, 1);
+    if (o.bias !== undefined && typeof o.bias !== 'boolean') throw optionError('Linear', 'bias', 'a boolean', o.bias);
+    this.initOption = o.init ?? 'auto';
+    if (this.initOption !== 'auto' && !isInitializer(this.initOption)) initializerByName('Linear', this.initOption);
+    this.rng = o.rng ?? globalRng;
+    this.backend = getBackend();
+    this.weight = new Parameter('weight', [outFeatures, inFeatures], this.backend);
+    this.bias = o.bias === false ? null : new Parameter('bias', [outFeatures], this.backend);
+    this.initializer = this.resolve(null);
+    this.resetParameters();
+  }
+
+  /** Picks the initialiser: explicit, or by the lecture's rule from the activation that follows. */
+  resolve(next: Layer | null): Initializer {
+    if (this.initOption !== 'auto') return isInitializer(this.initOption) ? this.initOption : initializerByName('Linear', this.initOption);
+    return next?.autoInit?.() ?? xavier();
+  }
+
+  /** Draws fresh weights (and zero or PyTorch-default biases) with `initializer`. */
+  resetParameters(initializer: Initializer = this.initializer): void {
+    this.initializer = initializer;
+    initializer.fill(this.weight.data, this.inFeatures, this.outFeatures, this.rng);
+    if (this.bias) {
+      if (initializer.name === 'pytorchDefault') pytorchDefault().fill(this.bias.data, this.inFeatures, this.outFeatures, this.rng);
+      else this.bias.data.fill(0);
+    }
+  }
+
+  outputWidth(inFeatures: number, call: string): number {
+    if (inFeatures !== this.inFeatures) throw shapeError(call, 'input of Linear', `[*, ${this.inFeatures}]`, `[*, ${inFeatures}]`);
+    return this.outFeatures;
+  }
+
+  parameters(): Parameter[] {
+    return this.bias ? [this.weight, this.bias] : [this.weight];
+  }
+
+  prepare(_inFeatures: number, capacity: number): void {
+    if (capacity <= this.capacity) return;
+    this.freeScratch();
+    this.capacity = capacity;
+    this.y = this.backend.alloc(capacity * this.outFeatures);
+    this.dx = this.backend.alloc(capacity * this.inFeatures);
+  }
+
+  forwardBuf(x: F32Buf, m: number): F32Buf {
+    const { k } = this.backend, y = this.y!;
+    this.x = x;
+    k.gemm_f32(0, 1, m, this.outFeatures, this.inFeatures, 1, x, this.weight.value, 0, y);
+    if (this.bias) k.bias_add_f32(m, this.outFeatures, this.bias.value, y);
+    return y;
+  }
+
+  backwardBuf(dy: F32Buf, m: number, accumulate: boolean, inputGrad: boolean): F32Buf | null {
+    const { k } = this.backend, beta = accumulate ? 1 : 0;
+    k.gemm_f32(1, 0, this.outFeatures, this.inFeatures, m, 1, dy, this.x!, beta, this.weight.gradBuf);
+    if (this.bias) k.col_sum_f32(m, this.outFeatures, beta, dy, this.bias.gradBuf);
+    if (!inputGrad) return null;
+    k.gemm_f32(0, 0, m, this.inFeatures, this.outFeatures, 1, dy, this.weight.value, 0, this.dx!);
+    return this.dx!;
+  }
+
+  forward64(x: Float64Array, m: number, _inFeatures: number, values: ParamValues): Float64Array {
+    const w = values(this.weight), b = this.bias ? values(this.bias) : null;
+    const n = this.outFeatures, kk = this.inFeatures, y = new Float64Array(m * n);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = b ? b[j] : 0;
+        for (let p = 0; p < kk; p++) s += x[i * kk + p] * w[j * kk + p];
+        y[i * n + j] = s;
+      }
+    return y;
+  }
+
+  toString(): string {
+    return `Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias ? 'True' : 'False'})`;
+  }
+
+  private freeScratch(): void {
+    if (this.y) this.backend.free(this.y);
+    if (this.dx) this.backend.free(this.dx);
+    this.y = this.dx = this.x = null;
+    this.capacity = 0;
+  }
+
+  dispose(): void {
+    this.freeScratch();
+    for (const p of this.parameters()) p.dispose();
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The optimizer base: holds parameters, hyperparameters and per-parameter state in backend memory, and turns
+ * the step count into the scalars each fused kernel needs (bias corrections, first-step dampening, decayed
+ * rates), so kernels never see `t`. State-dict keys follow torch.optim (`momentum_buffer`, `exp_avg`, …).
+ */
+import type { F32Buf } from '../buffers.js';
+import type { Backend } from '../backends/types.js';
+import { checkNumber, checkOptions } from '../check.js';
+import { optionError, shapeError, stateError } from '../errors.js';
+import { Parameter } from '../nn/parameter.js';
+
+export type OptimizerState = Record<string, number | Float32Array>;
+
+export interface OptimizerStateDict {
+  /** Per parameter index: `step` and the state tensors under torch.optim's names. */
+  state: Record<number, OptimizerState>;
+  /** One group (descent optimizers have a single parameter group): the hyperparameters and parameter indices. */
+  paramGroups: (Record<string, unknown> & { params: number[] })[];
+}
+
+export abstract class Optimizer<O extends object = object> {
+  abstract readonly type: string;
+  readonly params: readonly Parameter[];
+  readonly backend: Backend;
+  /** Steps taken so far (torch's per-parameter `step`; all parameters step together here). */
+  stepCount = 0;
+  protected readonly options: O & { lr: number };
+  private readonly stateBuffers = new Map<string, F32Buf[]>();
+  protected readonly empty: F32Buf;
+
+  protected constructor(call: string, params: Iterable<Parameter>, options: unknown, defaults: O & { lr: number }, known: readonly string[]) {
+    const given = checkOptions(call, options, known);
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<Parameter>)[Symbol.iterator] !== 'function') {
+      throw optionError(call, 'params', 'an array of Parameter (e.g. model.parameters())', params);
+    }
+    const list = [...params];
+    if (list.length === 0) throw optionError(call, 'params', 'a non-empty list of parameters', list);
+    list.forEach((p, i) => {
+      if (!(p instanceof Parameter)) throw optionError(call, `params[${i}]`, 'a Parameter', p);
+      if (p.backend !== list[0].backend) throw optionError(call, `params[${i}]`, `a parameter on backend '${list[0].backend.name}'`, `one on '${p.backend.name}'`);
+      if (list.indexOf(p) !== i) throw optionError(call, `params[${i}]`, 'each parameter once', `a duplicate of params[${list.indexOf(p)}]`);
+    });
+    this.params = list;
+    this.backend = list[0].backend;
+    this.empty = this.backend.alloc(0);
+    this.options = { ...defaults, ...(given as Partial<O>) };
+  }
+
+  /** The learning rate (schedulers set it). */
+  get lr(): number {
+    return this.options.lr;
+  }
+
+  set lr(value: number) {
+    this.options.lr = checkNumber(`${this.type}.lr`, 'lr', value, 0);
+  }
+
+  /** A copy of the hyperparameters. */
+  get hyperparameters(): O & { lr: number } {
+    return { ...this.options };
+  }
+
+  /** Per-parameter state buffers under `key`, allocated zero-filled the first time they are needed. */
+  protected state(key: string): F32Buf[] {
+    let bufs = this.stateBuffers.get(key);
+    if (!bufs) {
+      bufs = this.params.map((p) => this.backend.alloc(p.size));
+      this.stateBuffers.set(key, bufs);
+    }
+    return bufs;
+  }
+
+  protected hasState(key: string): boolean {
+    return this.stateBuffers.has(key);
+  }
+
+  /** Applies one update to every parameter from its current gradient. */
+  step(): void {
+    this.stepCount++;
+    this.update(this.stepCount);
+  }
+
+  protected abstract update(t: number): void;
+
+  /** Sets every parameter gradient to zero (PyTorch accumulates gradients across backward passes). */
+  zeroGrad(): void {
+    for (const p of this.params) p.grad.fill(0);
+  }
+
+  /** Copies of the state (torch.optim names) and the hyperparameters. */
+  stateDict(): OptimizerStateDict {
+    const state: Record<number, OptimizerState> = {};
+    if (this.stepCount > 0) {
+      this.params.forEach((_, i) => {
+        const s: OptimizerState = { step: this.stepCount };
+        for (const [key, bufs] of this.stateBuffers) s[key] = bufs[i].data.slice();
+        state[i] = s;
+      });
+    }
+    return { state, paramGroups: [{ ...this.options, params: this.params.map((_, i) => i) }] };
+  }
+
+  /** Restores state and hyperparameters; everything is checked before anything is written. */
+  loadStateDict(sd: OptimizerStateDict): void {
+    const call = `${this.type}.loadStateDict`;
+    if (!sd || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || sd.paramGroups.length !== 1 || typeof sd.state !== 'object') {
+      throw stateError(call, 'expected { state, paramGroups: [one group] }');
+    }
+    const { params: indices, ...hyper } = sd.paramGroups[0];
+    if (!Array.isArray(indices) || indices.length !== this.params.length) {
+      throw stateError(call, `the state dict has ${indices?.length ?? 0} parameters, this optimizer ${this.params.length}`);
+    }
+    const known = Object.keys(this.options);
+    for (const key of Object.keys(hyper)) if (!known.includes(key)) throw stateError(call, `unknown hyperparameter '${key}' (is it from another optimizer type?)`);
+    const entries = Object.entries(sd.state);
+    let step = 0;
+    const incoming = new Map<string, Float32Array[]>();
+    for (const [index, s] of entries) {
+      const i = Number(index), p = this.params[i];
+      if (!p) throw stateError(call, `state for parameter ${index}, which does not exist`);
+      for (const [key, value] of Object.entries(s)) {
+        if (key === 'step') {
+          if (!Number.isInteger(value) || (value as number) < 0) throw stateError(call, `step of parameter ${i} must be a non-negative integer`);
+          step = value as number;
+          continue;
+        }
+        if (!(value instanceof Float32Array)) throw stateError(call, `state '${key}' of parameter ${i} must be a Float32Array`);
+        if (value.length !== p.size) throw shapeError(call, `state['${i}'].${key}`, `length ${p.size}`, `length ${value.length}`);
+        if (!incoming.has(key)) incoming.set(key, []);
+        incoming.get(key)![i] = value;
+      }
+    }
+    if (entries.length > 0 && entries.length !== this.params.length) throw stateError(call, 'state must cover every parameter or none');
+    Object.assign(this.options, hyper);
+    this.stepCount = step;
+    for (const [key, arrays] of incoming) this.state(key).forEach((buf, i) => buf.data.set(arrays[i]));
+    this.afterLoad();
+  }
+
+  protected afterLoad(): void {}
+
+  /** Returns the state memory to the backend. */
+  dispose(): void {
+    for (const bufs of this.stateBuffers.values()) for (const b of bufs) this.backend.free(b);
+    this.stateBuffers.clear();
+  }
+}
+
+/** Checks shared by every optimizer. */
+export function checkCommon(call: string, o: { lr: number; weightDecay?: number; eps?: number }): void {
+  checkNumber(call, 'lr', o.lr, 0);
+  if (o.weightDecay !== undefined) checkNumber(call, 'weightDecay', o.weightDecay, 0);
+  if (o.eps !== undefined) checkNumber(call, 'eps', o.eps, 0);
+}

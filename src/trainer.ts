@@ -1,0 +1,347 @@
+/**
+ * The training loop: forward, fused loss, backward and the optimizer on preallocated buffers, so a step
+ * allocates nothing. `fit` adds batching, seeded shuffling, validation, callbacks, early stopping, scheduling
+ * and a progress bar, and yields to the event loop so browsers and servers stay responsive.
+ */
+import type { F32Buf, I32Buf } from './buffers.js';
+import { batchOf, checkBool, checkF32, checkInt, checkNumber, checkOneOf, checkOptions } from './check.js';
+import { optionError, shapeError } from './errors.js';
+import { LOSS_NAMES, LOSSES, type Loss, type LossName, type Target } from './nn/loss.js';
+import type { Sequential, StateDict } from './nn/sequential.js';
+import type { Optimizer } from './optim/optimizer.js';
+import { ReduceLROnPlateau, type Scheduler } from './optim/schedulers.js';
+import { defaultStream, formatRate, ProgressBar } from './progress.js';
+import { globalRng, Rng } from './rng.js';
+
+export interface TrainerOptions {
+  optimizer: Optimizer;
+  /** `'crossEntropy'` (Int32Array labels), `'mse'` or `'bceWithLogits'` (Float32Array targets), or a Loss. */
+  loss: LossName | Loss;
+  /** Stepped by `fit`: after each batch or epoch, per `scheduler.interval` (ReduceLROnPlateau gets the monitored loss). */
+  scheduler?: Scheduler;
+}
+
+export interface Dataset {
+  x: Float32Array;
+  y: Target;
+}
+
+export interface EpochLogs {
+  epoch: number;
+  loss: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  lr: number;
+  samplesPerSecond: number;
+  seconds: number;
+}
+
+export interface BatchLogs {
+  epoch: number;
+  batch: number;
+  loss: number;
+  size: number;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  /** Reshuffle the training rows every epoch (default true), with `seed` or the global generator. */
+  shuffle?: boolean;
+  seed?: number;
+  /** Hold out the last fraction of the rows (before shuffling) for validation, like Keras. */
+  validationSplit?: number;
+  validationData?: Dataset;
+  callbacks?: {
+    onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
+    onBatchEnd?: (batch: number, logs: BatchLogs) => void | Promise<void>;
+  };
+  /** Stop after `patience` epochs without an improvement of the monitored loss (validation loss if any). */
+  earlyStopping?: { patience: number; minDelta?: number; restoreBestWeights?: boolean };
+  /** Progress bar on stderr: true, false, or `'auto'` (default: only on a TTY). */
+  progress?: boolean | 'auto';
+  /** Validation and evaluation batch size (default 1024). */
+  evalBatchSize?: number;
+}
+
+export interface History {
+  epoch: number[];
+  loss: number[];
+  accuracy: number[];
+  valLoss: number[];
+  valAccuracy: number[];
+  lr: number[];
+  /** Set when early stopping ended the run: the epoch whose weights were best. */
+  bestEpoch?: number;
+  stoppedEarly: boolean;
+}
+
+export class Trainer {
+  readonly model: Sequential;
+  readonly optimizer: Optimizer;
+  readonly loss: Loss;
+  readonly scheduler?: Scheduler;
+  private capacity = 0;
+  private rowLoss: F32Buf | null = null;
+  private grad: F32Buf | null = null;
+  private target: F32Buf | I32Buf | null = null;
+  /** A zero-length gradient tells the loss kernels to skip the gradient (evaluation). */
+  private noGrad: F32Buf | null = null;
+
+  /**
+   * @example
+   * const trainer = new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'crossEntropy' });
+   * const loss = trainer.step(x, labels);
+   */
+  constructor(model: Sequential, options: TrainerOptions) {
+    const o = checkOptions('Trainer', options, ['optimizer', 'loss', 'scheduler']) as unknown as TrainerOptions;
+    if (!model || typeof (model as Sequential).forwardBuf !== 'function') throw optionError('Trainer', 'model', 'a Sequential', model);
+    if (!o.optimizer || typeof o.optimizer.step !== 'function') throw optionError('Trainer', 'optimizer', 'an optimizer (SGD, Adam, …)', o.optimizer);
+    const params = new Set(model.parameters());
+    if (o.optimizer.params.some((p) => !params.has(p))) throw optionError('Trainer', 'optimizer', "an optimizer over this model's parameters", 'one over other parameters');
+    this.model = model;
+    this.optimizer = o.optimizer;
+    this.loss = typeof o.loss === 'string' ? LOSSES[checkOneOf('Trainer', 'loss', o.loss, LOSS_NAMES)] : o.loss;
+    if (!this.loss || typeof this.loss.run !== 'function') throw optionError('Trainer', 'loss', `one of ${LOSS_NAMES.join(', ')}`, o.loss);
+    if (o.scheduler && o.scheduler.optimizer !== o.optimizer) throw optionError('Trainer', 'scheduler', "a scheduler of this trainer's optimizer", 'one of another optimizer');
+    this.scheduler = o.scheduler;
+  }
+
+  private ensure(m: number): void {
+    this.model.prepare(m);
+    if (m <= this.capacity) return;
+    const b = this.model.backend, n = this.model.outFeatures;
+    for (const buf of [this.rowLoss, this.grad, this.target]) if (buf) b.free(buf);
+    this.rowLoss = b.alloc(m);
+    this.grad = b.alloc(m * n);
+    this.target = this.loss.target === 'labels' ? b.allocI32(m) : b.alloc(m * n);
+    this.capacity = m;
+  }
+
+  private targetBuffer(y: Target, m: number): F32Buf | I32Buf {
+    const b = this.model.backend;
+    const view = y instanceof Int32Array ? b.viewI32(y) : b.view(y);
+    if (view) return view;
+    const t = this.target!;
+    (t.data as Float32Array | Int32Array).set(y.subarray(0, this.loss.target === 'labels' ? m : m * this.model.outFeatures) as never);
+    return t;
+  }
+
+  private check(call: string, x: unknown, y: unknown): { m: number; target: Target } {
+    checkF32(call, 'x', x);
+    const m = batchOf(call, 'x', x as Float32Array, this.model.inFeatures);
+    return { m, target: this.loss.checkTarget(call, y, m, this.model.outFeatures) };
+  }
+
+  /** Forward + loss (+ gradient when `withGrad`) on checked input; returns the summed loss. */
+  private run(x: Float32Array, target: Target, m: number, withGrad: boolean): { sum: number; out: F32Buf } {
+    this.ensure(m);
+    const out = this.model.forwardBuf(this.model.inputBuffer(x, m), m);
+    this.noGrad ??= this.model.backend.alloc(0);
+    const grad = withGrad ? this.grad! : this.noGrad;
+    this.loss.run(this.model.backend, m, this.model.outFeatures, out, this.targetBuffer(target, m), this.rowLoss!, grad);
+    const rows = this.rowLoss!.data;
+    let sum = 0;
+    for (let i = 0; i < m; i++) sum += rows[i];
+    return { sum, out };
+  }
+
+  /**
+   * Computes the mean loss of one batch and sets every parameter's gradient to its gradient (PyTorch's
+   * `zero_grad(); loss.backward()`), without an optimizer step.
+   */
+  lossAndGrad(x: Float32Array, y: Target): number {
+    const { m, target } = this.check('Trainer.lossAndGrad', x, y);
+    const { sum } = this.run(x, target, m, true);
+    this.model.backwardBuf(this.grad!, m, false);
+    return sum * this.loss.scale(m, this.model.outFeatures);
+  }
+
+  /**
+   * One training step on one batch: forward, loss, backward, optimizer (and a per-batch scheduler step).
+   * Returns the batch's mean loss.
+   * @example for (const [x, y] of batches) console.log(trainer.step(x, y));
+   */
+  step(x: Float32Array, y: Target): number {
+    const loss = this.lossAndGrad(x, y);
+    this.optimizer.step();
+    if (this.scheduler && this.scheduler.interval === 'batch' && !(this.scheduler instanceof ReduceLROnPlateau)) this.scheduler.step();
+    return loss;
+  }
+
+  /** Counts correct predictions in the last forward's outputs (argmax for classes, logit > 0 for BCE). */
+  private correct(out: Float32Array, target: Target, m: number): number {
+    const n = this.model.outFeatures;
+    let hits = 0;
+    if (this.loss.target === 'labels') {
+      for (let i = 0; i < m; i++) {
+        let best = 0;
+        for (let j = 1; j < n; j++) if (out[i * n + j] > out[i * n + best]) best = j;
+        if (best === target[i]) hits++;
+      }
+      return hits;
+    }
+    for (let i = 0; i < m * n; i++) if ((out[i] > 0 ? 1 : 0) === (target[i] >= 0.5 ? 1 : 0)) hits++;
+    return hits / n;
+  }
+
+  /**
+   * Mean loss and accuracy over a whole data set, in batches, without touching gradients. Accuracy is the
+   * argmax hit rate for cross-entropy, the thresholded hit rate for BCE, and `undefined` for MSE.
+   * @example const { loss, accuracy } = trainer.evaluate(testX, testY);
+   */
+  evaluate(x: Float32Array, y: Target, { batchSize = 1024 }: { batchSize?: number } = {}): { loss: number; accuracy?: number } {
+    const { m, target } = this.check('Trainer.evaluate', x, y);
+    checkInt('Trainer.evaluate', 'batchSize', batchSize, 1);
+    const inF = this.model.inFeatures, n = this.model.outFeatures, per = this.loss.target === 'labels' ? 1 : n;
+    let sum = 0, hits = 0;
+    for (let start = 0; start < m; start += batchSize) {
+      const size = Math.min(batchSize, m - start);
+      const xb = x.subarray(start * inF, (start + size) * inF), tb = target.subarray(start * per, (start + size) * per) as Target;
+      const { sum: s, out } = this.run(xb, tb, size, false);
+      sum += s;
+      if (this.loss.name !== 'mse') hits += this.correct(out.data, tb, size);
+    }
+    const loss = this.loss.name === 'crossEntropy' ? sum / m : sum / (m * n);
+    return this.loss.name === 'mse' ? { loss } : { loss, accuracy: hits / m };
+  }
+
+  /** Model outputs for every row, in batches. @example const logits = trainer.predict(testX); */
+  predict(x: Float32Array, { batchSize = 1024 }: { batchSize?: number } = {}): Float32Array {
+    checkF32('Trainer.predict', 'x', x);
+    const inF = this.model.inFeatures, n = this.model.outFeatures;
+    const m = batchOf('Trainer.predict', 'x', x, inF);
+    const out = new Float32Array(m * n);
+    for (let start = 0; start < m; start += batchSize) {
+      const size = Math.min(batchSize, m - start);
+      this.ensure(size);
+      const y = this.model.forwardBuf(this.model.inputBuffer(x.subarray(start * inF, (start + size) * inF), size), size);
+      out.set(y.data.subarray(0, size * n), start * n);
+    }
+    return out;
+  }
+
+  /**
+   * Trains for `epochs` over `data` in shuffled mini-batches and returns the per-epoch history.
+   * @example
+   * const history = await trainer.fit({ x, y }, { epochs: 10, batchSize: 64, validationSplit: 0.1 });
+   */
+  async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
+    const call = 'Trainer.fit';
+    const o = checkOptions(call, options, ['epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'callbacks', 'earlyStopping', 'progress', 'evalBatchSize']) as FitOptions;
+    if (!data || typeof data !== 'object') throw optionError(call, 'data', '{ x, y }', data);
+    const { m: total, target: allY } = this.check(call, data.x, data.y);
+    const epochs = checkInt(call, 'epochs', o.epochs ?? 10, 1);
+    const batchSize = checkInt(call, 'batchSize', o.batchSize ?? 32, 1);
+    const shuffle = checkBool(call, 'shuffle', o.shuffle ?? true);
+    const rng = o.seed === undefined ? globalRng : new Rng(checkNumber(call, 'seed', o.seed));
+    const evalBatchSize = checkInt(call, 'evalBatchSize', o.evalBatchSize ?? 1024, 1);
+    if (o.validationSplit !== undefined && o.validationData !== undefined) throw optionError(call, 'validationSplit', 'not combined with validationData', o.validationSplit);
+    const split = checkNumber(call, 'validationSplit', o.validationSplit ?? 0, 0, 1, { max: true });
+    const inF = this.model.inFeatures, n = this.model.outFeatures, per = this.loss.target === 'labels' ? 1 : n;
+    const trainRows = total - Math.floor(total * split);
+    if (trainRows < 1) throw shapeError(call, 'data', 'at least one training row after the validation split', `${total} rows with validationSplit ${split}`);
+    let valX: Float32Array | null = null, valY: Target | null = null;
+    if (split > 0 && trainRows < total) {
+      valX = data.x.subarray(trainRows * inF);
+      valY = allY.subarray(trainRows * per) as Target;
+    } else if (o.validationData) {
+      this.check(`${call} validationData`, o.validationData.x, o.validationData.y);
+      valX = o.validationData.x;
+      valY = o.validationData.y;
+    }
+    const early = o.earlyStopping;
+    if (early !== undefined) {
+      checkOptions(`${call} earlyStopping`, early, ['patience', 'minDelta', 'restoreBestWeights']);
+      checkInt(call, 'earlyStopping.patience', early.patience, 0);
+      checkNumber(call, 'earlyStopping.minDelta', early.minDelta ?? 0, 0);
+    }
+    const stream = defaultStream();
+    const wantProgress = o.progress ?? 'auto';
+    const bar = stream && (wantProgress === true || (wantProgress === 'auto' && stream.isTTY)) ? new ProgressBar(stream, epochs) : null;
+
+    const order = new Int32Array(trainRows).map((_, i) => i);
+    const xBatch = new Float32Array(batchSize * inF);
+    const yBatch = this.loss.target === 'labels' ? new Int32Array(batchSize) : new Float32Array(batchSize * n);
+    const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], lr: [], stoppedEarly: false };
+    let best = Infinity, bestWeights: StateDict | null = null, bad = 0;
+    let lastYield = Date.now();
+
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (shuffle) rng.shuffle(order);
+      const started = performance.now();
+      let sum = 0, hits = 0, seen = 0, batch = 0;
+      const batches = Math.ceil(trainRows / batchSize);
+      for (let start = 0; start < trainRows; start += batchSize, batch++) {
+        const size = Math.min(batchSize, trainRows - start);
+        for (let r = 0; r < size; r++) {
+          const row = order[start + r];
+          xBatch.set(data.x.subarray(row * inF, (row + 1) * inF), r * inF);
+          if (per === 1) yBatch[r] = allY[row];
+          else (yBatch as Float32Array).set((allY as Float32Array).subarray(row * n, (row + 1) * n), r * n);
+        }
+        const xb = xBatch.subarray(0, size * inF), yb = yBatch.subarray(0, size * per) as Target;
+        const { sum: s, out } = this.run(xb, yb, size, true);
+        if (this.loss.name !== 'mse') hits += this.correct(out.data, yb, size);
+        this.model.backwardBuf(this.grad!, size, false);
+        this.optimizer.step();
+        if (this.scheduler && this.scheduler.interval === 'batch' && !(this.scheduler instanceof ReduceLROnPlateau)) this.scheduler.step();
+        const batchLoss = s * this.loss.scale(size, n);
+        sum += batchLoss * size;
+        seen += size;
+        const elapsed = (performance.now() - started) / 1000;
+        bar?.update(epoch, batch + 1, batches, elapsed, sum / seen, this.loss.name === 'mse' ? undefined : hits / seen, seen);
+        if (o.callbacks?.onBatchEnd) await o.callbacks.onBatchEnd(batch, { epoch, batch, loss: batchLoss, size });
+        if (Date.now() - lastYield > 16) {
+          // Let timers, I/O and UI events run between batches (setTimeout(0) clamps to ≥ 1 ms; setImmediate does not).
+          await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+          lastYield = Date.now();
+        }
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const logs: EpochLogs = { epoch, loss: sum / seen, lr: this.optimizer.lr, samplesPerSecond: seen / seconds, seconds };
+      if (this.loss.name !== 'mse') logs.accuracy = hits / seen;
+      if (valX && valY) {
+        const v = this.evaluate(valX, valY, { batchSize: evalBatchSize });
+        logs.valLoss = v.loss;
+        if (v.accuracy !== undefined) logs.valAccuracy = v.accuracy;
+      }
+      history.epoch.push(epoch);
+      history.loss.push(logs.loss);
+      history.lr.push(logs.lr);
+      if (logs.accuracy !== undefined) history.accuracy.push(logs.accuracy);
+      if (logs.valLoss !== undefined) history.valLoss.push(logs.valLoss);
+      if (logs.valAccuracy !== undefined) history.valAccuracy.push(logs.valAccuracy);
+      if (bar) bar.epochEnd(epochSummary(logs, epochs));
+      if (o.callbacks?.onEpochEnd) await o.callbacks.onEpochEnd(epoch, logs);
+
+      const monitored = logs.valLoss ?? logs.loss;
+      if (this.scheduler instanceof ReduceLROnPlateau) this.scheduler.step(monitored);
+      else if (this.scheduler && this.scheduler.interval === 'epoch') this.scheduler.step();
+      if (early) {
+        if (monitored < best - (early.minDelta ?? 0)) {
+          best = monitored;
+          bad = 0;
+          history.bestEpoch = epoch;
+          if (early.restoreBestWeights) bestWeights = this.model.stateDict();
+        } else if (++bad > early.patience) {
+          history.stoppedEarly = true;
+          break;
+        }
+      }
+    }
+    if (early?.restoreBestWeights && bestWeights) this.model.loadStateDict(bestWeights);
+    return history;
+  }
+}
+
+/** One line per epoch: `epoch 3/10 loss 0.2120 acc 93.8% val_loss 0.2301 val_acc 93.1% 51.2k samples/s 1.2s`. */
+export function epochSummary(logs: EpochLogs, epochs: number): string {
+  const parts = [`epoch ${logs.epoch}/${epochs}`, `loss ${logs.loss.toFixed(4)}`];
+  if (logs.accuracy !== undefined) parts.push(`acc ${(100 * logs.accuracy).toFixed(1)}%`);
+  if (logs.valLoss !== undefined) parts.push(`val_loss ${logs.valLoss.toFixed(4)}`);
+  if (logs.valAccuracy !== undefined) parts.push(`val_acc ${(100 * logs.valAccuracy).toFixed(1)}%`);
+  parts.push(`${formatRate(logs.samplesPerSecond)} samples/s`, `${logs.seconds.toFixed(1)}s`);
+  return parts.join('  ');
+}

@@ -1,0 +1,304 @@
+/**
+ * Replays the PyTorch fixtures of test/fixtures/*.json (written by test/fixtures/generate.py with torch 1.13)
+ * through descent's public API on every available backend: per-activation and per-optimizer training runs
+ * (per-step losses, final state dicts, optimizer state under torch's key names), first-batch logits and
+ * gradients, MSE/BCE runs and loss probes with huge logits, scheduler sequences and initialiser statistics.
+ *
+ * Tolerance: |got − ref| ≤ 1e-6 + 1e-5·|ref| everywhere (STYLE.md §7's elementwise bound). The generator reruns
+ * every training fixture in float64 and records how far that moves the float32 result (`float64_max_abs_diff`,
+ * at most 3e-7), so any float32 summation order stays well inside the bound. Host-side sequences (scheduler
+ * learning rates, init formulas, gains) are float64 on both sides and are held to 1e-12.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  Adagrad,
+  Adam,
+  AdamW,
+  bceWithLogits,
+  CosineAnnealingLR,
+  crossEntropy,
+  init,
+  LeakyReLU,
+  Linear,
+  LinearLR,
+  mse,
+  OneCycleLR,
+  ReduceLROnPlateau,
+  ReLU,
+  RMSprop,
+  Sequential,
+  setBackend,
+  SGD,
+  Sigmoid,
+  StepLR,
+  Tanh,
+  Trainer,
+} from '../src/index.js';
+import { BACKENDS, elementwise, expectClose } from './helpers.js';
+
+// ------------------------------------------------------------------------------------------------ fixture types
+interface TensorJson { shape: number[]; data: number[] }
+type StateJson = Record<string, TensorJson>;
+interface Batch { x: number[]; y: number[] }
+interface ActivationSpec { name: 'Sigmoid' | 'Tanh' | 'ReLU' | 'LeakyReLU'; negativeSlope?: number }
+interface Run { losses: number[]; final: StateJson; float64_max_abs_diff: number }
+interface ActivationRun extends Run {
+  activation: ActivationSpec; initial: StateJson; batches: Batch[];
+  first_logits: number[]; first_loss: number; first_grads: StateJson;
+}
+interface OptimizerRun extends Run {
+  descent: { class: string; options: Record<string, unknown> };
+  state: Record<string, Record<string, number | number[] | null>>;
+  float64_state_max_abs_diff: number;
+}
+interface LossRun extends Run { loss: 'mse' | 'bceWithLogits'; initial: StateJson; batches: Batch[] }
+interface Probe { pred: number[]; target: number[]; batch: number; classes: number; loss: number; grad: number[] }
+interface ScheduleRun {
+  class: string; options: Record<string, unknown>; sgdMomentum: number;
+  lr: number[]; momentum?: number[]; metrics?: number[];
+}
+interface InitCase {
+  descent: string; options: Record<string, unknown> | null; formula_std: number; sample_std: number;
+  uniform: boolean; bound?: number; max_abs: number;
+}
+
+function fixture<T>(name: string): T {
+  return JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as T;
+}
+
+const activations = fixture<{ optimizer: { options: { lr: number; momentum: number } }; runs: Record<string, ActivationRun> }>('activations');
+const optimizers = fixture<{ activation: ActivationSpec; initial: StateJson; batches: Batch[]; runs: Record<string, OptimizerRun> }>('optimizers');
+const losses = fixture<{
+  optimizer: { options: { lr: number; momentum: number } }; activation: ActivationSpec;
+  runs: Record<string, LossRun>; probes: Record<'crossEntropy' | 'mse' | 'bceWithLogits', Probe>;
+}>('losses');
+const schedulers = fixture<{ steps: number; optimizer: { lr: number }; runs: Record<string, ScheduleRun> }>('schedulers');
+const inits = fixture<{
+  shape: [number, number]; fanIn: number; fanOut: number; cases: Record<string, InitCase>;
+  calculate_gain: { nonlinearity: string; param: number | null; gain: number }[];
+}>('init');
+
+// ------------------------------------------------------------------------------------------------------ helpers
+const TOL = elementwise(1e-6, 1e-5);
+const HOST = (_i: number, r: number) => 1e-12 + 1e-12 * Math.abs(r);
+
+function toStateDict(sd: StateJson) {
+  return Object.fromEntries(Object.entries(sd).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]));
+}
+
+function activation(spec: ActivationSpec) {
+  switch (spec.name) {
+    case 'Sigmoid': return new Sigmoid();
+    case 'Tanh': return new Tanh();
+    case 'ReLU': return new ReLU();
+    case 'LeakyReLU': return new LeakyReLU(spec.negativeSlope);
+  }
+}
+
+/** nn.Sequential(Linear(6,8), act, Linear(8,5), act, Linear(5,3)) with the fixture's initial weights. */
+function mlp(spec: ActivationSpec, initial: StateJson) {
+  const outputs = initial['4.weight'].shape[0];
+  const model = new Sequential([new Linear(6, 8), activation(spec), new Linear(8, 5), activation(spec), new Linear(5, outputs)]);
+  model.loadStateDict(toStateDict(initial));
+  return model;
+}
+
+const OPTIMIZERS: Record<string, new (params: never, options: never) => unknown> = { SGD, Adagrad, RMSprop, Adam, AdamW };
+
+function optimizer(cls: string, params: unknown, options: Record<string, unknown>) {
+  const Ctor = OPTIMIZERS[cls] as unknown as new (p: unknown, o: unknown) => InstanceType<typeof SGD>;
+  return new Ctor(params, options);
+}
+
+function labels(b: Batch) {
+  return Int32Array.from(b.y);
+}
+
+function expectState(got: Record<string, { shape: number[]; data: Float32Array }>, ref: StateJson, context: string) {
+  expect(Object.keys(got).sort()).toEqual(Object.keys(ref).sort());
+  for (const [name, entry] of Object.entries(ref)) {
+    expect(got[name].shape, `${context} ${name} shape`).toEqual(entry.shape);
+    expectClose(got[name].data, entry.data, TOL, `${context} ${name}`);
+  }
+}
+
+function expectLosses(got: number[], ref: number[], context: string) {
+  expect(got.length).toBe(ref.length);
+  expectClose(got, ref, TOL, `${context} losses`);
+}
+
+// ----------------------------------------------------------------------------------------- per-backend replays
+describe.each(BACKENDS.map((b) => [b.name, b] as const))('PyTorch fixtures on %s', (_name, backend) => {
+  describe('activations (6-8-5-3 MLP, SGD lr 0.1 momentum 0.9, cross-entropy)', () => {
+    it.each(Object.keys(activations.runs))('%s', (name) => {
+      const run = activations.runs[name];
+      setBackend(backend);
+      const model = mlp(run.activation, run.initial);
+      const first = run.batches[0], batch = first.y.length;
+
+      expectClose(model.forward(Float32Array.from(first.x), batch), run.first_logits, TOL, `${name} first-batch logits`);
+
+      const opt = optimizer('SGD', model.parameters(), activations.optimizer.options);
+      const trainer = new Trainer(model, { optimizer: opt, loss: 'crossEntropy' });
+      const loss0 = trainer.lossAndGrad(Float32Array.from(first.x), labels(first));
+      expectClose([loss0], [run.first_loss], TOL, `${name} first-batch loss`);
+      for (const p of model.parameters()) {
+        expectClose(p.grad, run.first_grads[p.name].data, TOL, `${name} first-batch grad ${p.name}`);
+      }
+
+      const got = run.batches.map((b) => trainer.step(Float32Array.from(b.x), labels(b)));
+      expectLosses(got, run.losses, name);
+      expectState(model.stateDict(), run.final, `${name} final`);
+    });
+  });
+
+  describe('optimizers (ReLU MLP, 5 steps, cross-entropy)', () => {
+    it.each(Object.keys(optimizers.runs))('%s', (name) => {
+      const run = optimizers.runs[name];
+      setBackend(backend);
+      const model = mlp(optimizers.activation, optimizers.initial);
+      const opt = optimizer(run.descent.class, model.parameters(), run.descent.options);
+      const trainer = new Trainer(model, { optimizer: opt, loss: 'crossEntropy' });
+      const got = optimizers.batches.map((b) => trainer.step(Float32Array.from(b.x), labels(b)));
+      expectLosses(got, run.losses, name);
+      expectState(model.stateDict(), run.final, `${name} final`);
+
+      // Optimizer state under torch's key names: step counts exactly, buffers elementwise. Centered RMSprop's
+      // momentum buffer holds g/√(E[g²] − E[g]²) before the lr scaling, and that difference cancels: rounding
+      // alone moves torch's own float32 buffer by up to 5.6e-6 from its float64 rerun
+      // (float64_state_max_abs_diff), so that distance is added to the bound (it is ≤ 8e-8 for the others).
+      const stateTol = (i: number, r: number) => TOL(i, r) + run.float64_state_max_abs_diff;
+      const state = (opt.stateDict() as { state: Record<string, Record<string, unknown>> }).state;
+      for (const [index, ref] of Object.entries(run.state)) {
+        for (const [key, value] of Object.entries(ref)) {
+          const g = state[index]?.[key];
+          const where = `${name} state[${index}].${key}`;
+          // torch keeps `momentum_buffer: None` for plain SGD: descent must have no buffer there either.
+          if (value === null) expect(g ?? null, where).toBeNull();
+          else if (typeof value === 'number') expect(Number(g), where).toBe(value);
+          else expectClose(g as Float32Array, value, stateTol, where);
+        }
+      }
+    });
+  });
+
+  describe('regression and binary losses (ReLU MLP, SGD lr 0.05 momentum 0.9, 3 steps)', () => {
+    it.each(Object.keys(losses.runs))('%s', (name) => {
+      const run = losses.runs[name];
+      setBackend(backend);
+      const model = mlp(losses.activation, run.initial);
+      const opt = optimizer('SGD', model.parameters(), losses.optimizer.options);
+      const trainer = new Trainer(model, { optimizer: opt, loss: run.loss });
+      const got = run.batches.map((b) => trainer.step(Float32Array.from(b.x), Float32Array.from(b.y)));
+      expectLosses(got, run.losses, name);
+      expectState(model.stateDict(), run.final, `${name} final`);
+    });
+  });
+
+  describe('loss value and input gradient, logits up to ±1e4', () => {
+    const LOSSES = { crossEntropy, mse, bceWithLogits };
+    it.each(Object.keys(losses.probes) as (keyof typeof LOSSES)[])('%s', (name) => {
+      const probe = losses.probes[name];
+      setBackend(backend);
+      const target = name === 'crossEntropy' ? Int32Array.from(probe.target) : Float32Array.from(probe.target);
+      const { loss, grad } = LOSSES[name].value(Float32Array.from(probe.pred), target, probe.batch);
+      expect(Number.isFinite(loss), `${name} loss finite`).toBe(true);
+      expectClose([loss], [probe.loss], TOL, `${name} loss`);
+      expectClose(grad, probe.grad, TOL, `${name} grad`);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------- host-side: schedulers and initialisers
+// Schedulers and initialiser formulas run on the host in float64, identically on every backend, so they run once.
+describe('PyTorch fixtures: learning-rate schedulers (SGD lr 0.1, 30 steps)', () => {
+  const SCHEDULERS: Record<string, new (opt: never, options: never) => { step(metric?: number): void }> = {
+    StepLR, CosineAnnealingLR, OneCycleLR, LinearLR, ReduceLROnPlateau,
+  } as never;
+
+  /** Steps the scheduler `steps` times, recording lr (and momentum) after each; stops at the first throw. */
+  function replay(run: ScheduleRun) {
+    const model = new Sequential([new Linear(1, 1)]);
+    const opt = optimizer('SGD', model.parameters(), { lr: schedulers.optimizer.lr, momentum: run.sgdMomentum });
+    const sched = new SCHEDULERS[run.class](opt as never, run.options as never);
+    const lr = [opt.lr], momentum = [opt.momentum];
+    let error: unknown = null;
+    try {
+      for (let i = 0; i < schedulers.steps; i++) {
+        opt.step();
+        if (run.metrics) sched.step(run.metrics[i]);
+        else sched.step();
+        lr.push(opt.lr);
+        momentum.push(opt.momentum);
+      }
+    } catch (e) {
+      error = e;
+    }
+    return { lr, momentum, error };
+  }
+
+  // torch lets OneCycleLR.step() run total_steps times (its check is `step_num > total_steps`); the last call
+  // extrapolates the final phase past its end. Those values steer no optimizer step, so they get their own test.
+  const oneCycle = Object.keys(schedulers.runs).filter((n) => schedulers.runs[n].class === 'OneCycleLR');
+  const used = (run: ScheduleRun) => (run.class === 'OneCycleLR' ? schedulers.steps : schedulers.steps + 1);
+
+  it.each(Object.keys(schedulers.runs))('%s', (name) => {
+    const run = schedulers.runs[name];
+    const got = replay(run);
+    const n = used(run);
+    expect(got.lr.length, `${name}: threw after ${got.lr.length - 1} steps: ${String(got.error)}`).toBeGreaterThanOrEqual(n);
+    expectClose(got.lr.slice(0, n), run.lr.slice(0, n), HOST, `${name} lr`);
+    if (run.momentum) expectClose(got.momentum.slice(0, n), run.momentum.slice(0, n), HOST, `${name} momentum`);
+  });
+
+  it.each(oneCycle)('%s: step number totalSteps extrapolates like torch', (name) => {
+    const run = schedulers.runs[name];
+    const got = replay(run);
+    expect(got.error, `${name}: step ${schedulers.steps} threw (torch gives lr ${run.lr[schedulers.steps]})`).toBeNull();
+    expectClose(got.lr.slice(-1), run.lr.slice(-1), HOST, `${name} lr after step totalSteps`);
+    expectClose(got.momentum.slice(-1), run.momentum!.slice(-1), HOST, `${name} momentum after step totalSteps`);
+  });
+});
+
+describe('PyTorch fixtures: initialisers on a [256, 512] weight', () => {
+  const { fanIn, fanOut } = inits;
+  const n = inits.shape[0] * inits.shape[1];
+  const FACTORIES = init as unknown as Record<string, (options?: unknown) => {
+    std(fanIn: number, fanOut: number): number;
+    fill(data: Float32Array, fanIn: number, fanOut: number): void;
+  }>;
+
+  it.each(Object.keys(inits.cases))('%s', (name) => {
+    const c = inits.cases[name];
+    const initializer = c.options === null ? FACTORIES[c.descent]() : FACTORIES[c.descent](c.options);
+    const formula = initializer.std(fanIn, fanOut);
+    expectClose([formula], [c.formula_std], HOST, `${name} formula std`);
+
+    const w = new Float32Array(n);
+    initializer.fill(w, fanIn, fanOut);
+    let sum = 0, sq = 0, maxAbs = 0;
+    for (const v of w) { sum += v; maxAbs = Math.max(maxAbs, Math.abs(v)); }
+    const mean = sum / n;
+    for (const v of w) sq += (v - mean) ** 2;
+    const std = Math.sqrt(sq / (n - 1));
+    // The std of a sample std is ≈ σ/√(2N) for normal draws (smaller for uniform ones): allow 3 of them.
+    const se = c.formula_std / Math.sqrt(2 * n);
+    expect(Math.abs(std - c.formula_std), `${name}: sample std ${std}, formula ${c.formula_std}, 3·se ${3 * se}`).toBeLessThanOrEqual(3 * se);
+    // The mean of N draws has standard error σ/√N.
+    expect(Math.abs(mean), `${name}: sample mean ${mean}`).toBeLessThanOrEqual((3 * c.formula_std) / Math.sqrt(n));
+    // torch's own draw obeys the same bound (a check on the fixture, not on descent).
+    expect(Math.abs(c.sample_std - c.formula_std)).toBeLessThanOrEqual(3 * se);
+    if (c.uniform) expect(maxAbs, `${name}: max |w| within the uniform bound`).toBeLessThanOrEqual(c.bound! * (1 + 1e-7));
+  });
+
+  it.each(inits.calculate_gain.map((g) => [`${g.nonlinearity}${g.param === null ? '' : `(${g.param})`}`, g] as const))(
+    'calculateGain %s',
+    (_label, g) => {
+      const got = g.param === null
+        ? init.calculateGain(g.nonlinearity as never)
+        : init.calculateGain(g.nonlinearity as never, g.param);
+      expectClose([got], [g.gain], HOST, `calculateGain(${g.nonlinearity}, ${g.param})`);
+    },
+  );
+});
