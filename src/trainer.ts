@@ -50,6 +50,12 @@ export interface FitOptions {
   /** Reshuffle the training rows every epoch (default true), with `seed` or the global generator. */
   shuffle?: boolean;
   seed?: number;
+  /** Generator for shuffling (overrides `seed`); its state advances, so a checkpoint can save and restore it. */
+  rng?: Rng;
+  /** Number the first epoch `initialEpoch + 1` (resuming a run); `epochs` is the last epoch number. */
+  initialEpoch?: number;
+  /** Stop cleanly after the current batch when aborted (Ctrl-C handlers); the history says `aborted`. */
+  signal?: AbortSignal;
   /** Hold out the last fraction of the rows (before shuffling) for validation, like Keras. */
   validationSplit?: number;
   validationData?: Dataset;
@@ -75,6 +81,8 @@ export interface History {
   /** Set when early stopping ended the run: the epoch whose weights were best. */
   bestEpoch?: number;
   stoppedEarly: boolean;
+  /** True when `signal` aborted the run (the last epoch entry is then partial and not recorded). */
+  aborted: boolean;
 }
 
 export class Trainer {
@@ -229,13 +237,15 @@ export class Trainer {
    */
   async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
     const call = 'Trainer.fit';
-    const o = checkOptions(call, options, ['epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'callbacks', 'earlyStopping', 'progress', 'evalBatchSize']) as FitOptions;
+    const o = checkOptions(call, options, ['epochs', 'batchSize', 'shuffle', 'seed', 'rng', 'initialEpoch', 'signal', 'validationSplit', 'validationData', 'callbacks', 'earlyStopping', 'progress', 'evalBatchSize']) as FitOptions;
     if (!data || typeof data !== 'object') throw optionError(call, 'data', '{ x, y }', data);
     const { m: total, target: allY } = this.check(call, data.x, data.y);
     const epochs = checkInt(call, 'epochs', o.epochs ?? 10, 1);
     const batchSize = checkInt(call, 'batchSize', o.batchSize ?? 32, 1);
     const shuffle = checkBool(call, 'shuffle', o.shuffle ?? true);
-    const rng = o.seed === undefined ? globalRng : new Rng(checkNumber(call, 'seed', o.seed));
+    if (o.rng !== undefined && !(o.rng instanceof Rng)) throw optionError(call, 'rng', 'an Rng', o.rng);
+    const rng = o.rng ?? (o.seed === undefined ? globalRng : new Rng(checkNumber(call, 'seed', o.seed)));
+    const initialEpoch = checkInt(call, 'initialEpoch', o.initialEpoch ?? 0, 0);
     const evalBatchSize = checkInt(call, 'evalBatchSize', o.evalBatchSize ?? 1024, 1);
     if (o.validationSplit !== undefined && o.validationData !== undefined) throw optionError(call, 'validationSplit', 'not combined with validationData', o.validationSplit);
     const split = checkNumber(call, 'validationSplit', o.validationSplit ?? 0, 0, 1, { max: true });
@@ -264,11 +274,11 @@ export class Trainer {
     const order = new Int32Array(trainRows).map((_, i) => i);
     const xBatch = new Float32Array(batchSize * inF);
     const yBatch = this.loss.target === 'labels' ? new Int32Array(batchSize) : new Float32Array(batchSize * n);
-    const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], lr: [], stoppedEarly: false };
+    const history: History = { epoch: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], lr: [], stoppedEarly: false, aborted: false };
     let best = Infinity, bestWeights: StateDict | null = null, bad = 0;
     let lastYield = Date.now();
 
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
       if (shuffle) rng.shuffle(order);
       const started = performance.now();
       let sum = 0, hits = 0, seen = 0, batch = 0;
@@ -293,11 +303,16 @@ export class Trainer {
         const elapsed = (performance.now() - started) / 1000;
         bar?.update(epoch, batch + 1, batches, elapsed, sum / seen, this.loss.name === 'mse' ? undefined : hits / seen, seen);
         if (o.callbacks?.onBatchEnd) await o.callbacks.onBatchEnd(batch, { epoch, batch, loss: batchLoss, size });
+        if (o.signal?.aborted) break;
         if (Date.now() - lastYield > 16) {
           // Let timers, I/O and UI events run between batches (setTimeout(0) clamps to ≥ 1 ms; setImmediate does not).
           await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
           lastYield = Date.now();
         }
+      }
+      if (o.signal?.aborted) {
+        history.aborted = true;
+        break;
       }
       const seconds = (performance.now() - started) / 1000;
       const logs: EpochLogs = { epoch, loss: sum / seen, lr: this.optimizer.lr, samplesPerSecond: seen / seconds, seconds };

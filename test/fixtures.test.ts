@@ -23,6 +23,11 @@ import {
   Linear,
   LinearLR,
   mse,
+  type Initializer,
+  type Nonlinearity,
+  type Optimizer,
+  type Parameter,
+  type StateDict,
   OneCycleLR,
   ReduceLROnPlateau,
   ReLU,
@@ -83,7 +88,7 @@ const inits = fixture<{
 const TOL = elementwise(1e-6, 1e-5);
 const HOST = (_i: number, r: number) => 1e-12 + 1e-12 * Math.abs(r);
 
-function toStateDict(sd: StateJson) {
+function toStateDict(sd: StateJson): StateDict {
   return Object.fromEntries(Object.entries(sd).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]));
 }
 
@@ -104,10 +109,12 @@ function mlp(spec: ActivationSpec, initial: StateJson) {
   return model;
 }
 
-const OPTIMIZERS: Record<string, new (params: never, options: never) => unknown> = { SGD, Adagrad, RMSprop, Adam, AdamW };
+const OPTIMIZERS = { SGD, Adagrad, RMSprop, Adam, AdamW } as const;
 
-function optimizer(cls: string, params: unknown, options: Record<string, unknown>) {
-  const Ctor = OPTIMIZERS[cls] as unknown as new (p: unknown, o: unknown) => InstanceType<typeof SGD>;
+/** An optimizer built from the fixture's class name and descent option names. */
+function optimizer(cls: string, params: Parameter[], options: Record<string, unknown>): Optimizer {
+  const Ctor = OPTIMIZERS[cls as keyof typeof OPTIMIZERS] as new (p: Parameter[], o: Record<string, unknown>) => Optimizer;
+  if (!Ctor) throw new Error(`fixture names an unknown optimizer ${cls}`);
   return new Ctor(params, options);
 }
 
@@ -115,7 +122,7 @@ function labels(b: Batch) {
   return Int32Array.from(b.y);
 }
 
-function expectState(got: Record<string, { shape: number[]; data: Float32Array }>, ref: StateJson, context: string) {
+function expectState(got: StateDict, ref: StateJson, context: string) {
   expect(Object.keys(got).sort()).toEqual(Object.keys(ref).sort());
   for (const [name, entry] of Object.entries(ref)) {
     expect(got[name].shape, `${context} ${name} shape`).toEqual(entry.shape);
@@ -169,7 +176,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('PyTorch fixtures on %s
       // alone moves torch's own float32 buffer by up to 5.6e-6 from its float64 rerun
       // (float64_state_max_abs_diff), so that distance is added to the bound (it is ≤ 8e-8 for the others).
       const stateTol = (i: number, r: number) => TOL(i, r) + run.float64_state_max_abs_diff;
-      const state = (opt.stateDict() as { state: Record<string, Record<string, unknown>> }).state;
+      const state: Record<string, Record<string, unknown>> = opt.stateDict().state;
       for (const [index, ref] of Object.entries(run.state)) {
         for (const [key, value] of Object.entries(ref)) {
           const g = state[index]?.[key];
@@ -213,15 +220,16 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('PyTorch fixtures on %s
 // ---------------------------------------------------------------------- host-side: schedulers and initialisers
 // Schedulers and initialiser formulas run on the host in float64, identically on every backend, so they run once.
 describe('PyTorch fixtures: learning-rate schedulers (SGD lr 0.1, 30 steps)', () => {
-  const SCHEDULERS: Record<string, new (opt: never, options: never) => { step(metric?: number): void }> = {
-    StepLR, CosineAnnealingLR, OneCycleLR, LinearLR, ReduceLROnPlateau,
-  } as never;
+  const SCHEDULERS = { StepLR, CosineAnnealingLR, OneCycleLR, LinearLR, ReduceLROnPlateau } as unknown as Record<
+    string,
+    new (opt: Optimizer, options: Record<string, unknown>) => { step(metric?: number): void }
+  >;
 
   /** Steps the scheduler `steps` times, recording lr (and momentum) after each; stops at the first throw. */
   function replay(run: ScheduleRun) {
     const model = new Sequential([new Linear(1, 1)]);
-    const opt = optimizer('SGD', model.parameters(), { lr: schedulers.optimizer.lr, momentum: run.sgdMomentum });
-    const sched = new SCHEDULERS[run.class](opt as never, run.options as never);
+    const opt = new SGD(model.parameters(), { lr: schedulers.optimizer.lr, momentum: run.sgdMomentum });
+    const sched = new SCHEDULERS[run.class](opt, run.options);
     const lr = [opt.lr], momentum = [opt.momentum];
     let error: unknown = null;
     try {
@@ -264,10 +272,7 @@ describe('PyTorch fixtures: learning-rate schedulers (SGD lr 0.1, 30 steps)', ()
 describe('PyTorch fixtures: initialisers on a [256, 512] weight', () => {
   const { fanIn, fanOut } = inits;
   const n = inits.shape[0] * inits.shape[1];
-  const FACTORIES = init as unknown as Record<string, (options?: unknown) => {
-    std(fanIn: number, fanOut: number): number;
-    fill(data: Float32Array, fanIn: number, fanOut: number): void;
-  }>;
+  const FACTORIES = init as unknown as Record<string, (options?: Record<string, unknown>) => Initializer>;
 
   it.each(Object.keys(inits.cases))('%s', (name) => {
     const c = inits.cases[name];
@@ -296,8 +301,8 @@ describe('PyTorch fixtures: initialisers on a [256, 512] weight', () => {
     'calculateGain %s',
     (_label, g) => {
       const got = g.param === null
-        ? init.calculateGain(g.nonlinearity as never)
-        : init.calculateGain(g.nonlinearity as never, g.param);
+        ? init.calculateGain(g.nonlinearity as Nonlinearity)
+        : init.calculateGain(g.nonlinearity as Nonlinearity, g.param);
       expectClose([got], [g.gain], HOST, `calculateGain(${g.nonlinearity}, ${g.param})`);
     },
   );

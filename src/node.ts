@@ -1,0 +1,44 @@
+/**
+ * Node-only helpers reached through `process.getBuiltinModule` (Node ≥ 20.16) instead of static imports, so the
+ * package still bundles for browsers: nothing here runs unless a Node-only feature is used.
+ */
+type FsModule = typeof import('node:fs');
+type PathModule = typeof import('node:path');
+type UrlModule = typeof import('node:url');
+type ZlibModule = typeof import('node:zlib');
+
+interface NodeProcess {
+  getBuiltinModule?: (id: string) => unknown;
+  versions?: { node?: string };
+}
+
+export function builtin<T>(id: string): T {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  const mod = proc?.getBuiltinModule?.(id);
+  if (!mod) throw new Error(`${id} is only available in Node.js ≥ 20.16`);
+  return mod as T;
+}
+
+export const fs = (): FsModule => builtin<FsModule>('node:fs');
+export const path = (): PathModule => builtin<PathModule>('node:path');
+export const zlib = (): ZlibModule => builtin<ZlibModule>('node:zlib');
+
+/** The directory holding descent's package.json, found by walking up from this module (works from src/ and dist/). */
+export function packageRoot(): string {
+  const { fileURLToPath } = builtin<UrlModule>('node:url');
+  const p = path();
+  let dir = p.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = p.join(dir, 'package.json');
+    if (fs().existsSync(candidate)) {
+      try {
+        if (JSON.parse(fs().readFileSync(candidate, 'utf8')).name === 'descent') return dir;
+      } catch {
+        // unreadable package.json: keep walking up
+      }
+    }
+    const parent = p.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find descent's package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
