@@ -59,3 +59,8 @@ export function stateError(call: string, message: string) {
 export function unknownOptionError(call: string, key: string, hint: string) {
   return withCode(new RangeError(`${call}: unknown option '${key}'${hint}`), 'ERR_OPTION');
 }
+
+/** `RangeError` (ERR_SHAPE) for data values that do not fit the model: `expected y[1] to be a class index in [0, 3), received 3`. */
+export function valueError(call: string, arg: string, expected: string, received: string) {
+  return withCode(new RangeError(`${call}: expected ${arg} to be ${expected}, received ${received}`), 'ERR_SHAPE');
+}

@@ -6,7 +6,7 @@ import type { F32Buf, I32Buf } from '../buffers.js';
 import { getBackend } from '../backends/registry.js';
 import type { Backend } from '../backends/types.js';
 import { checkF32, checkI32 } from '../check.js';
-import { dtypeError, optionError, shapeError } from '../errors.js';
+import { dtypeError, optionError, shapeError, valueError } from '../errors.js';
 
 export type LossName = 'crossEntropy' | 'mse' | 'bceWithLogits';
 export const LOSS_NAMES: readonly LossName[] = ['crossEntropy', 'mse', 'bceWithLogits'];
@@ -77,7 +77,7 @@ export const crossEntropy: Loss = makeLoss({
     for (let i = 0; i < m; i++) {
       const c = labels[i];
       if (c < 0 || c >= n) {
-        throw shapeError(call, `y[${i}]`, `a class index in [0, ${n})`, `${c}`);
+        throw valueError(call, `y[${i}]`, `a class index in [0, ${n})`, `${c}`);
       }
     }
     return labels;
@@ -118,7 +118,7 @@ export const bceWithLogits: Loss = makeLoss({
   checkTarget(call, target, m, n) {
     const t = checkValues(call, target, m, n);
     for (let i = 0; i < t.length; i++) {
-      if (!(t[i] >= 0 && t[i] <= 1)) throw shapeError(call, `y[${i}]`, 'a probability in [0, 1]', `${t[i]}`);
+      if (!(t[i] >= 0 && t[i] <= 1)) throw valueError(call, `y[${i}]`, 'a probability in [0, 1]', `${t[i]}`);
     }
     return t;
   },

@@ -55,6 +55,14 @@ export abstract class Optimizer<O extends object = object> {
     this.options.lr = checkNumber(`${this.type}.lr`, 'lr', value, 0);
   }
 
+  /**
+   * Sets the rate without the ≥ 0 check. OneCycleLR's last step extrapolates past its schedule (to a negative
+   * rate with linear annealing) exactly as PyTorch does; that rate is never used for an update within the cycle.
+   */
+  setScheduledLr(value: number): void {
+    this.options.lr = checkNumber(`${this.type}.lr`, 'lr', value);
+  }
+
   /** A copy of the hyperparameters. */
   get hyperparameters(): O & { lr: number } {
     return { ...this.options };

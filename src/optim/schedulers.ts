@@ -210,7 +210,7 @@ export class OneCycleLR extends LRScheduler {
       const phase = this.phases[i];
       if (t <= phase.endStep || i === this.phases.length - 1) {
         const pct = (t - start) / (phase.endStep - start);
-        this.optimizer.lr = this.anneal(phase.startLr, phase.endLr, pct);
+        this.optimizer.setScheduledLr(this.anneal(phase.startLr, phase.endLr, pct));
         if (this.cycleMomentum) (this.optimizer as unknown as WithMomentum).momentum = this.anneal(phase.startMomentum, phase.endMomentum, pct);
         return;
       }
