@@ -1,0 +1,173 @@
+/**
+ * `npm run bench`: every trial on every available backend, side by side in one run (tinybench). Protocol:
+ * warm-up, then at least 5 timed repetitions; the median is reported with min and max. Units: GFLOP/s for GEMM
+ * (2mnk/t), Gelem/s and GB/s for elementwise kernels, GB/s for the Adam step (28 bytes per parameter: read w, g,
+ * m, v; write w, m, v), samples/s and steps/s for training. Prints one table, and with --json one JSON line per
+ * result: {kernel, backend, shape, unit, value, min, max, reps}.
+ *
+ *   npm run bench -- [--backends native,wasm,js] [--only gemm|act|adam|train] [--json] [--time ms]
+ */
+import { parseArgs } from 'node:util';
+import { Bench } from 'tinybench';
+import { Adam, availableBackends, Linear, loadBackend, manualSeed, ReLU, Sequential, setBackend, Trainer, type Backend, type Layer } from '../src/index.js';
+import { ELEMENTWISE_N, GEMM_TRIALS, TRAIN_TRIALS } from './shapes.js';
+
+interface Result {
+  kernel: string;
+  backend: string;
+  shape: string;
+  unit: string;
+  value: number;
+  min: number;
+  max: number;
+  reps: number;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    backends: { type: 'string' },
+    only: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    time: { type: 'string', default: '400' },
+  },
+});
+const only = args.only?.split(',');
+const want = (group: string) => !only || only.includes(group);
+const timeMs = Number(args.time);
+
+function fill(a: Float32Array, seed: number): Float32Array {
+  let s = seed >>> 0;
+  for (let i = 0; i < a.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2 ** 32 - 0.5;
+  }
+  return a;
+}
+
+/** Runs `fn` under the protocol; `work` is the amount done per call in the reported unit (before division by time). */
+async function measure(backend: Backend, kernel: string, shape: string, unit: string, work: number, fn: () => void): Promise<Result> {
+  const bench = new Bench({ time: timeMs, iterations: 5, warmupTime: 100, warmupIterations: 2 });
+  bench.add(kernel, fn);
+  await bench.run();
+  const result = bench.tasks[0].result as unknown as { latency: { p50: number; min: number; max: number; samplesCount: number }; state: string; error?: Error };
+  if (result.state !== 'completed') throw result.error ?? new Error(`${kernel} on ${backend.name}: ${result.state}`);
+  const { p50, min, max, samplesCount } = result.latency;
+  // Rates: the fastest repetition gives the max rate, the slowest the min.
+  const rate = (ms: number) => work / (ms / 1000);
+  return { kernel, backend: backend.name, shape, unit, value: rate(p50), min: rate(max), max: rate(min), reps: samplesCount };
+}
+
+async function gemm(backend: Backend): Promise<Result[]> {
+  const out: Result[] = [];
+  for (const t of GEMM_TRIALS) {
+    if (t.skip?.includes(backend.name)) continue;
+    const a = backend.alloc(t.m * t.k), b = backend.alloc(t.n * t.k), c = backend.alloc(t.m * t.n);
+    fill(a.data, 1);
+    fill(b.data, 2);
+    // The forward of a dense layer: C = A·Bᵀ with B stored [n, k] like a Linear weight.
+    out.push(await measure(backend, 'gemm_f32', `${t.m}x${t.n}x${t.k} (nt)`, 'GFLOP/s', (2 * t.m * t.n * t.k) / 1e9, () => backend.k.gemm_f32(0, 1, t.m, t.n, t.k, 1, a, b, 0, c)));
+    for (const buf of [a, b, c]) backend.free(buf);
+  }
+  return out;
+}
+
+async function activations(backend: Backend): Promise<Result[]> {
+  const n = ELEMENTWISE_N, out: Result[] = [];
+  const x = backend.alloc(n), y = backend.alloc(n), dy = backend.alloc(n);
+  fill(x.data, 3);
+  fill(dy.data, 4);
+  x.data.forEach((v, i, a) => (a[i] = 8 * v));
+  for (const act of ['relu', 'sigmoid', 'tanh'] as const) {
+    out.push(await measure(backend, `${act}_fwd_f32`, `${n}`, 'Gelem/s', n / 1e9, () => backend.k[`${act}_fwd_f32`](n, x, y)));
+  }
+  backend.k.relu_fwd_f32(n, x, y);
+  out.push(await measure(backend, 'relu_bwd_f32', `${n}`, 'Gelem/s', n / 1e9, () => backend.k.relu_bwd_f32(n, y, dy, x)));
+  for (const buf of [x, y, dy]) backend.free(buf);
+  return out;
+}
+
+async function adam(backend: Backend): Promise<Result> {
+  const n = ELEMENTWISE_N;
+  const w = backend.alloc(n), g = backend.alloc(n), m = backend.alloc(n), v = backend.alloc(n), none = backend.alloc(0);
+  fill(w.data, 5);
+  fill(g.data, 6);
+  let t = 0;
+  const result = await measure(backend, 'adam_step_f32', `${n}`, 'GB/s', (28 * n) / 1e9, () => {
+    t++;
+    backend.k.adam_step_f32(n, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 1 - 0.9 ** t, 1 - 0.999 ** t, w, g, m, v, none);
+  });
+  for (const buf of [w, g, m, v, none]) backend.free(buf);
+  return result;
+}
+
+async function train(backend: Backend): Promise<Result[]> {
+  const out: Result[] = [];
+  for (const t of TRAIN_TRIALS) {
+    setBackend(backend);
+    manualSeed(1);
+    const layers: Layer[] = [];
+    t.layers.slice(1).forEach((width, i) => {
+      layers.push(new Linear(t.layers[i], width));
+      if (i < t.layers.length - 2) layers.push(new ReLU());
+    });
+    const model = new Sequential(layers);
+    const trainer = new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'crossEntropy' });
+    const x = fill(new Float32Array(t.batch * t.layers[0]), 7);
+    const classes = t.layers[t.layers.length - 1];
+    const y = Int32Array.from({ length: t.batch }, (_, i) => i % classes);
+    out.push(await measure(backend, 'train_step', `${t.name} batch ${t.batch}`, 'samples/s', t.batch, () => void trainer.step(x, y)));
+    out.push(await measure(backend, 'train_step', `${t.name} batch ${t.batch}`, 'steps/s', 1, () => void trainer.step(x, y)));
+    model.dispose();
+  }
+  return out;
+}
+
+function formatValue(v: number): string {
+  return v >= 1000 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(3);
+}
+
+const infos = await availableBackends();
+const chosen = args.backends?.split(',') ?? infos.filter((i) => i.available).map((i) => i.name);
+for (const info of infos) if (!info.available) console.error(`# ${info.name}: unavailable (${info.reason})`);
+const results: Result[] = [];
+const backends: Backend[] = [];
+for (const name of chosen) backends.push(await loadBackend(name as Backend['name']));
+for (const backend of backends) {
+  console.error(`# ${backend.name}: ${backend.detail}`);
+  if (want('gemm')) results.push(...(await gemm(backend)));
+  if (want('act')) results.push(...(await activations(backend)));
+  if (want('adam')) {
+    const r = await adam(backend);
+    results.push(r, { ...r, unit: 'Gparam/s', value: r.value / 28, min: r.min / 28, max: r.max / 28 });
+  }
+  if (want('train')) results.push(...(await train(backend)));
+}
+
+if (args.json) for (const r of results) console.log(JSON.stringify(r));
+else {
+  // One table: a row per trial, a column per backend (median; min–max in brackets), and the ratio to js.
+  const rows = new Map<string, Map<string, Result>>();
+  for (const r of results) {
+    const key = `${r.kernel} ${r.shape} [${r.unit}]`;
+    if (!rows.has(key)) rows.set(key, new Map());
+    rows.get(key)!.set(r.backend, r);
+  }
+  const names = backends.map((b) => b.name);
+  const header = ['trial', ...names.map((n) => `${n} median (min–max)`), ...names.filter((n) => n !== 'js').map((n) => `${n}/js`)];
+  const lines = [...rows].map(([key, byBackend]) => [
+    key,
+    ...names.map((n) => {
+      const r = byBackend.get(n);
+      return r ? `${formatValue(r.value)} (${formatValue(r.min)}–${formatValue(r.max)})` : '—';
+    }),
+    ...names.filter((n) => n !== 'js').map((n) => {
+      const r = byBackend.get(n), js = byBackend.get('js');
+      return r && js ? `${(r.value / js.value).toFixed(1)}×` : '—';
+    }),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(fmt(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const l of lines) console.log(fmt(l));
+}

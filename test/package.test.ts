@@ -1,0 +1,28 @@
+/**
+ * The package as users get it (needs `npm run build`): the .d.ts types real usage, `import 'descent'` resolves by
+ * self-reference from the repository root, CommonJS consumers can `require()` it, and `npm start` trains.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const built = existsSync(`${root}/dist/src/index.js`);
+
+describe('the built package', () => {
+  it('has been built (npm run build runs before the tests)', () => {
+    expect(built, 'dist/src/index.js is missing: run `npm run build` first').toBe(true);
+  });
+
+  it('types real usage through its .d.ts (compile-only)', () => {
+    execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/test/types/tsconfig.json`], { cwd: root, stdio: 'pipe' });
+  });
+
+  it('resolves `descent` by self-reference for ESM and CommonJS', () => {
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "const d = await import('descent'); console.log(typeof d.Sequential, typeof d.loadBackend)"], { cwd: root }).toString();
+    expect(esm.trim()).toBe('function function');
+    const cjs = execFileSync(process.execPath, ['--no-warnings', '-e', "const d = require('descent'); console.log(typeof d.Trainer)"], { cwd: root }).toString();
+    expect(cjs.trim()).toBe('function');
+  });
+});

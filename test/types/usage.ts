@@ -1,0 +1,21 @@
+// Compile-only: the published .d.ts must type real usage through the package's own name.
+import * as d from 'descent';
+import { Adam, init, Linear, loadBackend, ReLU, Sequential, Trainer, type Backend, type History } from 'descent';
+
+async function main(): Promise<History> {
+  const backend: Backend = await loadBackend('auto');
+  const name: 'native' | 'wasm' | 'js' = backend.name;
+  void name;
+  const model = new Sequential([new Linear(4, 8, { init: init.kaimingNormal({ a: 0.1 }) }), new ReLU(), new Linear(8, 3, { init: 'xavier' })]);
+  const trainer = new Trainer(model, { optimizer: new Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.99] }), loss: 'crossEntropy' });
+  const loss: number = trainer.step(new Float32Array(8), new Int32Array(2));
+  void loss;
+  const infos: d.BackendInfo[] = await d.availableBackends();
+  void infos;
+  // @ts-expect-error: unknown loss names are a type error too
+  new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'hinge' });
+  // @ts-expect-error: betas is a pair
+  new Adam(model.parameters(), { betas: 0.9 });
+  return trainer.fit({ x: new Float32Array(8), y: new Int32Array(2) }, { epochs: 1 });
+}
+void main;
