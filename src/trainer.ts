@@ -279,7 +279,12 @@ export class Trainer {
     let lastYield = Date.now();
 
     for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
-      if (shuffle) rng.shuffle(order);
+      if (shuffle) {
+        // Shuffle the identity each epoch (like torch's RandomSampler), so the order depends only on the generator
+        // state and a run resumed with a restored generator draws the same batches as an uninterrupted one.
+        for (let i = 0; i < trainRows; i++) order[i] = i;
+        rng.shuffle(order);
+      }
       const started = performance.now();
       let sum = 0, hits = 0, seen = 0, batch = 0;
       const batches = Math.ceil(trainRows / batchSize);
@@ -305,8 +310,7 @@ export class Trainer {
         if (o.callbacks?.onBatchEnd) await o.callbacks.onBatchEnd(batch, { epoch, batch, loss: batchLoss, size });
         if (o.signal?.aborted) break;
         if (Date.now() - lastYield > 16) {
-          // Let timers, I/O and UI events run between batches (setTimeout(0) clamps to ≥ 1 ms; setImmediate does not).
-          await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+          await yieldToEventLoop();
           lastYield = Date.now();
         }
       }
@@ -315,6 +319,9 @@ export class Trainer {
         break;
       }
       const seconds = (performance.now() - started) / 1000;
+      // Every epoch ends with a turn of the event loop, however short it was.
+      await yieldToEventLoop();
+      lastYield = Date.now();
       const logs: EpochLogs = { epoch, loss: sum / seen, lr: this.optimizer.lr, samplesPerSecond: seen / seconds, seconds };
       if (this.loss.name !== 'mse') logs.accuracy = hits / seen;
       if (valX && valY) {
@@ -349,6 +356,11 @@ export class Trainer {
     if (early?.restoreBestWeights && bestWeights) this.model.loadStateDict(bestWeights);
     return history;
   }
+}
+
+/** Lets timers, I/O and UI events run (setTimeout(0) clamps to ≥ 1 ms in browsers; setImmediate does not). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 /** One line per epoch: `epoch 3/10 loss 0.2120 acc 93.8% val_loss 0.2301 val_acc 93.1% 51.2k samples/s 1.2s`. */
