@@ -73,7 +73,8 @@ export function checkOptions(call: string, options: unknown, known: readonly str
   return options as Record<string, unknown>;
 }
 
-function suggestion(word: string, known: readonly string[]): string {
+/** `; did you mean 'x'?` for the closest known word, or an empty string when nothing is close. */
+export function suggestion(word: string, known: readonly string[]): string {
   let best = '', bestDistance = Infinity;
   for (const k of known) {
     const d = editDistance(word.toLowerCase(), k.toLowerCase());

@@ -39,3 +39,32 @@ export { Trainer, epochSummary } from './trainer.js';
 export type { TrainerOptions, FitOptions, History, EpochLogs, BatchLogs, Dataset } from './trainer.js';
 export { gradcheck } from './gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
+
+// The lab (issue 5): the lecture's experiments as API — diagnostics, init probes, activation curves, landscapes, pictures.
+export { activationStats, parameterStats, snapshot, findNonFinite, DiagnosticsRecorder } from './lab/diagnostics.js';
+export type { ActivationStatsOptions, ParameterStats, NonFiniteReport, RecorderOptions, BatchRecord, EpochRecord } from './lab/diagnostics.js';
+export type { LayerStats, Histogram } from './lab/stats.js';
+export { initProbe } from './lab/probe.js';
+export type { InitProbeOptions, InitProbeResult } from './lab/probe.js';
+export { activationCurve, activationAt } from './lab/curves.js';
+export type { ActivationCurve } from './lab/curves.js';
+export { SURFACES, SURFACE_NAMES, OPTIMIZER_NAMES, trajectory, stepSizes, firstStep, effectiveLearningRates } from './lab/landscapes.js';
+export type { Surface, SurfaceName, OptimizerName, Trajectory, TrajectoryOptions } from './lab/landscapes.js';
+export { histogramPanelsSvg, initProbeSvg, activationCurvesSvg, lossCurvesSvg, trajectoriesSvg } from './lab/svg.js';
+export type { Series, HistogramPanelsOptions } from './lab/svg.js';
+export { sparkline, histogramBars, layerTable, trajectoryTable } from './lab/terminal.js';
+
+// Data and checkpoints (issue 6). Loaders read files through src/node.ts (process.getBuiltinModule), so this
+// module has no static Node imports; parseIdx / parseCsv / encodeCheckpoint work on bytes in browsers too.
+export { parseIdx, loadIdx, loadIdxDataset, idxDataset, isGzip } from './data/idx.js';
+export type { IdxArray, IdxType } from './data/idx.js';
+export { parseCsv, loadCsv } from './data/csv.js';
+export type { CsvOptions, CsvData } from './data/csv.js';
+export { loadDigits } from './data/digits.js';
+export type { LabelledData } from './data/digits.js';
+export { loadFashionMnist, loadMnist, findMnistFiles, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './data/mnist.js';
+export type { MnistSplits } from './data/mnist.js';
+export { scaleToUnit, fitStandardizer, standardize, trainValidationSplit, selectRows, takeRows, oneHot, confusionMatrix } from './data/transforms.js';
+export type { Standardizer } from './data/transforms.js';
+export { saveCheckpoint, loadCheckpoint, createCheckpoint, restoreCheckpoint, encodeCheckpoint, decodeCheckpoint, crc32 } from './checkpoint.js';
+export type { Checkpoint, CheckpointParts } from './checkpoint.js';

@@ -1,0 +1,235 @@
+/**
+ * Checkpoints: weights, optimizer state, scheduler, generator state, epoch and the run's configuration in one
+ * file, so a resumed run continues bit for bit. Layout (little-endian):
+ *   0  "DSCNTCKP"   8-byte magic          16  u64 JSON byte length     32  JSON (UTF-8), padded to 8 bytes
+ *   8  u32 version  12 u32 CRC-32 of all   24  u64 tensor byte length       then the tensors (float32 / int32)
+ *                      bytes after 32
+ * Tensors appear in the JSON as `{"$f32": [offset, length]}`; ±Infinity and NaN (ReduceLROnPlateau's `best`)
+ * as `{"$num": "Infinity"}`. A file whose length or checksum does not match is rejected before anything is
+ * parsed, and writes go to a temporary file that is fsynced and then renamed over the old one.
+ */
+import type { Sequential, StateDict } from './nn/sequential.js';
+import type { Optimizer, OptimizerStateDict } from './optim/optimizer.js';
+import type { Scheduler } from './optim/schedulers.js';
+import type { Rng, RngState } from './rng.js';
+import { stateError } from './errors.js';
+import { fs, path } from './node.js';
+
+const MAGIC = 'DSCNTCKP';
+const VERSION = 1;
+const HEADER = 32;
+
+export interface Checkpoint {
+  /** The model's state dict (PyTorch names and shapes). */
+  model: StateDict;
+  optimizer?: { type: string; state: OptimizerStateDict };
+  scheduler?: { type: string; state: Record<string, number> };
+  /** State of the shuffling generator at the point the checkpoint describes. */
+  rng?: RngState;
+  /** Completed epochs. */
+  epoch: number;
+  /** The run's configuration, as the caller defines it (the CLI stores every flag). */
+  config?: Record<string, unknown>;
+  /** Anything else JSON-like (typed arrays allowed): normalisation statistics, history, … */
+  extra?: Record<string, unknown>;
+}
+
+/** Live objects to snapshot into a checkpoint. */
+export interface CheckpointParts {
+  model: Sequential;
+  optimizer?: Optimizer;
+  scheduler?: Scheduler;
+  rng?: Rng;
+  epoch?: number;
+  config?: Record<string, unknown>;
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * Snapshots live objects into a checkpoint (copies: training may continue).
+ * @example const ckpt = createCheckpoint({ model, optimizer, scheduler, rng, epoch: 3 });
+ */
+export function createCheckpoint(parts: CheckpointParts): Checkpoint {
+  const c: Checkpoint = { model: parts.model.stateDict(), epoch: parts.epoch ?? 0 };
+  if (parts.optimizer) c.optimizer = { type: parts.optimizer.type, state: parts.optimizer.stateDict() };
+  if (parts.scheduler) c.scheduler = { type: parts.scheduler.type, state: parts.scheduler.stateDict() };
+  if (parts.rng) c.rng = parts.rng.getState();
+  if (parts.config) c.config = parts.config;
+  if (parts.extra) c.extra = parts.extra;
+  return c;
+}
+
+/**
+ * Loads a checkpoint into live objects of the same architecture and types. Everything is checked first; if any
+ * part is rejected, the parts already written are rolled back, so nothing is left half-loaded.
+ * @example restoreCheckpoint(loadCheckpoint('run.ckpt'), { model, optimizer, scheduler, rng });
+ */
+export function restoreCheckpoint(c: Checkpoint, parts: Omit<CheckpointParts, 'epoch' | 'config' | 'extra'>): void {
+  const call = 'restoreCheckpoint';
+  if (parts.optimizer && c.optimizer && c.optimizer.type !== parts.optimizer.type) throw stateError(call, `the checkpoint holds ${c.optimizer.type} state, the optimizer is ${parts.optimizer.type}`);
+  if (parts.optimizer && !c.optimizer) throw stateError(call, 'the checkpoint holds no optimizer state');
+  if (parts.scheduler && c.scheduler?.type !== parts.scheduler.type) throw stateError(call, `the checkpoint holds ${c.scheduler?.type ?? 'no'} scheduler state, the scheduler is ${parts.scheduler.type}`);
+  if (parts.rng && !c.rng) throw stateError(call, 'the checkpoint holds no generator state');
+  const model = parts.model.stateDict();
+  const optimizer = parts.optimizer?.stateDict();
+  const scheduler = parts.scheduler?.stateDict();
+  try {
+    parts.model.loadStateDict(c.model);
+    if (parts.optimizer) parts.optimizer.loadStateDict(c.optimizer!.state);
+    if (parts.scheduler) parts.scheduler.loadStateDict(c.scheduler!.state);
+  } catch (error) {
+    parts.model.loadStateDict(model);
+    if (parts.optimizer) parts.optimizer.loadStateDict(optimizer!);
+    if (parts.scheduler) parts.scheduler.loadStateDict(scheduler!);
+    throw error;
+  }
+  if (parts.rng) parts.rng.setState(c.rng!);
+}
+
+// ---- encoding ----
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (the zlib/PNG polynomial). */
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * The checkpoint as bytes (works in browsers too: store them anywhere).
+ * @example const bytes = encodeCheckpoint(createCheckpoint({ model }));
+ */
+export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  const tensors: (Float32Array | Int32Array)[] = [];
+  let offset = 0;
+  const json = JSON.stringify(c, function (this: unknown, key: string, value: unknown) {
+    // JSON.stringify calls toJSON-less typed arrays as objects; intercept the raw value instead.
+    const raw = (this as Record<string, unknown>)[key];
+    if (raw instanceof Float32Array || raw instanceof Int32Array) {
+      const ref = { [raw instanceof Float32Array ? '$f32' : '$i32']: [offset, raw.length] };
+      tensors.push(raw);
+      offset += raw.byteLength;
+      return ref;
+    }
+    if (ArrayBuffer.isView(raw)) throw stateError('encodeCheckpoint', `${key} is a ${raw.constructor.name}; only Float32Array and Int32Array are stored`);
+    if (typeof raw === 'number' && !Number.isFinite(raw)) return { $num: String(raw) };
+    return value;
+  });
+  const text = new TextEncoder().encode(json);
+  const jsonPadded = Math.ceil(text.length / 8) * 8;
+  const out = new Uint8Array(HEADER + jsonPadded + offset);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
+  view.setUint32(8, VERSION, true);
+  view.setBigUint64(16, BigInt(text.length), true);
+  view.setBigUint64(24, BigInt(offset), true);
+  out.set(text, HEADER);
+  let at = HEADER + jsonPadded;
+  for (const t of tensors) {
+    // Copy through a byte view: typed arrays are little-endian on every platform Node and browsers run on.
+    out.set(new Uint8Array(t.buffer, t.byteOffset, t.byteLength), at);
+    at += t.byteLength;
+  }
+  view.setUint32(12, crc32(out.subarray(HEADER)), true);
+  return out;
+}
+
+function corrupt(source: string, message: string): Error {
+  return stateError('loadCheckpoint', `${source} is not a usable checkpoint: ${message}`);
+}
+
+/**
+ * Parses checkpoint bytes; rejects wrong magic, other versions, truncation and checksum mismatches with a clear
+ * error before anything is returned.
+ */
+export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
+  if (bytes.length < HEADER) throw corrupt(source, `${bytes.length} bytes is shorter than the ${HEADER}-byte header (truncated or empty)`);
+  for (let i = 0; i < 8; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) throw corrupt(source, 'wrong magic bytes (not a descent checkpoint)');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(8, true);
+  if (version !== VERSION) throw corrupt(source, `format version ${version}, this descent reads version ${VERSION}`);
+  const jsonLength = Number(view.getBigUint64(16, true)), tensorLength = Number(view.getBigUint64(24, true));
+  const expected = HEADER + Math.ceil(jsonLength / 8) * 8 + tensorLength;
+  if (bytes.length !== expected) throw corrupt(source, `length ${bytes.length} bytes, the header says ${expected} (${bytes.length < expected ? 'truncated' : 'trailing data'})`);
+  const crc = crc32(bytes.subarray(HEADER));
+  if (crc !== view.getUint32(12, true)) throw corrupt(source, 'checksum mismatch (the file is corrupt)');
+  const tensorsAt = HEADER + Math.ceil(jsonLength / 8) * 8;
+  const json = new TextDecoder().decode(bytes.subarray(HEADER, HEADER + jsonLength));
+  const c = JSON.parse(json, (_key, value: unknown) => {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const o = value as Record<string, unknown>;
+      const ref = (o.$f32 ?? o.$i32) as [number, number] | undefined;
+      if (ref && Object.keys(o).length === 1) {
+        const [off, len] = ref, size = 4 * len;
+        if (!(off >= 0 && len >= 0 && off % 4 === 0 && off + size <= tensorLength)) throw corrupt(source, `tensor reference [${off}, ${len}] is out of range`);
+        // Copy into an aligned buffer the caller owns (Buffer#slice would return a view of Node's pool).
+        const b = new Uint8Array(size);
+        b.set(bytes.subarray(tensorsAt + off, tensorsAt + off + size));
+        return o.$f32 ? new Float32Array(b.buffer) : new Int32Array(b.buffer);
+      }
+      if (typeof o.$num === 'string' && Object.keys(o).length === 1) return Number(o.$num);
+    }
+    return value;
+  }) as Checkpoint;
+  if (!c || typeof c !== 'object' || typeof c.model !== 'object' || !Number.isInteger(c.epoch)) throw corrupt(source, 'missing model or epoch');
+  return c;
+}
+
+/**
+ * Writes a checkpoint atomically: a temporary file in the same directory, fsync, rename over `file`, fsync the
+ * directory. A crash at any point leaves either the old or the new file, never a mix. Node only.
+ * @example saveCheckpoint('run.ckpt', createCheckpoint({ model, optimizer, epoch }));
+ */
+export function saveCheckpoint(file: string, c: Checkpoint | CheckpointParts): void {
+  const ckpt = typeof (c.model as Sequential).stateDict === 'function' ? createCheckpoint(c as CheckpointParts) : (c as Checkpoint);
+  const bytes = encodeCheckpoint(ckpt);
+  const f = fs(), dir = path().dirname(path().resolve(file));
+  const tmp = path().join(dir, `.${path().basename(file)}.tmp-${(globalThis as { process?: { pid?: number } }).process?.pid ?? 0}`);
+  const fd = f.openSync(tmp, 'w', 0o644);
+  try {
+    let written = 0;
+    while (written < bytes.length) written += f.writeSync(fd, bytes, written, Math.min(bytes.length - written, 1 << 24));
+    f.fsyncSync(fd);
+  } catch (error) {
+    f.closeSync(fd);
+    f.rmSync(tmp, { force: true });
+    throw error;
+  }
+  f.closeSync(fd);
+  f.renameSync(tmp, file);
+  try {
+    // Make the rename itself durable (POSIX); not possible on every platform, and not needed for atomicity.
+    const dfd = f.openSync(dir, 'r');
+    try {
+      f.fsyncSync(dfd);
+    } finally {
+      f.closeSync(dfd);
+    }
+  } catch {
+    // directories cannot be opened for fsync on Windows
+  }
+}
+
+/**
+ * Reads and verifies a checkpoint file. Node only.
+ * @example const ckpt = loadCheckpoint('run.ckpt'); model.loadStateDict(ckpt.model);
+ */
+export function loadCheckpoint(file: string): Checkpoint {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs().readFileSync(file);
+  } catch (error) {
+    throw stateError('loadCheckpoint', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  return decodeCheckpoint(bytes, file);
+}

@@ -1,0 +1,143 @@
+/**
+ * Summary statistics of one layer's output, read from the backend buffer the layer just wrote. Sums run in
+ * float64 over the float32 values. "Dead" is per unit (a ReLU column that is exactly 0 for every row of the
+ * batch); "saturated" is per value (|tanh| > 0.99, sigmoid < 0.01 or > 0.99), the share of the histogram piled
+ * against the flat ends of the curve.
+ */
+import type { ActivationName } from '../kernels.js';
+
+export interface Histogram {
+  /** Lower edge of the first bin. */
+  lo: number;
+  /** Upper edge of the last bin (values equal to it fall in the last bin; values outside are clamped in). */
+  hi: number;
+  /** Number of values per bin; `counts.length` bins of width `(hi − lo)/bins`. */
+  counts: number[];
+}
+
+export interface LayerStats {
+  /** Position in `model.layers` (initProbe: the hidden layer number, from 0). */
+  index: number;
+  /** PyTorch's class name of the layer that produced these values: `Linear`, `Tanh`, `ReLU`, … */
+  type: string;
+  /** Activation kind when the layer is one, else null. */
+  activation: ActivationName | null;
+  /** Number of values summarised (rows × units). */
+  count: number;
+  units: number;
+  mean: number;
+  std: number;
+  /** Mean of squares (the quantity Xavier and Kaiming keep constant through a layer). */
+  meanSquare: number;
+  min: number;
+  max: number;
+  histogram: Histogram;
+  /** Fraction of values exactly 0 (half of a healthy ReLU layer's outputs). */
+  zeroFraction: number;
+  /** Fraction of units that output exactly 0 for every row (ReLU only; 0 for other layers). */
+  deadFraction: number;
+  /** Fraction of values in the flat part of the curve (tanh, sigmoid; 0 for other layers). */
+  saturatedFraction: number;
+  /** NaN and ±Inf values (excluded from every other statistic). */
+  nonFinite: number;
+}
+
+/** Where histograms of an activation's output live when no range is given. */
+export function naturalRange(activation: ActivationName | null): [number, number] | null {
+  if (activation === 'tanh') return [-1, 1];
+  if (activation === 'sigmoid') return [0, 1];
+  return null;
+}
+
+/** Statistics of `rows × units` values of a layer's output (row-major, as the kernels write them). */
+export function summarize(
+  values: Float32Array,
+  rows: number,
+  units: number,
+  meta: { index: number; type: string; activation: ActivationName | null },
+  bins: number,
+  range?: [number, number],
+): LayerStats {
+  const n = rows * units;
+  let sum = 0, sq = 0, min = Infinity, max = -Infinity, bad = 0, saturated = 0, zeros = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) {
+      bad++;
+      continue;
+    }
+    sum += v;
+    sq += v * v;
+    if (v === 0) zeros++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (meta.activation === 'tanh' ? Math.abs(v) > 0.99 : meta.activation === 'sigmoid' ? v < 0.01 || v > 0.99 : false) saturated++;
+  }
+  const good = n - bad;
+  const mean = good ? sum / good : NaN;
+  const meanSquare = good ? sq / good : NaN;
+  let dead = 0;
+  if (meta.activation === 'relu') {
+    for (let j = 0; j < units; j++) {
+      let allZero = true;
+      for (let i = 0; i < rows && allZero; i++) allZero = values[i * units + j] === 0;
+      if (allZero) dead++;
+    }
+  }
+  // Centred second pass: the one-pass formula loses everything when the mean dwarfs the spread.
+  let centred = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (Number.isFinite(v)) centred += (v - mean) * (v - mean);
+  }
+  const [lo, hi] = range ?? naturalRange(meta.activation) ?? (good ? widen(min, max) : [0, 1]);
+  const counts = new Array<number>(bins).fill(0);
+  const scale = bins / (hi - lo);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) * scale)))]++;
+  }
+  return {
+    index: meta.index,
+    type: meta.type,
+    activation: meta.activation,
+    count: n,
+    units,
+    mean,
+    std: good ? Math.sqrt(centred / good) : NaN,
+    meanSquare,
+    min: good ? min : NaN,
+    max: good ? max : NaN,
+    histogram: { lo, hi, counts },
+    zeroFraction: good ? zeros / good : 0,
+    deadFraction: units ? dead / units : 0,
+    saturatedFraction: good ? saturated / good : 0,
+    nonFinite: bad,
+  };
+}
+
+/** A histogram range for [min, max] that is never empty. */
+function widen(min: number, max: number): [number, number] {
+  if (max > min) return [min, max];
+  const pad = Math.abs(min) > 0 ? Math.abs(min) * 0.5 : 1;
+  return [min - pad, max + pad];
+}
+
+/** Mean, std, absolute maximum and L2 norm of an array (float64 sums), with its count of NaN/Inf. */
+export function vectorStats(values: Float32Array): { mean: number; std: number; absMax: number; norm: number; nonFinite: number } {
+  let sum = 0, sq = 0, absMax = 0, bad = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) {
+      bad++;
+      continue;
+    }
+    sum += v;
+    sq += v * v;
+    if (Math.abs(v) > absMax) absMax = Math.abs(v);
+  }
+  const good = values.length - bad;
+  const mean = good ? sum / good : 0;
+  return { mean, std: good ? Math.sqrt(Math.max(0, sq / good - mean * mean)) : 0, absMax, norm: Math.sqrt(sq), nonFinite: bad };
+}
