@@ -73,14 +73,20 @@ export function checkOptions(call: string, options: unknown, known: readonly str
   return options as Record<string, unknown>;
 }
 
-/** `; did you mean 'x'?` for the closest known word, or an empty string when nothing is close. */
-export function suggestion(word: string, known: readonly string[]): string {
-  let best = '', bestDistance = Infinity;
+/** The known word closest to `word` (case-insensitive edit distance), or null when none is close enough. */
+export function closest(word: string, known: readonly string[]): string | null {
+  let best: string | null = null, bestDistance = Infinity;
   for (const k of known) {
     const d = editDistance(word.toLowerCase(), k.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [k, d];
   }
-  return best && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? `; did you mean '${best}'?` : '';
+  return best !== null && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
+}
+
+/** `; did you mean 'x'?` for the closest known word, or an empty string when nothing is close. */
+export function suggestion(word: string, known: readonly string[]): string {
+  const best = closest(word, known);
+  return best ? `; did you mean '${best}'?` : '';
 }
 
 function editDistance(a: string, b: string): number {

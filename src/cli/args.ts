@@ -3,6 +3,7 @@
  * with a spelling suggestion), and number parsing that names the flag in its message.
  */
 import { parseArgs } from 'node:util';
+import { closest } from '../check.js';
 
 export class UsageError extends Error {}
 
@@ -45,29 +46,6 @@ export function choiceFlag<T extends string>(name: string, value: string | undef
     throw new UsageError(`--${name} expects one of ${allowed.join(', ')}, received '${value}'${close ? `; did you mean '${close}'?` : ''}`);
   }
   return value as T;
-}
-
-function closest(word: string, known: readonly string[]): string | null {
-  let best: string | null = null, bestD = Infinity;
-  for (const k of known) {
-    const d = distance(word.toLowerCase(), k.toLowerCase());
-    if (d < bestD) [best, bestD] = [k, d];
-  }
-  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
-}
-
-function distance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const t = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = t;
-    }
-  }
-  return dp[b.length];
 }
 
 /** An aligned text table of a confusion matrix (rows: true class, columns: predicted). */
