@@ -116,6 +116,18 @@ export class Trainer {
     this.scheduler = o.scheduler;
   }
 
+  /**
+   * Returns the trainer's loss, gradient and target buffers to the backend (the model and optimizer keep
+   * theirs: dispose them with `model.dispose()` and `optimizer.dispose()`). The trainer can still be used: it
+   * allocates again on the next step.
+   */
+  dispose(): void {
+    const b = this.model.backend;
+    for (const buf of [this.rowLoss, this.grad, this.target, this.noGrad]) if (buf) b.free(buf);
+    this.rowLoss = this.grad = this.target = this.noGrad = null;
+    this.capacity = 0;
+  }
+
   private ensure(m: number): void {
     this.model.prepare(m);
     if (m <= this.capacity) return;

@@ -113,8 +113,9 @@ export async function loadBackend(name: BackendName | 'auto' = 'auto'): Promise<
 }
 
 /**
- * The active backend. Before any `loadBackend()`, it activates the best backend that can load synchronously
- * (native in Node when the addon is present, else js); call `await loadBackend()` to also consider wasm.
+ * The active backend. Before any `loadBackend()`, it activates the best backend that can load synchronously:
+ * in Node native when the addon is present, else wasm (compiled synchronously from the file), else js; in a
+ * browser js. Call `await loadBackend()` to load wasm in a browser too.
  */
 export function getBackend(): Backend {
   if (active) return active;

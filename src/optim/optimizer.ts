@@ -151,6 +151,7 @@ export abstract class Optimizer<O extends object = object> {
   dispose(): void {
     for (const bufs of this.stateBuffers.values()) for (const b of bufs) this.backend.free(b);
     this.stateBuffers.clear();
+    this.backend.free(this.empty);
   }
 }
 

@@ -1,0 +1,100 @@
+/**
+ * The module's exports: alloc/free for buffers in linear memory, and every kernel of the contract (src/kernels.ts)
+ * under its contract name, taking byte pointers (usize), sizes, flags and float64 scalars only, so a call copies
+ * nothing. Optional arrays (an unused grad, vmax, rmsprop's buf/gavg) arrive as pointer 0. Kernels trust their
+ * arguments: the TypeScript adapter (src/backends/wasm.ts) checks every length against the sizes first.
+ */
+import { col_sum, bias_add } from './bias';
+import { gemm } from './gemm';
+import { leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd, sigmoid_bwd, sigmoid_fwd, tanh_bwd, tanh_fwd } from './act';
+import { bce_logits, mse, softmax_xent } from './loss';
+import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
+
+/** A zero-filled block of `bytes` bytes, 16-byte aligned (TLSF); traps when memory cannot grow. */
+export function alloc(bytes: usize): usize {
+  const ptr = heap.alloc(bytes);
+  memory.fill(ptr, 0, bytes);
+  return ptr;
+}
+
+export function free(ptr: usize): void {
+  heap.free(ptr);
+}
+
+export function gemm_f32(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f64, a: usize, b: usize, beta: f64, c: usize): void {
+  gemm(ta, tb, m, n, k, <f32>alpha, a, b, <f32>beta, c);
+}
+
+export function bias_add_f32(m: i32, n: i32, bias: usize, c: usize): void {
+  bias_add(m, n, bias, c);
+}
+
+export function col_sum_f32(m: i32, n: i32, beta: f64, a: usize, out: usize): void {
+  col_sum(m, n, <f32>beta, a, out);
+}
+
+export function sigmoid_fwd_f32(n: i32, x: usize, y: usize): void {
+  sigmoid_fwd(n, x, y);
+}
+
+export function tanh_fwd_f32(n: i32, x: usize, y: usize): void {
+  tanh_fwd(n, x, y);
+}
+
+export function relu_fwd_f32(n: i32, x: usize, y: usize): void {
+  relu_fwd(n, x, y);
+}
+
+export function leaky_relu_fwd_f32(n: i32, slope: f64, x: usize, y: usize): void {
+  leaky_relu_fwd(n, <f32>slope, x, y);
+}
+
+export function sigmoid_bwd_f32(n: i32, y: usize, dy: usize, dx: usize): void {
+  sigmoid_bwd(n, y, dy, dx);
+}
+
+export function tanh_bwd_f32(n: i32, y: usize, dy: usize, dx: usize): void {
+  tanh_bwd(n, y, dy, dx);
+}
+
+export function relu_bwd_f32(n: i32, y: usize, dy: usize, dx: usize): void {
+  relu_bwd(n, y, dy, dx);
+}
+
+export function leaky_relu_bwd_f32(n: i32, slope: f64, y: usize, dy: usize, dx: usize): void {
+  leaky_relu_bwd(n, <f32>slope, y, dy, dx);
+}
+
+export function softmax_xent_f32(m: i32, n: i32, scale: f64, logits: usize, labels: usize, loss: usize, grad: usize): void {
+  softmax_xent(m, n, scale, logits, labels, loss, grad);
+}
+
+export function mse_f32(m: i32, n: i32, scale: f64, pred: usize, target: usize, loss: usize, grad: usize): void {
+  mse(m, n, scale, pred, target, loss, grad);
+}
+
+export function bce_logits_f32(m: i32, n: i32, scale: f64, pred: usize, target: usize, loss: usize, grad: usize): void {
+  bce_logits(m, n, scale, pred, target, loss, grad);
+}
+
+export function sgd_step_f32(n: i32, lr: f64, wd: f64, w: usize, g: usize): void {
+  sgd_step(n, <f32>lr, <f32>wd, w, g);
+}
+
+export function momentum_step_f32(n: i32, lr: f64, mu: f64, damp: f64, wd: f64, nesterov: i32, w: usize, g: usize, buf: usize): void {
+  momentum_step(n, <f32>lr, <f32>mu, <f32>(1 - damp), <f32>wd, nesterov, w, g, buf);
+}
+
+export function adagrad_step_f32(n: i32, clr: f64, wd: f64, eps: f64, w: usize, g: usize, sum: usize): void {
+  adagrad_step(n, <f32>clr, <f32>wd, <f32>eps, w, g, sum);
+}
+
+export function rmsprop_step_f32(n: i32, lr: f64, alpha: f64, eps: f64, wd: f64, mu: f64, centered: i32, w: usize, g: usize, sq: usize, buf: usize, gavg: usize): void {
+  rmsprop_step(n, <f32>lr, <f32>alpha, <f32>(1 - alpha), <f32>eps, <f32>wd, <f32>mu, centered, w, g, sq, buf, gavg);
+}
+
+export function adam_step_f32(n: i32, lr: f64, b1: f64, b2: f64, eps: f64, wd: f64, decoupled: i32, bc1: f64, bc2: f64, w: usize, g: usize, m: usize, v: usize, vmax: usize): void {
+  const decay = decoupled != 0 ? 1 - lr * wd : 1;
+  const l2 = decoupled != 0 ? 0 : wd;
+  adam_step(n, <f32>(lr / bc1), <f32>(1 - b1), <f32>b2, <f32>(1 - b2), <f32>eps, <f32>decay, <f32>l2, <f32>(1 / Math.sqrt(bc2)), w, g, m, v, vmax);
+}
