@@ -9,3 +9,4 @@ export { availableBackends, getBackend, loadBackend, registerBackend, setBackend
 export type { BackendLoader } from './registry.js';
 export type { Backend, BackendInfo, BackendName } from './types.js';
 export { jsBackend, jsKernels } from './js.js';
+export { setThreads, getThreads } from './native.js';

@@ -1,11 +1,187 @@
 /**
- * The native backend loader (C++ SIMD over N-API). Implemented by the native backend issue; until then it
- * reports why it is unavailable.
+ * The native backend: C++17 SIMD kernels over N-API (native/), loaded with node-gyp-build from the package root,
+ * so a prebuild in prebuilds/<platform>-<arch>/ is used when it fits and build/Release/ otherwise.
+ * No static imports of Node modules: this file stays bundleable for browsers, where `load()` simply reports that
+ * the addon needs Node. Node built-ins come from `process.getBuiltinModule` (Node ≥ 20.16).
+ * Memory: plain typed arrays (GC-managed), each allocation aligned to 64 bytes inside a slightly larger buffer.
+ * @example
+ * import { loadBackend } from 'descent';
+ * const b = await loadBackend('native');   // detail: 'avx512f, 2 threads'
  */
+import { heapF32, heapI32, type F32Buf, type I32Buf } from '../buffers.js';
+import { optionError } from '../errors.js';
+import { KERNELS, type Kernels, type KernelName } from '../kernels.js';
 import type { BackendLoader } from './registry.js';
+import type { Backend } from './types.js';
+
+/** What the addon exports (native/addon.cc). Kernels take plain typed arrays in place of buffer handles. */
+export interface NativeAddon {
+  info(): { isa: string; supported: string; threads: number; mr: number; nr: number; napi: number };
+  setThreads(n: number): number;
+  setIsa(name: string): boolean;
+  alignOffset(a: Float32Array): number;
+  [kernel: string]: unknown;
+}
+
+interface NodeBuiltins {
+  module: { createRequire(from: string): (id: string) => unknown };
+  url: { fileURLToPath(url: string): string };
+  path: { dirname(p: string): string; join(...p: string[]): string };
+  fs: { existsSync(p: string): boolean; readFileSync(p: string, enc: 'utf8'): string };
+}
+
+function builtins(): NodeBuiltins {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; versions?: { node?: string } } }).process;
+  const get = proc?.getBuiltinModule;
+  if (typeof get !== 'function') {
+    const where = proc?.versions?.node ? `Node ${proc.versions.node} lacks process.getBuiltinModule (needs Node ≥ 20.16)` : 'not running in Node.js';
+    throw new Error(`the native addon needs Node.js: ${where}; use the wasm or js backend here`);
+  }
+  return {
+    module: get.call(proc, 'node:module') as NodeBuiltins['module'],
+    url: get.call(proc, 'node:url') as NodeBuiltins['url'],
+    path: get.call(proc, 'node:path') as NodeBuiltins['path'],
+    fs: get.call(proc, 'node:fs') as NodeBuiltins['fs'],
+  };
+}
+
+/** The directory holding descent's package.json, walking up from this file (src/backends or dist/src/backends). */
+function packageRoot(node: NodeBuiltins): string {
+  let dir = node.path.dirname(node.url.fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = node.path.join(dir, 'package.json');
+    if (node.fs.existsSync(manifest)) {
+      try {
+        if ((JSON.parse(node.fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === 'descent') return dir;
+      } catch {
+        // an unreadable package.json on the way up is not ours; keep walking
+      }
+    }
+    const parent = node.path.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find descent's package.json above ${import.meta.url}`);
+    dir = parent;
+  }
+}
+
+let addon: NativeAddon | null = null;
+
+/**
+ * Loads the addon once. `DESCENT_NATIVE_PATH` may name a specific .node file (the sanitizer build uses it);
+ * otherwise node-gyp-build searches prebuilds/ and build/ under the package root.
+ */
+export function loadAddon(): NativeAddon {
+  if (addon) return addon;
+  const node = builtins();
+  const root = packageRoot(node);
+  const require = node.module.createRequire(import.meta.url);
+  const explicit = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.DESCENT_NATIVE_PATH;
+  let loaded: NativeAddon;
+  try {
+    if (explicit) loaded = require(explicit) as NativeAddon;
+    else {
+      const gypBuild = require('node-gyp-build') as (dir: string) => unknown;
+      loaded = gypBuild(root) as NativeAddon;
+    }
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const fix = explicit
+      ? `check DESCENT_NATIVE_PATH=${explicit}`
+      : `no prebuild for ${platformTag()} in ${root}/prebuilds and no build/Release/descent.node; run \`npm run build:native\` (needs a C++17 compiler and Python for node-gyp)`;
+    throw new Error(`native addon could not be loaded (${why}); ${fix}`);
+  }
+  for (const name of Object.keys(KERNELS)) {
+    if (typeof loaded[name] !== 'function') throw new Error(`native addon at ${root} is out of date: it lacks ${name}; run \`npm run build:native\``);
+  }
+  return (addon = loaded);
+}
+
+function platformTag(): string {
+  const proc = (globalThis as { process?: { platform?: string; arch?: string } }).process;
+  return `${proc?.platform ?? '?'}-${proc?.arch ?? '?'}`;
+}
+
+/**
+ * Sets the native backend's thread count (default: `DESCENT_THREADS`, else the CPUs this process may use).
+ * Results are bit-identical for any count. Returns the count now in use.
+ * @example
+ * setThreads(1);   // single-threaded kernels, e.g. when running several workers
+ */
+export function setThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw optionError('setThreads', 'n', 'an integer in [1, 256]', n);
+  return loadAddon().setThreads(n);
+}
+
+/** The native thread count now in use. */
+export function getThreads(): number {
+  return loadAddon().info().threads;
+}
+
+/** A zero-filled Float32Array of `n` elements starting on a 64-byte boundary (cache lines, full vector loads). */
+function alignedF32(a: NativeAddon, n: number): Float32Array {
+  if (n === 0) return new Float32Array(0);
+  const raw = new Float32Array(n + 15);
+  const offset = a.alignOffset(raw);
+  return raw.subarray(offset, offset + n);
+}
+
+function makeKernels(a: NativeAddon): Kernels {
+  const f = a as unknown as Record<KernelName, (...args: unknown[]) => void>;
+  // One closure per kernel, written out: the call sites stay monomorphic and cost one N-API crossing each.
+  const g = f.gemm_f32, ba = f.bias_add_f32, cs = f.col_sum_f32;
+  const sf = f.sigmoid_fwd_f32, tf = f.tanh_fwd_f32, rf = f.relu_fwd_f32, lf = f.leaky_relu_fwd_f32;
+  const sb = f.sigmoid_bwd_f32, tb = f.tanh_bwd_f32, rb = f.relu_bwd_f32, lb = f.leaky_relu_bwd_f32;
+  const sx = f.softmax_xent_f32, ms = f.mse_f32, bc = f.bce_logits_f32;
+  const sgd = f.sgd_step_f32, mom = f.momentum_step_f32, ada = f.adagrad_step_f32, rms = f.rmsprop_step_f32, adam = f.adam_step_f32;
+  return {
+    gemm_f32: (ta, tb_, m, n, k, alpha, A, B, beta, C) => g(ta, tb_, m, n, k, alpha, A.data, B.data, beta, C.data),
+    bias_add_f32: (m, n, bias, C) => ba(m, n, bias.data, C.data),
+    col_sum_f32: (m, n, beta, A, out) => cs(m, n, beta, A.data, out.data),
+    sigmoid_fwd_f32: (n, x, y) => sf(n, x.data, y.data),
+    tanh_fwd_f32: (n, x, y) => tf(n, x.data, y.data),
+    relu_fwd_f32: (n, x, y) => rf(n, x.data, y.data),
+    leaky_relu_fwd_f32: (n, slope, x, y) => lf(n, slope, x.data, y.data),
+    sigmoid_bwd_f32: (n, y, dy, dx) => sb(n, y.data, dy.data, dx.data),
+    tanh_bwd_f32: (n, y, dy, dx) => tb(n, y.data, dy.data, dx.data),
+    relu_bwd_f32: (n, y, dy, dx) => rb(n, y.data, dy.data, dx.data),
+    leaky_relu_bwd_f32: (n, slope, y, dy, dx) => lb(n, slope, y.data, dy.data, dx.data),
+    softmax_xent_f32: (m, n, scale, x, labels, loss, grad) => sx(m, n, scale, x.data, labels.data, loss.data, grad.data),
+    mse_f32: (m, n, scale, p, t, loss, grad) => ms(m, n, scale, p.data, t.data, loss.data, grad.data),
+    bce_logits_f32: (m, n, scale, p, t, loss, grad) => bc(m, n, scale, p.data, t.data, loss.data, grad.data),
+    sgd_step_f32: (n, lr, wd, w, gr) => sgd(n, lr, wd, w.data, gr.data),
+    momentum_step_f32: (n, lr, mu, damp, wd, nesterov, w, gr, buf) => mom(n, lr, mu, damp, wd, nesterov, w.data, gr.data, buf.data),
+    adagrad_step_f32: (n, clr, wd, eps, w, gr, sum) => ada(n, clr, wd, eps, w.data, gr.data, sum.data),
+    rmsprop_step_f32: (n, lr, alpha, eps, wd, mu, centered, w, gr, sq, buf, gavg) =>
+      rms(n, lr, alpha, eps, wd, mu, centered, w.data, gr.data, sq.data, buf.data, gavg.data),
+    adam_step_f32: (n, lr, b1, b2, eps, wd, decoupled, bc1, bc2, w, gr, m, v, vmax) =>
+      adam(n, lr, b1, b2, eps, wd, decoupled, bc1, bc2, w.data, gr.data, m.data, v.data, vmax.data),
+  };
+}
+
+function makeBackend(a: NativeAddon): Backend {
+  const { mr, nr } = a.info();
+  return {
+    name: 'native',
+    get detail() {
+      const i = a.info();
+      return `${i.isa}, ${i.threads} thread${i.threads === 1 ? '' : 's'}`;
+    },
+    tiles: { mr, nr },
+    alloc: (n: number): F32Buf => heapF32(alignedF32(a, n)),
+    allocI32: (n: number): I32Buf => heapI32(new Int32Array(n)),
+    free: () => {},
+    view: (data: Float32Array) => heapF32(data),
+    viewI32: (data: Int32Array) => heapI32(data),
+    k: makeKernels(a),
+  };
+}
+
+let backend: Backend | null = null;
+
+function loadSync(): Backend {
+  return (backend ??= makeBackend(loadAddon()));
+}
 
 export const nativeLoader: BackendLoader = {
-  load() {
-    throw new Error('the native addon is not part of this build');
-  },
+  load: loadSync,
+  loadSync,
 };

@@ -1,0 +1,164 @@
+/**
+ * `npm run bench:peers`: the native backend side by side with numpy (OpenBLAS) and PyTorch on the same workloads,
+ * in one run on one machine, with ratios. Workloads: the GEMMs of bench/shapes.ts in the dense-layer forward
+ * layout (nt: B stored [n, k]) and plain nn, tanh forward and the Adam step over 2²⁰ values, and training steps
+ * (MLP 784-256-128-10 ReLU batch 128 Adam; tiny 2-16-16-2 batch 32), at 1 and 2 threads. Also the fixed cost of
+ * one N-API crossing. Peers run in bench/peers/peers.py under /usr/bin/python3 (or $PYTHON) with
+ * OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset and OPENBLAS_NUM_THREADS = torch threads = the column's threads.
+ *
+ *   npm run bench:peers -- [--threads 1,2] [--only gemm,act,adam,train,overhead] [--json]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Adam, Linear, loadBackend, manualSeed, ReLU, Sequential, setBackend, Trainer, type Layer } from '../src/index.js';
+import { loadAddon } from '../src/backends/native.js';
+import { GEMM_TRIALS, TRAIN_TRIALS } from './shapes.js';
+
+const { values: args } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '1,2' },
+    only: { type: 'string', default: 'gemm,act,adam,train,overhead' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const THREADS = args.threads!.split(',').map(Number);
+const only = args.only!.split(',');
+
+interface Row { peer: string; kind: string; shape: string; unit: string; value: number; min: number; max: number; threads: number }
+const rows: Row[] = [];
+
+/** Warm-up, then 7 repetitions of a loop lasting ≥ 30 ms; median, min, max of the rate (work per second). */
+function measure(fn: () => void, work: number): [number, number, number] {
+  fn();
+  fn();
+  let calls = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) fn();
+    if (performance.now() - t0 >= 30) break;
+    calls *= 2;
+  }
+  const rates: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) fn();
+    rates.push((work * calls) / ((performance.now() - t0) / 1000));
+  }
+  rates.sort((a, b) => a - b);
+  return [rates[3], rates[0], rates[6]];
+}
+
+function fill(a: Float32Array, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0;
+  for (let i = 0; i < a.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = scale * (s / 2 ** 32 - 0.5);
+  }
+  return a;
+}
+
+const loadBefore = loadavg()[0];
+const addon = loadAddon();
+const native = await loadBackend('native');
+const initialThreads = addon.info().threads;
+const push = (kind: string, shape: string, unit: string, r: [number, number, number], threads: number) =>
+  rows.push({ peer: 'native', kind, shape, unit, value: r[0], min: r[1], max: r[2], threads });
+
+for (const threads of THREADS) {
+  addon.setThreads(threads);
+  if (only.includes('gemm'))
+    for (const t of GEMM_TRIALS) {
+      const a = native.alloc(t.m * t.k), b = native.alloc(t.n * t.k), c = native.alloc(t.m * t.n);
+      fill(a.data, 1);
+      fill(b.data, 2);
+      const flop = (2 * t.m * t.n * t.k) / 1e9, shape = `${t.m}x${t.n}x${t.k}`;
+      push('gemm nt', shape, 'GFLOP/s', measure(() => native.k.gemm_f32(0, 1, t.m, t.n, t.k, 1, a, b, 0, c), flop), threads);
+      push('gemm nn', shape, 'GFLOP/s', measure(() => native.k.gemm_f32(0, 0, t.m, t.n, t.k, 1, a, b, 0, c), flop), threads);
+    }
+  if (only.includes('act')) {
+    const n = 1 << 20, x = native.alloc(n), y = native.alloc(n);
+    fill(x.data, 3, 16);
+    push('tanh_fwd', `${n}`, 'Gelem/s', measure(() => native.k.tanh_fwd_f32(n, x, y), n / 1e9), threads);
+  }
+  if (only.includes('adam')) {
+    const n = 1 << 20, [w, g, m, v] = [0, 1, 2, 3].map(() => native.alloc(n)), none = native.alloc(0);
+    fill(w.data, 5);
+    fill(g.data, 6);
+    let t = 0;
+    push('adam_step', `${n}`, 'GB/s', measure(() => {
+      t++;
+      native.k.adam_step_f32(n, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 1 - 0.9 ** t, 1 - 0.999 ** t, w, g, m, v, none);
+    }, (28 * n) / 1e9), threads);
+  }
+  if (only.includes('train'))
+    for (const t of TRAIN_TRIALS) {
+      setBackend(native);
+      manualSeed(1);
+      const layers: Layer[] = [];
+      t.layers.slice(1).forEach((width, i) => {
+        layers.push(new Linear(t.layers[i], width));
+        if (i < t.layers.length - 2) layers.push(new ReLU());
+      });
+      const model = new Sequential(layers);
+      const trainer = new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'crossEntropy' });
+      const x = fill(new Float32Array(t.batch * t.layers[0]), 7);
+      const classes = t.layers[t.layers.length - 1];
+      const y = Int32Array.from({ length: t.batch }, (_, i) => i % classes);
+      const label = `${t.name.replace(/ relu adam$/, '').replace(/^mlp /, 'mlp ').replace(/^tiny /, 'tiny ')} batch ${t.batch}`;
+      push('train', label, 'samples/s', measure(() => void trainer.step(x, y), t.batch), threads);
+      model.dispose();
+    }
+}
+addon.setThreads(initialThreads);
+
+if (only.includes('overhead')) {
+  // The fixed cost of one crossing: an empty relu (n = 0) and a 3-array gemm with m = 0, through the adapter.
+  const x = native.alloc(16), y = native.alloc(16), z = native.alloc(16), none = native.alloc(0);
+  const calls = 1e6;
+  for (const [name, fn] of [
+    ['relu_fwd_f32 n=0', () => native.k.relu_fwd_f32(0, x, y)],
+    ['gemm_f32 m=0 (10 args)', () => native.k.gemm_f32(0, 0, 0, 4, 4, 1, x, y, 0, z)],
+    ['adam_step_f32 n=16 (14 args)', () => native.k.adam_step_f32(16, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 0.1, 0.001, x, y, z, x, none)],
+  ] as const) {
+    const r = measure(() => { for (let i = 0; i < 1000; i++) fn(); }, 1000);
+    rows.push({ peer: 'native', kind: 'N-API call', shape: name, unit: 'ns/call', value: 1e9 / r[0], min: 1e9 / r[2], max: 1e9 / r[1], threads: 1 });
+  }
+  void calls;
+}
+
+// Peers: one python process per thread count.
+const python = process.env.PYTHON ?? '/usr/bin/python3';
+if (existsSync(python)) {
+  for (const threads of THREADS) {
+    const env: Record<string, string | undefined> = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+    const peerOnly = only.filter((o) => o !== 'overhead').join(',');
+    const res = spawnSync(python, ['bench/peers/peers.py', '--threads', String(threads), '--only', peerOnly], { env, encoding: 'utf8' });
+    if (res.status !== 0) console.error(`# peers (${threads} threads) failed: ${res.stderr}`);
+    for (const line of res.stdout.split('\n')) if (line.trim()) rows.push(JSON.parse(line) as Row);
+  }
+} else console.error(`# ${python} not found: peers skipped (set PYTHON)`);
+
+if (args.json) for (const r of rows) console.log(JSON.stringify(r));
+else {
+  const fmt = (v: number | undefined) => (v === undefined ? '—' : v >= 1000 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+  const keys = [...new Set(rows.map((r) => `${r.kind}|${r.shape}|${r.unit}|${r.threads}`))];
+  const get = (peer: string, key: string) => rows.find((r) => r.peer === peer && `${r.kind}|${r.shape}|${r.unit}|${r.threads}` === key)?.value;
+  const header = ['workload', 'unit', 'thr', 'native', 'numpy', 'torch', 'native/numpy', 'native/torch', 'native/native@1t'];
+  const lines = keys.filter((k) => get('native', k) !== undefined).map((key) => {
+    const [kind, shape, unit, threads] = key.split('|');
+    const nat = get('native', key)!, np = get('numpy', key), th = get('torch', key);
+    const one = get('native', `${kind}|${shape}|${unit}|1`);
+    const ratio = (x: number | undefined) => (x ? `${(unit === 'ns/call' ? x / nat : nat / x).toFixed(2)}×` : '—');
+    return [`${kind} ${shape}`, unit, threads, fmt(nat), fmt(np), fmt(th), ratio(np), ratio(th), threads !== '1' && one ? `${(nat / one).toFixed(2)}×` : ''];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(`# native: ${native.detail}; ${new Date().toISOString()}; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (above ~0.5 another process shares the cores: 2-thread rows are then unreliable)`);
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const l of lines) console.log(line(l));
+}

@@ -1,0 +1,107 @@
+"""The peers of `npm run bench:peers`: the same workloads in numpy (OpenBLAS) and PyTorch, one JSON line each.
+
+    python3 bench/peers/peers.py --threads 1      # OPENBLAS_NUM_THREADS is set by the caller (read at import)
+
+GEMM shapes are (m, n, k) with C = A·Bᵀ, B stored [n, k] like a Linear weight ("nt", the dense-layer forward) and
+C = A·B ("nn"). Training: MLP with ReLU, cross-entropy, Adam, one optimizer step per batch. Protocol: warm-up,
+then 7 repetitions of a loop lasting ≥ 30 ms; the median rate is reported with min and max.
+"""
+import argparse
+import json
+import time
+
+import numpy as np
+
+GEMM = [(128, 256, 784), (128, 128, 256), (128, 10, 128), (256, 256, 256), (512, 512, 512), (1024, 1024, 1024)]
+TRAIN = [("mlp 784-256-128-10", [784, 256, 128, 10], 128), ("tiny 2-16-16-2", [2, 16, 16, 2], 32)]
+
+
+def measure(fn, work, reps=7, min_time=0.03):
+    fn()
+    fn()
+    calls = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        dt = time.perf_counter() - t0
+        if dt >= min_time:
+            break
+        calls *= 2
+    rates = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        rates.append(work * calls / (time.perf_counter() - t0))
+    rates.sort()
+    return rates[len(rates) // 2], rates[0], rates[-1]
+
+
+def emit(peer, kind, shape, unit, r, threads):
+    print(json.dumps({"peer": peer, "kind": kind, "shape": shape, "unit": unit, "value": r[0], "min": r[1],
+                      "max": r[2], "threads": threads}), flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--only", default="gemm,train,act,adam")
+    args = ap.parse_args()
+    only = args.only.split(",")
+    rng = np.random.default_rng(1)
+    if "gemm" in only:
+        for m, n, k in GEMM:
+            a = rng.standard_normal((m, k), dtype=np.float32)
+            w = rng.standard_normal((n, k), dtype=np.float32)
+            b = np.ascontiguousarray(w.T)
+            c = np.empty((m, n), dtype=np.float32)
+            flop = 2 * m * n * k / 1e9
+            emit("numpy", "gemm nt", f"{m}x{n}x{k}", "GFLOP/s", measure(lambda: np.matmul(a, w.T, out=c), flop), args.threads)
+            emit("numpy", "gemm nn", f"{m}x{n}x{k}", "GFLOP/s", measure(lambda: np.matmul(a, b, out=c), flop), args.threads)
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(args.threads)
+    if "gemm" in only:
+        for m, n, k in GEMM:
+            a = torch.randn(m, k)
+            w = torch.randn(n, k)
+            b = w.t().contiguous()
+            c = torch.empty(m, n)
+            flop = 2 * m * n * k / 1e9
+            emit("torch", "gemm nt", f"{m}x{n}x{k}", "GFLOP/s", measure(lambda: torch.mm(a, w.t(), out=c), flop), args.threads)
+            emit("torch", "gemm nn", f"{m}x{n}x{k}", "GFLOP/s", measure(lambda: torch.mm(a, b, out=c), flop), args.threads)
+    if "act" in only:
+        x = torch.rand(1 << 20) * 16 - 8
+        y = torch.empty_like(x)
+        emit("torch", "tanh_fwd", f"{1 << 20}", "Gelem/s", measure(lambda: torch.tanh(x, out=y), (1 << 20) / 1e9), args.threads)
+    if "adam" in only:
+        p = torch.nn.Parameter(torch.randn(1 << 20))
+        p.grad = torch.randn(1 << 20)
+        opt = torch.optim.Adam([p], lr=1e-3)
+        emit("torch", "adam_step", f"{1 << 20}", "GB/s", measure(opt.step, 28 * (1 << 20) / 1e9), args.threads)
+    if "train" in only:
+        for name, sizes, batch in TRAIN:
+            torch.manual_seed(1)
+            layers = []
+            for i in range(len(sizes) - 1):
+                layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+                if i < len(sizes) - 2:
+                    layers.append(torch.nn.ReLU())
+            model = torch.nn.Sequential(*layers)
+            opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+            x = torch.randn(batch, sizes[0])
+            y = torch.arange(batch) % sizes[-1]
+
+            def step():
+                opt.zero_grad(set_to_none=True)
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                opt.step()
+
+            emit("torch", "train", f"{name} batch {batch}", "samples/s", measure(step, batch), args.threads)
+
+
+if __name__ == "__main__":
+    main()

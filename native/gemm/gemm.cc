@@ -1,0 +1,161 @@
+/* gemm_f32: C[m,n] = alpha·op(A)·op(B) + beta·C, BLIS's five loops around the active ISA's micro-kernel.
+ * jc over n by NC, pc over k by KC: the team packs the KC×NC panel of B and every MC×KC block of A (A is read in
+ * place when it is small), then runs tasks over output tiles (an MC block of rows × a run of NR panels), each
+ * looping jr, ir over MR×NR micro-tiles. The first k block applies the caller's beta (beta = 0 never reads C), later
+ * ones accumulate. Blocking is fixed per ISA and a tile's arithmetic never depends on the thread that runs it, so
+ * results are bit-identical for any thread count. Accuracy: float32 FMA accumulation in k order (STYLE.md §7). */
+#include <cstdlib>
+#include <cstring>
+#if defined(_WIN32)
+#include <malloc.h>
+#endif
+
+#include "../kernels.h"
+#include "../pool.h"
+
+namespace descent {
+
+namespace {
+
+#if defined(_WIN32)
+inline void* alloc64(size_t bytes) { return _aligned_malloc(bytes, 64); }
+inline void free64(void* p) { _aligned_free(p); }
+#else
+inline void* alloc64(size_t bytes) { return std::aligned_alloc(64, bytes); }
+inline void free64(void* p) { std::free(p); }
+#endif
+
+/* Per-thread packing buffers, 64-byte aligned, grown on demand and freed when the thread ends. */
+struct Scratch {
+  float* p[2] = {nullptr, nullptr};
+  size_t cap[2] = {0, 0};
+  ~Scratch() { for (float* q : p) free64(q); }
+  float* get(int slot, size_t floats) {
+    if (cap[slot] < floats) {
+      free64(p[slot]);
+      const size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
+      p[slot] = static_cast<float*>(alloc64(bytes));
+      cap[slot] = p[slot] ? floats : 0;
+    }
+    return p[slot];
+  }
+};
+thread_local Scratch scratch;
+
+/* Products m·n·k below this run on the calling thread only (team start-up would cost more than it saves). */
+constexpr int64_t PARALLEL_MIN_MNK = 1 << 19;
+/* A is packed when its block does not comfortably stay in cache in place. */
+constexpr int64_t PACK_A_MIN_MK = 1 << 16;
+
+struct Job {
+  const isa_table* T;
+  int64_t m, n;
+  float alpha;
+  const float* a;
+  int64_t rs_a, cs_a;
+  const float* b;
+  int64_t rs_b, cs_b;
+  float* c;
+  bool pack_a;
+  // current (jc, pc) block
+  int64_t jc, nc, pc, kc;
+  float beta;
+  float* bpack;  // KC×NC panel of B, NR-wide micro-panels
+  float* apack;  // all of op(A)[:, pc:pc+kc] in MR-tall micro-panels (when pack_a)
+  int64_t panels, pack_group, pack_b_tasks, n_ic, group, n_group;
+};
+
+/* Phase 1 of a (jc, pc) block: pack B (groups of NR panels), then A (one MC block per task). */
+void pack_task(void* p, int64_t t) {
+  Job& J = *static_cast<Job*>(p);
+  const isa_table& T = *J.T;
+  if (t < J.pack_b_tasks) {
+    const int64_t NR = T.blk.nr;
+    const int64_t first = t * J.pack_group, last = first + J.pack_group < J.panels ? first + J.pack_group : J.panels;
+    const int64_t j0 = first * NR, j1 = last * NR < J.nc ? last * NR : J.nc;
+    T.gemm_pack_b(J.kc, j1 - j0, J.b + J.pc * J.rs_b + (J.jc + j0) * J.cs_b, J.rs_b, J.cs_b, J.bpack + j0 * J.kc);
+    return;
+  }
+  const int64_t ic = (t - J.pack_b_tasks) * T.blk.mc, mc = J.m - ic < T.blk.mc ? J.m - ic : T.blk.mc;
+  T.gemm_pack_a(mc, J.kc, J.a + ic * J.rs_a + J.pc * J.cs_a, J.rs_a, J.cs_a, J.apack + ic * J.kc);
+}
+
+/* Phase 2: one MC block of rows × a group of NR panels; jr outer so a B micro-panel stays in L1 across ir. */
+void tile_task(void* p, int64_t t) {
+  Job& J = *static_cast<Job*>(p);
+  const isa_table& T = *J.T;
+  const int64_t MR = T.blk.mr, NR = T.blk.nr, MC = T.blk.mc;
+  const int64_t ic = (t / J.n_group) * MC, mc = J.m - ic < MC ? J.m - ic : MC;
+  const int64_t jp0 = (t % J.n_group) * J.group, jp1 = jp0 + J.group < J.panels ? jp0 + J.group : J.panels;
+  const float* a;
+  int64_t rs, cs, panel_stride;
+  if (J.pack_a) a = J.apack + ic * J.kc, rs = 1, cs = MR, panel_stride = MR * J.kc;
+  else a = J.a + ic * J.rs_a + J.pc * J.cs_a, rs = J.rs_a, cs = J.cs_a, panel_stride = MR * J.rs_a;
+  for (int64_t jp = jp0; jp < jp1; jp++) {
+    const int64_t j = jp * NR, nr = J.nc - j < NR ? J.nc - j : NR;
+    const float* bp = J.bpack + j * J.kc;
+    float* c = J.c + ic * J.n + J.jc + j;
+    for (int64_t ir = 0, ip = 0; ir < mc; ir += MR, ip++)
+      T.gemm_ukernel(J.kc, a + ip * panel_stride, rs, cs, bp, c + ir * J.n, J.n, mc - ir < MR ? mc - ir : MR, nr,
+                     J.alpha, J.beta);
+  }
+}
+
+}  // namespace
+
+void gemm_f32(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
+              float beta, float* c) noexcept {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    // C = beta·C; beta = 0 writes zeros without reading C.
+    for (int64_t i = 0; i < m * n; i++) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
+    return;
+  }
+  Job J;
+  J.T = isa();
+  const gemm_blocking& blk = J.T->blk;
+  J.m = m, J.n = n, J.alpha = alpha, J.a = a, J.b = b, J.c = c;
+  // op(A)(i,p) = a[i·rs_a + p·cs_a]; op(B)(p,j) = b[p·rs_b + j·cs_b]
+  J.rs_a = ta ? 1 : k, J.cs_a = ta ? m : 1;
+  J.rs_b = tb ? 1 : n, J.cs_b = tb ? k : 1;
+  // k blocks of equal size, each at most 1.25·KC (784 = 3 × 262, not 3 × 256 + 16): fewer, fuller passes.
+  const int64_t kc_blocks = (k + blk.kc + blk.kc / 4 - 1) / (blk.kc + blk.kc / 4);
+  const int64_t kc_step = ((k + kc_blocks - 1) / kc_blocks + 7) / 8 * 8;
+  J.pack_a = m * (k < kc_step ? k : kc_step) >= PACK_A_MIN_MK || m > blk.mc;
+  Team team(m * n * k >= PARALLEL_MIN_MNK);
+  const int64_t nc_max = n < blk.nc ? n : blk.nc, kc_max = k < kc_step ? k : kc_step;
+  const int64_t m_pad = (m + blk.mr - 1) / blk.mr * blk.mr;
+  J.bpack = scratch.get(1, (size_t)(((nc_max + blk.nr - 1) / blk.nr) * blk.nr * kc_max));
+  J.apack = J.pack_a ? scratch.get(0, (size_t)(m_pad * kc_max)) : nullptr;
+  if (!J.bpack || (J.pack_a && !J.apack)) {
+    // Out of memory for packing: fall back to the unblocked reference loop (slow but correct, no allocation).
+    for (int64_t i = 0; i < m; i++)
+      for (int64_t j = 0; j < n; j++) {
+        float s = 0.0f;
+        for (int64_t p = 0; p < k; p++) s += a[i * J.rs_a + p * J.cs_a] * b[p * J.rs_b + j * J.cs_b];
+        c[i * n + j] = beta == 0.0f ? alpha * s : alpha * s + beta * c[i * n + j];
+      }
+    return;
+  }
+  const int64_t threads = team.size();
+  J.n_ic = (m + blk.mc - 1) / blk.mc;
+  for (int64_t jc = 0; jc < n; jc += blk.nc) {
+    J.jc = jc, J.nc = n - jc < blk.nc ? n - jc : blk.nc;
+    J.panels = (J.nc + blk.nr - 1) / blk.nr;
+    // Alone: one task per row block. In a team: about 8 tasks per thread, so a preempted thread (another
+    // process on its core) holds back little work; which thread runs a task never changes its arithmetic.
+    J.group = threads == 1 ? J.panels : (J.panels * J.n_ic + 8 * threads - 1) / (8 * threads);
+    if (J.group > J.panels) J.group = J.panels;
+    J.n_group = (J.panels + J.group - 1) / J.group;
+    J.pack_group = threads == 1 ? J.panels : (J.panels + 4 * threads - 1) / (4 * threads);
+    J.pack_b_tasks = (J.panels + J.pack_group - 1) / J.pack_group;
+    for (int64_t pc = 0; pc < k; pc += kc_step) {
+      J.pc = pc, J.kc = k - pc < kc_step ? k - pc : kc_step;
+      J.beta = pc == 0 ? beta : 1.0f;
+      team.run(J.pack_b_tasks + (J.pack_a ? J.n_ic : 0), pack_task, &J);
+      team.run(J.n_ic * J.n_group, tile_task, &J);
+    }
+  }
+}
+
+}  // namespace descent

@@ -1,0 +1,82 @@
+/* gemm_ukernel_8x32__avx512f: C[8×32] = alpha·Ã·B̃ + beta·C with 16 zmm accumulators (two 16-lane columns per row),
+ * one broadcast of Ã and two aligned loads of the packed B̃ micro-panel per k step, FMA throughout. Ã is read
+ * through (rs_a, cs_a), so the same kernel runs on packed A (1, MR) and in place on A or Aᵀ. Edge tiles use
+ * AVX-512 masks for the columns and skip rows ≥ mr (their row pointers alias the last valid row, never read past
+ * it); tiles at most 16 wide run a one-column loop. Compiled only with -mavx512f -mfma; chosen by cpu.cc when the
+ * CPU and OS support AVX-512F. Accuracy: float32 FMA accumulation in k order. */
+#include <immintrin.h>
+
+#include "../kernels.h"
+#include "../simd.h"
+
+namespace descent {
+namespace DESCENT_ISA_NS {
+
+void gemm_ukernel_8x32__avx512f(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
+                                int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
+#define ROW_PTR(i) const float* a##i = a + (i < mr ? i : mr - 1) * rs_a;
+  ROW_PTR(0) ROW_PTR(1) ROW_PTR(2) ROW_PTR(3) ROW_PTR(4) ROW_PTR(5) ROW_PTR(6) ROW_PTR(7)
+#undef ROW_PTR
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  if (nr <= 16) {
+    // Narrow tile (n ≤ 16, or the last 16 columns): half the FMAs, 8 accumulators still cover FMA latency.
+    __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps(), c3 = _mm512_setzero_ps();
+    __m512 c4 = _mm512_setzero_ps(), c5 = _mm512_setzero_ps(), c6 = _mm512_setzero_ps(), c7 = _mm512_setzero_ps();
+    int64_t o = 0;
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < kc; p++, o += cs_a, b += 32) {
+      const __m512 b0 = _mm512_load_ps(b);
+#define STEP(i) c##i = _mm512_fmadd_ps(_mm512_set1_ps(a##i[o]), b0, c##i);
+      STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
+#undef STEP
+    }
+    const __mmask16 m0 = (__mmask16)((1u << nr) - 1);
+#define STORE(i)                                                                                                  \
+  if (i < mr) {                                                                                                   \
+    float* ci = c + i * ldc;                                                                                      \
+    const __m512 r = _mm512_mul_ps(va, c##i);                                                                     \
+    _mm512_mask_storeu_ps(ci, m0, beta == 0.0f ? r : _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, ci), r));      \
+  }
+    STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
+#undef STORE
+    return;
+  }
+  __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+  __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+  __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+  __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+  int64_t o = 0;
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < kc; p++, o += cs_a, b += 32) {
+    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+    __m512 av;
+#define STEP(i) av = _mm512_set1_ps(a##i[o]); c##i##0 = _mm512_fmadd_ps(av, b0, c##i##0); c##i##1 = _mm512_fmadd_ps(av, b1, c##i##1);
+    STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
+#undef STEP
+  }
+  const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+  const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
+  // beta = 0 must not read C (it may hold NaN): two epilogues.
+  if (beta == 0.0f) {
+#define STORE(i)                                                        \
+  if (i < mr) {                                                         \
+    float* ci = c + i * ldc;                                            \
+    _mm512_mask_storeu_ps(ci, m0, _mm512_mul_ps(va, c##i##0));          \
+    _mm512_mask_storeu_ps(ci + 16, m1, _mm512_mul_ps(va, c##i##1));     \
+  }
+    STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
+#undef STORE
+  } else {
+#define STORE(i)                                                                                       \
+  if (i < mr) {                                                                                        \
+    float* ci = c + i * ldc;                                                                           \
+    _mm512_mask_storeu_ps(ci, m0, _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, ci), _mm512_mul_ps(va, c##i##0)));           \
+    _mm512_mask_storeu_ps(ci + 16, m1, _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, ci + 16), _mm512_mul_ps(va, c##i##1))); \
+  }
+    STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
+#undef STORE
+  }
+}
+
+}  // namespace DESCENT_ISA_NS
+}  // namespace descent

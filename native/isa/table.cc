@@ -1,0 +1,48 @@
+/* The table of one ISA: compiled once per ISA library (simd.h picks the namespace), it binds that ISA's
+ * micro-kernel, packing routines, block sizes and elementwise kernels. cpu.cc chooses among the tables. */
+#include "../kernels.h"
+#include "../simd.h"
+#include "../gemm/blocking.h"
+
+namespace descent {
+namespace DESCENT_ISA_NS {
+
+void fill_act(isa_table* t);
+void fill_optim(isa_table* t);
+void fill_bias(isa_table* t);
+void gemm_pack_a(int64_t mc, int64_t kc, const float* a, int64_t rs, int64_t cs, float* out);
+void gemm_pack_b(int64_t kc, int64_t nc, const float* b, int64_t rs, int64_t cs, float* out);
+#if defined(DESCENT_ISA_AVX512F)
+void gemm_ukernel_8x32__avx512f(int64_t, const float*, int64_t, int64_t, const float*, float*, int64_t, int64_t,
+                                int64_t, float, float);
+#define GEMM_UKERNEL gemm_ukernel_8x32__avx512f
+#elif defined(DESCENT_ISA_AVX2_FMA)
+void gemm_ukernel_6x16__avx2_fma(int64_t, const float*, int64_t, int64_t, const float*, float*, int64_t, int64_t,
+                                 int64_t, float, float);
+#define GEMM_UKERNEL gemm_ukernel_6x16__avx2_fma
+#else
+void gemm_ukernel_4x8__scalar(int64_t, const float*, int64_t, int64_t, const float*, float*, int64_t, int64_t,
+                              int64_t, float, float);
+#define GEMM_UKERNEL gemm_ukernel_4x8__scalar
+#endif
+
+static isa_table make() {
+  isa_table t{};
+  t.name = DESCENT_ISA_NAME;
+  t.blk = {GEMM_MR, GEMM_NR, GEMM_MC, GEMM_KC, GEMM_NC};
+  t.gemm_ukernel = GEMM_UKERNEL;
+  t.gemm_pack_a = gemm_pack_a;
+  t.gemm_pack_b = gemm_pack_b;
+  fill_act(&t);
+  fill_optim(&t);
+  fill_bias(&t);
+  return t;
+}
+
+const isa_table* table() noexcept {
+  static const isa_table t = make();  // thread-safe one-time initialisation, read-only afterwards
+  return &t;
+}
+
+}  // namespace DESCENT_ISA_NS
+}  // namespace descent

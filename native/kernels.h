@@ -1,0 +1,92 @@
+/* The kernel contract of src/kernels.ts in C++: one declaration per kernel, same names and argument order.
+ * Kernels are noexcept functions on raw pointers: they never allocate on the JS heap, never validate (addon.cc
+ * checks every size against its buffer before calling) and never throw. Sizes are int64_t; arrays of optional
+ * state (grad, buf, gavg, vmax) are nullptr when the caller passed length 0. */
+#pragma once
+#include <cstdint>
+
+namespace descent {
+
+void gemm_f32(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
+              float beta, float* c) noexcept;
+void bias_add_f32(int64_t m, int64_t n, const float* bias, float* c) noexcept;
+void col_sum_f32(int64_t m, int64_t n, float beta, const float* a, float* out) noexcept;
+
+void sigmoid_fwd_f32(int64_t n, const float* x, float* y) noexcept;
+void tanh_fwd_f32(int64_t n, const float* x, float* y) noexcept;
+void relu_fwd_f32(int64_t n, const float* x, float* y) noexcept;
+void leaky_relu_fwd_f32(int64_t n, float slope, const float* x, float* y) noexcept;
+void sigmoid_bwd_f32(int64_t n, const float* y, const float* dy, float* dx) noexcept;
+void tanh_bwd_f32(int64_t n, const float* y, const float* dy, float* dx) noexcept;
+void relu_bwd_f32(int64_t n, const float* y, const float* dy, float* dx) noexcept;
+void leaky_relu_bwd_f32(int64_t n, float slope, const float* y, const float* dy, float* dx) noexcept;
+
+void softmax_xent_f32(int64_t m, int64_t n, float scale, const float* logits, const int32_t* labels, float* loss,
+                      float* grad) noexcept;
+void mse_f32(int64_t m, int64_t n, float scale, const float* pred, const float* target, float* loss,
+             float* grad) noexcept;
+void bce_logits_f32(int64_t m, int64_t n, float scale, const float* pred, const float* target, float* loss,
+                    float* grad) noexcept;
+
+void sgd_step_f32(int64_t n, double lr, double wd, float* w, const float* g) noexcept;
+void momentum_step_f32(int64_t n, double lr, double mu, double damp, double wd, int nesterov, float* w, const float* g,
+                       float* buf) noexcept;
+void adagrad_step_f32(int64_t n, double clr, double wd, double eps, float* w, const float* g, float* sum) noexcept;
+void rmsprop_step_f32(int64_t n, double lr, double alpha, double eps, double wd, double mu, int centered, float* w,
+                      const float* g, float* sq, float* buf, float* gavg) noexcept;
+void adam_step_f32(int64_t n, double lr, double b1, double b2, double eps, double wd, int decoupled, double bc1, double bc2,
+                   float* w, const float* g, float* m, float* v, float* vmax) noexcept;
+
+/* Per-ISA building blocks. Each ISA library (compiled with its own -m flags) fills one table; cpu.cc picks one at
+ * load. Elementwise entries work on any sub-range, so kernels.cc can split them over threads. */
+struct gemm_blocking {
+  int64_t mr, nr, mc, kc, nc;
+};
+
+/* C[0:mr,0:nr] = alpha·Ã·B̃ + beta·C (beta = 0: C is not read). Ã(i,p) = a[i·rs_a + p·cs_a] for i < mr (rows ≥ mr
+ * are never read); B̃ is a packed kc×NR micro-panel (zero padded). mr ≤ MR, nr ≤ NR. */
+typedef void (*gemm_ukernel_fn)(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
+                                int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta);
+/* Packs op(B)[p0:p0+kc, j0:j0+nc] (op(B)(p,j) = b[p·rs + j·cs]) into NR-wide micro-panels, zero padded. */
+typedef void (*gemm_pack_b_fn)(int64_t kc, int64_t nc, const float* b, int64_t rs, int64_t cs, float* out);
+/* Packs op(A)[mc rows, kc] (A(i,p) = a[i·rs + p·cs]) into MR-tall micro-panels, zero padded. */
+typedef void (*gemm_pack_a_fn)(int64_t mc, int64_t kc, const float* a, int64_t rs, int64_t cs, float* out);
+
+struct isa_table {
+  const char* name;
+  gemm_blocking blk;
+  gemm_ukernel_fn gemm_ukernel;
+  gemm_pack_a_fn gemm_pack_a;
+  gemm_pack_b_fn gemm_pack_b;
+  void (*bias_add)(int64_t m, int64_t n, const float* bias, float* c);
+  void (*col_sum)(int64_t m, int64_t n, float beta, const float* a, float* out);
+  void (*sigmoid_fwd)(int64_t n, const float* x, float* y);
+  void (*tanh_fwd)(int64_t n, const float* x, float* y);
+  void (*relu_fwd)(int64_t n, const float* x, float* y);
+  void (*leaky_relu_fwd)(int64_t n, float slope, const float* x, float* y);
+  void (*sigmoid_bwd)(int64_t n, const float* y, const float* dy, float* dx);
+  void (*tanh_bwd)(int64_t n, const float* y, const float* dy, float* dx);
+  void (*relu_bwd)(int64_t n, const float* y, const float* dy, float* dx);
+  void (*leaky_relu_bwd)(int64_t n, float slope, const float* y, const float* dy, float* dx);
+  void (*sgd_step)(int64_t n, double lr, double wd, float* w, const float* g);
+  void (*momentum_step)(int64_t n, double lr, double mu, double damp, double wd, int nesterov, float* w, const float* g,
+                        float* buf);
+  void (*adagrad_step)(int64_t n, double clr, double wd, double eps, float* w, const float* g, float* sum);
+  void (*rmsprop_step)(int64_t n, double lr, double alpha, double eps, double wd, double mu, int centered, float* w,
+                       const float* g, float* sq, float* buf, float* gavg);
+  void (*adam_step)(int64_t n, double lr, double b1, double b2, double eps, double wd, int decoupled, double bc1, double bc2,
+                    float* w, const float* g, float* m, float* v, float* vmax);
+};
+
+namespace isa_avx512f { const isa_table* table() noexcept; }
+namespace isa_avx2_fma { const isa_table* table() noexcept; }
+namespace isa_scalar { const isa_table* table() noexcept; }
+
+/* cpu.cc: the ISA in use (chosen once at load; tests may switch to another supported one). */
+const isa_table* isa() noexcept;
+/* Selects an ISA by name if this CPU supports it; returns false otherwise. */
+bool isa_select(const char* name) noexcept;
+/* Comma-separated ISAs this CPU supports, best first. */
+const char* isa_supported() noexcept;
+
+}  // namespace descent

@@ -1,0 +1,58 @@
+/* Fused loss kernels, portable code: log-softmax + NLL (+ gradient), MSE, BCE on logits. Row sums accumulate in
+ * double like the reference, exp/log are libm's (a loss touches m·n values once per step; exactness wins here).
+ * softmax_xent re-checks each label it reads (addon.cc already rejected bad ones; a label changed concurrently in
+ * shared memory gives loss NaN for its row instead of an out-of-range access). grad may alias logits. */
+#include <cmath>
+
+#include "../kernels.h"
+
+namespace descent {
+
+void softmax_xent_f32(int64_t m, int64_t n, float scale, const float* x, const int32_t* labels, float* loss,
+                      float* grad) noexcept {
+  for (int64_t i = 0; i < m; i++) {
+    const float* row = x + i * n;
+    float max = -INFINITY;
+    for (int64_t j = 0; j < n; j++) max = row[j] > max ? row[j] : max;
+    double sum = 0.0;
+    for (int64_t j = 0; j < n; j++) sum += std::exp((double)row[j] - max);
+    const double lse = max + std::log(sum);
+    const int32_t label = labels[i];
+    const bool valid = label >= 0 && label < n;
+    loss[i] = valid ? (float)(lse - row[label]) : NAN;
+    if (grad) {
+      float* g = grad + i * n;
+      for (int64_t j = 0; j < n; j++) g[j] = (float)(scale * std::exp((double)row[j] - lse));
+      if (valid) g[label] -= scale;
+    }
+  }
+}
+
+void mse_f32(int64_t m, int64_t n, float scale, const float* p, const float* t, float* loss, float* grad) noexcept {
+  const float two_scale = 2.0f * scale;
+  for (int64_t i = 0; i < m; i++) {
+    double s = 0.0;
+    for (int64_t j = i * n; j < (i + 1) * n; j++) {
+      const float d = p[j] - t[j];
+      s += (double)d * d;
+      if (grad) grad[j] = two_scale * d;
+    }
+    loss[i] = (float)s;
+  }
+}
+
+void bce_logits_f32(int64_t m, int64_t n, float scale, const float* p, const float* t, float* loss,
+                    float* grad) noexcept {
+  for (int64_t i = 0; i < m; i++) {
+    double s = 0.0;
+    for (int64_t j = i * n; j < (i + 1) * n; j++) {
+      const double x = p[j], y = t[j];
+      const double e = std::exp(-std::fabs(x));
+      s += (x > 0 ? x : 0.0) - x * y + std::log1p(e);
+      if (grad) grad[j] = (float)(scale * ((x >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e)) - y));
+    }
+    loss[i] = (float)s;
+  }
+}
+
+}  // namespace descent
