@@ -7,6 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { closest } from '../check.js';
 import { loadBackend } from '../backends/index.js';
 import type { BackendName } from '../backends/types.js';
 import type { ActivationName } from '../kernels.js';
@@ -161,29 +162,6 @@ function parseFlags(args: string[], known: Record<string, FlagSpec>): Record<str
     }
   }
   return out;
-}
-
-function closest(word: string, options: string[]): string | null {
-  let best: string | null = null, bestD = Infinity;
-  for (const o of options) {
-    const d = distance(word, o);
-    if (d < bestD) [best, bestD] = [o, d];
-  }
-  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length];
 }
 
 function num(f: Record<string, string | true>, name: string, fallback: number, min = -Infinity): number {
