@@ -49,6 +49,11 @@ typedef void (*gemm_ukernel_fn)(int64_t kc, const float* a, int64_t rs_a, int64_
                                 int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta);
 /* Packs op(B)[p0:p0+kc, j0:j0+nc] (op(B)(p,j) = b[p·rs + j·cs]) into NR-wide micro-panels, zero padded. */
 typedef void (*gemm_pack_b_fn)(int64_t kc, int64_t nc, const float* b, int64_t rs, int64_t cs, float* out);
+/* The whole product without packing (tiny problems): op(B) must fit GEMM_SMALL_B floats once its rows are padded
+ * to 16 (k·⌈n/16⌉·16 ≤ GEMM_SMALL_B); beta = 0: C is not read. */
+constexpr int64_t GEMM_SMALL_B = 4096;
+typedef void (*gemm_small_fn)(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                              const float* b, float beta, float* c);
 /* Packs op(A)[mc rows, kc] (A(i,p) = a[i·rs + p·cs]) into MR-tall micro-panels, zero padded. */
 typedef void (*gemm_pack_a_fn)(int64_t mc, int64_t kc, const float* a, int64_t rs, int64_t cs, float* out);
 
@@ -58,6 +63,7 @@ struct isa_table {
   gemm_ukernel_fn gemm_ukernel;
   gemm_pack_a_fn gemm_pack_a;
   gemm_pack_b_fn gemm_pack_b;
+  gemm_small_fn gemm_small;
   void (*bias_add)(int64_t m, int64_t n, const float* bias, float* c);
   void (*col_sum)(int64_t m, int64_t n, float beta, const float* a, float* out);
   void (*sigmoid_fwd)(int64_t n, const float* x, float* y);

@@ -1,6 +1,8 @@
 /* Packing for the BLIS loops, compiled once per ISA (MR, NR from blocking.h). A block → MR-tall micro-panels laid
  * out p-major (MR values per k step); B block → NR-wide micro-panels (NR values per k step). Edges are zero
- * padded so the micro-kernel always runs full tiles. Transposed sources are read along their contiguous axis. */
+ * padded so the micro-kernel always runs full tiles. Transposed sources are read along their contiguous axis.
+ * Also gemm_small, the unpacked path for tiny products (it lives here because it is the one per-ISA GEMM file
+ * that every build lists, test/native/sanitize.sh included). */
 #include "../kernels.h"
 #include "../simd.h"
 #include "blocking.h"
@@ -106,6 +108,98 @@ void gemm_pack_b(int64_t kc, int64_t nc, const float* b, int64_t rs, int64_t cs,
           for (int64_t p = 0; p < kc; p++) dst[p * GEMM_NR] = 0.0f;
         }
       }
+    }
+  }
+}
+
+/* The first cnt lanes of a vector (0 < cnt < F32_EPR), through masks where the ISA has them: a plain loop here
+ * would become a memcpy call per row. */
+static inline f32v f32v_load_first(const float* p, int64_t cnt) {
+#if defined(__AVX512F__)
+  return (f32v)_mm512_maskz_loadu_ps((__mmask16)((1u << cnt) - 1), p);
+#elif defined(__AVX2__)
+  return (f32v)_mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cnt), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+#else
+  f32v v = {};
+  for (int64_t q = 0; q < cnt; q++) v[q] = p[q];
+  return v;
+#endif
+}
+static inline void f32v_store_first(float* p, f32v v, int64_t cnt) {
+#if defined(__AVX512F__)
+  _mm512_mask_storeu_ps(p, (__mmask16)((1u << cnt) - 1), (__m512)v);
+#elif defined(__AVX2__)
+  _mm256_maskstore_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cnt), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), (__m256)v);
+#else
+  for (int64_t q = 0; q < cnt; q++) p[q] = v[q];
+#endif
+}
+
+/* gemm_small: C = alpha·op(A)·op(B) + beta·C for products gemm.cc deems tiny (k·⌈n/16⌉·16 ≤ GEMM_SMALL_B). op(B) is
+ * copied into a zero-padded stack panel of F32_EPR-aligned rows; A is read in place; 8 rows × one vector of C
+ * accumulate in registers in k order (rows past m alias the last valid row, as in the micro-kernels). No team, no
+ * heap scratch, no NR-wide padding: per call this costs a few hundred cycles less than the packed path. Accuracy:
+ * float32 FMA accumulation in k order, like the micro-kernels. */
+void gemm_small(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
+                float beta, float* c) {
+  constexpr int64_t E = F32_EPR;
+  const int64_t ldb = (n + E - 1) / E * E;
+  alignas(64) float bp[GEMM_SMALL_B];
+  // Rows of op(B) are a few floats: whole vectors where B is row-major, then column by column (strided both ways,
+  // so the compiler emits no memcpy/memset call per row) over zeroed padding lanes.
+  const int64_t rs_b = tb ? 1 : n, cs_b = tb ? k : 1;
+  const int64_t full = tb ? 0 : n / E * E;
+  for (int64_t p = 0; p < k; p++) {
+    float* d = bp + p * ldb;
+    for (int64_t j = 0; j < full; j += E) f32v_store(d + j, f32v_load(b + p * n + j));
+    if (ldb != n) f32v_store(d + ldb - E, f32v{});
+  }
+  int64_t col = full;
+#if defined(__AVX__)
+  if (tb) {
+    // op(B) = Bᵀ: 8×8 transposes, then the leftover columns and rows one by one.
+    const int64_t k8 = k / 8 * 8;
+    for (; col + 8 <= n; col += 8) {
+      for (int64_t p = 0; p < k8; p += 8) transpose_8x8(b + col * k + p, k, bp + p * ldb + col, ldb);
+      for (int64_t p = k8; p < k; p++)
+        for (int64_t q = col; q < col + 8; q++) bp[p * ldb + q] = b[q * k + p];
+    }
+  }
+#endif
+  for (; col < n; col++)
+    for (int64_t p = 0; p < k; p++) bp[p * ldb + col] = b[p * rs_b + col * cs_b];
+  const int64_t rs = ta ? 1 : k, cs = ta ? m : 1;
+  const f32v va = f32v_splat(alpha), vb = f32v_splat(beta);
+  for (int64_t i0 = 0; i0 < m; i0 += 8) {
+    const int64_t rows = m - i0 < 8 ? m - i0 : 8;
+#define ROW_PTR(i) const float* a##i = a + (i0 + (i < rows ? i : rows - 1)) * rs;
+    ROW_PTR(0) ROW_PTR(1) ROW_PTR(2) ROW_PTR(3) ROW_PTR(4) ROW_PTR(5) ROW_PTR(6) ROW_PTR(7)
+#undef ROW_PTR
+    for (int64_t j = 0; j < n; j += E) {
+      f32v c0 = {}, c1 = {}, c2 = {}, c3 = {}, c4 = {}, c5 = {}, c6 = {}, c7 = {};
+      const float* bj = bp + j;
+      for (int64_t p = 0, o = 0; p < k; p++, o += cs) {
+        const f32v bv = f32v_load(bj + p * ldb);
+        c0 += a0[o] * bv;
+        c1 += a1[o] * bv;
+        c2 += a2[o] * bv;
+        c3 += a3[o] * bv;
+        c4 += a4[o] * bv;
+        c5 += a5[o] * bv;
+        c6 += a6[o] * bv;
+        c7 += a7[o] * bv;
+      }
+      const int64_t cnt = n - j < E ? n - j : E;
+      // beta = 0 never reads C (it may hold NaN).
+#define STORE(r)                                                                             \
+  if (r < rows) {                                                                            \
+    float* cr = c + (i0 + r) * n + j;                                                        \
+    const f32v t = va * c##r;                                                                \
+    if (cnt == E) f32v_store(cr, beta == 0.0f ? t : vb * f32v_load(cr) + t);                 \
+    else f32v_store_first(cr, beta == 0.0f ? t : vb * f32v_load_first(cr, cnt) + t, cnt);     \
+  }
+      STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
+#undef STORE
     }
   }
 }

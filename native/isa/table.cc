@@ -12,6 +12,8 @@ void fill_optim(isa_table* t);
 void fill_bias(isa_table* t);
 void gemm_pack_a(int64_t mc, int64_t kc, const float* a, int64_t rs, int64_t cs, float* out);
 void gemm_pack_b(int64_t kc, int64_t nc, const float* b, int64_t rs, int64_t cs, float* out);
+void gemm_small(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
+                float beta, float* c);
 #if defined(DESCENT_ISA_AVX512F)
 void gemm_ukernel_8x32__avx512f(int64_t, const float*, int64_t, int64_t, const float*, float*, int64_t, int64_t,
                                 int64_t, float, float);
@@ -33,6 +35,7 @@ static isa_table make() {
   t.gemm_ukernel = GEMM_UKERNEL;
   t.gemm_pack_a = gemm_pack_a;
   t.gemm_pack_b = gemm_pack_b;
+  t.gemm_small = gemm_small;
   fill_act(&t);
   fill_optim(&t);
   fill_bias(&t);

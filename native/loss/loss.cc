@@ -1,5 +1,6 @@
 /* Fused loss kernels, portable code: log-softmax + NLL (+ gradient), MSE, BCE on logits. Row sums accumulate in
- * double like the reference, exp/log are libm's (a loss touches m·n values once per step; exactness wins here).
+ * double like the reference, exp/log are libm's (a loss touches m·n values once per step; exactness wins here),
+ * one exp per logit for rows up to 256 wide.
  * softmax_xent re-checks each label it reads (addon.cc already rejected bad ones; a label changed concurrently in
  * shared memory gives loss NaN for its row instead of an out-of-range access). grad may alias logits. */
 #include <cmath>
@@ -10,19 +11,38 @@ namespace descent {
 
 void softmax_xent_f32(int64_t m, int64_t n, float scale, const float* x, const int32_t* labels, float* loss,
                       float* grad) noexcept {
+  // Rows up to ROW_CACHE wide keep their exps, so each logit costs one exp: g = scale·e/Σe equals
+  // scale·exp(x − lse) to double rounding, far below the float result's ulp.
+  constexpr int64_t ROW_CACHE = 256;
+  double e[ROW_CACHE];
+  const bool cache = n <= ROW_CACHE;
   for (int64_t i = 0; i < m; i++) {
     const float* row = x + i * n;
     float max = -INFINITY;
-    for (int64_t j = 0; j < n; j++) max = row[j] > max ? row[j] : max;
+    int64_t at = 0;
+    for (int64_t j = 0; j < n; j++)
+      if (row[j] > max) max = row[j], at = j;
     double sum = 0.0;
-    for (int64_t j = 0; j < n; j++) sum += std::exp((double)row[j] - max);
+    if (cache) {
+      // exp(row[at] − max) = exp(0) = 1 exactly for a finite max (an infinite max keeps the libm call and its NaN,
+      // as before): one libm call fewer per row, half of them when n = 2.
+      const bool one = std::isfinite(max);
+      for (int64_t j = 0; j < n; j++) sum += e[j] = j == at && one ? 1.0 : std::exp((double)row[j] - max);
+    } else {
+      for (int64_t j = 0; j < n; j++) sum += std::exp((double)row[j] - max);
+    }
     const double lse = max + std::log(sum);
     const int32_t label = labels[i];
     const bool valid = label >= 0 && label < n;
     loss[i] = valid ? (float)(lse - row[label]) : NAN;
     if (grad) {
       float* g = grad + i * n;
-      for (int64_t j = 0; j < n; j++) g[j] = (float)(scale * std::exp((double)row[j] - lse));
+      if (cache) {
+        const double s = scale / sum;
+        for (int64_t j = 0; j < n; j++) g[j] = (float)(s * e[j]);
+      } else {
+        for (int64_t j = 0; j < n; j++) g[j] = (float)(scale * std::exp((double)row[j] - lse));
+      }
       if (valid) g[label] -= scale;
     }
   }
