@@ -19,6 +19,10 @@ describe('the built package', () => {
     execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/test/types/tsconfig.json`], { cwd: root, stdio: 'pipe' });
   });
 
+  it('type-checks the sources and every test file under strict settings', () => {
+    execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/test/tsconfig.json`], { cwd: root, stdio: 'pipe' });
+  });
+
   it('resolves `descent` by self-reference for ESM and CommonJS', () => {
     const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "const d = await import('descent'); console.log(typeof d.Sequential, typeof d.loadBackend)"], { cwd: root }).toString();
     expect(esm.trim()).toBe('function function');
