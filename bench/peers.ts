@@ -12,9 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Adam, Linear, loadBackend, manualSeed, ReLU, Sequential, setBackend, Trainer, type Layer } from '../src/index.js';
+import { loadBackend, setBackend } from '../src/index.js';
 import { loadAddon } from '../src/backends/native.js';
-import { GEMM_TRIALS, TRAIN_TRIALS } from './shapes.js';
+import { fill, GEMM_TRIALS, TRAIN_TRIALS, trainTrial } from './shapes.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,15 +48,6 @@ function measure(fn: () => void, work: number): [number, number, number] {
   }
   rates.sort((a, b) => a - b);
   return [rates[3], rates[0], rates[6]];
-}
-
-function fill(a: Float32Array, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  for (let i = 0; i < a.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = scale * (s / 2 ** 32 - 0.5);
-  }
-  return a;
 }
 
 const loadBefore = loadavg()[0];
@@ -95,19 +86,9 @@ for (const threads of THREADS) {
   if (only.includes('train'))
     for (const t of TRAIN_TRIALS) {
       setBackend(native);
-      manualSeed(1);
-      const layers: Layer[] = [];
-      t.layers.slice(1).forEach((width, i) => {
-        layers.push(new Linear(t.layers[i], width));
-        if (i < t.layers.length - 2) layers.push(new ReLU());
-      });
-      const model = new Sequential(layers);
-      const trainer = new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'crossEntropy' });
-      const x = fill(new Float32Array(t.batch * t.layers[0]), 7);
-      const classes = t.layers[t.layers.length - 1];
-      const y = Int32Array.from({ length: t.batch }, (_, i) => i % classes);
+      const { model, step } = trainTrial(t);
       const label = `${t.name.replace(/ relu adam$/, '').replace(/^mlp /, 'mlp ').replace(/^tiny /, 'tiny ')} batch ${t.batch}`;
-      push('train', label, 'samples/s', measure(() => void trainer.step(x, y), t.batch), threads);
+      push('train', label, 'samples/s', measure(step, t.batch), threads);
       model.dispose();
     }
 }

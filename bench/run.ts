@@ -9,8 +9,8 @@
  */
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import { Adam, availableBackends, Linear, loadBackend, manualSeed, ReLU, Sequential, setBackend, Trainer, type Backend, type Layer } from '../src/index.js';
-import { ELEMENTWISE_N, GEMM_TRIALS, TRAIN_TRIALS } from './shapes.js';
+import { availableBackends, loadBackend, setBackend, type Backend } from '../src/index.js';
+import { ELEMENTWISE_N, fill, GEMM_TRIALS, TRAIN_TRIALS, trainTrial } from './shapes.js';
 
 interface Result {
   kernel: string;
@@ -34,15 +34,6 @@ const { values: args } = parseArgs({
 const only = args.only?.split(',');
 const want = (group: string) => !only || only.includes(group);
 const timeMs = Number(args.time);
-
-function fill(a: Float32Array, seed: number): Float32Array {
-  let s = seed >>> 0;
-  for (let i = 0; i < a.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 32 - 0.5;
-  }
-  return a;
-}
 
 /** Runs `fn` under the protocol; `work` is the amount done per call in the reported unit (before division by time). */
 async function measure(backend: Backend, kernel: string, shape: string, unit: string, work: number, fn: () => void): Promise<Result> {
@@ -104,19 +95,9 @@ async function train(backend: Backend): Promise<Result[]> {
   const out: Result[] = [];
   for (const t of TRAIN_TRIALS) {
     setBackend(backend);
-    manualSeed(1);
-    const layers: Layer[] = [];
-    t.layers.slice(1).forEach((width, i) => {
-      layers.push(new Linear(t.layers[i], width));
-      if (i < t.layers.length - 2) layers.push(new ReLU());
-    });
-    const model = new Sequential(layers);
-    const trainer = new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'crossEntropy' });
-    const x = fill(new Float32Array(t.batch * t.layers[0]), 7);
-    const classes = t.layers[t.layers.length - 1];
-    const y = Int32Array.from({ length: t.batch }, (_, i) => i % classes);
-    out.push(await measure(backend, 'train_step', `${t.name} batch ${t.batch}`, 'samples/s', t.batch, () => void trainer.step(x, y)));
-    out.push(await measure(backend, 'train_step', `${t.name} batch ${t.batch}`, 'steps/s', 1, () => void trainer.step(x, y)));
+    const { model, step } = trainTrial(t);
+    out.push(await measure(backend, 'train_step', `${t.name} batch ${t.batch}`, 'samples/s', t.batch, step));
+    out.push(await measure(backend, 'train_step', `${t.name} batch ${t.batch}`, 'steps/s', 1, step));
     model.dispose();
   }
   return out;

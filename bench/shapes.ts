@@ -1,3 +1,5 @@
+import { Adam, Linear, manualSeed, ReLU, Sequential, Trainer, type Layer } from '../src/index.js';
+
 /**
  * The trials: small-network GEMM shapes (a dense layer's forward, 784-256-128-10 at batch 128) and square ones,
  * elementwise kernels over 2²⁰ values, a fused Adam step over 2²⁰ parameters, and whole training steps.
@@ -33,3 +35,29 @@ export const TRAIN_TRIALS: TrainTrial[] = [
   { name: 'mlp 784-256-128-10 relu adam', layers: [784, 256, 128, 10], batch: 128 },
   { name: 'tiny 2-16-16-2 relu adam', layers: [2, 16, 16, 2], batch: 32 },
 ];
+
+/** Deterministic pseudo-random values in [−scale/2, scale/2) (an LCG: cheap, and the same on every run). */
+export function fill(a: Float32Array, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0;
+  for (let i = 0; i < a.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = scale * (s / 2 ** 32 - 0.5);
+  }
+  return a;
+}
+
+/** A training trial on the active backend: ReLU MLP, Adam, cross-entropy, one fixed batch. */
+export function trainTrial(t: TrainTrial): { model: Sequential; step: () => void } {
+  manualSeed(1);
+  const layers: Layer[] = [];
+  t.layers.slice(1).forEach((width, i) => {
+    layers.push(new Linear(t.layers[i], width));
+    if (i < t.layers.length - 2) layers.push(new ReLU());
+  });
+  const model = new Sequential(layers);
+  const trainer = new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'crossEntropy' });
+  const x = fill(new Float32Array(t.batch * t.layers[0]), 7);
+  const classes = t.layers[t.layers.length - 1];
+  const y = Int32Array.from({ length: t.batch }, (_, i) => i % classes);
+  return { model, step: () => void trainer.step(x, y) };
+}
