@@ -93,7 +93,8 @@ export function rmsprop_step(n: i32, lr: f32, alpha: f32, a1: f32, eps: f32, wd:
     const o = <usize>i << 2;
     const wv = load<f32>(w + o);
     const gv = load<f32>(g + o) + wd * wv;
-    const s = alpha * load<f32>(sq + o) + a1 * gv * gv;
+    // Same operation order as the vector body, so a value rounds the same whichever loop handles it.
+    const s = alpha * load<f32>(sq + o) + a1 * (gv * gv);
     store<f32>(sq + o, s);
     let avg: f32;
     if (cen) {
@@ -139,7 +140,7 @@ export function adam_step(n: i32, step: f32, c1: f32, b2: f32, c2: f32, eps: f32
     const gv = load<f32>(g + o) + l2 * wv;
     const m0 = load<f32>(m + o);
     const mv = m0 + c1 * (gv - m0);
-    const vv = b2 * load<f32>(v + o) + c2 * gv * gv;
+    const vv = b2 * load<f32>(v + o) + c2 * (gv * gv);
     store<f32>(m + o, mv);
     store<f32>(v + o, vv);
     let vh = vv;

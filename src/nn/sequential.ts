@@ -10,7 +10,7 @@ import { optionError, shapeError, stateError } from '../errors.js';
 import { Activation } from './activations.js';
 import { Layer, type ParamValues } from './layer.js';
 import { Linear } from './linear.js';
-import type { Parameter } from './parameter.js';
+import { packParameters, type ParamArena, type Parameter } from './parameter.js';
 
 /** One entry of a state dict: PyTorch's shape and the values, row-major. */
 export interface TensorEntry {
@@ -29,6 +29,8 @@ export class Sequential {
   readonly outFeatures: number;
   /** Width of each layer's input; `widths[layers.length]` is the output width. */
   readonly widths: readonly number[];
+  /** Every parameter in one values buffer and one gradient buffer (fused optimizer steps). */
+  readonly arena: ParamArena | null;
   private capacity = 0;
   private input: F32Buf | null = null;
   private disposed = false;
@@ -65,6 +67,9 @@ export class Sequential {
       }
     });
     this.namedParameters().forEach(([name, p]) => (p.name = name));
+    // Layers already packed by another model keep their arena; sharing layers between models stays correct.
+    const params = this.parameters();
+    this.arena = params.length > 0 && params.every((p) => !p.arena) ? packParameters(this.backend, params) : null;
   }
 
   /** `[name, parameter]` pairs in PyTorch order: `0.weight`, `0.bias`, `2.weight`, … */
@@ -204,6 +209,10 @@ export class Sequential {
   dispose(): void {
     if (this.disposed) return;
     for (const layer of this.layers) layer.dispose();
+    if (this.arena) {
+      this.backend.free(this.arena.values);
+      this.backend.free(this.arena.grads);
+    }
     if (this.input) this.backend.free(this.input);
     this.input = null;
     this.disposed = true;

@@ -34,7 +34,7 @@ export class Adagrad extends Optimizer<Required<AdagradOptions>> {
     checkNumber('Adagrad', 'lrDecay', o.lrDecay, 0);
     checkNumber('Adagrad', 'initialAccumulatorValue', o.initialAccumulatorValue, 0);
     // torch fills the accumulator when the optimizer is built.
-    for (const s of this.state('sum')) s.data.fill(o.initialAccumulatorValue);
+    this.state('sum', o.initialAccumulatorValue);
   }
 
   /** The decayed rate for step `t` (1-based), as torch computes it. */
@@ -45,7 +45,7 @@ export class Adagrad extends Optimizer<Required<AdagradOptions>> {
   protected update(t: number): void {
     const { weightDecay, eps } = this.options, k = this.backend.k, sums = this.state('sum');
     const clr = this.effectiveLr(t);
-    this.params.forEach((p, i) => k.adagrad_step_f32(p.size, clr, weightDecay, eps, p.value, p.gradBuf, sums[i]));
+    this.spans.forEach((s, i) => k.adagrad_step_f32(s.n, clr, weightDecay, eps, s.w, s.g, sums[i]));
   }
 }
 
@@ -86,8 +86,8 @@ export class RMSprop extends Optimizer<Required<RMSpropOptions>> {
     const sq = this.state('square_avg');
     const buf = momentum > 0 ? this.state('momentum_buffer') : null;
     const gavg = centered ? this.state('grad_avg') : null;
-    this.params.forEach((p, i) =>
-      k.rmsprop_step_f32(p.size, lr, alpha, eps, weightDecay, momentum, centered ? 1 : 0, p.value, p.gradBuf, sq[i], buf ? buf[i] : this.empty, gavg ? gavg[i] : this.empty),
+    this.spans.forEach((s, i) =>
+      k.rmsprop_step_f32(s.n, lr, alpha, eps, weightDecay, momentum, centered ? 1 : 0, s.w, s.g, sq[i], buf ? buf[i] : this.empty, gavg ? gavg[i] : this.empty),
     );
   }
 }
@@ -145,8 +145,8 @@ export class Adam extends Optimizer<ResolvedAdam> {
     const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
     const m = this.state('exp_avg'), v = this.state('exp_avg_sq'), vmax = amsgrad ? this.state('max_exp_avg_sq') : null;
     const decoupled = this.decoupled ? 1 : 0;
-    this.params.forEach((p, i) =>
-      k.adam_step_f32(p.size, lr, b1, b2, eps, weightDecay, decoupled, bc1, bc2, p.value, p.gradBuf, m[i], v[i], vmax ? vmax[i] : this.empty),
+    this.spans.forEach((s, i) =>
+      k.adam_step_f32(s.n, lr, b1, b2, eps, weightDecay, decoupled, bc1, bc2, s.w, s.g, m[i], v[i], vmax ? vmax[i] : this.empty),
     );
   }
 }

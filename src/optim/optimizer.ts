@@ -7,9 +7,20 @@ import type { F32Buf } from '../buffers.js';
 import type { Backend } from '../backends/types.js';
 import { checkNumber, checkOptions } from '../check.js';
 import { optionError, shapeError, stateError } from '../errors.js';
-import { Parameter } from '../nn/parameter.js';
+import { Parameter, type ParamArena } from '../nn/parameter.js';
 
 export type OptimizerState = Record<string, number | Float32Array>;
+
+/**
+ * The memory one kernel call updates: a single parameter, or, when the parameters are exactly a model's packed
+ * arena in order, all of them at once (one call per step instead of one per parameter; the arena's zero gaps
+ * stay zero under every update rule).
+ */
+export interface Span {
+  n: number;
+  w: F32Buf;
+  g: F32Buf;
+}
 
 export interface OptimizerStateDict {
   /** Per parameter index: `step` and the state tensors under torch.optim's names. */
@@ -25,8 +36,11 @@ export abstract class Optimizer<O extends object = object> {
   /** Steps taken so far (torch's per-parameter `step`; all parameters step together here). */
   stepCount = 0;
   protected readonly options: O & { lr: number };
-  private readonly stateBuffers = new Map<string, F32Buf[]>();
+  /** Per state key: the buffers the kernels see (one per span) and per-parameter views (for state dicts). */
+  private readonly stateBuffers = new Map<string, { spans: F32Buf[]; params: F32Buf[] }>();
   protected readonly empty: F32Buf;
+  protected readonly spans: readonly Span[];
+  private readonly arena: ParamArena | null;
 
   protected constructor(call: string, params: Iterable<Parameter>, options: unknown, defaults: O & { lr: number }, known: readonly string[]) {
     const given = checkOptions(call, options, known);
@@ -42,6 +56,11 @@ export abstract class Optimizer<O extends object = object> {
     });
     this.params = list;
     this.backend = list[0].backend;
+    const arena = list[0].arena;
+    this.arena = arena && arena.entries.length === list.length && arena.entries.every((e, i) => e.param === list[i]) ? arena : null;
+    this.spans = this.arena
+      ? [{ n: this.arena.size, w: this.arena.values, g: this.arena.grads }]
+      : list.map((p) => ({ n: p.size, get w() { return p.value; }, get g() { return p.gradBuf; } }));
     this.empty = this.backend.alloc(0);
     this.options = { ...defaults, ...(given as Partial<O>) };
   }
@@ -68,14 +87,27 @@ export abstract class Optimizer<O extends object = object> {
     return { ...this.options };
   }
 
-  /** Per-parameter state buffers under `key`, allocated zero-filled the first time they are needed. */
-  protected state(key: string): F32Buf[] {
-    let bufs = this.stateBuffers.get(key);
-    if (!bufs) {
-      bufs = this.params.map((p) => this.backend.alloc(p.size));
-      this.stateBuffers.set(key, bufs);
+  /**
+   * State buffers under `key`, one per span (what the kernels update), allocated the first time they are
+   * needed and filled with `initial` (torch's starting value: 0, or Adagrad's initial accumulator).
+   */
+  protected state(key: string, initial = 0): F32Buf[] {
+    return this.stateEntry(key, initial).spans;
+  }
+
+  private stateEntry(key: string, initial = 0): { spans: F32Buf[]; params: F32Buf[] } {
+    let entry = this.stateBuffers.get(key);
+    if (!entry) {
+      const spans = this.spans.map((s) => this.backend.alloc(s.n));
+      if (initial !== 0) for (const b of spans) b.data.fill(initial);
+      const arena = this.arena;
+      const params = arena
+        ? arena.entries.map(({ param, offset }) => this.backend.view(spans[0].data.subarray(offset, offset + param.size))!)
+        : spans;
+      entry = { spans, params };
+      this.stateBuffers.set(key, entry);
     }
-    return bufs;
+    return entry;
   }
 
   protected hasState(key: string): boolean {
@@ -101,7 +133,7 @@ export abstract class Optimizer<O extends object = object> {
     if (this.stepCount > 0) {
       this.params.forEach((_, i) => {
         const s: OptimizerState = { step: this.stepCount };
-        for (const [key, bufs] of this.stateBuffers) s[key] = bufs[i].data.slice();
+        for (const [key, { params }] of this.stateBuffers) s[key] = params[i].data.slice();
         state[i] = s;
       });
     }
@@ -141,7 +173,7 @@ export abstract class Optimizer<O extends object = object> {
     if (entries.length > 0 && entries.length !== this.params.length) throw stateError(call, 'state must cover every parameter or none');
     Object.assign(this.options, hyper);
     this.stepCount = step;
-    for (const [key, arrays] of incoming) this.state(key).forEach((buf, i) => buf.data.set(arrays[i]));
+    for (const [key, arrays] of incoming) this.stateEntry(key).params.forEach((buf, i) => buf.data.set(arrays[i]));
     this.afterLoad();
   }
 
@@ -149,7 +181,7 @@ export abstract class Optimizer<O extends object = object> {
 
   /** Returns the state memory to the backend. */
   dispose(): void {
-    for (const bufs of this.stateBuffers.values()) for (const b of bufs) this.backend.free(b);
+    for (const { spans } of this.stateBuffers.values()) for (const b of spans) this.backend.free(b);
     this.stateBuffers.clear();
     this.backend.free(this.empty);
   }

@@ -54,12 +54,12 @@ export class SGD extends Optimizer<Resolved> {
   protected update(): void {
     const { lr, momentum, dampening, nesterov, weightDecay } = this.options, k = this.backend.k;
     if (momentum === 0) {
-      for (const p of this.params) k.sgd_step_f32(p.size, lr, weightDecay, p.value, p.gradBuf);
+      for (const s of this.spans) k.sgd_step_f32(s.n, lr, weightDecay, s.w, s.g);
       return;
     }
     const bufs = this.state('momentum_buffer');
     const damp = this.freshBuffers ? 0 : dampening;
-    this.params.forEach((p, i) => k.momentum_step_f32(p.size, lr, momentum, damp, weightDecay, nesterov ? 1 : 0, p.value, p.gradBuf, bufs[i]));
+    this.spans.forEach((s, i) => k.momentum_step_f32(s.n, lr, momentum, damp, weightDecay, nesterov ? 1 : 0, s.w, s.g, bufs[i]));
     this.freshBuffers = false;
   }
 

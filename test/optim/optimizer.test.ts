@@ -87,3 +87,39 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('optimizers on %s', (_n
     expect(clipGradNorm(model.parameters(), 1, Infinity)).toBeCloseTo(0.5, 6);
   });
 });
+
+describe.each(BACKENDS.map((b) => [b.name, b] as const))('packed parameters on %s', (_name, backend) => {
+  for (const [name, make] of MAKERS)
+    it(`${name}: one kernel call per step over a model's arena, bit-identical to one call per parameter`, () => {
+      const calls: Record<string, number> = {};
+      const k = new Proxy(backend.k, {
+        get: (target, key: string) => {
+          const fn = target[key as keyof typeof target] as (...a: unknown[]) => void;
+          return (...args: unknown[]) => {
+            calls[key] = (calls[key] ?? 0) + 1;
+            fn(...args);
+          };
+        },
+      });
+      setBackend({ ...backend, k });
+      const data = batches(3);
+      const run = (order: (p: Parameter[]) => Parameter[]) => {
+        manualSeed(31);
+        const model = new Sequential([new Linear(4, 6), new ReLU(), new Linear(6, 3)]);
+        const optimizer = make(order(model.parameters()));
+        const trainer = new Trainer(model, { optimizer, loss: 'crossEntropy' });
+        for (const key of Object.keys(calls)) delete calls[key];
+        data.forEach((b) => trainer.step(b.x, b.y));
+        const stepCalls = Object.entries(calls).filter(([key]) => key.endsWith('_step_f32')).reduce((s, [, c]) => s + c, 0);
+        return { sd: model.stateDict(), state: optimizer.stateDict().state, stepCalls };
+      };
+      const packed = run((p) => p);
+      const separate = run((p) => [...p].reverse());
+      expect(packed.stepCalls).toBe(data.length);
+      expect(separate.stepCalls).toBe(4 * data.length);
+      expect(packed.sd).toEqual(separate.sd);
+      const reversedState = Object.fromEntries(Object.entries(separate.state).map(([i, s]) => [3 - Number(i), { ...s }]));
+      expect(packed.state).toEqual(reversedState);
+      setBackend(backend);
+    });
+});
