@@ -172,7 +172,12 @@ export class Trainer {
    * `zero_grad(); loss.backward()`), without an optimizer step.
    */
   lossAndGrad(x: Float32Array, y: Target): number {
-    const { m, target } = this.check('Trainer.lossAndGrad', x, y);
+    return this.backward('Trainer.lossAndGrad', x, y);
+  }
+
+  /** Checks under the caller's name (so errors say `Trainer.step` when `step` was called), then forward + backward. */
+  private backward(call: string, x: Float32Array, y: Target): number {
+    const { m, target } = this.check(call, x, y);
     const { sum } = this.run(x, target, m, true);
     this.model.backwardBuf(this.grad!, m, false);
     return sum * this.loss.scale(m, this.model.outFeatures);
@@ -184,7 +189,7 @@ export class Trainer {
    * @example for (const [x, y] of batches) console.log(trainer.step(x, y));
    */
   step(x: Float32Array, y: Target): number {
-    const loss = this.lossAndGrad(x, y);
+    const loss = this.backward('Trainer.step', x, y);
     this.optimizer.step();
     if (this.scheduler && this.scheduler.interval === 'batch' && !(this.scheduler instanceof ReduceLROnPlateau)) this.scheduler.step();
     return loss;

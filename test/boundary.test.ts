@@ -89,9 +89,9 @@ describe('bad input', () => {
   it('names the call, the argument, what was expected and what was received', () => {
     setBackend(BACKENDS[0]);
     const c = cases();
-    expect(thrown(c['x of the wrong width'])).toEqual({ name: 'RangeError', code: 'ERR_SHAPE', message: 'Trainer.lossAndGrad: expected x of shape [*, 4], received length 9' });
-    expect(thrown(c['x as Float64Array'])).toMatchObject({ name: 'TypeError', code: 'ERR_DTYPE', message: 'Trainer.lossAndGrad: expected x to be a Float32Array, received Float64Array(8)' });
-    expect(thrown(c['label out of range']).message).toBe('Trainer.lossAndGrad: expected y[1] to be a class index in [0, 3), received 3');
+    expect(thrown(c['x of the wrong width'])).toEqual({ name: 'RangeError', code: 'ERR_SHAPE', message: 'Trainer.step: expected x of shape [*, 4], received length 9' });
+    expect(thrown(c['x as Float64Array'])).toMatchObject({ name: 'TypeError', code: 'ERR_DTYPE', message: 'Trainer.step: expected x to be a Float32Array, received Float64Array(8)' });
+    expect(thrown(c['label out of range']).message).toBe('Trainer.step: expected y[1] to be a class index in [0, 3), received 3');
     expect(thrown(c['NaN learning rate'])).toMatchObject({ name: 'RangeError', code: 'ERR_OPTION' });
     expect(thrown(c['NaN learning rate']).message).toMatch(/^SGD: expected lr to be a finite number ≥ 0, received NaN/);
     expect(thrown(c['misspelled option close']).message).toMatch(/unknown option 'momentun'; did you mean 'momentum'\?/);
