@@ -172,12 +172,7 @@ export class Trainer {
    * `zero_grad(); loss.backward()`), without an optimizer step.
    */
   lossAndGrad(x: Float32Array, y: Target): number {
-    return this.backward('Trainer.lossAndGrad', x, y);
-  }
-
-  /** Checks under the caller's name (so errors say `Trainer.step` when `step` was called), then forward + backward. */
-  private backward(call: string, x: Float32Array, y: Target): number {
-    const { m, target } = this.check(call, x, y);
+    const { m, target } = this.check('Trainer.lossAndGrad', x, y);
     const { sum } = this.run(x, target, m, true);
     this.model.backwardBuf(this.grad!, m, false);
     return sum * this.loss.scale(m, this.model.outFeatures);
@@ -189,10 +184,17 @@ export class Trainer {
    * @example for (const [x, y] of batches) console.log(trainer.step(x, y));
    */
   step(x: Float32Array, y: Target): number {
-    const loss = this.backward('Trainer.step', x, y);
+    const { m, target } = this.check('Trainer.step', x, y);
+    return this.update(x, target, m).loss;
+  }
+
+  /** One step on checked input; `out` (the model's outputs) stays valid until the next forward. */
+  private update(x: Float32Array, target: Target, m: number): { loss: number; out: F32Buf } {
+    const { sum, out } = this.run(x, target, m, true);
+    this.model.backwardBuf(this.grad!, m, false);
     this.optimizer.step();
     if (this.scheduler && this.scheduler.interval === 'batch' && !(this.scheduler instanceof ReduceLROnPlateau)) this.scheduler.step();
-    return loss;
+    return { loss: sum * this.loss.scale(m, this.model.outFeatures), out };
   }
 
   /** Counts correct predictions in the last forward's outputs (argmax for classes, logit > 0 for BCE). */
@@ -314,12 +316,8 @@ export class Trainer {
           else (yBatch as Float32Array).set((allY as Float32Array).subarray(row * n, (row + 1) * n), r * n);
         }
         const xb = xBatch.subarray(0, size * inF), yb = yBatch.subarray(0, size * per) as Target;
-        const { sum: s, out } = this.run(xb, yb, size, true);
+        const { loss: batchLoss, out } = this.update(xb, yb, size);
         if (this.loss.name !== 'mse') hits += this.correct(out.data, yb, size);
-        this.model.backwardBuf(this.grad!, size, false);
-        this.optimizer.step();
-        if (this.scheduler && this.scheduler.interval === 'batch' && !(this.scheduler instanceof ReduceLROnPlateau)) this.scheduler.step();
-        const batchLoss = s * this.loss.scale(size, n);
         sum += batchLoss * size;
         seen += size;
         const elapsed = (performance.now() - started) / 1000;
