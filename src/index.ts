@@ -1,7 +1,7 @@
 /**
  * descent: train neural networks on the CPU, fast, in Node.js and the browser, with PyTorch semantics.
  * @example
- * import { loadBackend, Sequential, Linear, ReLU, Adam, Trainer } from 'descent';
+ * import { loadBackend, Sequential, Linear, ReLU, Adam, Trainer } from 'descent-nn';
  * await loadBackend();
  */
 export * from './backends/index.js';

@@ -32,7 +32,7 @@ export function packageRoot(): string {
     const candidate = p.join(dir, 'package.json');
     if (fs().existsSync(candidate)) {
       try {
-        if (JSON.parse(fs().readFileSync(candidate, 'utf8')).name === 'descent') return dir;
+        if (JSON.parse(fs().readFileSync(candidate, 'utf8')).name === 'descent-nn') return dir;
       } catch {
         // unreadable package.json: keep walking up
       }

@@ -1,5 +1,5 @@
 /**
- * The package as users get it (needs `npm run build`): the .d.ts types real usage, `import 'descent'` resolves by
+ * The package as users get it (needs `npm run build`): the .d.ts types real usage, `import 'descent-nn'` resolves by
  * self-reference from the repository root, CommonJS consumers can `require()` it, and `npm start` trains.
  */
 import { execFileSync } from 'node:child_process';
@@ -24,9 +24,9 @@ describe('the built package', () => {
   });
 
   it('resolves `descent` by self-reference for ESM and CommonJS', () => {
-    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "const d = await import('descent'); console.log(typeof d.Sequential, typeof d.loadBackend)"], { cwd: root }).toString();
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "const d = await import('descent-nn'); console.log(typeof d.Sequential, typeof d.loadBackend)"], { cwd: root }).toString();
     expect(esm.trim()).toBe('function function');
-    const cjs = execFileSync(process.execPath, ['--no-warnings', '-e', "const d = require('descent'); console.log(typeof d.Trainer)"], { cwd: root }).toString();
+    const cjs = execFileSync(process.execPath, ['--no-warnings', '-e', "const d = require('descent-nn'); console.log(typeof d.Trainer)"], { cwd: root }).toString();
     expect(cjs.trim()).toBe('function');
   });
 });

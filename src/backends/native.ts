@@ -5,7 +5,7 @@
  * the addon needs Node. Node built-ins come from `process.getBuiltinModule` (Node ≥ 20.16).
  * Memory: plain typed arrays (GC-managed), each allocation aligned to 64 bytes inside a slightly larger buffer.
  * @example
- * import { loadBackend } from 'descent';
+ * import { loadBackend } from 'descent-nn';
  * const b = await loadBackend('native');   // detail: 'avx512f, 2 threads'
  */
 import { heapF32, heapI32, type F32Buf, type I32Buf } from '../buffers.js';
@@ -52,7 +52,7 @@ function packageRoot(node: NodeBuiltins): string {
     const manifest = node.path.join(dir, 'package.json');
     if (node.fs.existsSync(manifest)) {
       try {
-        if ((JSON.parse(node.fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === 'descent') return dir;
+        if ((JSON.parse(node.fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === 'descent-nn') return dir;
       } catch {
         // an unreadable package.json on the way up is not ours; keep walking
       }

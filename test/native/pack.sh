@@ -26,10 +26,10 @@ done
 cd "$WORK/project"
 PATH="$WORK/bin" npm init -y >/dev/null
 PATH="$WORK/bin" npm install --prefer-offline --no-audit --no-fund --foreground-scripts "$WORK/$tarball" 2>&1 | sed 's/^/  npm: /'
-[ ! -d node_modules/descent/build ] || { echo "pack: install compiled the addon (build/ exists)" >&2; exit 1; }
+[ ! -d node_modules/descent-nn/build ] || { echo "pack: install compiled the addon (build/ exists)" >&2; exit 1; }
 
 cat > train.mjs <<'JS'
-import { loadBackend, availableBackends, manualSeed, Sequential, Linear, ReLU, Adam, Trainer } from 'descent';
+import { loadBackend, availableBackends, manualSeed, Sequential, Linear, ReLU, Adam, Trainer } from 'descent-nn';
 const backend = await loadBackend('native');
 console.log(`backend: ${backend.name} (${backend.detail})`);
 manualSeed(1);
@@ -49,9 +49,9 @@ JS
 PATH="$WORK/bin" node train.mjs
 
 # Without any binary for this platform, auto must fall back and say why.
-rm -rf node_modules/descent/prebuilds
+rm -rf node_modules/descent-nn/prebuilds
 PATH="$WORK/bin" node --input-type=module -e "
-  import { loadBackend, availableBackends } from 'descent';
+  import { loadBackend, availableBackends } from 'descent-nn';
   const b = await loadBackend();
   const native = (await availableBackends()).find((i) => i.name === 'native');
   console.log('without prebuild: auto chose ' + b.name + '; native: ' + native.reason);

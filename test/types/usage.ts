@@ -1,6 +1,6 @@
 // Compile-only: the published .d.ts must type real usage through the package's own name.
-import * as d from 'descent';
-import { Adam, init, Linear, loadBackend, ReLU, Sequential, Trainer, type Backend, type History } from 'descent';
+import * as d from 'descent-nn';
+import { Adam, init, Linear, loadBackend, ReLU, Sequential, Trainer, type Backend, type History } from 'descent-nn';
 
 async function main(): Promise<History> {
   const backend: Backend = await loadBackend('auto');
