@@ -66,30 +66,90 @@ export interface Kernels {
 
 export type KernelName = keyof Kernels;
 
-/** Argument kinds, in order, for every kernel: adapters and boundary tests iterate this one table. */
+/** Argument kinds, in order: sizes, scalars and 0/1 flags, then float32 and int32 arrays. */
 export type ArgKind = 'size' | 'scalar' | 'flag' | 'f32' | 'i32';
 
-export const KERNELS: { readonly [K in KernelName]: readonly ArgKind[] } = {
-  gemm_f32: ['flag', 'flag', 'size', 'size', 'size', 'scalar', 'f32', 'f32', 'scalar', 'f32'],
-  bias_add_f32: ['size', 'size', 'f32', 'f32'],
-  col_sum_f32: ['size', 'size', 'scalar', 'f32', 'f32'],
-  sigmoid_fwd_f32: ['size', 'f32', 'f32'],
-  tanh_fwd_f32: ['size', 'f32', 'f32'],
-  relu_fwd_f32: ['size', 'f32', 'f32'],
-  leaky_relu_fwd_f32: ['size', 'scalar', 'f32', 'f32'],
-  sigmoid_bwd_f32: ['size', 'f32', 'f32', 'f32'],
-  tanh_bwd_f32: ['size', 'f32', 'f32', 'f32'],
-  relu_bwd_f32: ['size', 'f32', 'f32', 'f32'],
-  leaky_relu_bwd_f32: ['size', 'scalar', 'f32', 'f32', 'f32'],
-  softmax_xent_f32: ['size', 'size', 'scalar', 'f32', 'i32', 'f32', 'f32'],
-  mse_f32: ['size', 'size', 'scalar', 'f32', 'f32', 'f32', 'f32'],
-  bce_logits_f32: ['size', 'size', 'scalar', 'f32', 'f32', 'f32', 'f32'],
-  sgd_step_f32: ['size', 'scalar', 'scalar', 'f32', 'f32'],
-  momentum_step_f32: ['size', 'scalar', 'scalar', 'scalar', 'scalar', 'flag', 'f32', 'f32', 'f32'],
-  adagrad_step_f32: ['size', 'scalar', 'scalar', 'scalar', 'f32', 'f32', 'f32'],
-  rmsprop_step_f32: ['size', 'scalar', 'scalar', 'scalar', 'scalar', 'scalar', 'flag', 'f32', 'f32', 'f32', 'f32', 'f32'],
-  adam_step_f32: ['size', 'scalar', 'scalar', 'scalar', 'scalar', 'scalar', 'flag', 'scalar', 'scalar', 'f32', 'f32', 'f32', 'f32', 'f32'],
+/**
+ * One argument of a kernel, parsed from its signature (see KERNEL_SIGNATURES):
+ * - `len`: the element count the array must hold, an expression over the kernel's sizes (`m*k`, `c/groups*kh*kw`);
+ * - `optional`: a length-0 array means "absent" (the kernel gets a null pointer and skips that output);
+ * - `when`: the array is read only when this condition on a scalar or flag holds (`mu>0`, `centered`), else absent;
+ * - `values`: int32 arrays whose every value must lie in `[0, values)` (labels, argmax indices);
+ * - `min`: the smallest valid value of a size (1 for strides, kernel sizes, groups).
+ */
+export interface ArgSpec {
+  readonly name: string;
+  readonly kind: ArgKind;
+  readonly len?: string;
+  readonly optional?: boolean;
+  readonly when?: string;
+  readonly values?: string;
+  readonly min?: number;
+}
+
+export interface KernelSpec {
+  readonly args: readonly ArgSpec[];
+  readonly kinds: readonly ArgKind[];
+}
+
+/**
+ * The one table of the contract: every kernel's arguments, in order, with the length rule of each array. The
+ * adapters (wasm bounds checks, the native addon's generated size checks) and the boundary tests all derive from
+ * it. Grammar, one token per argument: `name:size`, `name:size>=1`, `name:scalar`, `name:flag`,
+ * `name:f32[len]`, `name:f32?[len]` (optional), `name:f32[len if cond]`, `name:i32[len]{values}`.
+ * Expressions use sizes, integers, `*`, `/` (integer division) and `+`.
+ */
+export const KERNEL_SIGNATURES: { readonly [K in KernelName]: string } = {
+  gemm_f32: 'ta:flag tb:flag m:size n:size k:size alpha:scalar a:f32[m*k] b:f32[k*n] beta:scalar c:f32[m*n]',
+  bias_add_f32: 'm:size n:size bias:f32[n] c:f32[m*n]',
+  col_sum_f32: 'm:size n:size beta:scalar a:f32[m*n] out:f32[n]',
+  sigmoid_fwd_f32: 'n:size x:f32[n] y:f32[n]',
+  tanh_fwd_f32: 'n:size x:f32[n] y:f32[n]',
+  relu_fwd_f32: 'n:size x:f32[n] y:f32[n]',
+  leaky_relu_fwd_f32: 'n:size slope:scalar x:f32[n] y:f32[n]',
+  sigmoid_bwd_f32: 'n:size y:f32[n] dy:f32[n] dx:f32[n]',
+  tanh_bwd_f32: 'n:size y:f32[n] dy:f32[n] dx:f32[n]',
+  relu_bwd_f32: 'n:size y:f32[n] dy:f32[n] dx:f32[n]',
+  leaky_relu_bwd_f32: 'n:size slope:scalar y:f32[n] dy:f32[n] dx:f32[n]',
+  softmax_xent_f32: 'm:size n:size scale:scalar logits:f32[m*n] labels:i32[m]{n} loss:f32[m] grad:f32?[m*n]',
+  mse_f32: 'm:size n:size scale:scalar pred:f32[m*n] target:f32[m*n] loss:f32[m] grad:f32?[m*n]',
+  bce_logits_f32: 'm:size n:size scale:scalar pred:f32[m*n] target:f32[m*n] loss:f32[m] grad:f32?[m*n]',
+  sgd_step_f32: 'n:size lr:scalar wd:scalar w:f32[n] g:f32[n]',
+  momentum_step_f32: 'n:size lr:scalar mu:scalar damp:scalar wd:scalar nesterov:flag w:f32[n] g:f32[n] buf:f32[n]',
+  adagrad_step_f32: 'n:size clr:scalar wd:scalar eps:scalar w:f32[n] g:f32[n] sum:f32[n]',
+  rmsprop_step_f32:
+    'n:size lr:scalar alpha:scalar eps:scalar wd:scalar mu:scalar centered:flag w:f32[n] g:f32[n] sq:f32[n] buf:f32[n if mu>0] gavg:f32[n if centered]',
+  adam_step_f32:
+    'n:size lr:scalar b1:scalar b2:scalar eps:scalar wd:scalar decoupled:flag bc1:scalar bc2:scalar w:f32[n] g:f32[n] m:f32[n] v:f32[n] vmax:f32?[n]',
 };
+
+const ARG = /^([a-z_][a-z0-9_]*):(size|scalar|flag|f32|i32)(?:>=(\d+))?(\?)?(?:\[([^\]]+)\])?(?:\{([^}]+)\})?$/;
+
+/** Parses one signature string of KERNEL_SIGNATURES (throws on a malformed one: a bug in this file). */
+export function parseSignature(kernel: string, signature: string): KernelSpec {
+  const args = (signature.match(/[^\s[]+(?:\[[^\]]*\])?(?:\{[^}]*\})?/g) ?? []).map((token): ArgSpec => {
+    const m = ARG.exec(token);
+    if (!m) throw new Error(`kernel table: cannot parse ${kernel} argument '${token}'`);
+    const [, name, kind, min, optional, bracket, values] = m;
+    const isArray = kind === 'f32' || kind === 'i32';
+    if (isArray !== (bracket !== undefined)) throw new Error(`kernel table: ${kernel}.${name}: arrays need [len], other kinds none`);
+    const spec: { -readonly [K in keyof ArgSpec]: ArgSpec[K] } = { name, kind: kind as ArgKind };
+    if (bracket !== undefined) {
+      const [len, when] = bracket.split(/\s+if\s+/);
+      spec.len = len.replace(/\s+/g, '');
+      if (when !== undefined) spec.when = when.replace(/\s+/g, '');
+    }
+    if (optional) spec.optional = true;
+    if (values !== undefined) spec.values = values.replace(/\s+/g, '');
+    if (min !== undefined) spec.min = Number(min);
+    return spec;
+  });
+  return { args, kinds: args.map((a) => a.kind) };
+}
+
+export const KERNELS: { readonly [K in KernelName]: KernelSpec } = Object.fromEntries(
+  Object.entries(KERNEL_SIGNATURES).map(([name, sig]) => [name, parseSignature(name, sig)]),
+) as { [K in KernelName]: KernelSpec };
 
 /** Activation names shared by layers, kernels and diagnostics. */
 export type ActivationName = 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu';

@@ -58,7 +58,7 @@ function validArgs(name: KernelName, arena: Arena, dims = { m: 3, n: 5, k: 4 }):
     case 'adam_step_f32': return [n, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 0.1, 0.001, f(n), f(n), f(n), f(n), f(n)];
     default: {
       // elementwise kernels and sgd/momentum/adagrad: one size, scalars, flags, then n-long arrays
-      return KERNELS[name].map((kind) => (kind === 'size' ? n : kind === 'scalar' ? 0.5 : kind === 'flag' ? 1 : f(n)));
+      return KERNELS[name].kinds.map((kind) => (kind === 'size' ? n : kind === 'scalar' ? 0.5 : kind === 'flag' ? 1 : f(n)));
     }
   }
 }
@@ -97,7 +97,7 @@ describe('native addon boundary', () => {
   it('rejects wrong types for every argument with a TypeError naming it', () => {
     const wrong: unknown[] = ['3', undefined, null, {}, [1, 2], 1n, true];
     for (const name of names) {
-      const kinds = KERNELS[name];
+      const kinds = KERNELS[name].kinds;
       kinds.forEach((kind: ArgKind, i) => {
         const bad: unknown[] = kind === 'f32' ? [new Float64Array(64), new Int32Array(64), 1, undefined, [0.5]] : kind === 'i32' ? [new Float32Array(8), new Uint32Array(8), 0] : wrong;
         for (const value of bad) {
@@ -111,7 +111,7 @@ describe('native addon boundary', () => {
 
   it('rejects sizes that are negative, fractional, NaN or too large, and flags other than 0 and 1', () => {
     for (const name of names) {
-      KERNELS[name].forEach((kind, i) => {
+      KERNELS[name].kinds.forEach((kind, i) => {
         if (kind !== 'size' && kind !== 'flag') return;
         const values = kind === 'size' ? [-1, 1.5, NaN, Infinity, 2 ** 31, 2 ** 53] : [2, -1, 0.5, NaN];
         for (const value of values) {
@@ -125,7 +125,7 @@ describe('native addon boundary', () => {
 
   it('rejects every size that no longer fits its buffers, with the product in the message', () => {
     for (const name of names) {
-      KERNELS[name].forEach((kind, i) => {
+      KERNELS[name].kinds.forEach((kind, i) => {
         if (kind !== 'size') return;
         for (const grow of [1, 1000, 2 ** 31 - 1]) {
           const arena = new Arena();
@@ -143,7 +143,7 @@ describe('native addon boundary', () => {
 
   it('rejects buffers one element too short (also as offset views), and accepts length 0 only where optional', () => {
     for (const name of names) {
-      KERNELS[name].forEach((kind, i) => {
+      KERNELS[name].kinds.forEach((kind, i) => {
         if (kind !== 'f32') return;
         const arena = new Arena();
         const args = validArgs(name, arena);
@@ -198,7 +198,7 @@ describe('native addon boundary', () => {
     for (let iter = 0; iter < 3000; iter++) {
       const name = pick(names);
       const arena = new Arena();
-      const args = KERNELS[name].map((kind): unknown => {
+      const args = KERNELS[name].kinds.map((kind): unknown => {
         const u = r.uniform();
         if (u < 0.03) return pick<unknown>(['x', undefined, null, {}, -1, NaN, 1n, new Float64Array(4)]);
         switch (kind) {
