@@ -26,6 +26,8 @@ export interface Checkpoint {
   scheduler?: { type: string; state: Record<string, number> };
   /** State of the shuffling generator at the point the checkpoint describes. */
   rng?: RngState;
+  /** The model's per-sample input shape (`[784]`, `[1, 28, 28]`), checked on restore. */
+  inputShape?: number[];
   /** Completed epochs. */
   epoch: number;
   /** The run's configuration, as the caller defines it (the CLI stores every flag). */
@@ -50,7 +52,7 @@ export interface CheckpointParts {
  * @example const ckpt = createCheckpoint({ model, optimizer, scheduler, rng, epoch: 3 });
  */
 export function createCheckpoint(parts: CheckpointParts): Checkpoint {
-  const c: Checkpoint = { model: parts.model.stateDict(), epoch: parts.epoch ?? 0 };
+  const c: Checkpoint = { model: parts.model.stateDict(), inputShape: [...parts.model.inputShape], epoch: parts.epoch ?? 0 };
   if (parts.optimizer) c.optimizer = { type: parts.optimizer.type, state: parts.optimizer.stateDict() };
   if (parts.scheduler) c.scheduler = { type: parts.scheduler.type, state: parts.scheduler.stateDict() };
   if (parts.rng) c.rng = parts.rng.getState();
@@ -70,6 +72,9 @@ export function restoreCheckpoint(c: Checkpoint, parts: Omit<CheckpointParts, 'e
   if (parts.optimizer && !c.optimizer) throw stateError(call, 'the checkpoint holds no optimizer state');
   if (parts.scheduler && c.scheduler?.type !== parts.scheduler.type) throw stateError(call, `the checkpoint holds ${c.scheduler?.type ?? 'no'} scheduler state, the scheduler is ${parts.scheduler.type}`);
   if (parts.rng && !c.rng) throw stateError(call, 'the checkpoint holds no generator state');
+  if (c.inputShape !== undefined && (!Array.isArray(c.inputShape) || c.inputShape.join(',') !== parts.model.inputShape.join(','))) {
+    throw stateError(call, `the checkpoint's model takes samples of shape [${String(c.inputShape)}], this model [${parts.model.inputShape.join(', ')}]`);
+  }
   const model = parts.model.stateDict();
   const optimizer = parts.optimizer?.stateDict();
   const scheduler = parts.scheduler?.stateDict();

@@ -13,12 +13,15 @@ export { Rng, manualSeed, globalRng } from './rng.js';
 export type { RngState } from './rng.js';
 
 export { Parameter } from './nn/parameter.js';
-export { Layer } from './nn/layer.js';
+export { Layer, sizeOf } from './nn/layer.js';
+export type { Shape, StateBuffer, ParamValues } from './nn/layer.js';
 export { Linear } from './nn/linear.js';
 export type { LinearOptions } from './nn/linear.js';
 export { Activation, Sigmoid, Tanh, ReLU, LeakyReLU, activationLayer, activationFunctions } from './nn/activations.js';
 export { Sequential } from './nn/sequential.js';
-export type { StateDict, TensorEntry } from './nn/sequential.js';
+export type { SequentialOptions, StateDict, TensorEntry } from './nn/sequential.js';
+export { Flatten } from './nn/flatten.js';
+export type { FlattenOptions } from './nn/flatten.js';
 export * as init from './nn/init.js';
 export { calculateGain, calculateFans, convFanIn } from './nn/init.js';
 export type { Initializer, KaimingOptions, Nonlinearity, InitName } from './nn/init.js';

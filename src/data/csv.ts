@@ -111,7 +111,7 @@ export function parseCsv(text: string, options: CsvOptions = {}, source = 'CSV d
     rawLabels.forEach((l, i) => (y[i] = index.get(l)!));
     classes = labelNames.length;
   }
-  const out: CsvData = { x, y, count, features, classes };
+  const out: CsvData = { x, y, count, features, shape: [features], classes };
   if (names) out.columns = names.filter((_, j) => j !== labelCol);
   if (labelNames) out.labelNames = labelNames;
   return out;

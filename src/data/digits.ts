@@ -11,7 +11,10 @@ export interface LabelledData {
   /** Class labels. */
   y: Int32Array;
   count: number;
+  /** Values per sample (the product of `shape`). */
   features: number;
+  /** Per-sample shape, PyTorch's order without the batch axis: `[features]` for tables, `[C, H, W]` for images. */
+  shape: number[];
   classes: number;
 }
 
@@ -31,7 +34,8 @@ export function loadDigits(): LabelledData {
     for (let j = 0; j < features; j++) x[i * features + j] = Number(cells[j]) / 16;
     y[i] = Number(cells[features]);
   });
-  return { x, y, count, features, classes: 10 };
+  // The pixels are an 8×8 grey image: one channel, like IDX images.
+  return { x, y, count, features, shape: [1, 8, 8], classes: 10 };
 }
 
 /**

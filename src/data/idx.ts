@@ -123,6 +123,8 @@ export function idxDataset(images: IdxArray, labels: IdxArray, imagesName = 'ima
   const count = images.dims[0];
   if (labels.dims[0] !== count) throw idxError(labelsName, `${labels.dims[0]} labels for ${count} images in ${imagesName}`);
   const features = images.dims.slice(1).reduce((a, b) => a * b, 1);
+  // [count, H, W] images get PyTorch's channel axis: one grey channel, [1, H, W].
+  const shape = images.dims.length === 3 ? [1, ...images.dims.slice(1)] : images.dims.slice(1);
   const x = new Float32Array(count * features);
   const src = images.data;
   for (let i = 0; i < x.length; i++) x[i] = src[i];
@@ -136,5 +138,5 @@ export function idxDataset(images: IdxArray, labels: IdxArray, imagesName = 'ima
   }
   const k = classes ?? max + 1;
   if (max >= k) throw idxError(labelsName, `label ${max} is outside [0, ${k})`);
-  return { x, y, count, features, classes: k };
+  return { x, y, count, features, shape, classes: k };
 }

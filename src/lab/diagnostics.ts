@@ -40,7 +40,7 @@ export function activationStats(model: Sequential, x: Float32Array, options: Act
   model.layers.forEach((layer, i) => {
     h = layer.forwardBuf(h, m);
     const activation = layer instanceof Activation ? layer.kind : null;
-    layers.push(summarize(h.data, m, model.widths[i + 1], { index: i, type: layer.type, activation }, bins, range));
+    layers.push(summarize(h.data, m, model.shapes[i + 1], { index: i, type: layer.type, activation }, bins, range));
   });
   return { layers };
 }

@@ -1,7 +1,7 @@
 /**
  * Summary statistics of one layer's output, read from the backend buffer the layer just wrote. Sums run in
- * float64 over the float32 values. "Dead" is per unit (a ReLU column that is exactly 0 for every row of the
- * batch); "saturated" is per value (|tanh| > 0.99, sigmoid < 0.01 or > 0.99), the share of the histogram piled
+ * float64 over the float32 values. "Dead" is per unit (a ReLU feature, or a whole channel of a
+ * `[C, H, W]` output, that is exactly 0 for every row of the batch); "saturated" is per value (|tanh| > 0.99, sigmoid < 0.01 or > 0.99), the share of the histogram piled
  * against the flat ends of the curve.
  */
 import type { ActivationName } from '../kernels.js';
@@ -22,8 +22,9 @@ export interface LayerStats {
   type: string;
   /** Activation kind when the layer is one, else null. */
   activation: ActivationName | null;
-  /** Number of values summarised (rows × units). */
+  /** Number of values summarised (rows × values per sample). */
   count: number;
+  /** Units per sample: features for `[features]`, channels for `[C, H, W]`. */
   units: number;
   mean: number;
   std: number;
@@ -49,16 +50,24 @@ export function naturalRange(activation: ActivationName | null): [number, number
   return null;
 }
 
-/** Statistics of `rows × units` values of a layer's output (row-major, as the kernels write them). */
+/**
+ * Statistics of a layer's output for `rows` samples (row-major, as the kernels write them). `shape` is the
+ * per-sample shape (or a width): for `[C, H, W]` (any rank ≥ 2) a unit is a channel, as in CS231n — a dead ReLU
+ * filter outputs 0 at every position of every sample; for `[features]` a unit is a feature.
+ */
 export function summarize(
   values: Float32Array,
   rows: number,
-  units: number,
+  shape: readonly number[] | number,
   meta: { index: number; type: string; activation: ActivationName | null },
   bins: number,
   range?: [number, number],
 ): LayerStats {
-  const n = rows * units;
+  const dims = typeof shape === 'number' ? [shape] : shape;
+  const size = dims.reduce((a, b) => a * b, 1);
+  const units = dims.length >= 2 ? dims[0] : size;
+  const positions = size / Math.max(units, 1);
+  const n = rows * size;
   let sum = 0, sq = 0, min = Infinity, max = -Infinity, bad = 0, saturated = 0, zeros = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i];
@@ -80,7 +89,10 @@ export function summarize(
   if (meta.activation === 'relu') {
     for (let j = 0; j < units; j++) {
       let allZero = true;
-      for (let i = 0; i < rows && allZero; i++) allZero = values[i * units + j] === 0;
+      for (let i = 0; i < rows && allZero; i++) {
+        const at = i * size + j * positions;
+        for (let p = 0; p < positions && allZero; p++) allZero = values[at + p] === 0;
+      }
       if (allZero) dead++;
     }
   }

@@ -9,7 +9,7 @@ import type { Backend } from '../backends/types.js';
 import { checkNumber } from '../check.js';
 import type { ActivationName } from '../kernels.js';
 import { kaimingNormal, type Initializer } from './init.js';
-import { Layer } from './layer.js';
+import { Layer, sizeOf, type Shape } from './layer.js';
 
 /** Float64 forms, shared with diagnostics and gradient checks. */
 export const activationFunctions: Record<ActivationName, (x: number, slope: number) => number> = {
@@ -24,16 +24,18 @@ export abstract class Activation extends Layer {
   readonly backend: Backend = getBackend();
   /** LeakyReLU's negative slope; 0 for the others. */
   readonly slope: number = 0;
+  readonly elementwise = true;
   private y: F32Buf | null = null;
   private own: F32Buf | null = null;
   private width = 0;
   private inPlace = false;
 
-  outputWidth(inFeatures: number): number {
-    return inFeatures;
+  outputShape(inShape: Shape): number[] {
+    return [...inShape];
   }
 
-  prepare(inFeatures: number, capacity: number, ownsInput: boolean): void {
+  prepare(inShape: Shape, capacity: number, ownsInput: boolean): void {
+    const inFeatures = sizeOf(inShape);
     this.width = inFeatures;
     this.inPlace = ownsInput;
     if (!ownsInput && capacity * inFeatures > (this.own?.length ?? 0)) {

@@ -8,7 +8,7 @@ import type { Backend } from '../backends/types.js';
 import { checkInt, checkOptions } from '../check.js';
 import { shapeError } from '../errors.js';
 import { globalRng, type Rng } from '../rng.js';
-import { Layer, type ParamValues } from './layer.js';
+import { formatShape, Layer, sizeOf, type ParamValues, type Shape } from './layer.js';
 import { initializerByName, isInitializer, pytorchDefault, xavier, type Initializer, type InitName } from './init.js';
 import { Parameter } from './parameter.js';
 import { optionError } from '../errors.js';
@@ -38,6 +38,9 @@ export class Linear extends Layer {
   private x: F32Buf | null = null;
   private y: F32Buf | null = null;
   private dx: F32Buf | null = null;
+  /** Rows of `inFeatures` in one sample: 1 for `[in]`, L for `[L, in]`. */
+  private rowsPerSample = 1;
+  /** Rows the scratch buffers hold. */
   private capacity = 0;
 
   /**
@@ -77,33 +80,42 @@ export class Linear extends Layer {
     }
   }
 
-  outputWidth(inFeatures: number, call: string): number {
-    if (inFeatures !== this.inFeatures) throw shapeError(call, 'input of Linear', `[*, ${this.inFeatures}]`, `[*, ${inFeatures}]`);
-    return this.outFeatures;
+  /** PyTorch's `[*, in] → [*, out]`: leading dimensions of a sample are kept (each row is transformed alike). */
+  outputShape(inShape: Shape, call: string): number[] {
+    if (inShape.length === 0 || inShape[inShape.length - 1] !== this.inFeatures) {
+      throw shapeError(call, 'input of Linear', `[*, ${this.inFeatures}]`, formatShape(inShape));
+    }
+    return [...inShape.slice(0, -1), this.outFeatures];
+  }
+
+  fixedInputShape(): number[] {
+    return [this.inFeatures];
   }
 
   parameters(): Parameter[] {
     return this.bias ? [this.weight, this.bias] : [this.weight];
   }
 
-  prepare(_inFeatures: number, capacity: number): void {
-    if (capacity <= this.capacity) return;
+  prepare(inShape: Shape, capacity: number): void {
+    this.rowsPerSample = sizeOf(inShape) / this.inFeatures;
+    const rows = capacity * this.rowsPerSample;
+    if (rows <= this.capacity) return;
     this.freeScratch();
-    this.capacity = capacity;
-    this.y = this.backend.alloc(capacity * this.outFeatures);
-    this.dx = this.backend.alloc(capacity * this.inFeatures);
+    this.capacity = rows;
+    this.y = this.backend.alloc(rows * this.outFeatures);
+    this.dx = this.backend.alloc(rows * this.inFeatures);
   }
 
-  forwardBuf(x: F32Buf, m: number): F32Buf {
-    const { k } = this.backend, y = this.y!;
+  forwardBuf(x: F32Buf, samples: number): F32Buf {
+    const { k } = this.backend, y = this.y!, m = samples * this.rowsPerSample;
     this.x = x;
     k.gemm_f32(0, 1, m, this.outFeatures, this.inFeatures, 1, x, this.weight.value, 0, y);
     if (this.bias) k.bias_add_f32(m, this.outFeatures, this.bias.value, y);
     return y;
   }
 
-  backwardBuf(dy: F32Buf, m: number, accumulate: boolean, inputGrad: boolean): F32Buf | null {
-    const { k } = this.backend, beta = accumulate ? 1 : 0;
+  backwardBuf(dy: F32Buf, samples: number, accumulate: boolean, inputGrad: boolean): F32Buf | null {
+    const { k } = this.backend, beta = accumulate ? 1 : 0, m = samples * this.rowsPerSample;
     k.gemm_f32(1, 0, this.outFeatures, this.inFeatures, m, 1, dy, this.x!, beta, this.weight.gradBuf);
     if (this.bias) k.col_sum_f32(m, this.outFeatures, beta, dy, this.bias.gradBuf);
     if (!inputGrad) return null;
@@ -111,7 +123,8 @@ export class Linear extends Layer {
     return this.dx!;
   }
 
-  forward64(x: Float64Array, m: number, _inFeatures: number, values: ParamValues): Float64Array {
+  forward64(x: Float64Array, samples: number, inShape: Shape, values: ParamValues): Float64Array {
+    const m = samples * (sizeOf(inShape) / this.inFeatures);
     const w = values(this.weight), b = this.bias ? values(this.bias) : null;
     const n = this.outFeatures, kk = this.inFeatures, y = new Float64Array(m * n);
     for (let i = 0; i < m; i++)

@@ -5,11 +5,11 @@
  */
 import type { F32Buf } from '../buffers.js';
 import type { Backend } from '../backends/types.js';
-import { batchOf, checkF32 } from '../check.js';
+import { batchOf, checkF32, checkOptions } from '../check.js';
 import { optionError, shapeError, stateError } from '../errors.js';
 import { Activation } from './activations.js';
-import { Layer, type ParamValues } from './layer.js';
-import { Linear } from './linear.js';
+import type { Initializer, InitName } from './init.js';
+import { formatShape, Layer, sizeOf, type ParamValues, type StateBuffer } from './layer.js';
 import { packParameters, type ParamArena, type Parameter } from './parameter.js';
 
 /** One entry of a state dict: PyTorch's shape and the values, row-major. */
@@ -20,56 +20,100 @@ export interface TensorEntry {
 
 export type StateDict = Record<string, TensorEntry>;
 
+export interface SequentialOptions {
+  /**
+   * The per-sample input shape (`[784]`, `[1, 28, 28]`). Needed when the first layer does not fix it (a Conv2d,
+   * Flatten or an activation first); when both exist they must agree.
+   */
+  inputShape?: readonly number[];
+}
+
 export class Sequential {
   readonly layers: readonly Layer[];
   readonly backend: Backend;
-  /** Input width (of the first Linear). */
+  /** Per-sample input shape, PyTorch's order without the batch axis (`[784]`, `[1, 28, 28]`). */
+  readonly inputShape: readonly number[];
+  /** Per-sample output shape. */
+  readonly outputShape: readonly number[];
+  /** Each layer's per-sample input shape; `shapes[layers.length]` is the output shape. */
+  readonly shapes: readonly (readonly number[])[];
+  /** Values in one input sample (the product of `inputShape`). */
   readonly inFeatures: number;
-  /** Output width. */
+  /** Values in one output sample. */
   readonly outFeatures: number;
-  /** Width of each layer's input; `widths[layers.length]` is the output width. */
+  /** Values per sample at each layer's input; `widths[layers.length]` is `outFeatures`. */
   readonly widths: readonly number[];
   /** Every parameter in one values buffer and one gradient buffer (fused optimizer steps). */
   readonly arena: ParamArena | null;
   private capacity = 0;
   private input: F32Buf | null = null;
   private disposed = false;
+  private mode = true;
 
   /**
    * @example
    * const model = new Sequential([new Linear(784, 256), new ReLU(), new Linear(256, 10)]);
-   * const logits = model.forward(x);   // x: Float32Array of batch·784
+   * const cnn = new Sequential([new Conv2d(1, 16, 3, { padding: 1 }), new ReLU(), new Flatten(), new Linear(12544, 10)], { inputShape: [1, 28, 28] });
    */
-  constructor(layers: Layer[]) {
-    if (!Array.isArray(layers) || layers.length === 0) throw optionError('Sequential', 'layers', 'a non-empty array of layers', layers);
+  constructor(layers: Layer[], options: SequentialOptions = {}) {
+    const call = 'Sequential';
+    const o = checkOptions(call, options, ['inputShape']) as SequentialOptions;
+    if (!Array.isArray(layers) || layers.length === 0) throw optionError(call, 'layers', 'a non-empty array of layers', layers);
     layers.forEach((layer, i) => {
-      if (!(layer instanceof Layer)) throw optionError('Sequential', `layers[${i}]`, 'a layer (Linear, ReLU, …)', layer);
+      if (!(layer instanceof Layer)) throw optionError(call, `layers[${i}]`, 'a layer (Linear, ReLU, …)', layer);
     });
-    const first = layers.find((l): l is Linear => l instanceof Linear);
-    if (!first) throw optionError('Sequential', 'layers', 'at least one Linear layer (it fixes the input width)', layers);
     this.backend = layers[0].backend;
     layers.forEach((layer, i) => {
       if (layer.backend !== this.backend) {
-        throw optionError('Sequential', `layers[${i}]`, `a layer created on backend '${this.backend.name}'`, `a layer on '${layer.backend.name}'`);
+        throw optionError(call, `layers[${i}]`, `a layer created on backend '${this.backend.name}'`, `a layer on '${layer.backend.name}'`);
       }
     });
     this.layers = layers;
-    const widths = [first.inFeatures];
-    layers.forEach((layer) => widths.push(layer.outputWidth(widths[widths.length - 1], 'Sequential')));
-    this.widths = widths;
-    this.inFeatures = widths[0];
-    this.outFeatures = widths[widths.length - 1];
-    // The lecture's rule for init 'auto': Kaiming when ReLU/LeakyReLU follows, Xavier otherwise.
+    this.inputShape = resolveInputShape(layers, o.inputShape);
+    const shapes: (readonly number[])[] = [this.inputShape];
+    layers.forEach((layer, i) => shapes.push(layer.outputShape(shapes[i], `Sequential (layer ${i}, ${layer.type})`)));
+    this.shapes = shapes;
+    this.outputShape = shapes[shapes.length - 1];
+    this.widths = shapes.map(sizeOf);
+    this.inFeatures = this.widths[0];
+    this.outFeatures = this.widths[this.widths.length - 1];
+    // The lecture's rule for init 'auto': Kaiming when ReLU/LeakyReLU follows (looking through normalisation,
+    // dropout, pooling and flatten), Xavier otherwise.
     layers.forEach((layer, i) => {
-      if (layer instanceof Linear && layer.initOption === 'auto') {
-        const chosen = layer.resolve(layers[i + 1] ?? null);
-        if (chosen.name !== layer.initializer.name) layer.resetParameters(chosen);
-      }
+      if (!isInitializable(layer) || layer.initOption !== 'auto') return;
+      let next = i + 1;
+      while (next < layers.length && layers[next].initPassThrough) next++;
+      const chosen = layer.resolve(layers[next] ?? null);
+      if (chosen.name !== layer.initializer.name) layer.resetParameters(chosen);
     });
     this.namedParameters().forEach(([name, p]) => (p.name = name));
     // Layers already packed by another model keep their arena; sharing layers between models stays correct.
     const params = this.parameters();
     this.arena = params.length > 0 && params.every((p) => !p.arena) ? packParameters(this.backend, params) : null;
+  }
+
+  /** True in training mode (the default), false after `eval()`: Dropout and BatchNorm behave as in PyTorch. */
+  get training(): boolean {
+    return this.mode;
+  }
+
+  /**
+   * Training mode: Dropout drops, BatchNorm normalises with batch statistics and updates its running ones.
+   * @example model.train(); await trainer.fit(data);
+   */
+  train(mode = true): this {
+    if (typeof mode !== 'boolean') throw optionError('Sequential.train', 'mode', 'a boolean', mode);
+    this.mode = mode;
+    for (const layer of this.layers) layer.training = mode;
+    return this;
+  }
+
+  /**
+   * Inference mode (PyTorch's `model.eval()`): Dropout is the identity, BatchNorm uses its running statistics.
+   * @example model.eval(); const logits = model.forward(x);
+   */
+  eval(): this {
+    return this.train(false);
   }
 
   /** `[name, parameter]` pairs in PyTorch order: `0.weight`, `0.bias`, `2.weight`, … */
@@ -97,7 +141,12 @@ export class Sequential {
     if (capacity <= this.capacity) return;
     if (this.input) this.backend.free(this.input);
     this.input = null;
-    this.layers.forEach((layer, i) => layer.prepare(this.widths[i], capacity, i > 0));
+    // A layer owns its input when an earlier layer wrote it (views such as Flatten pass their input through).
+    let owned = false;
+    this.layers.forEach((layer, i) => {
+      layer.prepare(this.shapes[i], capacity, owned);
+      owned = owned || !layer.isView;
+    });
     this.capacity = capacity;
   }
 
@@ -151,7 +200,7 @@ export class Sequential {
   /** The float64 forward used by gradient checks. */
   forward64(x: Float64Array, m: number, values: ParamValues): Float64Array {
     let h = x;
-    this.layers.forEach((layer, i) => (h = layer.forward64(h, m, this.widths[i], values)));
+    this.layers.forEach((layer, i) => (h = layer.forward64(h, m, this.shapes[i], values)));
     return h;
   }
 
@@ -166,8 +215,18 @@ export class Sequential {
    */
   stateDict(): StateDict {
     const sd: StateDict = {};
-    for (const [name, p] of this.namedParameters()) sd[name] = { shape: [...p.shape], data: p.data.slice() };
+    for (const [name, t] of this.namedTensors()) sd[name] = { shape: [...t.shape], data: t.data.slice() };
     return sd;
+  }
+
+  /** Every state-dict entry in PyTorch order: each layer's parameters, then its buffers (running statistics). */
+  private namedTensors(): [string, Parameter | StateBuffer][] {
+    const out: [string, Parameter | StateBuffer][] = [];
+    this.layers.forEach((layer, i) => {
+      for (const p of layer.parameters()) out.push([`${i}.${p.name.split('.').pop()}`, p]);
+      for (const b of layer.stateBuffers()) out.push([`${i}.${b.name}`, b]);
+    });
+    return out;
   }
 
   /**
@@ -177,7 +236,7 @@ export class Sequential {
   loadStateDict(sd: StateDict, { strict = true }: { strict?: boolean } = {}): void {
     const call = 'Sequential.loadStateDict';
     if (sd === null || typeof sd !== 'object') throw optionError(call, 'stateDict', 'an object of { shape, data } entries', sd);
-    const named = this.namedParameters();
+    const named = this.namedTensors();
     const expected = new Set(named.map(([n]) => n));
     if (strict) {
       const unexpected = Object.keys(sd).filter((k) => !expected.has(k));
@@ -195,14 +254,28 @@ export class Sequential {
       if (shape.length !== p.shape.length || shape.some((d, i) => d !== p.shape[i])) {
         throw shapeError(call, name, `[${p.shape.join(', ')}]`, `[${shape.join(', ')}]`);
       }
-      if ((data as Float32Array).length !== p.size) throw shapeError(call, `${name}.data`, `length ${p.size}`, `length ${(data as Float32Array).length}`);
+      const size = sizeOf(p.shape);
+      if ((data as Float32Array).length !== size) throw shapeError(call, `${name}.data`, `length ${size}`, `length ${(data as Float32Array).length}`);
     }
     for (const [name, p] of named) if (sd[name]) p.data.set(sd[name].data);
   }
 
-  /** PyTorch-style summary. */
+  /** PyTorch's repr, with each layer's per-sample output shape. */
   toString(): string {
-    return `Sequential(\n${this.layers.map((l, i) => `  (${i}): ${l}`).join('\n')}\n)`;
+    return `Sequential(\n${this.layers.map((l, i) => `  (${i}): ${l}  → ${formatShape(this.shapes[i + 1])}`).join('\n')}\n)`;
+  }
+
+  /**
+   * A table like Keras' `model.summary()`: each layer, its per-sample output shape and parameter count.
+   * @example console.log(model.summary());
+   */
+  summary(): string {
+    const rows = [['layer', 'output shape', 'params'], ['input', formatShape(this.inputShape), '']];
+    this.layers.forEach((l, i) => rows.push([`${i}: ${l.type}`, formatShape(this.shapes[i + 1]), String(parameterCountOf(l))]));
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    const line = (r: string[]) => r.map((cell, c) => (c === 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+    const rule = '─'.repeat(widths.reduce((a, b) => a + b + 2, -2));
+    return [line(rows[0]), rule, ...rows.slice(1).map(line), rule, `${this.parameterCount()} parameters (${this.backend.name} backend)`].join('\n');
   }
 
   /** Returns every buffer to the backend (wasm memory is reused by the next model). */
@@ -221,6 +294,45 @@ export class Sequential {
   private assertLive(call: string): void {
     if (this.disposed) throw stateError(call, 'the model was disposed');
   }
+}
+
+/** A layer whose weights an initialiser draws (Linear, Conv2d): Sequential resolves its `'auto'` rule. */
+interface Initializable {
+  readonly initOption: 'auto' | InitName | Initializer;
+  readonly initializer: Initializer;
+  resolve(next: Layer | null): Initializer;
+  resetParameters(initializer?: Initializer): void;
+}
+
+function isInitializable(layer: Layer): layer is Layer & Initializable {
+  const l = layer as Partial<Initializable>;
+  return 'initOption' in layer && typeof l.resolve === 'function' && typeof l.resetParameters === 'function';
+}
+
+/**
+ * The option, else the input shape the first layers fix (looking through leading elementwise layers:
+ * `[ReLU, Linear(4, …)]` takes `[4]`); ERR_SHAPE when neither exists.
+ */
+function resolveInputShape(layers: readonly Layer[], option: unknown): readonly number[] {
+  const call = 'Sequential';
+  let given: number[] | null = null;
+  if (option !== undefined) {
+    if (!Array.isArray(option) || option.length === 0 || !option.every((d) => Number.isInteger(d) && d >= 1)) {
+      throw shapeError(call, 'inputShape', 'a non-empty array of positive integers (per sample, no batch axis), e.g. [1, 28, 28]', JSON.stringify(option) ?? String(option));
+    }
+    given = [...option];
+  }
+  if (given) return Object.freeze(given); // the layers' outputShape checks then say which layer cannot take it
+  let at = 0;
+  while (at < layers.length - 1 && layers[at].elementwise && !layers[at].fixedInputShape()) at++;
+  const shape = layers[at].fixedInputShape();
+  if (!shape) throw shapeError(call, 'inputShape', `an inputShape option: layer ${at} (${layers[at].type}) does not fix the input shape`, 'none');
+  return Object.freeze(shape);
+}
+
+/** Parameter count of a layer (weights and biases). */
+function parameterCountOf(layer: Layer): number {
+  return layer.parameters().reduce((s, p) => s + p.size, 0);
 }
 
 export { Activation };

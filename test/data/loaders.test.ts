@@ -26,7 +26,7 @@ describe('IDX', () => {
     expect(parseIdx(images)).toMatchObject({ type: 'ubyte', dims: [2, 2, 3] });
     expect(Array.from(loadIdx(join(dir, 'lab.gz')).data)).toEqual([7, 3]);
     const d = loadIdxDataset(join(dir, 'img'), join(dir, 'lab.gz'), { classes: 10 });
-    expect(d).toMatchObject({ count: 2, features: 6, classes: 10 });
+    expect(d).toMatchObject({ count: 2, features: 6, shape: [1, 2, 3], classes: 10 });
     expect(Array.from(d.x.subarray(6))).toEqual([250, 251, 252, 253, 254, 255]);
     expect(Array.from(d.y)).toEqual([7, 3]);
   });
@@ -65,7 +65,7 @@ describe('IDX', () => {
 describe('CSV', () => {
   it('detects a header and a label column by name', () => {
     const d = parseCsv('a,b,label\n1,2,0\n3,4,2\n');
-    expect(d).toMatchObject({ count: 2, features: 2, classes: 3, columns: ['a', 'b'] });
+    expect(d).toMatchObject({ count: 2, features: 2, shape: [2], classes: 3, columns: ['a', 'b'] });
     expect(Array.from(d.x)).toEqual([1, 2, 3, 4]);
     expect(Array.from(d.y)).toEqual([0, 2]);
   });
@@ -111,7 +111,7 @@ describe('normalisation, split, one-hot', () => {
   });
 
   it('splits reproducibly by seed, without losing or repeating rows', () => {
-    const n = 50, data = { x: Float32Array.from({ length: n }, (_, i) => i), y: Int32Array.from({ length: n }, (_, i) => i % 3), count: n, features: 1, classes: 3 };
+    const n = 50, data = { x: Float32Array.from({ length: n }, (_, i) => i), y: Int32Array.from({ length: n }, (_, i) => i % 3), count: n, features: 1, shape: [1], classes: 3 };
     const a = trainValidationSplit(data, 0.2, 7), b = trainValidationSplit(data, 0.2, 7), c = trainValidationSplit(data, 0.2, 8);
     expect(a.validation.count).toBe(10);
     expect(Array.from(a.validation.x)).toEqual(Array.from(b.validation.x));

@@ -24,7 +24,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('diagnostics on %s', (_
     const values = (p: { data: Float32Array }) => Float64Array.from(p.data);
     let h = Float64Array.from(x);
     model.layers.forEach((layer, i) => {
-      h = layer.forward64(h, 5, model.widths[i], values as never) as Float64Array<ArrayBuffer>;
+      h = layer.forward64(h, 5, model.shapes[i], values as never) as Float64Array<ArrayBuffer>;
       const mean = h.reduce((a, b) => a + b, 0) / h.length;
       const std = Math.sqrt(h.reduce((a, b) => a + (b - mean) ** 2, 0) / h.length);
       expect(layers[i].count).toBe(h.length);
