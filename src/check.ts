@@ -1,5 +1,5 @@
 /**
- * Argument checks for the TypeScript boundary (STYLE.md §5). Every public call checks dtype, lengths and
+ * Argument checks for the TypeScript boundary (CONTRIBUTING.md §3). Every public call checks dtype, lengths and
  * options here, once, before any kernel runs.
  */
 import { dtypeError, optionError, shapeError, unknownOptionError } from './errors.js';

@@ -1,7 +1,7 @@
 /**
  * The kernel contract: one interface, three implementations (js reference, native C++, wasm AssemblyScript).
  *
- * Conventions (see STYLE.md §3): fp32 only, labels are int32; arrays are contiguous and row-major; arguments go
+ * Conventions (CONTRIBUTING.md §2): fp32 only, labels are int32; arrays are contiguous and row-major; arguments go
  * sizes → scalars and 0/1 flags → read arrays → written arrays. Kernels return nothing, never allocate, never
  * validate (layers validate once at the TypeScript boundary) and never throw on valid input. Scalars that depend
  * on the optimizer's step count (bias corrections, first-step dampening, decayed Adagrad rate) are computed by

@@ -4,7 +4,7 @@
  * (per-step losses, final state dicts, optimizer state under torch's key names), first-batch logits and
  * gradients, MSE/BCE runs and loss probes with huge logits, scheduler sequences and initialiser statistics.
  *
- * Tolerance, per compared tensor: |got − ref| ≤ 1e-5·|ref| + 1e-6·max|ref| (STYLE.md §7's elementwise bound,
+ * Tolerance, per compared tensor: |got − ref| ≤ 1e-5·|ref| + 1e-6·max|ref| (CONTRIBUTING.md §4's elementwise bound,
  * with the absolute floor scaled to the tensor so that small optimizer state such as Adam's exp_avg_sq ~1e-5 is
  * still checked to ~1e-5 relative). The generator reruns every training fixture in float64 and records how far
  * that moves torch's own float32 result (`float64_max_abs_diff` ≤ 3e-7 for weights; `float64_state_max_abs_diff`

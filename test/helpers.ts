@@ -59,5 +59,5 @@ export function expectClose(got: ArrayLike<number>, ref: ArrayLike<number>, tol:
   }
 }
 
-/** The elementwise bound of STYLE.md §7: |got − ref| ≤ 1e-6 + 1e-5·|ref|. */
+/** The elementwise bound of CONTRIBUTING.md §4: |got − ref| ≤ 1e-6 + 1e-5·|ref|. */
 export const elementwise = (abs = 1e-6, rel = 1e-5) => (_i: number, r: number) => abs + rel * Math.abs(r);

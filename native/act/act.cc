@@ -2,7 +2,7 @@
  * sigmoid: y = (x ≥ 0 ? 1 : e)/(1 + e) with e = exp(−|x|), so exp never overflows. tanh: odd Taylor polynomial to
  * x¹¹ for |x| < 0.25, else sign(x)·(1 − e)/(1 + e) with e = exp(−2|x|). exp: Cody–Waite reduction by ln 2, Cephes
  * degree-6 polynomial, 2ⁿ built in the exponent bits; arguments below −87.3 give 0 (no subnormals).
- * Accuracy, measured against float64 over ±20 and the 0.25 seam (test/native/isa.test.ts checks it per ISA):
+ * Accuracy, measured against float64 over ±20 and the 0.25 seam (test/native/isa-threads.test.ts checks it per ISA):
  * |rel err| ≤ 4e-7 for sigmoid and tanh (relative 1e-5 allowed by test/kernels/act.test.ts), NaN propagates.
  * Tails run through the same vector code on a padded stack copy, so every element gets identical arithmetic
  * whatever the chunking (bit-identical results for any thread count). relu/leaky_relu are plain loops. */

@@ -3,7 +3,7 @@
  * place when it is small), then runs tasks over output tiles (an MC block of rows × a run of NR panels), each
  * looping jr, ir over MR×NR micro-tiles. The first k block applies the caller's beta (beta = 0 never reads C), later
  * ones accumulate. Blocking is fixed per ISA and a tile's arithmetic never depends on the thread that runs it, so
- * results are bit-identical for any thread count. Accuracy: float32 FMA accumulation in k order (STYLE.md §7). */
+ * results are bit-identical for any thread count. Accuracy: float32 FMA accumulation in k order (CONTRIBUTING.md §4). */
 #include <cstdlib>
 #include <cstring>
 #if defined(_WIN32)

@@ -1,6 +1,6 @@
 /**
  * Fully connected layer `y = x·Wᵀ + b` with PyTorch's layout: weight `[out, in]`, bias `[out]`. Forward, weight
- * gradient and input gradient are the three GEMMs of STYLE.md §3, so the weight never needs transposing.
+ * gradient and input gradient are the three GEMMs of CONTRIBUTING.md §2, so the weight never needs transposing.
  */
 import type { F32Buf } from '../buffers.js';
 import { getBackend } from '../backends/registry.js';

@@ -1,7 +1,7 @@
 /**
  * gemm_f32 on every backend against a float64 oracle, over all four transpose combinations and edge sizes
  * derived from each backend's register tile (0, 1, tile−1, tile, tile+1, 2·tile+1) plus primes above the
- * usual KC blocking. Bound per element: 2·k·2⁻²⁴·(|alpha|·Σ|a||b| + |beta·c|) (STYLE.md §7).
+ * usual KC blocking. Bound per element: 2·k·2⁻²⁴·(|alpha|·Σ|a||b| + |beta·c|) (CONTRIBUTING.md §4).
  */
 import { describe, expect, it } from 'vitest';
 import { BACKENDS, put, randn, rng } from '../helpers.js';

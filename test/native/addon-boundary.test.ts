@@ -136,7 +136,7 @@ describe('native addon boundary', () => {
         }
       });
     }
-    // the exact message of STYLE.md §5
+    // the exact message of CONTRIBUTING.md §3
     const a = new Float32Array(1000), b = new Float32Array(1024), c = new Float32Array(1024);
     expectThrows(() => addon!.gemm_f32 && call('gemm_f32', [0, 0, 32, 32, 32, 1, a, b, 0, c]), RangeError, /^gemm_f32: m·k = 1024 exceeds a\.length 1000$/, 'gemm message');
   });
