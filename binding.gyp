@@ -8,7 +8,8 @@
       "native/act/act.cc",
       "native/optim/optim.cc",
       "native/gemm/bias.cc",
-      "native/gemm/pack.cc"
+      "native/gemm/pack.cc",
+      "native/norm/norm.cc"
     ]
   },
   "target_defaults": {
@@ -37,7 +38,8 @@
         "native/pool.cc",
         "native/kernels.cc",
         "native/gemm/gemm.cc",
-        "native/loss/loss.cc"
+        "native/loss/loss.cc",
+        "native/norm/batch-norm.cc"
       ],
       "dependencies": ["descent_scalar"],
       "conditions": [

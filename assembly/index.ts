@@ -8,6 +8,7 @@ import { col_sum, bias_add } from './bias';
 import { gemm } from './gemm';
 import { leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd, sigmoid_bwd, sigmoid_fwd, tanh_bwd, tanh_fwd } from './act';
 import { bce_logits, mse, softmax_xent } from './loss';
+import { batch_norm_bwd, batch_norm_eval, batch_norm_train, dropout_fwd, mul } from './norm';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
 
 /** A zero-filled block of `bytes` bytes, 16-byte aligned (TLSF); traps when memory cannot grow. */
@@ -97,4 +98,24 @@ export function adam_step_f32(n: i32, lr: f64, b1: f64, b2: f64, eps: f64, wd: f
   const decay = decoupled != 0 ? 1 - lr * wd : 1;
   const l2 = decoupled != 0 ? 0 : wd;
   adam_step(n, <f32>(lr / bc1), <f32>(1 - b1), <f32>b2, <f32>(1 - b2), <f32>eps, <f32>decay, <f32>l2, <f32>(1 / Math.sqrt(bc2)), w, g, m, v, vmax);
+}
+
+export function batch_norm_train_f32(n: i32, c: i32, hw: i32, eps: f64, momentum: f64, x: usize, gamma: usize, beta: usize, running_mean: usize, running_var: usize, y: usize, save_mean: usize, save_invstd: usize): void {
+  batch_norm_train(n, c, hw, eps, momentum, x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd);
+}
+
+export function batch_norm_eval_f32(n: i32, c: i32, hw: i32, eps: f64, x: usize, gamma: usize, beta: usize, running_mean: usize, running_var: usize, y: usize, save_mean: usize, save_invstd: usize): void {
+  batch_norm_eval(n, c, hw, eps, x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd);
+}
+
+export function batch_norm_bwd_f32(n: i32, c: i32, hw: i32, batch_stats: i32, beta_acc: f64, x: usize, dy: usize, gamma: usize, save_mean: usize, save_invstd: usize, dx: usize, dgamma: usize, dbeta: usize): void {
+  batch_norm_bwd(n, c, hw, batch_stats, beta_acc, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta);
+}
+
+export function dropout_fwd_f32(n: i32, seed: i32, threshold: i32, scale: f64, x: usize, y: usize, mask: usize): void {
+  dropout_fwd(n, <u32>seed, <u32>threshold, <f32>scale, x, y, mask);
+}
+
+export function mul_f32(n: i32, a: usize, b: usize, out: usize): void {
+  mul(n, a, b, out);
 }

@@ -407,6 +407,111 @@ napi_value js_adam_step_f32(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value js_batch_norm_train_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "batch_norm_train_f32", 13);
+  const int64_t n = A.size("n"), c = A.size("c"), hw = A.size("hw");
+  const double eps = A.dscalar("eps"), momentum = A.dscalar("momentum");
+  int64_t lx, lg, lb, lrm, lrv, ly, lsm, lsi;
+  const float* x = A.f32("x", &lx);
+  const float* gamma = A.f32("gamma", &lg);
+  const float* beta = A.f32("beta", &lb);
+  float* rm = A.f32("running_mean", &lrm);
+  float* rv = A.f32("running_var", &lrv);
+  float* y = A.f32("y", &ly);
+  float* sm = A.f32("save_mean", &lsm);
+  float* si = A.f32("save_invstd", &lsi);
+  A.fits("n·c·hw", n * c * hw, "x", lx);
+  gamma = A.optional(gamma, "c", c, "gamma", lg);
+  beta = A.optional(beta, "c", c, "beta", lb);
+  rm = A.optional(rm, "c", c, "running_mean", lrm);
+  rv = A.optional(rv, "c", c, "running_var", lrv);
+  A.fits("n·c·hw", n * c * hw, "y", ly);
+  A.fits("c", c, "save_mean", lsm);
+  A.fits("c", c, "save_invstd", lsi);
+  if (A.ok) batch_norm_train_f32(n, c, hw, eps, momentum, x, gamma, beta, rm, rv, y, sm, si);
+  return nullptr;
+}
+
+napi_value js_batch_norm_eval_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "batch_norm_eval_f32", 12);
+  const int64_t n = A.size("n"), c = A.size("c"), hw = A.size("hw");
+  const double eps = A.dscalar("eps");
+  int64_t lx, lg, lb, lrm, lrv, ly, lsm, lsi;
+  const float* x = A.f32("x", &lx);
+  const float* gamma = A.f32("gamma", &lg);
+  const float* beta = A.f32("beta", &lb);
+  const float* rm = A.f32("running_mean", &lrm);
+  const float* rv = A.f32("running_var", &lrv);
+  float* y = A.f32("y", &ly);
+  float* sm = A.f32("save_mean", &lsm);
+  float* si = A.f32("save_invstd", &lsi);
+  A.fits("n·c·hw", n * c * hw, "x", lx);
+  gamma = A.optional(gamma, "c", c, "gamma", lg);
+  beta = A.optional(beta, "c", c, "beta", lb);
+  A.fits("c", c, "running_mean", lrm);
+  A.fits("c", c, "running_var", lrv);
+  A.fits("n·c·hw", n * c * hw, "y", ly);
+  A.fits("c", c, "save_mean", lsm);
+  A.fits("c", c, "save_invstd", lsi);
+  if (A.ok) batch_norm_eval_f32(n, c, hw, eps, x, gamma, beta, rm, rv, y, sm, si);
+  return nullptr;
+}
+
+napi_value js_batch_norm_bwd_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "batch_norm_bwd_f32", 13);
+  const int64_t n = A.size("n"), c = A.size("c"), hw = A.size("hw");
+  const int batch_stats = A.flag("batch_stats");
+  const float beta_acc = A.scalar("beta_acc");
+  int64_t lx, ldy, lg, lsm, lsi, ldx, ldg, ldb;
+  const float* x = A.f32("x", &lx);
+  const float* dy = A.f32("dy", &ldy);
+  const float* gamma = A.f32("gamma", &lg);
+  const float* sm = A.f32("save_mean", &lsm);
+  const float* si = A.f32("save_invstd", &lsi);
+  float* dx = A.f32("dx", &ldx);
+  float* dgamma = A.f32("dgamma", &ldg);
+  float* dbeta = A.f32("dbeta", &ldb);
+  A.fits("n·c·hw", n * c * hw, "x", lx);
+  A.fits("n·c·hw", n * c * hw, "dy", ldy);
+  gamma = A.optional(gamma, "c", c, "gamma", lg);
+  A.fits("c", c, "save_mean", lsm);
+  A.fits("c", c, "save_invstd", lsi);
+  A.fits("n·c·hw", n * c * hw, "dx", ldx);
+  dgamma = A.optional(dgamma, "c", c, "dgamma", ldg);
+  dbeta = A.optional(dbeta, "c", c, "dbeta", ldb);
+  if (A.ok) batch_norm_bwd_f32(n, c, hw, batch_stats, beta_acc, x, dy, gamma, sm, si, dx, dgamma, dbeta);
+  return nullptr;
+}
+
+napi_value js_dropout_fwd_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "dropout_fwd_f32", 7);
+  const int64_t n = A.size("n"), seed = A.size("seed"), threshold = A.size("threshold");
+  const float scale = A.scalar("scale");
+  int64_t lx, ly, lm;
+  const float* x = A.f32("x", &lx);
+  float* y = A.f32("y", &ly);
+  float* mask = A.f32("mask", &lm);
+  A.fits("n", n, "x", lx);
+  A.fits("n", n, "y", ly);
+  A.fits("n", n, "mask", lm);
+  if (A.ok) dropout_fwd_f32(n, seed, threshold, scale, x, y, mask);
+  return nullptr;
+}
+
+napi_value js_mul_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "mul_f32", 4);
+  const int64_t n = A.size("n");
+  int64_t la, lb, lo;
+  const float* a = A.f32("a", &la);
+  const float* b = A.f32("b", &lb);
+  float* out = A.f32("out", &lo);
+  A.fits("n", n, "a", la);
+  A.fits("n", n, "b", lb);
+  A.fits("n", n, "out", lo);
+  if (A.ok) mul_f32(n, a, b, out);
+  return nullptr;
+}
+
 /* info(): { isa, supported, threads, mr, nr, napi } */
 napi_value js_info(napi_env env, napi_callback_info) {
   const isa_table* T = isa();

@@ -37,6 +37,19 @@ void rmsprop_step_f32(int64_t n, double lr, double alpha, double eps, double wd,
 void adam_step_f32(int64_t n, double lr, double b1, double b2, double eps, double wd, int decoupled, double bc1, double bc2,
                    float* w, const float* g, float* m, float* v, float* vmax) noexcept;
 
+void batch_norm_train_f32(int64_t n, int64_t c, int64_t hw, double eps, double momentum, const float* x,
+                          const float* gamma, const float* beta, float* running_mean, float* running_var, float* y,
+                          float* save_mean, float* save_invstd) noexcept;
+void batch_norm_eval_f32(int64_t n, int64_t c, int64_t hw, double eps, const float* x, const float* gamma,
+                         const float* beta, const float* running_mean, const float* running_var, float* y,
+                         float* save_mean, float* save_invstd) noexcept;
+void batch_norm_bwd_f32(int64_t n, int64_t c, int64_t hw, int batch_stats, float beta_acc, const float* x,
+                        const float* dy, const float* gamma, const float* save_mean, const float* save_invstd,
+                        float* dx, float* dgamma, float* dbeta) noexcept;
+void dropout_fwd_f32(int64_t n, int64_t seed, int64_t threshold, float scale, const float* x, float* y,
+                     float* mask) noexcept;
+void mul_f32(int64_t n, const float* a, const float* b, float* out) noexcept;
+
 /* Per-ISA building blocks. Each ISA library (compiled with its own -m flags) fills one table; cpu.cc picks one at
  * load. Elementwise entries work on any sub-range, so kernels.cc can split them over threads. */
 struct gemm_blocking {
@@ -56,6 +69,10 @@ typedef void (*gemm_small_fn)(int ta, int tb, int64_t m, int64_t n, int64_t k, f
                               const float* b, float beta, float* c);
 /* Packs op(A)[mc rows, kc] (A(i,p) = a[i·rs + p·cs]) into MR-tall micro-panels, zero padded. */
 typedef void (*gemm_pack_a_fn)(int64_t mc, int64_t kc, const float* a, int64_t rs, int64_t cs, float* out);
+
+/* Batch norm on [N, C] input (hw = 1) walks down the rows with this many channels side by side; multithreaded
+ * calls split channels at multiples of it, so each channel gets the same arithmetic for any thread count. */
+constexpr int64_t BN_COL_BLOCK = 64;
 
 struct isa_table {
   const char* name;
@@ -82,6 +99,20 @@ struct isa_table {
                        const float* g, float* sq, float* buf, float* gavg);
   void (*adam_step)(int64_t n, double lr, double b1, double b2, double eps, double wd, int decoupled, double bc1, double bc2,
                     float* w, const float* g, float* m, float* v, float* vmax);
+  /* Batch norm over channels [c0, c1) of x [n, c, hw]; optional arrays are nullptr when absent. */
+  void (*bn_train)(int64_t n, int64_t c, int64_t hw, int64_t c0, int64_t c1, double eps, double momentum,
+                   const float* x, const float* gamma, const float* beta, float* rm, float* rv, float* y, float* sm,
+                   float* si);
+  void (*bn_eval)(int64_t n, int64_t c, int64_t hw, int64_t c0, int64_t c1, double eps, const float* x,
+                  const float* gamma, const float* beta, const float* rm, const float* rv, float* y, float* sm,
+                  float* si);
+  void (*bn_bwd)(int64_t n, int64_t c, int64_t hw, int64_t c0, int64_t c1, int batch_stats, float beta_acc,
+                 const float* x, const float* dy, const float* gamma, const float* sm, const float* si, float* dx,
+                 float* dgamma, float* dbeta);
+  /* Elements [i0, i0 + n) of a dropout call (x, y, mask already offset by i0). */
+  void (*dropout_fwd)(int64_t n, int64_t i0, uint32_t seed, uint32_t threshold, float scale, const float* x, float* y,
+                      float* mask);
+  void (*mul)(int64_t n, const float* a, const float* b, float* out);
 };
 
 namespace isa_avx512f { const isa_table* table() noexcept; }

@@ -62,6 +62,37 @@ export interface Kernels {
    * w -= (lr/bc1)·m/(√v̂/√bc2 + eps)`. `vmax` has length 0 when AMSGrad is off.
    */
   adam_step_f32(n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, bc1: number, bc2: number, w: F32Buf, g: F32Buf, m: F32Buf, v: F32Buf, vmax: F32Buf): void;
+
+  /**
+   * Batch normalisation in training mode over x laid out `[n, c, hw]` (BatchNorm1d on [N, C]: hw = 1; on [N, C, L]:
+   * hw = L; BatchNorm2d: hw = H·W). Per channel over its N = n·hw values: mean, biased variance,
+   * `save_invstd = 1/√(var + eps)`, `y = (x − mean)·invstd·γ + β` (γ = 1, β = 0 when absent). When the running
+   * arrays are present: `rm = momentum·mean + (1 − momentum)·rm`, `rv = momentum·var·N/(N − 1) + (1 − momentum)·rv`
+   * (PyTorch's unbiased running estimate). N = 0 gives mean 0, var 0 and leaves the running arrays alone.
+   * `y === x` allowed.
+   */
+  batch_norm_train_f32(n: number, c: number, hw: number, eps: number, momentum: number, x: F32Buf, gamma: F32Buf, beta: F32Buf, running_mean: F32Buf, running_var: F32Buf, y: F32Buf, save_mean: F32Buf, save_invstd: F32Buf): void;
+  /**
+   * Batch normalisation with the running statistics (evaluation mode): `y = (x − rm)·γ/√(rv + eps) + β`; also
+   * writes `save_mean = rm` and `save_invstd = 1/√(rv + eps)` so batch_norm_bwd_f32 works after it. `y === x` allowed.
+   */
+  batch_norm_eval_f32(n: number, c: number, hw: number, eps: number, x: F32Buf, gamma: F32Buf, beta: F32Buf, running_mean: F32Buf, running_var: F32Buf, y: F32Buf, save_mean: F32Buf, save_invstd: F32Buf): void;
+  /**
+   * Batch normalisation backward, x̂ = (x − save_mean)·save_invstd. `batch_stats = 1` (the forward used batch
+   * statistics): `dx = γ·invstd·(dy − mean(dy) − x̂·mean(dy·x̂))`; `batch_stats = 0`: `dx = dy·γ·invstd`. When
+   * present: `dgamma = beta_acc·dgamma + Σ dy·x̂`, `dbeta = beta_acc·dbeta + Σ dy` (`beta_acc = 0` never reads
+   * them). `dx === dy` allowed.
+   */
+  batch_norm_bwd_f32(n: number, c: number, hw: number, batch_stats: number, beta_acc: number, x: F32Buf, dy: F32Buf, gamma: F32Buf, save_mean: F32Buf, save_invstd: F32Buf, dx: F32Buf, dgamma: F32Buf, dbeta: F32Buf): void;
+  /**
+   * Inverted dropout with a counter-based mask: element i is kept iff `(hash(seed, i) >>> 8) >= threshold`
+   * (threshold = round(p·2²⁴) from the caller), `mask[i] = keep ? scale : 0`, `y = x·mask`. The hash (a
+   * multiply-xorshift of `i·0x9E3779B9 ⊕ seed·0x85EBCA6B`) is the same on every backend, so masks are
+   * bit-identical across backends. `y === x` allowed.
+   */
+  dropout_fwd_f32(n: number, seed: number, threshold: number, scale: number, x: F32Buf, y: F32Buf, mask: F32Buf): void;
+  /** `out = a·b` elementwise (dropout backward: `dx = dy·mask`); `out === a` and `out === b` allowed. */
+  mul_f32(n: number, a: F32Buf, b: F32Buf, out: F32Buf): void;
 }
 
 export type KernelName = keyof Kernels;
@@ -121,6 +152,14 @@ export const KERNEL_SIGNATURES: { readonly [K in KernelName]: string } = {
     'n:size lr:scalar alpha:scalar eps:scalar wd:scalar mu:scalar centered:flag w:f32[n] g:f32[n] sq:f32[n] buf:f32[n if mu>0] gavg:f32[n if centered]',
   adam_step_f32:
     'n:size lr:scalar b1:scalar b2:scalar eps:scalar wd:scalar decoupled:flag bc1:scalar bc2:scalar w:f32[n] g:f32[n] m:f32[n] v:f32[n] vmax:f32?[n]',
+  batch_norm_train_f32:
+    'n:size c:size hw:size eps:scalar momentum:scalar x:f32[n*c*hw] gamma:f32?[c] beta:f32?[c] running_mean:f32?[c] running_var:f32?[c] y:f32[n*c*hw] save_mean:f32[c] save_invstd:f32[c]',
+  batch_norm_eval_f32:
+    'n:size c:size hw:size eps:scalar x:f32[n*c*hw] gamma:f32?[c] beta:f32?[c] running_mean:f32[c] running_var:f32[c] y:f32[n*c*hw] save_mean:f32[c] save_invstd:f32[c]',
+  batch_norm_bwd_f32:
+    'n:size c:size hw:size batch_stats:flag beta_acc:scalar x:f32[n*c*hw] dy:f32[n*c*hw] gamma:f32?[c] save_mean:f32[c] save_invstd:f32[c] dx:f32[n*c*hw] dgamma:f32?[c] dbeta:f32?[c]',
+  dropout_fwd_f32: 'n:size seed:size threshold:size scale:scalar x:f32[n] y:f32[n] mask:f32[n]',
+  mul_f32: 'n:size a:f32[n] b:f32[n] out:f32[n]',
 };
 
 const ARG = /^([a-z_][a-z0-9_]*):(size|scalar|flag|f32|i32)(?:>=(\d+))?(\?)?(?:\[([^\]]+)\])?(?:\{([^}]+)\})?$/;

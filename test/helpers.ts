@@ -61,3 +61,12 @@ export function expectClose(got: ArrayLike<number>, ref: ArrayLike<number>, tol:
 
 /** The elementwise bound of CONTRIBUTING.md §4: |got − ref| ≤ 1e-6 + 1e-5·|ref|. */
 export const elementwise = (abs = 1e-6, rel = 1e-5) => (_i: number, r: number) => abs + rel * Math.abs(r);
+
+/** Fails at the first output whose float32 bits differ between two runs (thread-count and ISA determinism). */
+export function expectSameBits(one: Float32Array[], other: Float32Array[], context: string): void {
+  one.forEach((a, i) => {
+    const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(other[i].buffer, other[i].byteOffset, other[i].length);
+    const j = x.findIndex((v, idx) => v !== y[idx]);
+    if (j !== -1 || x.length !== y.length) throw new Error(`${context}: output ${i} differs at ${j} (${a[j]} vs ${other[i][j]})`);
+  });
+}

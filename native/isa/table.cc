@@ -10,6 +10,7 @@ namespace DESCENT_ISA_NS {
 void fill_act(isa_table* t);
 void fill_optim(isa_table* t);
 void fill_bias(isa_table* t);
+void fill_norm(isa_table* t);
 void gemm_pack_a(int64_t mc, int64_t kc, const float* a, int64_t rs, int64_t cs, float* out);
 void gemm_pack_b(int64_t kc, int64_t nc, const float* b, int64_t rs, int64_t cs, float* out);
 void gemm_small(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
@@ -39,6 +40,7 @@ static isa_table make() {
   fill_act(&t);
   fill_optim(&t);
   fill_bias(&t);
+  fill_norm(&t);
   return t;
 }
 

@@ -6,6 +6,7 @@
 import { heapF32, heapI32, type F32Buf, type I32Buf } from '../buffers.js';
 import type { Kernels } from '../kernels.js';
 import type { Backend } from './types.js';
+import { batch_norm_bwd_f32, batch_norm_eval_f32, batch_norm_train_f32, dropout_fwd_f32, mul_f32 } from './js-norm.js';
 
 let rowScratch = new Float64Array(0);
 function scratch(n: number): Float64Array {
@@ -222,6 +223,7 @@ export const jsKernels: Kernels = {
   sigmoid_bwd_f32, tanh_bwd_f32, relu_bwd_f32, leaky_relu_bwd_f32,
   softmax_xent_f32, mse_f32, bce_logits_f32,
   sgd_step_f32, momentum_step_f32, adagrad_step_f32, rmsprop_step_f32, adam_step_f32,
+  batch_norm_train_f32, batch_norm_eval_f32, batch_norm_bwd_f32, dropout_fwd_f32, mul_f32,
 };
 
 export const jsBackend: Backend = {

@@ -131,6 +131,7 @@ function makeKernels(a: NativeAddon): Kernels {
   const sf = f.sigmoid_fwd_f32, tf = f.tanh_fwd_f32, rf = f.relu_fwd_f32, lf = f.leaky_relu_fwd_f32;
   const sb = f.sigmoid_bwd_f32, tb = f.tanh_bwd_f32, rb = f.relu_bwd_f32, lb = f.leaky_relu_bwd_f32;
   const sx = f.softmax_xent_f32, ms = f.mse_f32, bc = f.bce_logits_f32;
+  const bnt = f.batch_norm_train_f32, bne = f.batch_norm_eval_f32, bnb = f.batch_norm_bwd_f32, dro = f.dropout_fwd_f32, mul = f.mul_f32;
   const sgd = f.sgd_step_f32, mom = f.momentum_step_f32, ada = f.adagrad_step_f32, rms = f.rmsprop_step_f32, adam = f.adam_step_f32;
   return {
     gemm_f32: (ta, tb_, m, n, k, alpha, A, B, beta, C) => g(ta, tb_, m, n, k, alpha, A.data, B.data, beta, C.data),
@@ -154,6 +155,13 @@ function makeKernels(a: NativeAddon): Kernels {
       rms(n, lr, alpha, eps, wd, mu, centered, w.data, gr.data, sq.data, buf.data, gavg.data),
     adam_step_f32: (n, lr, b1, b2, eps, wd, decoupled, bc1, bc2, w, gr, m, v, vmax) =>
       adam(n, lr, b1, b2, eps, wd, decoupled, bc1, bc2, w.data, gr.data, m.data, v.data, vmax.data),
+    batch_norm_train_f32: (n, c, hw, eps, momentum, x, gm, bt, rm, rv, y, sm, si) =>
+      bnt(n, c, hw, eps, momentum, x.data, gm.data, bt.data, rm.data, rv.data, y.data, sm.data, si.data),
+    batch_norm_eval_f32: (n, c, hw, eps, x, gm, bt, rm, rv, y, sm, si) => bne(n, c, hw, eps, x.data, gm.data, bt.data, rm.data, rv.data, y.data, sm.data, si.data),
+    batch_norm_bwd_f32: (n, c, hw, bs, ba, x, dy, gm, sm, si, dx, dg, db) =>
+      bnb(n, c, hw, bs, ba, x.data, dy.data, gm.data, sm.data, si.data, dx.data, dg.data, db.data),
+    dropout_fwd_f32: (n, seed, threshold, scale, x, y, mask) => dro(n, seed, threshold, scale, x.data, y.data, mask.data),
+    mul_f32: (n, a_, b, out) => mul(n, a_.data, b.data, out.data),
   };
 }
 

@@ -335,6 +335,77 @@ function makeKernels(mod: WasmModule): Kernels {
         mod.unstage();
       }
     },
+    batch_norm_train_f32(n, c, hw, eps, momentum, x, gamma, beta, rm, rv, y, sm, si) {
+      const call = 'batch_norm_train_f32';
+      checkSize(call, 'n', n);
+      checkSize(call, 'c', c);
+      checkSize(call, 'hw', hw);
+      const len = n * c * hw;
+      try {
+        ex.batch_norm_train_f32(
+          n, c, hw, eps, momentum, mod.ptr(call, 'x', x, len, 'n·c·hw'),
+          mod.optional(call, 'gamma', gamma, c, 'c'), mod.optional(call, 'beta', beta, c, 'c'),
+          mod.optional(call, 'running_mean', rm, c, 'c'), mod.optional(call, 'running_var', rv, c, 'c'),
+          mod.ptr(call, 'y', y, len, 'n·c·hw'), mod.ptr(call, 'save_mean', sm, c, 'c'), mod.ptr(call, 'save_invstd', si, c, 'c'),
+        );
+      } finally {
+        mod.unstage();
+      }
+    },
+    batch_norm_eval_f32(n, c, hw, eps, x, gamma, beta, rm, rv, y, sm, si) {
+      const call = 'batch_norm_eval_f32';
+      checkSize(call, 'n', n);
+      checkSize(call, 'c', c);
+      checkSize(call, 'hw', hw);
+      const len = n * c * hw;
+      try {
+        ex.batch_norm_eval_f32(
+          n, c, hw, eps, mod.ptr(call, 'x', x, len, 'n·c·hw'),
+          mod.optional(call, 'gamma', gamma, c, 'c'), mod.optional(call, 'beta', beta, c, 'c'),
+          mod.ptr(call, 'running_mean', rm, c, 'c'), mod.ptr(call, 'running_var', rv, c, 'c'),
+          mod.ptr(call, 'y', y, len, 'n·c·hw'), mod.ptr(call, 'save_mean', sm, c, 'c'), mod.ptr(call, 'save_invstd', si, c, 'c'),
+        );
+      } finally {
+        mod.unstage();
+      }
+    },
+    batch_norm_bwd_f32(n, c, hw, batchStats, betaAcc, x, dy, gamma, sm, si, dx, dgamma, dbeta) {
+      const call = 'batch_norm_bwd_f32';
+      checkSize(call, 'n', n);
+      checkSize(call, 'c', c);
+      checkSize(call, 'hw', hw);
+      checkFlag(call, 'batch_stats', batchStats);
+      const len = n * c * hw;
+      try {
+        ex.batch_norm_bwd_f32(
+          n, c, hw, batchStats, betaAcc, mod.ptr(call, 'x', x, len, 'n·c·hw'), mod.ptr(call, 'dy', dy, len, 'n·c·hw'),
+          mod.optional(call, 'gamma', gamma, c, 'c'), mod.ptr(call, 'save_mean', sm, c, 'c'), mod.ptr(call, 'save_invstd', si, c, 'c'),
+          mod.ptr(call, 'dx', dx, len, 'n·c·hw'), mod.optional(call, 'dgamma', dgamma, c, 'c'), mod.optional(call, 'dbeta', dbeta, c, 'c'),
+        );
+      } finally {
+        mod.unstage();
+      }
+    },
+    dropout_fwd_f32(n, seed, threshold, scale, x, y, mask) {
+      const call = 'dropout_fwd_f32';
+      checkSize(call, 'n', n);
+      checkSize(call, 'seed', seed);
+      checkSize(call, 'threshold', threshold);
+      try {
+        ex.dropout_fwd_f32(n, seed, threshold, scale, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'y', y, n, 'n'), mod.ptr(call, 'mask', mask, n, 'n'));
+      } finally {
+        mod.unstage();
+      }
+    },
+    mul_f32(n, a, b, out) {
+      const call = 'mul_f32';
+      checkSize(call, 'n', n);
+      try {
+        ex.mul_f32(n, mod.ptr(call, 'a', a, n, 'n'), mod.ptr(call, 'b', b, n, 'n'), mod.ptr(call, 'out', out, n, 'n'));
+      } finally {
+        mod.unstage();
+      }
+    },
   };
 }
 

@@ -56,6 +56,10 @@ function validArgs(name: KernelName, arena: Arena, dims = { m: 3, n: 5, k: 4 }):
     case 'mse_f32': case 'bce_logits_f32': return [m, n, 1, f(m * n), f(m * n), f(m), f(m * n)];
     case 'rmsprop_step_f32': return [n, 0.01, 0.99, 1e-8, 0, 0.9, 1, f(n), f(n), f(n), f(n), f(n)];
     case 'adam_step_f32': return [n, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 0.1, 0.001, f(n), f(n), f(n), f(n), f(n)];
+    case 'batch_norm_train_f32': return [m, n, k, 1e-5, 0.1, f(m * n * k), f(n), f(n), f(n), f(n), f(m * n * k), f(n), f(n)];
+    case 'batch_norm_eval_f32': return [m, n, k, 1e-5, f(m * n * k), f(n), f(n), f(n), f(n), f(m * n * k), f(n), f(n)];
+    case 'batch_norm_bwd_f32': return [m, n, k, 1, 1, f(m * n * k), f(m * n * k), f(n), f(n), f(n), f(m * n * k), f(n), f(n)];
+    case 'dropout_fwd_f32': return [n, 7, 1 << 23, 2, f(n), f(n), f(n)];
     default: {
       // elementwise kernels and sgd/momentum/adagrad: one size, scalars, flags, then n-long arrays
       return KERNELS[name].kinds.map((kind) => (kind === 'size' ? n : kind === 'scalar' ? 0.5 : kind === 'flag' ? 1 : f(n)));
@@ -125,8 +129,10 @@ describe('native addon boundary', () => {
 
   it('rejects every size that no longer fits its buffers, with the product in the message', () => {
     for (const name of names) {
-      KERNELS[name].kinds.forEach((kind, i) => {
-        if (kind !== 'size') return;
+      const lengths = KERNELS[name].args.map((a) => a.len ?? '').join(' ');
+      KERNELS[name].args.forEach(({ kind, name: arg }, i) => {
+        // Sizes that index no buffer (dropout's seed and threshold) have nothing to exceed.
+        if (kind !== 'size' || !new RegExp(`\\b${arg}\\b`).test(lengths)) return;
         for (const grow of [1, 1000, 2 ** 31 - 1]) {
           const arena = new Arena();
           const args = validArgs(name, arena);
@@ -151,8 +157,7 @@ describe('native addon boundary', () => {
         args[i] = full.subarray(1); // shorter by one, byteOffset 4 further
         expectThrows(() => call(name, args), RangeError, /exceeds/, `${name} argument ${i} short`);
         args[i] = new Float32Array(0);
-        const optional =
-          (['softmax_xent_f32', 'mse_f32', 'bce_logits_f32'].includes(name) && i === 6) || (name === 'adam_step_f32' && i === 13);
+        const optional = KERNELS[name].args[i].optional === true;
         if (optional) call(name, args);
         else expectThrows(() => call(name, args), RangeError, /exceeds \w+\.length 0/, `${name} argument ${i} empty`);
         arena.check(name);
