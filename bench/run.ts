@@ -2,15 +2,16 @@
  * `npm run bench`: every trial on every available backend, side by side in one run (tinybench). Protocol:
  * warm-up, then at least 5 timed repetitions; the median is reported with min and max. Units: GFLOP/s for GEMM
  * (2mnk/t), Gelem/s and GB/s for elementwise kernels, GB/s for the Adam step (28 bytes per parameter: read w, g,
- * m, v; write w, m, v), samples/s and steps/s for training. Prints one table, and with --json one JSON line per
+ * m, v; write w, m, v), samples/s and steps/s for training. Batch norm and dropout count compulsory traffic in
+ * GB/s: forward 8 bytes per element (x in, y out; dropout also writes its mask: 12), backward 12 (x, dy in, dx out). Prints one table, and with --json one JSON line per
  * result: {kernel, backend, shape, unit, value, min, max, reps}.
  *
- *   npm run bench -- [--backends native,wasm,js] [--only gemm|act|adam|train] [--json] [--time ms]
+ *   npm run bench -- [--backends native,wasm,js] [--only gemm|act|adam|norm|train] [--json] [--time ms]
  */
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { availableBackends, loadBackend, setBackend, type Backend } from '../src/index.js';
-import { ELEMENTWISE_N, fill, GEMM_TRIALS, TRAIN_TRIALS, trainTrial } from './shapes.js';
+import { ELEMENTWISE_N, fill, GEMM_TRIALS, NORM_TRIALS, TRAIN_TRIALS, trainTrial } from './shapes.js';
 
 interface Result {
   kernel: string;
@@ -91,6 +92,31 @@ async function adam(backend: Backend): Promise<Result> {
   return result;
 }
 
+async function norm(backend: Backend): Promise<Result[]> {
+  const out: Result[] = [];
+  for (const t of NORM_TRIALS) {
+    const len = t.n * t.c * t.hw, shape = `${t.name}`;
+    const x = backend.alloc(len), y = backend.alloc(len), dy = backend.alloc(len), dx = backend.alloc(len);
+    const gamma = backend.alloc(t.c), beta = backend.alloc(t.c), rm = backend.alloc(t.c), rv = backend.alloc(t.c);
+    const sm = backend.alloc(t.c), si = backend.alloc(t.c), dg = backend.alloc(t.c), db = backend.alloc(t.c);
+    fill(x.data, 8, 4);
+    fill(dy.data, 9);
+    gamma.data.fill(1);
+    rv.data.fill(1);
+    const k = backend.k;
+    out.push(await measure(backend, 'batch_norm_train_f32', shape, 'GB/s', (8 * len) / 1e9, () => k.batch_norm_train_f32(t.n, t.c, t.hw, 1e-5, 0.1, x, gamma, beta, rm, rv, y, sm, si)));
+    out.push(await measure(backend, 'batch_norm_bwd_f32', shape, 'GB/s', (12 * len) / 1e9, () => k.batch_norm_bwd_f32(t.n, t.c, t.hw, 1, 0, x, dy, gamma, sm, si, dx, dg, db)));
+    for (const buf of [x, y, dy, dx, gamma, beta, rm, rv, sm, si, dg, db]) backend.free(buf);
+  }
+  const n = ELEMENTWISE_N;
+  const x = backend.alloc(n), y = backend.alloc(n), mask = backend.alloc(n);
+  fill(x.data, 10);
+  let seed = 0;
+  out.push(await measure(backend, 'dropout_fwd_f32', `${n} p=0.5`, 'GB/s', (12 * n) / 1e9, () => backend.k.dropout_fwd_f32(n, seed++, 1 << 23, 2, x, y, mask)));
+  for (const buf of [x, y, mask]) backend.free(buf);
+  return out;
+}
+
 async function train(backend: Backend): Promise<Result[]> {
   const out: Result[] = [];
   for (const t of TRAIN_TRIALS) {
@@ -121,6 +147,7 @@ for (const backend of backends) {
     const r = await adam(backend);
     results.push(r, { ...r, unit: 'Gparam/s', value: r.value / 28, min: r.min / 28, max: r.max / 28 });
   }
+  if (want('norm')) results.push(...(await norm(backend)));
   if (want('train')) results.push(...(await train(backend)));
 }
 

@@ -25,6 +25,12 @@ export const GEMM_TRIALS: GemmTrial[] = [
 /** Elements for activation kernels and parameters for the optimizer step. */
 export const ELEMENTWISE_N = 1 << 20;
 
+/** Batch norm inputs [n, c, hw]: a BatchNorm2d after a small conv layer, and a BatchNorm1d after a dense one. */
+export const NORM_TRIALS: { name: string; n: number; c: number; hw: number }[] = [
+  { name: 'BatchNorm2d 64x32x16x16', n: 64, c: 32, hw: 256 },
+  { name: 'BatchNorm1d 128x256', n: 128, c: 256, hw: 1 },
+];
+
 export interface TrainTrial {
   name: string;
   layers: number[];

@@ -1,7 +1,7 @@
 /* Batch normalisation (train/eval forward, backward), dropout and elementwise multiply, compiled once per ISA
  * (simd.h). x is [n, c, hw]; each call handles channels [c0, c1). hw > 1: per channel, n rows of hw contiguous
- * floats, F32_EPR lanes widened to double. hw = 1 ([N, C] input): blocks of BN_COL_BLOCK channels walk down the
- * rows together (contiguous, vectorised across channels). Statistics: one pass of float64 sums shifted by the
+ * floats widened to double half a vector at a time. hw = 1 ([N, C] input): blocks of BN_COL_BLOCK channels walk
+ * down the rows together (contiguous, vectorised across channels). Statistics: one pass of float64 sums shifted by the
  * channel's first value K, Σ(x − K) and Σ(x − K)², var_sum = Σ(x − K)² − (Σ(x − K))²/N: relative error about
  * 2⁻⁵³·N·(1 + (mean − K)²/var), far below float32 resolution. Outputs in float32: y = (x − mean)·(invstd·γ) + β.
  * Dropout: the 32-bit multiply-xorshift hash of src/backends/js-norm.ts in u32 lanes; bit-identical everywhere. */
@@ -13,15 +13,23 @@
 namespace descent {
 namespace DESCENT_ISA_NS {
 
-typedef double f64v __attribute__((vector_size(F32_EPR * 8)));
+/* Doubles in one register: H lanes, converted from H floats (half a float vector). */
+constexpr int H = F32_EPR / 2;
+typedef float f32h __attribute__((vector_size(H * 4)));
+typedef double f64v __attribute__((vector_size(H * 8)));
 typedef uint32_t u32v __attribute__((vector_size(F32_EPR * 4)));
 
-/* Wide double vectors (two registers) never cross a function boundary: a macro and a pointer keep the ABI out. */
-#define F64V_LOAD(p) __builtin_convertvector(f32v_load(p), f64v)
-static inline double hsum(const f64v* v) {
-  double s = 0.0;
-  for (int l = 0; l < F32_EPR; l++) s += (*v)[l];
-  return s;
+static inline f64v f64v_load(const float* p) {
+  f32h v;
+  std::memcpy(&v, p, sizeof v);
+  return __builtin_convertvector(v, f64v);
+}
+/* Lanes of four accumulators, summed in a fixed order. */
+static inline double hsum4(const f64v* s) {
+  const f64v t = (s[0] + s[1]) + (s[2] + s[3]);
+  double r = 0.0;
+  for (int l = 0; l < H; l++) r += t[l];
+  return r;
 }
 
 /* Statistics of one channel from its shifted sums: writes save_mean, save_invstd and the running estimates. */
@@ -98,28 +106,27 @@ static void bn_train(int64_t n, int64_t c, int64_t hw, int64_t c0, int64_t c1, d
     for (int64_t ch = c0; ch < c1; ch++) {
       const double K = N > 0 ? (double)x[ch * hw] : 0.0;
       const f64v vk = f64v{} + K;
-      f64v a1{}, a2{}, b1{}, b2{};
+      // Four accumulator pairs hide the add latency of the long channels of BatchNorm2d.
+      f64v s1[4] = {}, s2[4] = {};
       double t1 = 0.0, t2 = 0.0;
       for (int64_t i = 0; i < n; i++) {
         const float* R row = x + (i * c + ch) * hw;
         int64_t k = 0;
-        // Two accumulator pairs hide the add latency of the long channels of BatchNorm2d.
-        for (; k + 2 * F32_EPR <= hw; k += 2 * F32_EPR) {
-          const f64v d0 = F64V_LOAD(row + k) - vk, d1 = F64V_LOAD(row + k + F32_EPR) - vk;
-          a1 += d0, a2 += d0 * d0;
-          b1 += d1, b2 += d1 * d1;
-        }
-        for (; k + F32_EPR <= hw; k += F32_EPR) {
-          const f64v d0 = F64V_LOAD(row + k) - vk;
-          a1 += d0, a2 += d0 * d0;
+        for (; k + 4 * H <= hw; k += 4 * H)
+          for (int u = 0; u < 4; u++) {
+            const f64v d = f64v_load(row + k + u * H) - vk;
+            s1[u] += d, s2[u] += d * d;
+          }
+        for (; k + H <= hw; k += H) {
+          const f64v d = f64v_load(row + k) - vk;
+          s1[0] += d, s2[0] += d * d;
         }
         for (; k < hw; k++) {
           const double d = (double)row[k] - K;
           t1 += d, t2 += d * d;
         }
       }
-      a1 += b1, a2 += b2;
-      finish_stats(N, K, hsum(&a1) + t1, hsum(&a2) + t2, eps, momentum, rm, rv, sm, si, ch);
+      finish_stats(N, K, hsum4(s1) + t1, hsum4(s2) + t2, eps, momentum, rm, rv, sm, si, ch);
     }
   }
   normalise(n, c, hw, c0, c1, gamma, beta, sm, si, x, y);
@@ -202,20 +209,20 @@ static void bn_bwd(int64_t n, int64_t c, int64_t hw, int64_t c0, int64_t c1, int
   for (int64_t ch = c0; ch < c1; ch++) {
     const double mean = sm[ch];
     const f64v vmean = f64v{} + mean;
-    f64v a1{}, a2{}, b1{}, b2{};
+    f64v s1[4] = {}, s2[4] = {};
     double t1 = 0.0, t2 = 0.0;
     for (int64_t i = 0; sums && i < n; i++) {
       const float* R row = x + (i * c + ch) * hw;
       const float* R grow = dy + (i * c + ch) * hw;
       int64_t k = 0;
-      for (; k + 2 * F32_EPR <= hw; k += 2 * F32_EPR) {
-        const f64v g0 = F64V_LOAD(grow + k), g1 = F64V_LOAD(grow + k + F32_EPR);
-        a1 += g0, a2 += g0 * (F64V_LOAD(row + k) - vmean);
-        b1 += g1, b2 += g1 * (F64V_LOAD(row + k + F32_EPR) - vmean);
-      }
-      for (; k + F32_EPR <= hw; k += F32_EPR) {
-        const f64v g0 = F64V_LOAD(grow + k);
-        a1 += g0, a2 += g0 * (F64V_LOAD(row + k) - vmean);
+      for (; k + 4 * H <= hw; k += 4 * H)
+        for (int u = 0; u < 4; u++) {
+          const f64v g = f64v_load(grow + k + u * H);
+          s1[u] += g, s2[u] += g * (f64v_load(row + k + u * H) - vmean);
+        }
+      for (; k + H <= hw; k += H) {
+        const f64v g = f64v_load(grow + k);
+        s1[0] += g, s2[0] += g * (f64v_load(row + k) - vmean);
       }
       for (; k < hw; k++) {
         const double g = grow[k];
@@ -223,8 +230,7 @@ static void bn_bwd(int64_t n, int64_t c, int64_t hw, int64_t c0, int64_t c1, int
       }
     }
     float mdy, kx, a;
-    a1 += b1, a2 += b2;
-    bwd_coeffs(N, batch_stats, beta_acc, hsum(&a1) + t1, hsum(&a2) + t2, si[ch], gamma ? gamma[ch] : 1.0f,
+    bwd_coeffs(N, batch_stats, beta_acc, hsum4(s1) + t1, hsum4(s2) + t2, si[ch], gamma ? gamma[ch] : 1.0f,
                dgamma, dbeta, ch, &mdy, &kx, &a);
     for (int64_t i = 0; i < n; i++) {
       const int64_t o = (i * c + ch) * hw;
