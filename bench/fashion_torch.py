@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""The Fashion-MNIST recipe of bench/fashion.ts in PyTorch (Debian python3-torch; run with /usr/bin/python3).
+"""The Fashion-MNIST recipes of bench/fashion.ts in PyTorch (Debian python3-torch; run with /usr/bin/python3).
 
-MLP 784-256-128-10, ReLU, Kaiming-normal hidden layers and std 1/sqrt(fan_in) output layer with zero biases (descent's
-'auto' init), pixels /255 then standardised with the training set's mean/std, Adam, cosine schedule per epoch,
+--arch mlp (default): MLP 784-256-128-10, ReLU. --arch cnn: descent's `cnn` preset, conv32k3p1,bn,relu,maxpool2,
+conv64k3p1,bn,relu,maxpool2,flatten,fc128,relu,dropout0.3,fc10. Both with descent's 'auto' init (Kaiming-normal for
+layers a ReLU follows, looking through BatchNorm; std 1/sqrt(fan_in) for the output layer; zero biases; BatchNorm
+weight 1, bias 0), pixels /255 then standardised with the training set's mean/std, Adam, cosine schedule per epoch,
 shuffled mini-batches. Prints one JSON line like `descent train --json`'s result.
 """
 import argparse, gzip, json, struct, time
@@ -16,6 +18,7 @@ p.add_argument('--batch-size', type=int, default=128)
 p.add_argument('--lr', type=float, default=1e-3)
 p.add_argument('--threads', type=int, default=1)
 p.add_argument('--seed', type=int, default=0)
+p.add_argument('--arch', choices=['mlp', 'cnn'], default='mlp')
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
@@ -36,11 +39,20 @@ mean, std = xtr.mean().item(), xtr.std(unbiased=False).item()
 xtr, xte = (xtr - mean) / std, (xte - mean) / std
 load = time.perf_counter() - t0
 
-model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+nn = torch.nn
+if a.arch == 'mlp':
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+else:
+    xtr, xte = xtr.reshape(-1, 1, 28, 28), xte.reshape(-1, 1, 28, 28)
+    model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10))
+weighted = [m for m in model if isinstance(m, (nn.Linear, nn.Conv2d))]
 with torch.no_grad():
-    for i, layer in enumerate([model[0], model[2], model[4]]):
-        if i < 2: torch.nn.init.kaiming_normal_(layer.weight, nonlinearity='relu')
-        else: torch.nn.init.normal_(layer.weight, std=layer.in_features ** -0.5)
+    for i, layer in enumerate(weighted):
+        fan_in = layer.weight[0].numel()
+        if i < len(weighted) - 1: torch.nn.init.kaiming_normal_(layer.weight, nonlinearity='relu')
+        else: torch.nn.init.normal_(layer.weight, std=fan_in ** -0.5)
         layer.bias.zero_()
 opt = torch.optim.Adam(model.parameters(), lr=a.lr)
 sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=a.epochs)
@@ -57,7 +69,8 @@ for epoch in range(a.epochs):
         opt.step()
     sched.step()
 train = time.perf_counter() - t0
+model.eval()
 with torch.no_grad():
-    acc = (model(xte).argmax(1) == yte).float().mean().item()
+    acc = (torch.cat([model(xte[i:i + 1000]) for i in range(0, len(xte), 1000)]).argmax(1) == yte).float().mean().item()
 print(json.dumps({'type': 'result', 'backend': 'pytorch', 'backendDetail': f'torch {torch.__version__}, {a.threads} threads',
                   'testAccuracy': acc, 'trainSeconds': train, 'loadSeconds': load, 'samplesPerSecond': n * a.epochs / train, 'epochs': a.epochs}))

@@ -54,6 +54,8 @@ export type { ActivationCurve } from './lab/curves.js';
 export { SURFACES, SURFACE_NAMES, OPTIMIZER_NAMES, trajectory, stepSizes, firstStep, effectiveLearningRates } from './lab/landscapes.js';
 export type { Surface, SurfaceName, OptimizerName, Trajectory, TrajectoryOptions } from './lab/landscapes.js';
 export { histogramPanelsSvg, initProbeSvg, activationCurvesSvg, lossCurvesSvg, trajectoriesSvg } from './lab/svg.js';
+export { filtersSvg } from './lab/filters.js';
+export type { FiltersSvgOptions, FilterWeight } from './lab/filters.js';
 export type { Series, HistogramPanelsOptions } from './lab/svg.js';
 export { sparkline, histogramBars, layerTable, trajectoryTable } from './lab/terminal.js';
 

@@ -14,6 +14,19 @@ import numpy as np
 
 GEMM = [(128, 256, 784), (128, 128, 256), (128, 10, 128), (256, 256, 256), (512, 512, 512), (1024, 1024, 1024)]
 TRAIN = [("mlp 784-256-128-10", [784, 256, 128, 10], 128), ("tiny 2-16-16-2", [2, 16, 16, 2], 32)]
+# The CNNs of bench/shapes.ts (descent's architecture syntax): CNN-S, and the "2 Conv+pooling" net of
+# Fashion-MNIST's benchmark table; input 1x28x28, batch 128, Adam, cross-entropy.
+CNNS = [("cnn-s", [("conv", 1, 16, 3, 1), ("relu",), ("pool",), ("conv", 16, 32, 3, 1), ("relu",), ("pool",),
+                   ("flatten",), ("fc", 1568, 128), ("relu",), ("fc", 128, 10)]),
+        ("2conv", [("conv", 1, 32, 5, 2), ("relu",), ("pool",), ("conv", 32, 64, 5, 2), ("relu",), ("pool",),
+                   ("flatten",), ("fc", 3136, 1024), ("relu",), ("fc", 1024, 10)])]
+
+
+def build_cnn(torch, spec):
+    nn = torch.nn
+    make = {"conv": lambda c, o, k, p: nn.Conv2d(c, o, k, padding=p), "relu": nn.ReLU, "pool": lambda: nn.MaxPool2d(2),
+            "flatten": nn.Flatten, "fc": nn.Linear}
+    return nn.Sequential(*[make[layer[0]](*layer[1:]) for layer in spec])
 
 
 def measure(fn, work, reps=7, min_time=0.03):
@@ -46,7 +59,7 @@ def emit(peer, kind, shape, unit, r, threads):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--only", default="gemm,train,act,adam")
+    ap.add_argument("--only", default="gemm,train,act,adam,cnn")
     args = ap.parse_args()
     only = args.only.split(",")
     rng = np.random.default_rng(1)
@@ -101,6 +114,22 @@ def main():
                 opt.step()
 
             emit("torch", "train", f"{name} batch {batch}", "samples/s", measure(step, batch), args.threads)
+
+    if "cnn" in only:
+        for name, spec in CNNS:
+            torch.manual_seed(1)
+            model = build_cnn(torch, spec)
+            opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+            batch = 128
+            x = torch.randn(batch, 1, 28, 28)
+            y = torch.arange(batch) % 10
+
+            def step():
+                opt.zero_grad(set_to_none=True)
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                opt.step()
+
+            emit("torch", "train", f"{name} batch {batch}", "samples/s", measure(step, batch, reps=5), args.threads)
 
 
 if __name__ == "__main__":
