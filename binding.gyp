@@ -6,6 +6,7 @@
     "descent_isa_sources": [
       "native/isa/table.cc",
       "native/act/act.cc",
+      "native/act/smooth.cc",
       "native/optim/optim.cc",
       "native/gemm/bias.cc",
       "native/gemm/pack.cc",

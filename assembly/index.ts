@@ -6,7 +6,7 @@
  */
 import { col_sum, bias_add } from './bias';
 import { gemm } from './gemm';
-import { leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd, sigmoid_bwd, sigmoid_fwd, tanh_bwd, tanh_fwd } from './act';
+import { elu_bwd, elu_fwd, gelu_bwd, gelu_fwd, gelu_tanh_bwd, gelu_tanh_fwd, leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd, sigmoid_bwd, sigmoid_fwd, silu_bwd, silu_fwd, softmax_fwd, softplus_bwd, softplus_fwd, tanh_bwd, tanh_fwd } from './act';
 import { bce_logits, mse, softmax_xent } from './loss';
 import { batch_norm_bwd, batch_norm_eval, batch_norm_train, dropout_fwd, mul } from './norm';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
@@ -64,6 +64,50 @@ export function relu_bwd_f32(n: i32, y: usize, dy: usize, dx: usize): void {
 
 export function leaky_relu_bwd_f32(n: i32, slope: f64, y: usize, dy: usize, dx: usize): void {
   leaky_relu_bwd(n, <f32>slope, y, dy, dx);
+}
+
+export function elu_fwd_f32(n: i32, alpha: f64, x: usize, y: usize): void {
+  elu_fwd(n, <f32>alpha, x, y);
+}
+
+export function elu_bwd_f32(n: i32, alpha: f64, x: usize, dy: usize, dx: usize): void {
+  elu_bwd(n, <f32>alpha, x, dy, dx);
+}
+
+export function gelu_fwd_f32(n: i32, x: usize, y: usize): void {
+  gelu_fwd(n, x, y);
+}
+
+export function gelu_bwd_f32(n: i32, x: usize, dy: usize, dx: usize): void {
+  gelu_bwd(n, x, dy, dx);
+}
+
+export function gelu_tanh_fwd_f32(n: i32, x: usize, y: usize): void {
+  gelu_tanh_fwd(n, x, y);
+}
+
+export function gelu_tanh_bwd_f32(n: i32, x: usize, dy: usize, dx: usize): void {
+  gelu_tanh_bwd(n, x, dy, dx);
+}
+
+export function silu_fwd_f32(n: i32, x: usize, y: usize): void {
+  silu_fwd(n, x, y);
+}
+
+export function silu_bwd_f32(n: i32, x: usize, dy: usize, dx: usize): void {
+  silu_bwd(n, x, dy, dx);
+}
+
+export function softplus_fwd_f32(n: i32, beta: f64, threshold: f64, x: usize, y: usize): void {
+  softplus_fwd(n, <f32>beta, <f32>threshold, x, y);
+}
+
+export function softplus_bwd_f32(n: i32, beta: f64, threshold: f64, x: usize, dy: usize, dx: usize): void {
+  softplus_bwd(n, <f32>beta, <f32>threshold, x, dy, dx);
+}
+
+export function softmax_fwd_f32(m: i32, n: i32, x: usize, y: usize): void {
+  softmax_fwd(m, n, x, y);
 }
 
 export function softmax_xent_f32(m: i32, n: i32, scale: f64, logits: usize, labels: usize, loss: usize, grad: usize): void {

@@ -225,6 +225,9 @@ napi_value js_col_sum_f32(napi_env env, napi_callback_info info) {
 UNARY(sigmoid_fwd_f32)
 UNARY(tanh_fwd_f32)
 UNARY(relu_fwd_f32)
+UNARY(gelu_fwd_f32)
+UNARY(gelu_tanh_fwd_f32)
+UNARY(silu_fwd_f32)
 #undef UNARY
 
 napi_value js_leaky_relu_fwd_f32(napi_env env, napi_callback_info info) {
@@ -271,6 +274,94 @@ napi_value js_leaky_relu_bwd_f32(napi_env env, napi_callback_info info) {
   A.fits("n", n, "dy", ldy);
   A.fits("n", n, "dx", ldx);
   if (A.ok) leaky_relu_bwd_f32(n, slope, y, dy, dx);
+  return nullptr;
+}
+
+/* Backward of the activations that read the input x. */
+#define BINARY_X(name)                                                \
+  napi_value js_##name(napi_env env, napi_callback_info info) {       \
+    Args A(env, info, #name, 4);                                      \
+    const int64_t n = A.size("n");                                    \
+    int64_t lx, ldy, ldx;                                             \
+    const float* x = A.f32("x", &lx);                                 \
+    const float* dy = A.f32("dy", &ldy);                              \
+    float* dx = A.f32("dx", &ldx);                                    \
+    A.fits("n", n, "x", lx);                                          \
+    A.fits("n", n, "dy", ldy);                                        \
+    A.fits("n", n, "dx", ldx);                                        \
+    if (A.ok) name(n, x, dy, dx);                                     \
+    return nullptr;                                                   \
+  }
+BINARY_X(gelu_bwd_f32)
+BINARY_X(gelu_tanh_bwd_f32)
+BINARY_X(silu_bwd_f32)
+#undef BINARY_X
+
+napi_value js_elu_fwd_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "elu_fwd_f32", 4);
+  const int64_t n = A.size("n");
+  const float alpha = A.scalar("alpha");
+  int64_t lx, ly;
+  const float* x = A.f32("x", &lx);
+  float* y = A.f32("y", &ly);
+  A.fits("n", n, "x", lx);
+  A.fits("n", n, "y", ly);
+  if (A.ok) elu_fwd_f32(n, alpha, x, y);
+  return nullptr;
+}
+
+napi_value js_elu_bwd_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "elu_bwd_f32", 5);
+  const int64_t n = A.size("n");
+  const float alpha = A.scalar("alpha");
+  int64_t lx, ldy, ldx;
+  const float* x = A.f32("x", &lx);
+  const float* dy = A.f32("dy", &ldy);
+  float* dx = A.f32("dx", &ldx);
+  A.fits("n", n, "x", lx);
+  A.fits("n", n, "dy", ldy);
+  A.fits("n", n, "dx", ldx);
+  if (A.ok) elu_bwd_f32(n, alpha, x, dy, dx);
+  return nullptr;
+}
+
+napi_value js_softplus_fwd_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "softplus_fwd_f32", 5);
+  const int64_t n = A.size("n");
+  const float beta = A.scalar("beta"), threshold = A.scalar("threshold");
+  int64_t lx, ly;
+  const float* x = A.f32("x", &lx);
+  float* y = A.f32("y", &ly);
+  A.fits("n", n, "x", lx);
+  A.fits("n", n, "y", ly);
+  if (A.ok) softplus_fwd_f32(n, beta, threshold, x, y);
+  return nullptr;
+}
+
+napi_value js_softplus_bwd_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "softplus_bwd_f32", 6);
+  const int64_t n = A.size("n");
+  const float beta = A.scalar("beta"), threshold = A.scalar("threshold");
+  int64_t lx, ldy, ldx;
+  const float* x = A.f32("x", &lx);
+  const float* dy = A.f32("dy", &ldy);
+  float* dx = A.f32("dx", &ldx);
+  A.fits("n", n, "x", lx);
+  A.fits("n", n, "dy", ldy);
+  A.fits("n", n, "dx", ldx);
+  if (A.ok) softplus_bwd_f32(n, beta, threshold, x, dy, dx);
+  return nullptr;
+}
+
+napi_value js_softmax_fwd_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "softmax_fwd_f32", 4);
+  const int64_t m = A.size("m"), n = A.size("n");
+  int64_t lx, ly;
+  const float* x = A.f32("x", &lx);
+  float* y = A.f32("y", &ly);
+  A.fits("m·n", m * n, "x", lx);
+  A.fits("m·n", m * n, "y", ly);
+  if (A.ok) softmax_fwd_f32(m, n, x, y);
   return nullptr;
 }
 

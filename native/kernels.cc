@@ -25,6 +25,9 @@ void col_sum_f32(int64_t m, int64_t n, float beta, const float* a, float* out) n
 UNARY(sigmoid_fwd_f32, sigmoid_fwd)
 UNARY(tanh_fwd_f32, tanh_fwd)
 UNARY(relu_fwd_f32, relu_fwd)
+UNARY(gelu_fwd_f32, gelu_fwd)
+UNARY(gelu_tanh_fwd_f32, gelu_tanh_fwd)
+UNARY(silu_fwd_f32, silu_fwd)
 #undef UNARY
 
 void leaky_relu_fwd_f32(int64_t n, float slope, const float* x, float* y) noexcept {
@@ -40,12 +43,44 @@ void leaky_relu_fwd_f32(int64_t n, float slope, const float* x, float* y) noexce
 BINARY(sigmoid_bwd_f32, sigmoid_bwd)
 BINARY(tanh_bwd_f32, tanh_bwd)
 BINARY(relu_bwd_f32, relu_bwd)
+BINARY(gelu_bwd_f32, gelu_bwd)
+BINARY(gelu_tanh_bwd_f32, gelu_tanh_bwd)
+BINARY(silu_bwd_f32, silu_bwd)
 #undef BINARY
 
 void leaky_relu_bwd_f32(int64_t n, float slope, const float* y, const float* dy, float* dx) noexcept {
   const isa_table* T = isa();
   parallel_chunks(n, GRAIN,
                   [&](int64_t lo, int64_t hi) { T->leaky_relu_bwd(hi - lo, slope, y + lo, dy + lo, dx + lo); });
+}
+
+void elu_fwd_f32(int64_t n, float alpha, const float* x, float* y) noexcept {
+  const isa_table* T = isa();
+  parallel_chunks(n, GRAIN, [&](int64_t lo, int64_t hi) { T->elu_fwd(hi - lo, alpha, x + lo, y + lo); });
+}
+
+void elu_bwd_f32(int64_t n, float alpha, const float* x, const float* dy, float* dx) noexcept {
+  const isa_table* T = isa();
+  parallel_chunks(n, GRAIN, [&](int64_t lo, int64_t hi) { T->elu_bwd(hi - lo, alpha, x + lo, dy + lo, dx + lo); });
+}
+
+void softplus_fwd_f32(int64_t n, float beta, float threshold, const float* x, float* y) noexcept {
+  const isa_table* T = isa();
+  parallel_chunks(n, GRAIN, [&](int64_t lo, int64_t hi) { T->softplus_fwd(hi - lo, beta, threshold, x + lo, y + lo); });
+}
+
+void softplus_bwd_f32(int64_t n, float beta, float threshold, const float* x, const float* dy, float* dx) noexcept {
+  const isa_table* T = isa();
+  parallel_chunks(n, GRAIN, [&](int64_t lo, int64_t hi) {
+    T->softplus_bwd(hi - lo, beta, threshold, x + lo, dy + lo, dx + lo);
+  });
+}
+
+/* Whole rows per chunk (about GRAIN elements each): a row's arithmetic never depends on the partition. */
+void softmax_fwd_f32(int64_t m, int64_t n, const float* x, float* y) noexcept {
+  const isa_table* T = isa();
+  const int64_t rows = n > 0 && n < GRAIN ? GRAIN / n : 1;
+  parallel_chunks(m, rows, [&](int64_t lo, int64_t hi) { T->softmax_fwd(hi - lo, n, x + lo * n, y + lo * n); });
 }
 
 static inline float* opt(float* p, int64_t lo) { return p ? p + lo : nullptr; }

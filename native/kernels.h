@@ -20,6 +20,19 @@ void sigmoid_bwd_f32(int64_t n, const float* y, const float* dy, float* dx) noex
 void tanh_bwd_f32(int64_t n, const float* y, const float* dy, float* dx) noexcept;
 void relu_bwd_f32(int64_t n, const float* y, const float* dy, float* dx) noexcept;
 void leaky_relu_bwd_f32(int64_t n, float slope, const float* y, const float* dy, float* dx) noexcept;
+/* The activations whose backward reads the input x (x === y allowed in fwd, dy === dx in bwd). */
+void elu_fwd_f32(int64_t n, float alpha, const float* x, float* y) noexcept;
+void elu_bwd_f32(int64_t n, float alpha, const float* x, const float* dy, float* dx) noexcept;
+void gelu_fwd_f32(int64_t n, const float* x, float* y) noexcept;
+void gelu_bwd_f32(int64_t n, const float* x, const float* dy, float* dx) noexcept;
+void gelu_tanh_fwd_f32(int64_t n, const float* x, float* y) noexcept;
+void gelu_tanh_bwd_f32(int64_t n, const float* x, const float* dy, float* dx) noexcept;
+void silu_fwd_f32(int64_t n, const float* x, float* y) noexcept;
+void silu_bwd_f32(int64_t n, const float* x, const float* dy, float* dx) noexcept;
+void softplus_fwd_f32(int64_t n, float beta, float threshold, const float* x, float* y) noexcept;
+void softplus_bwd_f32(int64_t n, float beta, float threshold, const float* x, const float* dy, float* dx) noexcept;
+/* Row softmax over m rows of n (inference output layers); x === y allowed. */
+void softmax_fwd_f32(int64_t m, int64_t n, const float* x, float* y) noexcept;
 
 void softmax_xent_f32(int64_t m, int64_t n, float scale, const float* logits, const int32_t* labels, float* loss,
                       float* grad) noexcept;
@@ -91,6 +104,17 @@ struct isa_table {
   void (*tanh_bwd)(int64_t n, const float* y, const float* dy, float* dx);
   void (*relu_bwd)(int64_t n, const float* y, const float* dy, float* dx);
   void (*leaky_relu_bwd)(int64_t n, float slope, const float* y, const float* dy, float* dx);
+  void (*elu_fwd)(int64_t n, float alpha, const float* x, float* y);
+  void (*elu_bwd)(int64_t n, float alpha, const float* x, const float* dy, float* dx);
+  void (*gelu_fwd)(int64_t n, const float* x, float* y);
+  void (*gelu_bwd)(int64_t n, const float* x, const float* dy, float* dx);
+  void (*gelu_tanh_fwd)(int64_t n, const float* x, float* y);
+  void (*gelu_tanh_bwd)(int64_t n, const float* x, const float* dy, float* dx);
+  void (*silu_fwd)(int64_t n, const float* x, float* y);
+  void (*silu_bwd)(int64_t n, const float* x, const float* dy, float* dx);
+  void (*softplus_fwd)(int64_t n, float beta, float threshold, const float* x, float* y);
+  void (*softplus_bwd)(int64_t n, float beta, float threshold, const float* x, const float* dy, float* dx);
+  void (*softmax_fwd)(int64_t m, int64_t n, const float* x, float* y);
   void (*sgd_step)(int64_t n, double lr, double wd, float* w, const float* g);
   void (*momentum_step)(int64_t n, double lr, double mu, double damp, double wd, int nesterov, float* w, const float* g,
                         float* buf);

@@ -29,6 +29,25 @@ export interface Kernels {
   leaky_relu_bwd_f32(n: number, slope: number, y: F32Buf, dy: F32Buf, dx: F32Buf): void;
 
   /**
+   * The activations whose backward reads the input `x` (GELU and SiLU are not monotonic, so `y` does not determine
+   * `x`): `y = act(x)` with `x === y` allowed; `dx = dy·act′(x)` with `dy === dx` allowed. PyTorch's formulas:
+   * ELU `x > 0 ? x : alpha·(eˣ − 1)`; GELU `x·Φ(x)`; GELU-tanh `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`; SiLU `x·σ(x)`;
+   * Softplus `log1p(e^(βx))/β`, or `x` where `βx > threshold`.
+   */
+  elu_fwd_f32(n: number, alpha: number, x: F32Buf, y: F32Buf): void;
+  elu_bwd_f32(n: number, alpha: number, x: F32Buf, dy: F32Buf, dx: F32Buf): void;
+  gelu_fwd_f32(n: number, x: F32Buf, y: F32Buf): void;
+  gelu_bwd_f32(n: number, x: F32Buf, dy: F32Buf, dx: F32Buf): void;
+  gelu_tanh_fwd_f32(n: number, x: F32Buf, y: F32Buf): void;
+  gelu_tanh_bwd_f32(n: number, x: F32Buf, dy: F32Buf, dx: F32Buf): void;
+  silu_fwd_f32(n: number, x: F32Buf, y: F32Buf): void;
+  silu_bwd_f32(n: number, x: F32Buf, dy: F32Buf, dx: F32Buf): void;
+  softplus_fwd_f32(n: number, beta: number, threshold: number, x: F32Buf, y: F32Buf): void;
+  softplus_bwd_f32(n: number, beta: number, threshold: number, x: F32Buf, dy: F32Buf, dx: F32Buf): void;
+  /** Row softmax (dim 1) over `m` rows of `n`, max-subtracted: `y = exp(x − max)/Σ exp(x − max)`; `x === y` allowed. */
+  softmax_fwd_f32(m: number, n: number, x: F32Buf, y: F32Buf): void;
+
+  /**
    * Fused log-softmax + NLL over `m` rows of `n` logits. `loss[i] = logsumexp(x_i) − x_i[label_i]`;
    * when `grad` has length > 0: `grad = scale·(softmax(x) − onehot(label))`. `grad === logits` allowed.
    */
@@ -142,6 +161,17 @@ export const KERNEL_SIGNATURES: { readonly [K in KernelName]: string } = {
   tanh_bwd_f32: 'n:size y:f32[n] dy:f32[n] dx:f32[n]',
   relu_bwd_f32: 'n:size y:f32[n] dy:f32[n] dx:f32[n]',
   leaky_relu_bwd_f32: 'n:size slope:scalar y:f32[n] dy:f32[n] dx:f32[n]',
+  elu_fwd_f32: 'n:size alpha:scalar x:f32[n] y:f32[n]',
+  elu_bwd_f32: 'n:size alpha:scalar x:f32[n] dy:f32[n] dx:f32[n]',
+  gelu_fwd_f32: 'n:size x:f32[n] y:f32[n]',
+  gelu_bwd_f32: 'n:size x:f32[n] dy:f32[n] dx:f32[n]',
+  gelu_tanh_fwd_f32: 'n:size x:f32[n] y:f32[n]',
+  gelu_tanh_bwd_f32: 'n:size x:f32[n] dy:f32[n] dx:f32[n]',
+  silu_fwd_f32: 'n:size x:f32[n] y:f32[n]',
+  silu_bwd_f32: 'n:size x:f32[n] dy:f32[n] dx:f32[n]',
+  softplus_fwd_f32: 'n:size beta:scalar threshold:scalar x:f32[n] y:f32[n]',
+  softplus_bwd_f32: 'n:size beta:scalar threshold:scalar x:f32[n] dy:f32[n] dx:f32[n]',
+  softmax_fwd_f32: 'm:size n:size x:f32[m*n] y:f32[m*n]',
   softmax_xent_f32: 'm:size n:size scale:scalar logits:f32[m*n] labels:i32[m]{n} loss:f32[m] grad:f32?[m*n]',
   mse_f32: 'm:size n:size scale:scalar pred:f32[m*n] target:f32[m*n] loss:f32[m] grad:f32?[m*n]',
   bce_logits_f32: 'm:size n:size scale:scalar pred:f32[m*n] target:f32[m*n] loss:f32[m] grad:f32?[m*n]',
@@ -190,5 +220,5 @@ export const KERNELS: { readonly [K in KernelName]: KernelSpec } = Object.fromEn
   Object.entries(KERNEL_SIGNATURES).map(([name, sig]) => [name, parseSignature(name, sig)]),
 ) as { [K in KernelName]: KernelSpec };
 
-/** Activation names shared by layers, kernels and diagnostics. */
-export type ActivationName = 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu';
+/** Activation names shared by layers, kernels and diagnostics: the keys of the activation table. */
+export type { ActivationName } from './nn/activation-table.js';

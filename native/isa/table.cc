@@ -8,6 +8,7 @@ namespace descent {
 namespace DESCENT_ISA_NS {
 
 void fill_act(isa_table* t);
+void fill_act_smooth(isa_table* t);
 void fill_optim(isa_table* t);
 void fill_bias(isa_table* t);
 void fill_norm(isa_table* t);
@@ -38,6 +39,7 @@ static isa_table make() {
   t.gemm_pack_b = gemm_pack_b;
   t.gemm_small = gemm_small;
   fill_act(&t);
+  fill_act_smooth(&t);
   fill_optim(&t);
   fill_bias(&t);
   fill_norm(&t);

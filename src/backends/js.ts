@@ -5,6 +5,7 @@
  */
 import { heapF32, heapI32, type F32Buf, type I32Buf } from '../buffers.js';
 import type { Kernels } from '../kernels.js';
+import { elu64, eluGrad64, gelu64, geluGrad64, geluTanh64, geluTanhGrad64, silu64, siluGrad64, softplus64, softplusGrad64 } from '../special.js';
 import type { Backend } from './types.js';
 import { batch_norm_bwd_f32, batch_norm_eval_f32, batch_norm_train_f32, dropout_fwd_f32, mul_f32 } from './js-norm.js';
 
@@ -117,6 +118,49 @@ function leaky_relu_bwd_f32(n: number, slope: number, Y: F32Buf, DY: F32Buf, DX:
   for (let i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : dy[i] * slope;
 }
 
+// The smooth activations: the float64 forms of src/special.ts, rounded once on store; backward reads x.
+function mapX(n: number, X: F32Buf, Y: F32Buf, f: (x: number) => number): void {
+  const x = X.data, y = Y.data;
+  for (let i = 0; i < n; i++) y[i] = f(x[i]);
+}
+
+function mapGrad(n: number, X: F32Buf, DY: F32Buf, DX: F32Buf, f: (x: number) => number): void {
+  const x = X.data, dy = DY.data, dx = DX.data;
+  for (let i = 0; i < n; i++) dx[i] = dy[i] * f(x[i]);
+}
+
+// Scalars cross into native and wasm as float32; rounding them here keeps every backend on the same branch.
+const elu_fwd_f32 = (n: number, alpha: number, x: F32Buf, y: F32Buf) => mapX(n, x, y, (v) => elu64(v, Math.fround(alpha)));
+const elu_bwd_f32 = (n: number, alpha: number, x: F32Buf, dy: F32Buf, dx: F32Buf) => mapGrad(n, x, dy, dx, (v) => eluGrad64(v, Math.fround(alpha)));
+const gelu_fwd_f32 = (n: number, x: F32Buf, y: F32Buf) => mapX(n, x, y, gelu64);
+const gelu_bwd_f32 = (n: number, x: F32Buf, dy: F32Buf, dx: F32Buf) => mapGrad(n, x, dy, dx, geluGrad64);
+const gelu_tanh_fwd_f32 = (n: number, x: F32Buf, y: F32Buf) => mapX(n, x, y, geluTanh64);
+const gelu_tanh_bwd_f32 = (n: number, x: F32Buf, dy: F32Buf, dx: F32Buf) => mapGrad(n, x, dy, dx, geluTanhGrad64);
+const silu_fwd_f32 = (n: number, x: F32Buf, y: F32Buf) => mapX(n, x, y, silu64);
+const silu_bwd_f32 = (n: number, x: F32Buf, dy: F32Buf, dx: F32Buf) => mapGrad(n, x, dy, dx, siluGrad64);
+function softplus_fwd_f32(n: number, beta: number, threshold: number, x: F32Buf, y: F32Buf): void {
+  const b = Math.fround(beta), t = Math.fround(threshold);
+  mapX(n, x, y, (v) => softplus64(v, b, t));
+}
+function softplus_bwd_f32(n: number, beta: number, threshold: number, x: F32Buf, dy: F32Buf, dx: F32Buf): void {
+  const b = Math.fround(beta), t = Math.fround(threshold);
+  mapGrad(n, x, dy, dx, (v) => softplusGrad64(v, b, t));
+}
+
+function softmax_fwd_f32(m: number, n: number, X: F32Buf, Y: F32Buf): void {
+  const x = X.data, y = Y.data;
+  const e = scratch(n);
+  for (let i = 0; i < m; i++) {
+    const r = i * n;
+    let max = -Infinity;
+    for (let j = 0; j < n; j++) if (x[r + j] > max) max = x[r + j];
+    // A NaN in the row (skipped by the max) makes the sum NaN, so the whole row is NaN, as in PyTorch.
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += e[j] = Math.exp(x[r + j] - max);
+    for (let j = 0; j < n; j++) y[r + j] = e[j] / sum;
+  }
+}
+
 function softmax_xent_f32(m: number, n: number, scale: number, L: F32Buf, labels: I32Buf, loss: F32Buf, G: F32Buf): void {
   const x = L.data, lab = labels.data, out = loss.data, g = G.length > 0 ? G.data : null;
   for (let i = 0; i < m; i++) {
@@ -221,6 +265,8 @@ export const jsKernels: Kernels = {
   gemm_f32, bias_add_f32, col_sum_f32,
   sigmoid_fwd_f32, tanh_fwd_f32, relu_fwd_f32, leaky_relu_fwd_f32,
   sigmoid_bwd_f32, tanh_bwd_f32, relu_bwd_f32, leaky_relu_bwd_f32,
+  elu_fwd_f32, elu_bwd_f32, gelu_fwd_f32, gelu_bwd_f32, gelu_tanh_fwd_f32, gelu_tanh_bwd_f32,
+  silu_fwd_f32, silu_bwd_f32, softplus_fwd_f32, softplus_bwd_f32, softmax_fwd_f32,
   softmax_xent_f32, mse_f32, bce_logits_f32,
   sgd_step_f32, momentum_step_f32, adagrad_step_f32, rmsprop_step_f32, adam_step_f32,
   batch_norm_train_f32, batch_norm_eval_f32, batch_norm_bwd_f32, dropout_fwd_f32, mul_f32,

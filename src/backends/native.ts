@@ -130,6 +130,8 @@ function makeKernels(a: NativeAddon): Kernels {
   const g = f.gemm_f32, ba = f.bias_add_f32, cs = f.col_sum_f32;
   const sf = f.sigmoid_fwd_f32, tf = f.tanh_fwd_f32, rf = f.relu_fwd_f32, lf = f.leaky_relu_fwd_f32;
   const sb = f.sigmoid_bwd_f32, tb = f.tanh_bwd_f32, rb = f.relu_bwd_f32, lb = f.leaky_relu_bwd_f32;
+  const ef = f.elu_fwd_f32, eb = f.elu_bwd_f32, gf = f.gelu_fwd_f32, gb = f.gelu_bwd_f32, gtf = f.gelu_tanh_fwd_f32, gtb = f.gelu_tanh_bwd_f32;
+  const slf = f.silu_fwd_f32, slb = f.silu_bwd_f32, spf = f.softplus_fwd_f32, spb = f.softplus_bwd_f32, smf = f.softmax_fwd_f32;
   const sx = f.softmax_xent_f32, ms = f.mse_f32, bc = f.bce_logits_f32;
   const bnt = f.batch_norm_train_f32, bne = f.batch_norm_eval_f32, bnb = f.batch_norm_bwd_f32, dro = f.dropout_fwd_f32, mul = f.mul_f32;
   const sgd = f.sgd_step_f32, mom = f.momentum_step_f32, ada = f.adagrad_step_f32, rms = f.rmsprop_step_f32, adam = f.adam_step_f32;
@@ -145,6 +147,17 @@ function makeKernels(a: NativeAddon): Kernels {
     tanh_bwd_f32: (n, y, dy, dx) => tb(n, y.data, dy.data, dx.data),
     relu_bwd_f32: (n, y, dy, dx) => rb(n, y.data, dy.data, dx.data),
     leaky_relu_bwd_f32: (n, slope, y, dy, dx) => lb(n, slope, y.data, dy.data, dx.data),
+    elu_fwd_f32: (n, alpha, x, y) => ef(n, alpha, x.data, y.data),
+    elu_bwd_f32: (n, alpha, x, dy, dx) => eb(n, alpha, x.data, dy.data, dx.data),
+    gelu_fwd_f32: (n, x, y) => gf(n, x.data, y.data),
+    gelu_bwd_f32: (n, x, dy, dx) => gb(n, x.data, dy.data, dx.data),
+    gelu_tanh_fwd_f32: (n, x, y) => gtf(n, x.data, y.data),
+    gelu_tanh_bwd_f32: (n, x, dy, dx) => gtb(n, x.data, dy.data, dx.data),
+    silu_fwd_f32: (n, x, y) => slf(n, x.data, y.data),
+    silu_bwd_f32: (n, x, dy, dx) => slb(n, x.data, dy.data, dx.data),
+    softplus_fwd_f32: (n, beta, threshold, x, y) => spf(n, beta, threshold, x.data, y.data),
+    softplus_bwd_f32: (n, beta, threshold, x, dy, dx) => spb(n, beta, threshold, x.data, dy.data, dx.data),
+    softmax_fwd_f32: (m, n, x, y) => smf(m, n, x.data, y.data),
     softmax_xent_f32: (m, n, scale, x, labels, loss, grad) => sx(m, n, scale, x.data, labels.data, loss.data, grad.data),
     mse_f32: (m, n, scale, p, t, loss, grad) => ms(m, n, scale, p.data, t.data, loss.data, grad.data),
     bce_logits_f32: (m, n, scale, p, t, loss, grad) => bc(m, n, scale, p.data, t.data, loss.data, grad.data),

@@ -196,6 +196,14 @@ function makeKernels(mod: WasmModule): Kernels {
       mod.unstage();
     }
   };
+  const bwdX = (call: KernelName) => (n: number, x: F32Buf, dy: F32Buf, dx: F32Buf) => {
+    checkSize(call, 'n', n);
+    try {
+      ex[call](n, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'dy', dy, n, 'n'), mod.ptr(call, 'dx', dx, n, 'n'));
+    } finally {
+      mod.unstage();
+    }
+  };
   const rowLoss = (call: 'mse_f32' | 'bce_logits_f32') => (m: number, n: number, scale: number, pred: F32Buf, target: F32Buf, loss: F32Buf, grad: F32Buf) => {
     checkSize(call, 'm', m);
     checkSize(call, 'n', n);
@@ -260,6 +268,58 @@ function makeKernels(mod: WasmModule): Kernels {
       checkSize(call, 'n', n);
       try {
         ex.leaky_relu_bwd_f32(n, slope, mod.ptr(call, 'y', y, n, 'n'), mod.ptr(call, 'dy', dy, n, 'n'), mod.ptr(call, 'dx', dx, n, 'n'));
+      } finally {
+        mod.unstage();
+      }
+    },
+    elu_fwd_f32(n, alpha, x, y) {
+      const call = 'elu_fwd_f32';
+      checkSize(call, 'n', n);
+      try {
+        ex.elu_fwd_f32(n, alpha, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'y', y, n, 'n'));
+      } finally {
+        mod.unstage();
+      }
+    },
+    elu_bwd_f32(n, alpha, x, dy, dx) {
+      const call = 'elu_bwd_f32';
+      checkSize(call, 'n', n);
+      try {
+        ex.elu_bwd_f32(n, alpha, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'dy', dy, n, 'n'), mod.ptr(call, 'dx', dx, n, 'n'));
+      } finally {
+        mod.unstage();
+      }
+    },
+    gelu_fwd_f32: fwd('gelu_fwd_f32'),
+    gelu_bwd_f32: bwdX('gelu_bwd_f32'),
+    gelu_tanh_fwd_f32: fwd('gelu_tanh_fwd_f32'),
+    gelu_tanh_bwd_f32: bwdX('gelu_tanh_bwd_f32'),
+    silu_fwd_f32: fwd('silu_fwd_f32'),
+    silu_bwd_f32: bwdX('silu_bwd_f32'),
+    softplus_fwd_f32(n, beta, threshold, x, y) {
+      const call = 'softplus_fwd_f32';
+      checkSize(call, 'n', n);
+      try {
+        ex.softplus_fwd_f32(n, beta, threshold, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'y', y, n, 'n'));
+      } finally {
+        mod.unstage();
+      }
+    },
+    softplus_bwd_f32(n, beta, threshold, x, dy, dx) {
+      const call = 'softplus_bwd_f32';
+      checkSize(call, 'n', n);
+      try {
+        ex.softplus_bwd_f32(n, beta, threshold, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'dy', dy, n, 'n'), mod.ptr(call, 'dx', dx, n, 'n'));
+      } finally {
+        mod.unstage();
+      }
+    },
+    softmax_fwd_f32(m, n, x, y) {
+      const call = 'softmax_fwd_f32';
+      checkSize(call, 'm', m);
+      checkSize(call, 'n', n);
+      try {
+        ex.softmax_fwd_f32(m, n, mod.ptr(call, 'x', x, m * n, 'm·n'), mod.ptr(call, 'y', y, m * n, 'm·n'));
       } finally {
         mod.unstage();
       }
