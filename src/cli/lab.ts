@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { closest } from '../check.js';
 import { loadBackend } from '../backends/index.js';
 import type { BackendName } from '../backends/types.js';
-import type { ActivationName } from '../kernels.js';
+import { ACTIVATION_NAMES, ACTIVATION_TABLE, type ActivationName, type ActivationParams } from '../nn/activation-table.js';
 import { INIT_NAMES, kaimingNormal, smallRandom, type Initializer, type InitName } from '../nn/init.js';
 import { activationAt, activationCurve } from '../lab/curves.js';
 import { OPTIMIZER_NAMES, SURFACE_NAMES, SURFACES, trajectory, type OptimizerName, type SurfaceName } from '../lab/landscapes.js';
@@ -32,6 +32,20 @@ const COMMON: Record<string, FlagSpec> = {
   help: { value: null, help: 'show this help' },
 };
 
+/** One flag per activation parameter of the table (`--slope`, `--alpha`, `--beta`, `--threshold`). */
+const PARAM_FLAGS: Record<string, FlagSpec> = Object.fromEntries(
+  ACTIVATION_NAMES.flatMap((name) =>
+    ACTIVATION_TABLE[name].params.map((p) => [p.name, { value: 'X', help: `${ACTIVATION_TABLE[name].torch} ${p.help} (default ${p.default})` }]),
+  ),
+);
+
+/** The activation parameters given on the command line (each activation takes the ones it has). */
+function paramFlags(f: Record<string, string | true>): ActivationParams {
+  const out: ActivationParams = {};
+  for (const name of Object.keys(PARAM_FLAGS)) if (f[name] !== undefined) out[name] = num(f, name, 0);
+  return out;
+}
+
 interface Command {
   summary: string;
   usage: string;
@@ -42,21 +56,21 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   activations: {
     summary: 'activation functions and their derivatives, computed by the backward kernels',
-    usage: 'descent lab activations [--activations sigmoid,tanh,relu,leaky_relu] [--from -6] [--to 6] [--out DIR]',
+    usage: `descent lab activations [--activations ${ACTIVATIONS.join(',')}] [--from -6] [--to 6] [--out DIR]`,
     flags: {
       activations: { value: 'LIST', help: `comma-separated, from ${ACTIVATIONS.join(', ')} (default: all)` },
       from: { value: 'X', help: 'left end of the plotted range (default -6)' },
       to: { value: 'X', help: 'right end (default 6)' },
       points: { value: 'N', help: 'sample points (default 241)' },
-      slope: { value: 'A', help: 'LeakyReLU negative slope (default 0.01)' },
+      ...PARAM_FLAGS,
     },
     async run(f) {
       const names = list(f, 'activations', ACTIVATIONS, [...ACTIVATIONS]) as ActivationName[];
-      const from = num(f, 'from', -6), to = num(f, 'to', 6), n = int(f, 'points', 241, 2), slope = num(f, 'slope', 0.01, 0);
+      const from = num(f, 'from', -6), to = num(f, 'to', 6), n = int(f, 'points', 241, 2), params = paramFlags(f);
       if (!(to > from)) throw new UsageError(`--to (${to}) must be greater than --from (${from})`);
-      const curves = names.map((name) => activationCurve(name, from, to, n, { slope }));
+      const curves = names.map((name) => activationCurve(name, from, to, n, params));
       const at = [-10, -1, 0, 1, 10];
-      console.log(curveTable(curves, at, (c, x) => activationAt(c.name, x, { slope: c.slope })));
+      console.log(curveTable(curves, at, (c, x) => activationAt(c.name, x, params)));
       console.log("\nDerivatives come from the backward kernels. σ′(0) = 0.25 (the lecture's slide says 1.xx: a slip, σ′ ≤ 1/4);");
       console.log('ReLU′(0) = 0 (PyTorch\'s convention); LeakyReLU′(x < 0) = slope.');
       write(f, 'activations.svg', () => activationCurvesSvg(curves, { title: 'Activation functions f (solid) and derivatives f′ (dashed)' }));
@@ -73,6 +87,7 @@ const COMMANDS: Record<string, Command> = {
       batch: { value: 'N', help: 'rows of N(0, 1) input (default 16)' },
       seed: { value: 'N', help: 'seed of inputs and weights (default 0)' },
       bins: { value: 'N', help: 'histogram bins (default 40)' },
+      ...PARAM_FLAGS,
     },
     async run(f) {
       const activations = list(f, 'activation', ACTIVATIONS, ['tanh']) as ActivationName[];
@@ -83,7 +98,7 @@ const COMMANDS: Record<string, Command> = {
       const seed = int(f, 'seed', 0, 0), bins = int(f, 'bins', 40, 2, 1000);
       for (const activation of activations) {
         for (const [text, init] of parsed) {
-          const r = initProbe({ depth, width, batch, activation, init, seed, bins });
+          const r = initProbe({ depth, width, batch, activation, init, seed, bins, ...paramFlags(f) });
           console.log(`\n${activation}, init ${r.config.init}: ${depth} × Linear(${width}, ${width}, bias=False), batch ${batch} of N(0, 1), backend ${r.config.backend}`);
           console.log(layerTable(r.layers, { names: r.layers.map((_, i) => `layer ${i + 1}`) }));
           write(f, `init-${activation}-${text.replace(/[^a-zA-Z0-9.]+/g, '')}.svg`, () => initProbeSvg(r));

@@ -3,7 +3,8 @@
  * that resume bit-identically (weights, optimizer, scheduler, generator, epoch, and the batch within the epoch
  * when Ctrl-C stopped it mid-epoch). Per-epoch progress goes to stderr; `--json` prints one JSON line per epoch.
  */
-import { ReLU, Sigmoid, Tanh, LeakyReLU } from '../nn/activations.js';
+import { activationLayer } from '../nn/activations.js';
+import { ACTIVATION_NAMES, ACTIVATION_TABLE, activationParams, type ActivationName } from '../nn/activation-table.js';
 import { Linear } from '../nn/linear.js';
 import { Sequential } from '../nn/sequential.js';
 import { INIT_NAMES, type InitName } from '../nn/init.js';
@@ -23,7 +24,6 @@ import { confusionMatrix, fitStandardizer, scaleToUnit, standardize, takeRows, t
 import { createCheckpoint, loadCheckpoint, restoreCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint.js';
 import { choiceFlag, formatConfusion, numberFlag, parseFlags, UsageError, type FlagSpec } from './args.js';
 
-const ACTIVATIONS = ['relu', 'leaky_relu', 'tanh', 'sigmoid'] as const;
 const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw'] as const;
 const SCHEDULERS = ['none', 'step', 'cosine', 'onecycle', 'plateau', 'warmup'] as const;
 const NORMALIZE = ['standardize', 'per-feature', 'none'] as const;
@@ -39,8 +39,10 @@ export interface TrainConfig {
   validation: number;
   normalize: (typeof NORMALIZE)[number];
   layers: number[];
-  activation: (typeof ACTIVATIONS)[number];
+  activation: ActivationName;
   slope: number;
+  /** Parameters other than LeakyReLU's slope, from `--activation NAME:k=v,…` (e.g. `{ alpha: 0.5 }`). */
+  activationParams?: Record<string, number>;
   init: 'auto' | InitName;
   optimizer: (typeof OPTIMIZERS)[number];
   lr: number;
@@ -94,7 +96,8 @@ data
 
 model
   --layers A-B-…-Z      widths, input to output (default: features-256-128-classes)
-  --activation NAME     relu (default) | leaky_relu (--slope, default 0.01) | tanh | sigmoid
+  --activation NAME     ${ACTIVATION_NAMES.join(' | ')} (default relu); parameters as NAME:k=v,…
+                        (${ACTIVATION_NAMES.filter((n) => ACTIVATION_TABLE[n].params.length).map((n) => `${n}:${ACTIVATION_TABLE[n].params.map((p) => `${p.name}=${p.default}`).join(',')}`).join('  ')}); --slope X also sets leaky_relu's
   --init NAME           auto (Kaiming before ReLU, Xavier otherwise; default) | ${INIT_NAMES.join(' | ')}
 
 optimization
@@ -148,7 +151,12 @@ function configFromFlags(f: Record<string, string | boolean | undefined>): Parti
     if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new UsageError(`--layers expects widths like 784-256-128-10, received '${layers}'`);
     c.layers = widths;
   }
-  set('activation', choiceFlag('activation', s('activation'), ACTIVATIONS));
+  const activation = s('activation');
+  if (activation !== undefined) {
+    const [name, spec] = activation.split(':', 2);
+    set('activation', choiceFlag('activation', name, ACTIVATION_NAMES));
+    if (spec !== undefined) c.activationParams = parseActivationParams(name as ActivationName, spec);
+  }
   set('slope', numberFlag('slope', s('slope'), { min: 0 }));
   set('init', choiceFlag('init', s('init'), ['auto', ...INIT_NAMES] as const));
   set('optimizer', choiceFlag('optimizer', s('optimizer'), OPTIMIZERS));
@@ -171,6 +179,24 @@ function configFromFlags(f: Record<string, string | boolean | undefined>): Parti
   set('batchSize', numberFlag('batch-size', s('batch-size'), { integer: true, positive: true }));
   set('seed', numberFlag('seed', s('seed'), { integer: true, min: 0 }));
   return c;
+}
+
+/** `alpha=0.5,beta=2`: names from the activation's table record, values checked against its ranges. */
+function parseActivationParams(name: ActivationName, spec: string): Record<string, number> {
+  const known = ACTIVATION_TABLE[name].params.map((p) => p.name);
+  const out: Record<string, number> = {};
+  for (const item of spec.split(',').filter(Boolean)) {
+    const [key, value] = item.split('=', 2);
+    if (!known.includes(key)) throw new UsageError(`--activation ${name}: unknown parameter '${key}' (${known.length ? `it takes ${known.join(', ')}` : 'it takes none'})`);
+    const v = numberFlag(`activation ${name}:${key}`, value ?? '');
+    if (v !== undefined) out[key] = v;
+  }
+  try {
+    activationParams('--activation', name, out);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return out;
 }
 
 /** Flags that only make sense with some optimizers or schedulers: reject them elsewhere instead of ignoring them. */
@@ -274,7 +300,8 @@ export function buildModel(c: TrainConfig): Sequential {
   for (let i = 0; i + 1 < c.layers.length; i++) {
     layers.push(new Linear(c.layers[i], c.layers[i + 1], { init: c.init, rng }));
     if (i + 2 < c.layers.length) {
-      layers.push(c.activation === 'relu' ? new ReLU() : c.activation === 'leaky_relu' ? new LeakyReLU(c.slope) : c.activation === 'tanh' ? new Tanh() : new Sigmoid());
+      const params = c.activation === 'leaky_relu' ? { slope: c.slope, ...c.activationParams } : { ...c.activationParams };
+      layers.push(activationLayer(c.activation, params));
     }
   }
   return new Sequential(layers);

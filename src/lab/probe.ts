@@ -7,8 +7,8 @@
  * arithmetic are the same as for a stack of `depth` independent layers.
  */
 import { checkInt, checkNumber, checkOneOf, checkOptions } from '../check.js';
-import type { ActivationName } from '../kernels.js';
-import { activationLayer } from '../nn/activations.js';
+import { ACTIVATION_NAMES, ACTIVATION_PARAM_NAMES, activationParams, type ActivationName, type ActivationParams } from '../nn/activation-table.js';
+import { Activation } from '../nn/activations.js';
 import type { Initializer, InitName } from '../nn/init.js';
 import { Linear } from '../nn/linear.js';
 import { Sequential } from '../nn/sequential.js';
@@ -16,7 +16,8 @@ import { Rng } from '../rng.js';
 import { checkRange } from './diagnostics.js';
 import { summarize, type LayerStats } from './stats.js';
 
-export const ACTIVATIONS: readonly ActivationName[] = ['sigmoid', 'tanh', 'relu', 'leaky_relu'];
+/** The activations the lab offers: every one of the activation table. */
+export const ACTIVATIONS: readonly ActivationName[] = ACTIVATION_NAMES;
 
 export interface InitProbeOptions {
   /** Hidden layers (default 6). */
@@ -27,8 +28,11 @@ export interface InitProbeOptions {
   batch?: number;
   /** Activation after every Linear (default 'tanh'). */
   activation?: ActivationName;
-  /** LeakyReLU's negative slope (default 0.01). */
+  /** LeakyReLU's negative slope (default 0.01); likewise `alpha` (ELU), `beta` and `threshold` (Softplus). */
   slope?: number;
+  alpha?: number;
+  beta?: number;
+  threshold?: number;
   /** What `Linear`'s `init` option takes: a name (`'xavier'`, `'kaimingNormal'`, …) or a value such as `init.smallRandom(0.05)`. Default `'xavier'`. */
   init?: 'auto' | InitName | Initializer;
   /** Seed of the inputs and weights (default 0). */
@@ -40,7 +44,7 @@ export interface InitProbeOptions {
 }
 
 export interface InitProbeResult {
-  config: { depth: number; width: number; batch: number; activation: ActivationName; slope: number; init: string; seed: number; backend: string };
+  config: { depth: number; width: number; batch: number; activation: ActivationName; slope: number; params: number[]; init: string; seed: number; backend: string };
   /** Statistics of the N(0, 1) input. */
   input: LayerStats;
   /** Per hidden layer, the activation's output (what the lecture's histograms show); `index` counts from 0. */
@@ -57,12 +61,13 @@ export interface InitProbeResult {
  */
 export function initProbe(options: InitProbeOptions = {}): InitProbeResult {
   const call = 'initProbe';
-  const o = checkOptions(call, options, ['depth', 'width', 'batch', 'activation', 'slope', 'init', 'seed', 'bins', 'range']) as InitProbeOptions;
+  const o = checkOptions(call, options, ['depth', 'width', 'batch', 'activation', 'init', 'seed', 'bins', 'range', ...ACTIVATION_PARAM_NAMES]) as InitProbeOptions;
   const depth = checkInt(call, 'depth', o.depth ?? 6, 1, 1000);
   const width = checkInt(call, 'width', o.width ?? 4096, 1, 1 << 16);
   const batch = checkInt(call, 'batch', o.batch ?? 16, 1, 1 << 20);
   const activation = checkOneOf(call, 'activation', o.activation ?? 'tanh', ACTIVATIONS);
-  const slope = checkNumber(call, 'slope', o.slope ?? 0.01, 0);
+  const params = activationParams(call, activation, o as ActivationParams, false);
+  const slope = activation === 'leaky_relu' ? params[0] : 0;
   const seed = checkNumber(call, 'seed', o.seed ?? 0);
   const bins = checkInt(call, 'bins', o.bins ?? 40, 1, 10_000);
   const range = checkRange(call, o.range);
@@ -71,7 +76,7 @@ export function initProbe(options: InitProbeOptions = {}): InitProbeResult {
   const x = new Float32Array(batch * width);
   for (let i = 0; i < x.length; i++) x[i] = rng.normal();
   const linear = new Linear(width, width, { bias: false, init: o.init ?? 'xavier', rng });
-  const model = new Sequential([linear, activationLayer(activation, slope)]);
+  const model = new Sequential([linear, new Activation(activation, params)]);
   const [, act] = model.layers;
   try {
     model.prepare(batch);
@@ -87,7 +92,7 @@ export function initProbe(options: InitProbeOptions = {}): InitProbeResult {
       layers.push(summarize(h.data, batch, width, { index: l, type: act.type, activation }, bins, range));
       current.set(h.data.subarray(0, batch * width));
     }
-    const config = { depth, width, batch, activation, slope, init: linear.initializer.name, seed, backend: model.backend.name };
+    const config = { depth, width, batch, activation, slope, params, init: linear.initializer.name, seed, backend: model.backend.name };
     return { config, input, layers, preactivations };
   } finally {
     model.dispose();

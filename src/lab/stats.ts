@@ -4,7 +4,7 @@
  * `[C, H, W]` output, that is exactly 0 for every row of the batch); "saturated" is per value (|tanh| > 0.99, sigmoid < 0.01 or > 0.99), the share of the histogram piled
  * against the flat ends of the curve.
  */
-import type { ActivationName } from '../kernels.js';
+import { ACTIVATION_TABLE, type ActivationName } from '../nn/activation-table.js';
 
 export interface Histogram {
   /** Lower edge of the first bin. */
@@ -45,9 +45,8 @@ export interface LayerStats {
 
 /** Where histograms of an activation's output live when no range is given. */
 export function naturalRange(activation: ActivationName | null): [number, number] | null {
-  if (activation === 'tanh') return [-1, 1];
-  if (activation === 'sigmoid') return [0, 1];
-  return null;
+  const range = activation ? ACTIVATION_TABLE[activation].range : undefined;
+  return range ? [range[0], range[1]] : null;
 }
 
 /**

@@ -226,8 +226,7 @@ export function activationCurvesSvg(curves: ActivationCurve[], options: { title?
     const a = axes(box, [x0, x1], [lo - pad, hi + pad], { xLabel: 'x', yLabel: i === 0 ? 'value' : undefined });
     const pts = (v: Float32Array) => Array.from(cv.x, (x, j) => [a.sx(x), a.sy(v[j])] as [number, number]);
     parts.push(a.svg, polyline(pts(cv.y), PALETTE[0], { width: 2.2 }), polyline(pts(cv.dy), PALETTE[1], { width: 2.2, dash: '6 4' }));
-    const name = cv.name === 'leaky_relu' ? `leaky_relu (slope ${cv.slope})` : cv.name;
-    parts.push(label(box.x, box.y - 12, name, { size: 13 }));
+    parts.push(label(box.x, box.y - 12, cv.label, { size: 13 }));
     // Mark f′(0) when 0 is on the grid (or between two samples: take the right-hand one, as the kernel would at 0).
     const j0 = cv.x.findIndex((x) => x >= 0);
     if (j0 >= 0 && x0 <= 0) {

@@ -71,7 +71,7 @@ export function curveTable(curves: ActivationCurve[], at: number[], lookup: (c: 
   const rows = curves.map((c) => {
     const points = at.map((x) => lookup(c, x));
     return [
-      c.name === 'leaky_relu' ? `leaky_relu(${c.slope})` : c.name,
+      c.label,
       ...points.map((p) => formatNumber(p.y, 4)),
       ...points.map((p) => formatNumber(p.dy, 4)),
       sparkline(resample(Array.from(c.y), 24)),
