@@ -14,6 +14,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadBackend, setBackend } from '../src/index.js';
 import { loadAddon } from '../src/backends/native.js';
+import { ACTIVATION_NAMES, ACTIVATION_TABLE, activationParams } from '../src/nn/activation-table.js';
 import { fill, GEMM_TRIALS, TRAIN_TRIALS, trainTrial } from './shapes.js';
 
 const { values: args } = parseArgs({
@@ -72,6 +73,15 @@ for (const threads of THREADS) {
     const n = 1 << 20, x = native.alloc(n), y = native.alloc(n);
     fill(x.data, 3, 16);
     push('tanh_fwd', `${n}`, 'Gelem/s', measure(() => native.k.tanh_fwd_f32(n, x, y), n / 1e9), threads);
+    // The activations whose backward reads x, at their defaults, against torch's fwd and backward kernels.
+    const dy = native.alloc(n), dx = native.alloc(n);
+    fill(dy.data, 4);
+    for (const name of ACTIVATION_NAMES) {
+      const spec = ACTIVATION_TABLE[name], p = activationParams('bench', name);
+      if (spec.backwardFrom !== 'x') continue;
+      push(`${name}_fwd`, `${n}`, 'Gelem/s', measure(() => spec.fwd(native.k, n, p, x, y), n / 1e9), threads);
+      push(`${name}_bwd`, `${n}`, 'Gelem/s', measure(() => spec.bwd(native.k, n, p, x, dy, dx), n / 1e9), threads);
+    }
   }
   if (only.includes('adam')) {
     const n = 1 << 20, [w, g, m, v] = [0, 1, 2, 3].map(() => native.alloc(n)), none = native.alloc(0);

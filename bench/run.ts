@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { availableBackends, loadBackend, setBackend, type Backend } from '../src/index.js';
+import { ACTIVATION_NAMES, ACTIVATION_TABLE, activationParams } from '../src/nn/activation-table.js';
 import { ELEMENTWISE_N, fill, GEMM_TRIALS, NORM_TRIALS, TRAIN_TRIALS, trainTrial } from './shapes.js';
 
 interface Result {
@@ -63,18 +64,22 @@ async function gemm(backend: Backend): Promise<Result[]> {
   return out;
 }
 
+/** Every activation of the table, forward and backward (from the input or the output, as its record says), and the row softmax. */
 async function activations(backend: Backend): Promise<Result[]> {
   const n = ELEMENTWISE_N, out: Result[] = [];
-  const x = backend.alloc(n), y = backend.alloc(n), dy = backend.alloc(n);
+  const x = backend.alloc(n), y = backend.alloc(n), dy = backend.alloc(n), dx = backend.alloc(n);
   fill(x.data, 3);
   fill(dy.data, 4);
   x.data.forEach((v, i, a) => (a[i] = 8 * v));
-  for (const act of ['relu', 'sigmoid', 'tanh'] as const) {
-    out.push(await measure(backend, `${act}_fwd_f32`, `${n}`, 'Gelem/s', n / 1e9, () => backend.k[`${act}_fwd_f32`](n, x, y)));
+  for (const name of ACTIVATION_NAMES) {
+    const spec = ACTIVATION_TABLE[name], p = activationParams('bench', name);
+    out.push(await measure(backend, `${name}_fwd_f32`, `${n}`, 'Gelem/s', n / 1e9, () => spec.fwd(backend.k, n, p, x, y)));
+    const saved = spec.backwardFrom === 'y' ? y : x;
+    out.push(await measure(backend, `${name}_bwd_f32`, `${n}`, 'Gelem/s', n / 1e9, () => spec.bwd(backend.k, n, p, saved, dy, dx)));
   }
-  backend.k.relu_fwd_f32(n, x, y);
-  out.push(await measure(backend, 'relu_bwd_f32', `${n}`, 'Gelem/s', n / 1e9, () => backend.k.relu_bwd_f32(n, y, dy, x)));
-  for (const buf of [x, y, dy]) backend.free(buf);
+  const cols = 1000, rows = Math.floor(n / cols);
+  out.push(await measure(backend, 'softmax_fwd_f32', `${rows}x${cols}`, 'Gelem/s', (rows * cols) / 1e9, () => backend.k.softmax_fwd_f32(rows, cols, x, y)));
+  for (const buf of [x, y, dy, dx]) backend.free(buf);
   return out;
 }
 

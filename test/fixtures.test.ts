@@ -17,12 +17,14 @@ import { describe, expect, it } from 'vitest';
 import {
   Adagrad,
   Adam,
+  ACTIVATION_TABLE,
+  activationLayer,
+  activationParams,
   AdamW,
   bceWithLogits,
   CosineAnnealingLR,
   crossEntropy,
   init,
-  LeakyReLU,
   Linear,
   LinearLR,
   mse,
@@ -33,16 +35,14 @@ import {
   type StateDict,
   OneCycleLR,
   ReduceLROnPlateau,
-  ReLU,
   RMSprop,
   Rng,
   Sequential,
   setBackend,
   SGD,
-  Sigmoid,
   StepLR,
-  Tanh,
   Trainer,
+  type ActivationName,
 } from '../src/index.js';
 import { BACKENDS, expectClose } from './helpers.js';
 
@@ -50,7 +50,9 @@ import { BACKENDS, expectClose } from './helpers.js';
 interface TensorJson { shape: number[]; data: number[] }
 type StateJson = Record<string, TensorJson>;
 interface Batch { x: number[]; y: number[] }
-interface ActivationSpec { name: 'Sigmoid' | 'Tanh' | 'ReLU' | 'LeakyReLU'; negativeSlope?: number }
+/** An activation-table name and named parameters, as `activationLayer` takes them. */
+interface ActivationSpec { name: ActivationName; params: Record<string, number> }
+interface ActivationProbe { activation: ActivationSpec; x: number[]; y: number[]; dx: number[]; y64: number[]; dx64: number[] }
 interface Run { losses: number[]; final: StateJson; float64_max_abs_diff: number }
 interface ActivationRun extends Run {
   activation: ActivationSpec; initial: StateJson; batches: Batch[];
@@ -76,7 +78,9 @@ function fixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as T;
 }
 
-const activations = fixture<{ optimizer: { options: { lr: number; momentum: number } }; runs: Record<string, ActivationRun> }>('activations');
+const activations = fixture<{
+  optimizer: { options: { lr: number; momentum: number } }; runs: Record<string, ActivationRun>; probes: Record<string, ActivationProbe>;
+}>('activations');
 const optimizers = fixture<{ activation: ActivationSpec; initial: StateJson; batches: Batch[]; runs: Record<string, OptimizerRun> }>('optimizers');
 const losses = fixture<{
   optimizer: { options: { lr: number; momentum: number } }; activation: ActivationSpec;
@@ -102,13 +106,17 @@ function toStateDict(sd: StateJson): StateDict {
 }
 
 function activation(spec: ActivationSpec) {
-  switch (spec.name) {
-    case 'Sigmoid': return new Sigmoid();
-    case 'Tanh': return new Tanh();
-    case 'ReLU': return new ReLU();
-    case 'LeakyReLU': return new LeakyReLU(spec.negativeSlope);
-  }
+  return activationLayer(spec.name, spec.params);
 }
+
+/**
+ * Pointwise probes: PyTorch's float32 values, per element, within 1e-5 relative plus 3e-7·(1 + |x|) absolute
+ * (PyTorch 1.13's float32 GELU evaluates erf by Abramowitz–Stegun 7.1.26, absolute error 1.5e-7, and ELU as
+ * exp(x) − 1; both errors scale with |x| through the outer product). The float64 forms of the table (gradient
+ * checks, the js reference) meet PyTorch's float64 values within 1e-12 relative plus 1e-13.
+ */
+const probeTol = (x: readonly number[]) => (i: number, r: number) => 1e-5 * Math.abs(r) + 3e-7 * (1 + Math.abs(x[i]));
+const PROBE64 = (_i: number, r: number) => 1e-12 * Math.abs(r) + 1e-13;
 
 /** nn.Sequential(Linear(6,8), act, Linear(8,5), act, Linear(5,3)) with the fixture's initial weights. */
 function mlp(spec: ActivationSpec, initial: StateJson) {
@@ -166,6 +174,22 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('PyTorch fixtures on %s
       const got = run.batches.map((b) => trainer.step(Float32Array.from(b.x), labels(b)));
       expectLosses(got, run.losses, name);
       expectState(model.stateDict(), run.final, `${name} final`);
+    });
+  });
+
+  describe('activation probes: value and derivative over a grid with large |x|, against PyTorch float32', () => {
+    it.each(Object.keys(activations.probes))('%s', (name) => {
+      const probe = activations.probes[name];
+      const spec = ACTIVATION_TABLE[probe.activation.name], p = activationParams('fixture', probe.activation.name, probe.activation.params);
+      const n = probe.x.length;
+      const X = backend.alloc(n), Y = backend.alloc(n), G = backend.alloc(n);
+      X.data.set(probe.x);
+      spec.fwd(backend.k, n, p, X, Y);
+      G.data.fill(1);
+      spec.bwd(backend.k, n, p, spec.backwardFrom === 'y' ? Y : X, G, G);
+      expectClose(Y.data, probe.y, probeTol(probe.x), `${name} forward`);
+      expectClose(G.data, probe.dx, probeTol(probe.x), `${name} derivative`);
+      for (const b of [X, Y, G]) backend.free(b);
     });
   });
 
@@ -311,4 +335,13 @@ describe('PyTorch fixtures: initialisers on a [256, 512] weight', () => {
       expectClose([got], [g.gain], HOST, `calculateGain(${g.nonlinearity}, ${g.param})`);
     },
   );
+});
+
+describe('PyTorch fixtures: float64 forms of the activation table against PyTorch in float64', () => {
+  it.each(Object.keys(activations.probes))('%s', (name) => {
+    const probe = activations.probes[name];
+    const spec = ACTIVATION_TABLE[probe.activation.name], p = activationParams('fixture', probe.activation.name, probe.activation.params);
+    expectClose(probe.x.map((v) => spec.f64(v, p)), probe.y64, PROBE64, `${name} float64 forward`);
+    expectClose(probe.x.map((v) => spec.grad64(v, p)), probe.dx64, PROBE64, `${name} float64 derivative`);
+  });
 });

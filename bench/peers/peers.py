@@ -90,6 +90,23 @@ def main():
         x = torch.rand(1 << 20) * 16 - 8
         y = torch.empty_like(x)
         emit("torch", "tanh_fwd", f"{1 << 20}", "Gelem/s", measure(lambda: torch.tanh(x, out=y), (1 << 20) / 1e9), args.threads)
+        # The activations whose backward reads x, at PyTorch's defaults: the out= forms of the kernels autograd calls.
+        dy = torch.rand(1 << 20)
+        dx = torch.empty_like(x)
+        nn_ops, aten = torch._C._nn, torch.ops.aten
+        for kind, fn in [
+            ("elu_fwd", lambda: nn_ops.elu(x, out=y)),
+            ("elu_bwd", lambda: aten.elu_backward.grad_input(dy, 1.0, 1, 1.0, False, x, grad_input=dx)),
+            ("gelu_fwd", lambda: nn_ops.gelu(x, out=y)),
+            ("gelu_bwd", lambda: aten.gelu_backward.grad_input(dy, x, grad_input=dx)),
+            ("gelu_tanh_fwd", lambda: nn_ops.gelu(x, approximate="tanh", out=y)),
+            ("gelu_tanh_bwd", lambda: aten.gelu_backward.grad_input(dy, x, approximate="tanh", grad_input=dx)),
+            ("silu_fwd", lambda: nn_ops.silu(x, out=y)),
+            ("silu_bwd", lambda: aten.silu_backward.grad_input(dy, x, grad_input=dx)),
+            ("softplus_fwd", lambda: nn_ops.softplus(x, out=y)),
+            ("softplus_bwd", lambda: aten.softplus_backward.grad_input(dy, x, 1, 20, grad_input=dx)),
+        ]:
+            emit("torch", kind, f"{1 << 20}", "Gelem/s", measure(fn, (1 << 20) / 1e9), args.threads)
     if "adam" in only:
         p = torch.nn.Parameter(torch.randn(1 << 20))
         p.grad = torch.randn(1 << 20)

@@ -1,76 +1,109 @@
 /**
- * Activation forward/backward on every backend against float64 formulas. Sizes cover 0, 1, SIMD widths ±1
- * and a prime; in-place calls (x === y, dy === dx) are checked too. Inputs span ±20 to reach saturation.
+ * Activation forward/backward on every backend, driven by the activation table: every record is tested at its
+ * default parameters and at the extra settings below, so a new record is covered without new code. Forward is
+ * compared with the record's float64 form; backward with the js reference applied to the same saved input (for
+ * activations whose backward reads y, that is the exact derivative of the float32 output). Sizes cover 0, 1, SIMD
+ * widths ±1 and a prime; in-place calls (x === y, dy === dx) are checked too. Inputs span ±20 to reach saturation.
  */
 import { describe, expect, it } from 'vitest';
-import type { ActivationName } from '../../src/kernels.js';
+import { jsBackend } from '../../src/index.js';
+import { ACTIVATION_NAMES, ACTIVATION_TABLE, activationParams, type ActivationName, type ActivationParams } from '../../src/nn/activation-table.js';
 import { BACKENDS, elementwise, expectClose, put, rng, uniform } from '../helpers.js';
 
 const SIZES = [0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1031];
-const SLOPE = 0.01;
 
-const forward: Record<ActivationName, (x: number) => number> = {
-  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  tanh: Math.tanh,
-  relu: (x) => (x > 0 ? x : 0),
-  leaky_relu: (x) => (x > 0 ? x : SLOPE * x),
-};
-const derivativeFromOutput: Record<ActivationName, (y: number) => number> = {
-  sigmoid: (y) => y * (1 - y),
-  tanh: (y) => 1 - y * y,
-  relu: (y) => (y > 0 ? 1 : 0),
-  leaky_relu: (y) => (y > 0 ? 1 : SLOPE),
+/** Settings beyond the defaults: the linear branch of Softplus inside ±20, other slopes and scales. */
+const EXTRA: Partial<Record<ActivationName, ActivationParams[]>> = {
+  leaky_relu: [{ slope: 0.2 }],
+  elu: [{ alpha: 0.5 }],
+  softplus: [{ beta: 2, threshold: 5 }, { beta: 0.5 }],
 };
 
-// SIMD exp/tanh approximations are held to a bound slightly looser than exact elementwise kernels.
-const TOLERANCE: Record<ActivationName, ReturnType<typeof elementwise>> = {
-  sigmoid: elementwise(2e-6, 1e-5),
-  tanh: elementwise(2e-6, 1e-5),
-  relu: elementwise(0, 0),
-  leaky_relu: elementwise(0, 1e-7),
-};
+// Exact kernels are held tighter than the contract's elementwise bound; the approximations (exp, tanh, erfc,
+// log1p in SIMD) get the looser bound their headers state, and so does any new record.
+const EXACT: Partial<Record<ActivationName, ReturnType<typeof elementwise>>> = { relu: elementwise(0, 0), leaky_relu: elementwise(0, 1e-7) };
+const forwardTol = (name: ActivationName) => EXACT[name] ?? elementwise(2e-6, 1e-5);
+// Backward from x recomputes the approximations (|dy| ≤ 2); from y it is a product of exact float32 values.
+const backwardTol = (name: ActivationName) => (ACTIVATION_TABLE[name].backwardFrom === 'x' ? elementwise(4e-6, 1e-5) : elementwise(1e-7, 2e-6));
 
-describe.each(BACKENDS.map((b) => [b.name, b] as const))('activations on %s', (name, backend) => {
-  for (const act of ['sigmoid', 'tanh', 'relu', 'leaky_relu'] as const) {
-    const fwd = (n: number, x: any, y: any) =>
-      act === 'leaky_relu' ? backend.k.leaky_relu_fwd_f32(n, SLOPE, x, y) : backend.k[`${act}_fwd_f32`](n, x, y);
-    const bwd = (n: number, y: any, dy: any, dx: any) =>
-      act === 'leaky_relu' ? backend.k.leaky_relu_bwd_f32(n, SLOPE, y, dy, dx) : backend.k[`${act}_bwd_f32`](n, y, dy, dx);
+const CASES = ACTIVATION_NAMES.flatMap((name) => [{}, ...(EXTRA[name] ?? [])].map((p) => [name, p] as const));
 
-    it(`${act} forward and backward over edge sizes, out of place and in place`, () => {
+describe.each(BACKENDS.map((b) => [b.name, b] as const))('activations on %s', (backendName, backend) => {
+  for (const [name, named] of CASES) {
+    const spec = ACTIVATION_TABLE[name], p = activationParams('test', name, named);
+    const label = `${name}${Object.keys(named).length ? JSON.stringify(named) : ''}`;
+
+    it(`${label} forward and backward over edge sizes, out of place and in place`, () => {
       for (const n of SIZES) {
         const r = rng(n + 7);
         const x = uniform(r, n, -20, 20), dy = uniform(r, n, -2, 2);
         if (n > 2) x[1] = 0; // the kink
         const X = put(backend, x), Y = backend.alloc(n);
-        fwd(n, X, Y);
-        const yRef = Array.from(x, forward[act]);
-        expectClose(Y.data, yRef, TOLERANCE[act], `${act}_fwd_f32 on ${name}, n=${n}`);
-        fwd(n, X, X);
-        expectClose(X.data, yRef, TOLERANCE[act], `${act}_fwd_f32 in place on ${name}, n=${n}`);
-
+        spec.fwd(backend.k, n, p, X, Y);
+        const yRef = Array.from(x, (v) => spec.f64(v, p));
+        const ctx = `${name}_fwd_f32 ${JSON.stringify(p)} on ${backendName}, n=${n}`;
+        expectClose(Y.data, yRef, forwardTol(name), ctx);
         const y = Float32Array.from(Y.data);
-        const DY = put(backend, dy), DX = backend.alloc(n);
-        bwd(n, Y, DY, DX);
-        const dxRef = Array.from(y, (v, i) => dy[i] * derivativeFromOutput[act](v));
-        expectClose(DX.data, dxRef, elementwise(1e-7, 2e-6), `${act}_bwd_f32 on ${name}, n=${n}`);
-        bwd(n, Y, DY, DY);
-        expectClose(DY.data, dxRef, elementwise(1e-7, 2e-6), `${act}_bwd_f32 in place on ${name}, n=${n}`);
-        for (const b of [X, Y, DY, DX]) backend.free(b);
+
+        const saved = spec.backwardFrom === 'y' ? y : x;
+        const dxRef = put(jsBackend, dy);
+        spec.bwd(jsBackend.k, n, p, put(jsBackend, saved), dxRef, dxRef);
+        const S = put(backend, saved), DY = put(backend, dy), DX = backend.alloc(n);
+        spec.bwd(backend.k, n, p, S, DY, DX);
+        expectClose(DX.data, dxRef.data, backwardTol(name), `${name}_bwd_f32 ${JSON.stringify(p)} on ${backendName}, n=${n}`);
+        spec.bwd(backend.k, n, p, S, DY, DY);
+        expectClose(DY.data, dxRef.data, backwardTol(name), `${name}_bwd_f32 in place on ${backendName}, n=${n}`);
+
+        spec.fwd(backend.k, n, p, X, X);
+        expectClose(X.data, yRef, forwardTol(name), `${ctx} in place`);
+        for (const b of [X, Y, S, DY, DX]) backend.free(b);
       }
     });
   }
 
-  it('relu and leaky_relu pass NaN through, sigmoid and tanh saturate without overflow', () => {
-    const X = put(backend, new Float32Array([NaN, -1e30, 1e30, -100, 100, 0, -0.5, 0.5, 3]));
-    const Y = backend.alloc(9);
-    backend.k.relu_fwd_f32(9, X, Y);
-    expect(Number.isNaN(Y.data[0])).toBe(true);
-    backend.k.sigmoid_fwd_f32(9, X, Y);
-    expect([Y.data[1], Y.data[2], Y.data[4], Y.data[5]]).toEqual([0, 1, 1, 0.5]);
-    expect(Y.data[3] >= 0 && Y.data[3] < 1e-37).toBe(true); // σ(−100) ≈ 3.7e-44: subnormal, may flush to 0
-    backend.k.tanh_fwd_f32(9, X, Y);
-    expect(Array.from(Y.data.subarray(1, 6))).toEqual([-1, 1, -1, 1, 0]);
+  it('every activation passes NaN through and stays finite and exact at ±1e30, ±100 and the kinks', () => {
+    const xs = new Float32Array([NaN, -1e30, 1e30, -100, 100, 0, -0.5, 0.5, 3]);
+    for (const name of ACTIVATION_NAMES) {
+      const spec = ACTIVATION_TABLE[name], p = activationParams('test', name), n = xs.length;
+      const X = put(backend, xs), Y = backend.alloc(n);
+      spec.fwd(backend.k, n, p, X, Y);
+      expect(Number.isNaN(Y.data[0]), `${name}(NaN) on ${backendName}`).toBe(true);
+      expectClose(Y.data, Array.from(xs, (v) => spec.f64(v, p)), forwardTol(name), `${name}_fwd_f32 extremes on ${backendName}`);
+      const saved = spec.backwardFrom === 'y' ? Y : X;
+      const G = put(backend, new Float32Array(n).fill(1));
+      spec.bwd(backend.k, n, p, saved, G, G);
+      for (let i = 1; i < n; i++) {
+        const ref = spec.backwardFrom === 'x' ? spec.grad64(xs[i], p) : null;
+        expect(Number.isFinite(G.data[i]), `${name}_bwd_f32 at x=${xs[i]} on ${backendName}: ${G.data[i]}`).toBe(true);
+        if (ref !== null) expectClose([G.data[i]], [ref], backwardTol(name), `${name}_bwd_f32 at x=${xs[i]} on ${backendName}`);
+      }
+      for (const b of [X, Y, G]) backend.free(b);
+    }
+  });
+
+  it('softmax_fwd_f32 matches a float64 row softmax over edge shapes, in place, with huge logits and NaN rows', () => {
+    for (const [m, n] of [[0, 3], [1, 1], [3, 0], [5, 7], [8, 16], [17, 33], [4, 1031]]) {
+      const r = rng(m * 100 + n);
+      const x = uniform(r, m * n, -30, 30);
+      if (m * n > 3) x.set([1e4, -1e4], 0);
+      const ref: number[] = [];
+      for (let i = 0; i < m; i++) {
+        const row = Array.from(x.subarray(i * n, (i + 1) * n));
+        const max = Math.max(...row), e = row.map((v) => Math.exp(v - max)), s = e.reduce((a, b) => a + b, 0);
+        ref.push(...e.map((v) => v / s));
+      }
+      const X = put(backend, x), Y = backend.alloc(m * n);
+      backend.k.softmax_fwd_f32(m, n, X, Y);
+      expectClose(Y.data, ref, elementwise(1e-8, 2e-6), `softmax_fwd_f32 on ${backendName} ${m}x${n}`);
+      backend.k.softmax_fwd_f32(m, n, X, X);
+      expectClose(X.data, ref, elementwise(1e-8, 2e-6), `softmax_fwd_f32 in place on ${backendName} ${m}x${n}`);
+      backend.free(X);
+      backend.free(Y);
+    }
+    const X = put(backend, new Float32Array([1, NaN, 2, 0, 1, 2]));
+    backend.k.softmax_fwd_f32(2, 3, X, X);
+    expect(Array.from(X.data.subarray(0, 3)).every(Number.isNaN), `NaN row on ${backendName}`).toBe(true);
+    expectClose(X.data.subarray(3), [0.09003057, 0.24472847, 0.66524096], elementwise(1e-8, 2e-6), `softmax row after a NaN row on ${backendName}`);
   });
 });
 

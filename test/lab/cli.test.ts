@@ -60,7 +60,7 @@ describe('descent lab', () => {
     [['init', '--widht', '8'], /unknown option '--widht'; did you mean '--width'\?/],
     [['init', '--width', 'big'], /--width expects an integer/],
     [['init', '--init', 'xavir'], /unknown initialiser 'xavir'; did you mean 'xavier'\?/],
-    [['init', '--activation', 'gelu'], /--activation: unknown 'gelu'/],
+    [['init', '--activation', 'swish'], /--activation: unknown 'swish'/],
     [['optimizers', '--surface', 'sadle'], /did you mean 'saddle'\?/],
     [['optimizers', '--start', '1'], /--start expects X,Y/],
     [['optimizers', '--lr', '0'], /--lr must be greater than 0/],

@@ -37,7 +37,7 @@ describe('activationCurve', () => {
   });
 
   it('checks its arguments', () => {
-    expect(() => activationCurve('gelu' as never)).toThrow(/expected name to be one of/);
+    expect(() => activationCurve('swish' as never)).toThrow(/expected name to be one of/);
     expect(() => activationCurve('relu', 1, 0)).toThrow(/expected to to be a number greater than from/);
     expect(() => activationCurve('relu', -1, 1, 1)).toThrow(/expected n to be an integer/);
   });

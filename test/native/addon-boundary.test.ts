@@ -52,6 +52,7 @@ function validArgs(name: KernelName, arena: Arena, dims = { m: 3, n: 5, k: 4 }):
     case 'gemm_f32': return [0, 1, m, n, k, 1, f(m * k), f(k * n), 0, f(m * n)];
     case 'bias_add_f32': return [m, n, f(n), f(m * n)];
     case 'col_sum_f32': return [m, n, 0, f(m * n), f(n)];
+    case 'softmax_fwd_f32': return [m, n, f(m * n), f(m * n)];
     case 'softmax_xent_f32': return [m, n, 1, f(m * n), arena.i32View(m, n - 1), f(m), f(m * n)];
     case 'mse_f32': case 'bce_logits_f32': return [m, n, 1, f(m * n), f(m * n), f(m), f(m * n)];
     case 'rmsprop_step_f32': return [n, 0.01, 0.99, 1e-8, 0, 0.9, 1, f(n), f(n), f(n), f(n), f(n)];

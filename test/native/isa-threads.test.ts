@@ -9,10 +9,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { heapF32 } from '../../src/buffers.js';
 import { jsKernels } from '../../src/backends/js.js';
 import { loadAddon, type NativeAddon } from '../../src/backends/native.js';
+import { loadBackend } from '../../src/index.js';
+import { ACTIVATION_NAMES, ACTIVATION_TABLE, activationParams } from '../../src/nn/activation-table.js';
+import { denseGrid, SMOOTH_BOUNDS, smoothErrors } from '../accuracy.js';
 import { expectSameBits, randn, rng, uniform } from '../helpers.js';
 
 // The addon is built by `npm install`; if it cannot load, this file fails with the loader's explanation.
 const addon: NativeAddon = loadAddon();
+const nativeKernels = (await loadBackend('native')).k;
 type Fn = (...args: unknown[]) => void;
 const k = (name: string) => addon![name] as Fn;
 
@@ -81,6 +85,19 @@ describe('native ISAs, threads and workers', () => {
     });
   }
 
+  for (const isa of isas) {
+    it(`${isa}: the activations whose backward reads x stay within their stated bounds on a dense grid`, () => {
+      expect(addon!.setIsa(isa)).toBe(true);
+      const native = { k: nativeKernels };
+      for (const name of ACTIVATION_NAMES) {
+        if (ACTIVATION_TABLE[name].backwardFrom !== 'x') continue;
+        const { fwd, at, bwd, bwdAt } = smoothErrors(native, name, denseGrid());
+        expect(fwd, `${name}_fwd_f32 on ${isa}: worst relative error ${fwd} at x=${at}`).toBeLessThanOrEqual(SMOOTH_BOUNDS[name]?.fwd ?? SMOOTH_BOUNDS.default.fwd);
+        expect(bwd, `${name}_bwd_f32 on ${isa}: worst absolute error ${bwd} at x=${bwdAt}`).toBeLessThanOrEqual(SMOOTH_BOUNDS.default.bwd);
+      }
+    });
+  }
+
   it('gives bit-identical results for 1, 2 and 3 threads (gemm above the parallel threshold, activations, optimizers)', () => {
     addon!.setIsa(initial!.isa);
     const r = rng(77);
@@ -100,6 +117,17 @@ describe('native ISAs, threads and workers', () => {
       out.push(y.slice());
       k('sigmoid_fwd_f32')(big, x, y);
       out.push(y);
+      // Every activation of the table, forward and backward, through its record (params at their defaults).
+      for (const name of ACTIVATION_NAMES) {
+        const spec = ACTIVATION_TABLE[name], p = activationParams('test', name);
+        const fy = new Float32Array(big), dx = new Float32Array(big);
+        spec.fwd(nativeKernels, big, p, heapF32(x), heapF32(fy));
+        spec.bwd(nativeKernels, big, p, heapF32(spec.backwardFrom === 'y' ? fy : x), heapF32(g), heapF32(dx));
+        out.push(fy, dx);
+      }
+      const sm = new Float32Array(big);
+      k('softmax_fwd_f32')(Math.floor(big / 1000), 1000, x, sm);
+      out.push(sm);
       const w = x.slice(), mm = new Float32Array(big), v = new Float32Array(big), vmax = new Float32Array(big);
       for (let t = 1; t <= 3; t++) k('adam_step_f32')(big, 1e-3, 0.9, 0.999, 1e-8, 0.01, 0, 1 - 0.9 ** t, 1 - 0.999 ** t, w, g, mm, v, vmax);
       const sq = new Float32Array(big), buf = new Float32Array(big), gavg = new Float32Array(big), w2 = x.slice();

@@ -1,10 +1,13 @@
 /**
  * The wasm vector approximations against Math over a dense sweep (2·10⁵ points of ±20 and tiny magnitudes),
  * held to the bounds stated in assembly/act.ts and assembly/simd.ts: tanh ≤ 4e-7 relative (rational in x²),
- * and sigmoid ≤ 5e-7 relative (vector exp). The shared kernel suite checks the looser contract bounds.
+ * and sigmoid ≤ 5e-7 relative (vector exp); the activations whose backward reads x (erfc, expm1, log1p) within
+ * the bounds of test/accuracy.ts. The shared kernel suite checks the looser contract bounds.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBackend, setBackend, jsBackend, type Backend } from '../../src/index.js';
+import { ACTIVATION_NAMES, ACTIVATION_TABLE } from '../../src/nn/activation-table.js';
+import { denseGrid, SMOOTH_BOUNDS, smoothErrors } from '../accuracy.js';
 
 let wasm: Backend;
 beforeAll(async () => {
@@ -43,6 +46,15 @@ describe('wasm approximation bounds', () => {
     for (const xs of [sweep, tiny]) {
       const { rel, at } = worst(wasm, 'sigmoid', xs, (x) => 1 / (1 + Math.exp(-x)));
       expect(rel, `worst at x = ${at}`).toBeLessThanOrEqual(5e-7);
+    }
+  });
+
+  it('the activations whose backward reads x stay within their stated bounds on a dense grid', () => {
+    for (const name of ACTIVATION_NAMES) {
+      if (ACTIVATION_TABLE[name].backwardFrom !== 'x') continue;
+      const { fwd, at, bwd, bwdAt } = smoothErrors(wasm, name, denseGrid());
+      expect(fwd, `${name}_fwd_f32 on wasm: worst relative error ${fwd} at x=${at}`).toBeLessThanOrEqual(SMOOTH_BOUNDS[name]?.fwd ?? SMOOTH_BOUNDS.default.fwd);
+      expect(bwd, `${name}_bwd_f32 on wasm: worst absolute error ${bwd} at x=${bwdAt}`).toBeLessThanOrEqual(SMOOTH_BOUNDS.default.bwd);
     }
   });
 });
