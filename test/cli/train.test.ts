@@ -49,6 +49,19 @@ describe('descent train', () => {
     expect(descent('train', '--layers', '10-5', '--backend', 'js').stderr).toMatch(/--layers starts with 10, but the data has 64 features/);
   });
 
+  it('takes every activation of the table, with parameters as NAME:k=v and checked ranges', () => {
+    const help = descent('train', '--help').stdout;
+    for (const name of ['relu', 'leaky_relu', 'elu', 'gelu', 'gelu_tanh', 'silu', 'softplus']) expect(help).toContain(name);
+    for (const act of ['gelu_tanh', 'elu:alpha=0.5', 'softplus:beta=2,threshold=10']) {
+      const r = descent('train', ...FAST, '--epochs', '2', '--json', '--activation', act);
+      expect(r.code, `${act}: ${r.stderr}`).toBe(0);
+      expect(JSON.parse(r.stdout.trim().split('\n').pop()!).testAccuracy).toBeGreaterThan(0.3);
+    }
+    expect(descent('train', '--activation', 'elu:alhpa=1').stderr).toMatch(/--activation elu: unknown parameter 'alhpa' \(it takes alpha\)/);
+    expect(descent('train', '--activation', 'softplus:beta=0').stderr).toMatch(/expected beta to be a finite number > 0, received 0/);
+    expect(descent('train', '--activation', 'selu').code).toBe(2);
+  });
+
   it('trains on the bundled digits and prints the summary and JSON epochs', () => {
     const r = descent('train', ...FAST, '--epochs', '3', '--json');
     expect(r.code).toBe(0);
