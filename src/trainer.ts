@@ -54,6 +54,14 @@ export interface FitOptions {
   rng?: Rng;
   /** Number the first epoch `initialEpoch + 1` (resuming a run); `epochs` is the last epoch number. */
   initialEpoch?: number;
+  /**
+   * Resume inside epoch `initialEpoch + 1`: skip its first `initialBatch` batches, which an interrupted run already
+   * trained (`History.stoppedAt` says where it stopped). The generator must hold its state from before that
+   * epoch's shuffle, so the epoch draws the same order; the run then continues bit-identically.
+   */
+  initialBatch?: number;
+  /** Loss and accuracy sums of those skipped batches (`History.stoppedAt` fits), so the epoch's logs cover all of it. */
+  partialEpoch?: EpochSums;
   /** Stop cleanly after the current batch when aborted (Ctrl-C handlers); the history says `aborted`. */
   signal?: AbortSignal;
   /** Hold out the last fraction of the rows (before shuffling) for validation, like Keras. */
@@ -71,6 +79,19 @@ export interface FitOptions {
   evalBatchSize?: number;
 }
 
+/** Running sums over the batches of one epoch: Σ batch-mean loss × rows, correct predictions, rows. */
+export interface EpochSums {
+  lossSum: number;
+  correct: number;
+  rows: number;
+}
+
+/** Where an aborted `fit` stopped: `batch` batches of epoch `epoch` are done, with these sums. */
+export interface StopPoint extends EpochSums {
+  epoch: number;
+  batch: number;
+}
+
 export interface History {
   epoch: number[];
   loss: number[];
@@ -83,6 +104,11 @@ export interface History {
   stoppedEarly: boolean;
   /** True when `signal` aborted the run (the last epoch entry is then partial and not recorded). */
   aborted: boolean;
+  /**
+   * When aborted: the epoch and batch count to resume from (`initialEpoch: epoch - 1, initialBatch: batch,
+   * partialEpoch: stoppedAt`, with the generator state from before that epoch's shuffle).
+   */
+  stoppedAt?: StopPoint;
 }
 
 export class Trainer {
@@ -197,22 +223,6 @@ export class Trainer {
     return { loss: sum * this.loss.scale(m, this.model.outFeatures), out };
   }
 
-  /** Counts correct predictions in the last forward's outputs (argmax for classes, logit > 0 for BCE). */
-  private correct(out: Float32Array, target: Target, m: number): number {
-    const n = this.model.outFeatures;
-    let hits = 0;
-    if (this.loss.target === 'labels') {
-      for (let i = 0; i < m; i++) {
-        let best = 0;
-        for (let j = 1; j < n; j++) if (out[i * n + j] > out[i * n + best]) best = j;
-        if (best === target[i]) hits++;
-      }
-      return hits;
-    }
-    for (let i = 0; i < m * n; i++) if ((out[i] > 0 ? 1 : 0) === (target[i] >= 0.5 ? 1 : 0)) hits++;
-    return hits / n;
-  }
-
   /**
    * Mean loss and accuracy over a whole data set, in batches, without touching gradients. Accuracy is the
    * argmax hit rate for cross-entropy, the thresholded hit rate for BCE, and `undefined` for MSE.
@@ -228,10 +238,10 @@ export class Trainer {
       const xb = x.subarray(start * inF, (start + size) * inF), tb = target.subarray(start * per, (start + size) * per) as Target;
       const { sum: s, out } = this.run(xb, tb, size, false);
       sum += s;
-      if (this.loss.name !== 'mse') hits += this.correct(out.data, tb, size);
+      if (this.loss.correct) hits += this.loss.correct(out.data, tb, size, n);
     }
-    const loss = this.loss.name === 'crossEntropy' ? sum / m : sum / (m * n);
-    return this.loss.name === 'mse' ? { loss } : { loss, accuracy: hits / m };
+    const loss = sum * this.loss.scale(m, n);
+    return this.loss.correct ? { loss, accuracy: hits / m } : { loss };
   }
 
   /** Model outputs for every row, in batches. @example const logits = trainer.predict(testX); */
@@ -256,7 +266,7 @@ export class Trainer {
    */
   async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
     const call = 'Trainer.fit';
-    const o = checkOptions(call, options, ['epochs', 'batchSize', 'shuffle', 'seed', 'rng', 'initialEpoch', 'signal', 'validationSplit', 'validationData', 'callbacks', 'earlyStopping', 'progress', 'evalBatchSize']) as FitOptions;
+    const o = checkOptions(call, options, ['epochs', 'batchSize', 'shuffle', 'seed', 'rng', 'initialEpoch', 'initialBatch', 'partialEpoch', 'signal', 'validationSplit', 'validationData', 'callbacks', 'earlyStopping', 'progress', 'evalBatchSize']) as FitOptions;
     if (!data || typeof data !== 'object') throw optionError(call, 'data', '{ x, y }', data);
     const { m: total, target: allY } = this.check(call, data.x, data.y);
     const epochs = checkInt(call, 'epochs', o.epochs ?? 10, 1);
@@ -265,12 +275,22 @@ export class Trainer {
     if (o.rng !== undefined && !(o.rng instanceof Rng)) throw optionError(call, 'rng', 'an Rng', o.rng);
     const rng = o.rng ?? (o.seed === undefined ? globalRng : new Rng(checkNumber(call, 'seed', o.seed)));
     const initialEpoch = checkInt(call, 'initialEpoch', o.initialEpoch ?? 0, 0);
+    const initialBatch = checkInt(call, 'initialBatch', o.initialBatch ?? 0, 0);
+    let partial: EpochSums = { lossSum: 0, correct: 0, rows: 0 };
+    if (o.partialEpoch !== undefined) {
+      // Any object with these sums (a History.stoppedAt fits as it is).
+      const p = o.partialEpoch as unknown as Record<string, unknown>;
+      if (p === null || typeof p !== 'object') throw optionError(call, 'partialEpoch', '{ lossSum, correct, rows }', p);
+      partial = { lossSum: checkNumber(call, 'partialEpoch.lossSum', p.lossSum), correct: checkNumber(call, 'partialEpoch.correct', p.correct, 0), rows: checkInt(call, 'partialEpoch.rows', p.rows, 0) };
+    }
     const evalBatchSize = checkInt(call, 'evalBatchSize', o.evalBatchSize ?? 1024, 1);
     if (o.validationSplit !== undefined && o.validationData !== undefined) throw optionError(call, 'validationSplit', 'not combined with validationData', o.validationSplit);
     const split = checkNumber(call, 'validationSplit', o.validationSplit ?? 0, 0, 1, { max: true });
     const inF = this.model.inFeatures, n = this.model.outFeatures, per = this.loss.target === 'labels' ? 1 : n;
     const trainRows = total - Math.floor(total * split);
     if (trainRows < 1) throw shapeError(call, 'data', 'at least one training row after the validation split', `${total} rows with validationSplit ${split}`);
+    const batches = Math.ceil(trainRows / batchSize);
+    if (initialBatch >= batches) throw optionError(call, 'initialBatch', `an integer in [0, ${batches - 1}] (the epoch has ${batches} batches)`, initialBatch);
     let valX: Float32Array | null = null, valY: Target | null = null;
     if (split > 0 && trainRows < total) {
       valX = data.x.subarray(trainRows * inF);
@@ -298,6 +318,9 @@ export class Trainer {
     let lastYield = Date.now();
 
     for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
+      // The first epoch of a resumed run starts after the batches already trained, with their sums.
+      const first = epoch === initialEpoch + 1;
+      const skip = first ? initialBatch : 0;
       if (shuffle) {
         // Shuffle the identity each epoch (like torch's RandomSampler), so the order depends only on the generator
         // state and a run resumed with a restored generator draws the same batches as an uninterrupted one.
@@ -305,9 +328,8 @@ export class Trainer {
         rng.shuffle(order);
       }
       const started = performance.now();
-      let sum = 0, hits = 0, seen = 0, batch = 0;
-      const batches = Math.ceil(trainRows / batchSize);
-      for (let start = 0; start < trainRows; start += batchSize, batch++) {
+      let sum = first ? partial.lossSum : 0, hits = first ? partial.correct : 0, seen = first ? partial.rows : 0, ran = 0, batch = skip;
+      for (let start = skip * batchSize; start < trainRows; start += batchSize, batch++) {
         const size = Math.min(batchSize, trainRows - start);
         for (let r = 0; r < size; r++) {
           const row = order[start + r];
@@ -317,13 +339,17 @@ export class Trainer {
         }
         const xb = xBatch.subarray(0, size * inF), yb = yBatch.subarray(0, size * per) as Target;
         const { loss: batchLoss, out } = this.update(xb, yb, size);
-        if (this.loss.name !== 'mse') hits += this.correct(out.data, yb, size);
+        if (this.loss.correct) hits += this.loss.correct(out.data, yb, size, n);
         sum += batchLoss * size;
         seen += size;
+        ran += size;
         const elapsed = (performance.now() - started) / 1000;
-        bar?.update(epoch, batch + 1, batches, elapsed, sum / seen, this.loss.name === 'mse' ? undefined : hits / seen, seen);
+        bar?.update(epoch, batch + 1, batches, elapsed, sum / seen, this.loss.correct ? hits / seen : undefined, ran);
         if (o.callbacks?.onBatchEnd) await o.callbacks.onBatchEnd(batch, { epoch, batch, loss: batchLoss, size });
-        if (o.signal?.aborted) break;
+        if (o.signal?.aborted) {
+          history.stoppedAt = { epoch, batch: batch + 1, lossSum: sum, correct: hits, rows: seen };
+          break;
+        }
         if (Date.now() - lastYield > 16) {
           await yieldToEventLoop();
           lastYield = Date.now();
@@ -337,8 +363,8 @@ export class Trainer {
       // Every epoch ends with a turn of the event loop, however short it was.
       await yieldToEventLoop();
       lastYield = Date.now();
-      const logs: EpochLogs = { epoch, loss: sum / seen, lr: this.optimizer.lr, samplesPerSecond: seen / seconds, seconds };
-      if (this.loss.name !== 'mse') logs.accuracy = hits / seen;
+      const logs: EpochLogs = { epoch, loss: sum / seen, lr: this.optimizer.lr, samplesPerSecond: ran / seconds, seconds };
+      if (this.loss.correct) logs.accuracy = hits / seen;
       if (valX && valY) {
         const v = this.evaluate(valX, valY, { batchSize: evalBatchSize });
         logs.valLoss = v.loss;
@@ -351,11 +377,12 @@ export class Trainer {
       if (logs.valLoss !== undefined) history.valLoss.push(logs.valLoss);
       if (logs.valAccuracy !== undefined) history.valAccuracy.push(logs.valAccuracy);
       if (bar) bar.epochEnd(epochSummary(logs, epochs));
-      if (o.callbacks?.onEpochEnd) await o.callbacks.onEpochEnd(epoch, logs);
-
+      // The epoch's scheduler step comes before onEpochEnd, so a checkpoint written there holds the state the
+      // next epoch starts from (PyTorch's order: scheduler.step() ends the epoch; logs.lr is the rate it used).
       const monitored = logs.valLoss ?? logs.loss;
       if (this.scheduler instanceof ReduceLROnPlateau) this.scheduler.step(monitored);
       else if (this.scheduler && this.scheduler.interval === 'epoch') this.scheduler.step();
+      if (o.callbacks?.onEpochEnd) await o.callbacks.onEpochEnd(epoch, logs);
       if (early) {
         if (monitored < best - (early.minDelta ?? 0)) {
           best = monitored;

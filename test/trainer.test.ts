@@ -109,6 +109,43 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('Trainer on %s', (name,
     expect(resumed.epoch).toEqual([4, 5]);
   });
 
+  it('resumes inside an epoch bit-identically (initialBatch, partialEpoch, the generator from before the shuffle)', async () => {
+    setBackend(backend);
+    const data = blobs(150, 11);
+    const make = () => {
+      manualSeed(12);
+      const model = new Sequential([new Linear(2, 8), new Tanh(), new Linear(8, 3)]);
+      const optimizer = new Adam(model.parameters(), { lr: 0.03 });
+      return { model, trainer: new Trainer(model, { optimizer, loss: 'crossEntropy', scheduler: new StepLR(optimizer, { stepSize: 1, gamma: 0.8 }) }) };
+    };
+    const options = { epochs: 3, batchSize: 16, validationSplit: 0.2, progress: false } as const;
+    const straight = make();
+    const full = await straight.trainer.fit(data, { ...options, rng: new Rng(4) });
+
+    const cut = make(), rng = new Rng(4), controller = new AbortController();
+    let epochStart = rng.getState();
+    const first = await cut.trainer.fit(data, {
+      ...options, rng, signal: controller.signal,
+      callbacks: {
+        onEpochEnd: () => void (epochStart = rng.getState()),
+        onBatchEnd: (batch, logs) => void (logs.epoch === 2 && batch === 2 && controller.abort()),
+      },
+    });
+    expect(first.aborted).toBe(true);
+    expect(first.stoppedAt).toMatchObject({ epoch: 2, batch: 3, rows: 48 });
+    rng.setState(epochStart);
+    const stop = first.stoppedAt!;
+    const rest = await cut.trainer.fit(data, { ...options, rng, initialEpoch: stop.epoch - 1, initialBatch: stop.batch, partialEpoch: stop });
+    expect(rest.epoch).toEqual([2, 3]);
+    expect(rest.loss).toEqual(full.loss.slice(1));
+    expect(rest.accuracy).toEqual(full.accuracy.slice(1));
+    expect(rest.valLoss).toEqual(full.valLoss.slice(1));
+    expect(rest.lr).toEqual(full.lr.slice(1));
+    const a = straight.model.stateDict(), b = cut.model.stateDict();
+    for (const k of Object.keys(a)) expect(Array.from(b[k].data), k).toEqual(Array.from(a[k].data));
+    await expect(cut.trainer.fit(data, { ...options, initialBatch: 8 })).rejects.toThrow(/initialBatch.*\[0, 7\]/);
+  });
+
   it(`reaches ≥ 95 % on the held-out 8×8 digits (the main job's recipe, shortened) on ${name}`, async () => {
     setBackend(backend);
     manualSeed(0);

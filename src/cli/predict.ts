@@ -1,10 +1,9 @@
 /**
  * `descent predict --model PATH --input FILE`: runs a checkpoint written by `descent train` on new data (IDX
  * images with their labels file, or a CSV file), preprocessed exactly as in training, and reports accuracy and
- * the confusion matrix when labels are known. `--output FILE` writes one predicted class per line.
+ * the confusion matrix when labels are known. `--output FILE` writes one predicted class per line (its name when
+ * the training labels had names).
  */
-import { loadBackend } from '../backends/index.js';
-import type { BackendName } from '../backends/types.js';
 import { loadCheckpoint } from '../checkpoint.js';
 import { loadCsv } from '../data/csv.js';
 import { idxDataset, loadIdx, readMaybeGzip } from '../data/idx.js';
@@ -12,21 +11,25 @@ import { confusionMatrix, standardize, type Standardizer } from '../data/transfo
 import { fs } from '../node.js';
 import { Trainer } from '../trainer.js';
 import { SGD } from '../optim/sgd.js';
-import { buildModel, type TrainConfig } from './train.js';
-import { choiceFlag, formatConfusion, parseFlags, UsageError } from './args.js';
+import { alignLabels, buildModel, type TrainConfig } from './train.js';
+import { formatConfusion, helpText, parseFlags, UsageError, type Flags } from './args.js';
+import { loadRuntime, RUNTIME_FLAGS } from './runtime.js';
 
-export const PREDICT_HELP = `usage: descent predict --model PATH --input FILE [options]
+const FLAGS = {
+  model: { type: 'string', value: 'PATH', short: 'm', help: 'the checkpoint (--save of descent train)' },
+  input: { type: 'string', value: 'FILE', short: 'i', help: 'IDX images (plain or .gz) or a CSV file with the same columns as in training' },
+  labels: { type: 'string', value: 'FILE', help: 'IDX labels for IDX images (default: the matching *-labels-idx1-ubyte[.gz] next to them)' },
+  'label-column': { type: 'string', value: 'C', help: 'CSV label column (default: as in training)' },
+  output: { type: 'string', value: 'FILE', help: "write every row's predicted class, one per line (its name when the training labels had names)" },
+  json: { type: 'boolean', help: 'print the result as one JSON object' },
+  ...RUNTIME_FLAGS,
+} as const satisfies Flags;
 
-Evaluates a checkpoint written by 'descent train' on a data file.
-
-  --model PATH          the checkpoint (--save of descent train)
-  --input FILE          IDX images (plain or .gz) or a CSV file with the same columns as in training
-  --labels FILE         IDX labels for IDX images (default: the matching *-labels-idx1-ubyte[.gz] next to them)
-  --label-column C      CSV label column (default: as in training)
-  --output FILE         write the predicted class of every row, one per line
-  --backend NAME        auto | native | wasm | js
-  --json                print the result as one JSON object
-  -h, --help            this help`;
+export const PREDICT_HELP = helpText({
+  usage: 'descent predict --model PATH --input FILE [options]',
+  summary: "Evaluates a checkpoint written by 'descent train' on a data file.",
+  flags: FLAGS,
+});
 
 function isIdx(file: string): boolean {
   const head = readMaybeGzip(file).subarray(0, 4);
@@ -43,29 +46,25 @@ export async function run(args: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const err = (s: string) => process.stderr.write(`${s}\n`);
   try {
-    const flags = parseFlags('predict', args, {
-      model: { type: 'string', short: 'm' }, input: { type: 'string', short: 'i' }, labels: { type: 'string' },
-      'label-column': { type: 'string' }, output: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    });
+    const flags = parseFlags('predict', args, FLAGS).values;
     if (flags.help) {
       out(PREDICT_HELP);
       return 0;
     }
     if (!flags.model) throw new UsageError('--model PATH is required');
     if (!flags.input) throw new UsageError('--input FILE is required');
-    const backendName = choiceFlag('backend', flags.backend as string | undefined, ['auto', 'native', 'wasm', 'js'] as const) ?? 'auto';
-    const ckpt = loadCheckpoint(flags.model as string);
+    const ckpt = loadCheckpoint(flags.model);
     const config = ckpt.config as unknown as TrainConfig | undefined;
     const extra = ckpt.extra as { preprocess?: { inputScale: number; standardizer: Standardizer | null }; labelNames?: string[] | null } | undefined;
     if (!config || !Array.isArray(config.layers) || !extra?.preprocess) throw new UsageError(`${flags.model} was not written by 'descent train'`);
-    const backend = await loadBackend(backendName as BackendName | 'auto');
+    const { backend, note } = await loadRuntime(flags.backend, flags.threads);
+    if (note) err(`descent predict: ${note}`);
 
-    const input = flags.input as string;
+    const input = flags.input;
     let x: Float32Array, y: Int32Array | null = null;
     if (isIdx(input)) {
       const images = loadIdx(input);
-      const labelsFile = (flags.labels as string | undefined) ?? companionLabels(input);
+      const labelsFile = flags.labels ?? companionLabels(input);
       if (labelsFile) {
         const d = idxDataset(images, loadIdx(labelsFile), input, labelsFile);
         x = d.x;
@@ -74,15 +73,10 @@ export async function run(args: string[]): Promise<number> {
         x = Float32Array.from(images.data as ArrayLike<number>);
       }
     } else {
-      const column = (flags['label-column'] as string | undefined) ?? config.labelColumn;
+      const column = flags['label-column'] ?? config.labelColumn;
       const d = loadCsv(input, { label: column === undefined ? undefined : /^\d+$/.test(column) ? Number(column) : column });
       x = d.x;
-      y = d.y;
-      if (d.labelNames && extra.labelNames) {
-        // Map CSV label names to the training numbering.
-        const index = new Map(extra.labelNames.map((n, i) => [n, i]));
-        y = Int32Array.from(y, (v) => index.get(d.labelNames![v]) ?? -1);
-      }
+      y = alignLabels(d, input, config.layers[config.layers.length - 1], extra.labelNames ?? undefined);
     }
     const features = config.layers[0];
     if (x.length % features !== 0) throw new UsageError(`${input}: ${x.length} values are not rows of ${features} features (the model's input width)`);
@@ -104,7 +98,8 @@ export async function run(args: string[]): Promise<number> {
       predicted[i] = best;
     }
     const seconds = (performance.now() - started) / 1000;
-    if (flags.output) fs().writeFileSync(flags.output as string, `${Array.from(predicted).join('\n')}\n`);
+    const names = extra.labelNames ?? undefined;
+    if (flags.output) fs().writeFileSync(flags.output, `${Array.from(predicted, (c) => names?.[c] ?? String(c)).join('\n')}\n`);
     const result: Record<string, unknown> = { rows, seconds, backend: backend.name, epoch: ckpt.epoch };
     let matrix: Int32Array | null = null;
     if (y && y.every((v) => v >= 0 && v < classes)) {
@@ -112,11 +107,11 @@ export async function run(args: string[]): Promise<number> {
       for (let i = 0; i < rows; i++) if (predicted[i] === y[i]) hits++;
       result.accuracy = hits / rows;
       matrix = confusionMatrix(outputs, y, classes);
-    } else if (y) err('descent predict: some labels are outside the model\'s classes; accuracy not computed');
+    } else if (y) err("descent predict: some labels are outside the model's classes; accuracy not computed");
     if (flags.json) out(JSON.stringify({ ...result, confusion: matrix ? Array.from(matrix) : null }));
     else {
       out(`${flags.model} (epoch ${ckpt.epoch}, ${config.layers.join('-')}) on ${input}: ${rows} rows in ${seconds.toFixed(2)}s on ${backend.name}`);
-      if (result.accuracy !== undefined) out(`accuracy ${(100 * (result.accuracy as number)).toFixed(2)}%\n${formatConfusion(matrix!, classes, extra.labelNames ?? undefined)}`);
+      if (result.accuracy !== undefined) out(`accuracy ${(100 * (result.accuracy as number)).toFixed(2)}%\n${formatConfusion(matrix!, classes, names)}`);
       if (flags.output) out(`predictions written to ${flags.output}`);
     }
     return 0;

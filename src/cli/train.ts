@@ -1,10 +1,10 @@
 /**
  * `descent train`: trains an MLP on the bundled digits, Fashion-MNIST, MNIST or a CSV file, with checkpoints
  * that resume bit-identically (weights, optimizer, scheduler, generator, epoch, and the batch within the epoch
- * when Ctrl-C stopped it mid-epoch). Per-epoch progress goes to stderr; `--json` prints one JSON line per epoch.
+ * when Ctrl-C stopped it mid-epoch: `Trainer.fit` resumes there). Per-epoch progress goes to stderr; `--json`
+ * prints one JSON line per epoch.
  */
-import { activationLayer } from '../nn/activations.js';
-import { ACTIVATION_NAMES, ACTIVATION_TABLE, activationParams, type ActivationName } from '../nn/activation-table.js';
+import { ReLU, Sigmoid, Tanh, LeakyReLU } from '../nn/activations.js';
 import { Linear } from '../nn/linear.js';
 import { Sequential } from '../nn/sequential.js';
 import { INIT_NAMES, type InitName } from '../nn/init.js';
@@ -13,36 +13,39 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { SGD, Momentum, Nesterov } from '../optim/sgd.js';
 import { Adagrad, Adam, AdamW, RMSprop } from '../optim/adaptive.js';
 import { CosineAnnealingLR, LinearLR, OneCycleLR, ReduceLROnPlateau, StepLR, type Scheduler } from '../optim/schedulers.js';
-import { loadBackend } from '../backends/index.js';
-import type { Backend, BackendName } from '../backends/types.js';
-import { Trainer, epochSummary, type EpochLogs } from '../trainer.js';
-import { Rng } from '../rng.js';
+import { Trainer, type EpochSums } from '../trainer.js';
+import { Rng, type RngState } from '../rng.js';
 import { loadDigits, type LabelledData } from '../data/digits.js';
-import { loadCsv } from '../data/csv.js';
+import { loadCsv, type CsvData } from '../data/csv.js';
+import { readMaybeGzip } from '../data/idx.js';
 import { FASHION_MNIST_CLASSES, loadFashionMnist, loadMnist } from '../data/mnist.js';
 import { confusionMatrix, fitStandardizer, scaleToUnit, standardize, takeRows, trainValidationSplit, type Standardizer } from '../data/transforms.js';
 import { createCheckpoint, loadCheckpoint, restoreCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint.js';
-import { choiceFlag, formatConfusion, numberFlag, parseFlags, UsageError, type FlagSpec } from './args.js';
+import { fs } from '../node.js';
+import { closest } from '../check.js';
+import { formatConfusion, helpText, parseFlags, UsageError, type Flags, type Values } from './args.js';
+import { loadRuntime, RUNTIME_FLAGS } from './runtime.js';
 
+const ACTIVATIONS = ['relu', 'leaky_relu', 'tanh', 'sigmoid'] as const;
 const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw'] as const;
 const SCHEDULERS = ['none', 'step', 'cosine', 'onecycle', 'plateau', 'warmup'] as const;
 const NORMALIZE = ['standardize', 'per-feature', 'none'] as const;
-const BACKENDS = ['auto', 'native', 'wasm', 'js'] as const;
+const DATASETS = ['digits', 'fashion-mnist', 'mnist'] as const;
 
 /** Everything that determines a run's numbers; stored in checkpoints and compared on `--resume`. */
 export interface TrainConfig {
+  /** `digits`, `fashion-mnist`, `mnist` or `csv:PATH`. */
   dataset: string;
   labelColumn?: string;
+  testFile?: string;
   limit?: number;
   testLimit?: number;
   testFraction: number;
   validation: number;
   normalize: (typeof NORMALIZE)[number];
   layers: number[];
-  activation: ActivationName;
-  slope: number;
-  /** Parameters other than LeakyReLU's slope, from `--activation NAME:k=v,…` (e.g. `{ alpha: 0.5 }`). */
-  activationParams?: Record<string, number>;
+  activation: (typeof ACTIVATIONS)[number];
+  slope?: number;
   init: 'auto' | InitName;
   optimizer: (typeof OPTIMIZERS)[number];
   lr: number;
@@ -65,138 +68,121 @@ export interface TrainConfig {
   seed: number;
 }
 
-/** Flags that may differ when resuming; every other flag must match the checkpoint's configuration. */
+const DATA = 'data', MODEL = 'model', OPT = 'optimization', RUN = 'runtime';
+
+/** Flags that hold a TrainConfig value (their camelCase name); the others (paths, runtime) do not. */
+const FLAGS = {
+  dataset: { type: 'string', value: 'NAME', short: 'd', group: DATA, help: 'digits (bundled 8x8, default) | fashion-mnist | mnist | FILE.csv (csv:PATH for any other name)' },
+  data: { type: 'string', value: 'DIR', group: DATA, help: 'directory with the four IDX files (fashion-mnist: default /usr/share/datasets/fashion-mnist)' },
+  'label-column': { type: 'string', value: 'C', group: DATA, help: 'CSV label column: first | last | index | header name (default: label/class/target/y, else last)' },
+  'test-file': { type: 'string', value: 'FILE', group: DATA, help: 'a separate CSV test set with the same columns (then nothing is held out of --dataset)' },
+  'test-fraction': { type: 'number', value: 'F', min: 0, below: 1, group: DATA, help: 'share of a digits/CSV set held out for testing (default 0.2, 0 with --test-file; IDX sets have their own)' },
+  validation: { type: 'number', value: 'F', min: 0, below: 1, default: 0, group: DATA, help: 'share of the training rows held out for validation each epoch' },
+  limit: { type: 'number', value: 'N', integer: true, positive: true, group: DATA, help: 'use only the first N training rows' },
+  'test-limit': { type: 'number', value: 'N', integer: true, positive: true, group: DATA, help: 'use only the first N test rows' },
+  normalize: { type: 'choice', value: 'MODE', choices: NORMALIZE, group: DATA, help: 'input scaling: one mean/std (default for images) or per feature (default for CSV)' },
+  layers: { type: 'string', value: 'A-B-…-Z', short: 'l', group: MODEL, help: 'widths, input to output (default: features-256-128-classes)' },
+  activation: { type: 'choice', choices: ACTIVATIONS, default: 'relu', group: MODEL, help: 'hidden activation' },
+  slope: { type: 'number', value: 'A', min: 0, group: MODEL, help: 'negative slope of leaky_relu (default 0.01)' },
+  init: { type: 'choice', choices: ['auto', ...INIT_NAMES], default: 'auto', group: MODEL, help: 'weight init (auto: Kaiming before ReLU, Xavier otherwise)' },
+  optimizer: { type: 'choice', choices: OPTIMIZERS, default: 'adam', short: 'o', group: OPT, help: 'optimizer' },
+  lr: { type: 'number', value: 'X', positive: true, group: OPT, help: 'learning rate (default 1e-3 for adam/adamw/rmsprop, 0.01 otherwise)' },
+  momentum: { type: 'number', value: 'X', min: 0, group: OPT, help: 'momentum of sgd/momentum/nesterov/rmsprop' },
+  'weight-decay': { type: 'number', value: 'X', min: 0, group: OPT, help: 'L2 penalty (decoupled for adamw)' },
+  beta1: { type: 'number', value: 'X', min: 0, group: OPT, help: 'Adam beta1 (default 0.9)' },
+  beta2: { type: 'number', value: 'X', min: 0, group: OPT, help: 'Adam beta2 (default 0.999)' },
+  eps: { type: 'number', value: 'X', min: 0, group: OPT, help: 'Adam/RMSprop/Adagrad eps' },
+  alpha: { type: 'number', value: 'X', min: 0, group: OPT, help: 'RMSprop smoothing constant' },
+  scheduler: { type: 'choice', choices: SCHEDULERS, default: 'none', group: OPT, help: 'learning-rate schedule' },
+  'step-size': { type: 'number', value: 'N', integer: true, positive: true, group: OPT, help: 'step: epochs between decays (required)' },
+  gamma: { type: 'number', value: 'X', min: 0, group: OPT, help: 'step: decay factor (default 0.1)' },
+  'eta-min': { type: 'number', value: 'X', min: 0, group: OPT, help: 'cosine: final learning rate (default 0)' },
+  'max-lr': { type: 'number', value: 'X', positive: true, group: OPT, help: 'onecycle: peak learning rate (default --lr)' },
+  patience: { type: 'number', value: 'N', integer: true, min: 0, group: OPT, help: 'plateau: epochs without improvement (default 2)' },
+  factor: { type: 'number', value: 'X', positive: true, group: OPT, help: 'plateau: decay factor (default 0.1)' },
+  'warmup-epochs': { type: 'number', value: 'N', integer: true, positive: true, group: OPT, help: 'warmup: epochs from lr/10 to lr (default 3)' },
+  epochs: { type: 'number', value: 'N', integer: true, positive: true, default: 10, short: 'e', group: OPT, help: 'last epoch number' },
+  'batch-size': { type: 'number', value: 'N', integer: true, positive: true, default: 64, short: 'b', group: OPT, help: 'mini-batch rows' },
+  seed: { type: 'number', value: 'N', integer: true, min: 0, default: 0, group: OPT, help: 'seeds initialisation, shuffling and the validation split' },
+  ...RUNTIME_FLAGS,
+  save: { type: 'string', value: 'PATH', group: RUN, help: 'write a checkpoint (atomically) every --save-every epochs, at the end and on Ctrl-C' },
+  'save-every': { type: 'number', value: 'N', integer: true, positive: true, default: 1, group: RUN, help: 'epochs between checkpoints' },
+  resume: { type: 'string', value: 'PATH', group: RUN, help: 'continue a saved run bit-identically (flags must match it; --epochs may grow)' },
+  json: { type: 'boolean', group: RUN, help: 'print one JSON object per epoch and one for the result on stdout' },
+} as const satisfies Flags;
+
+/** Flags that are not part of the run's configuration. */
+const NOT_CONFIG = new Set(['data', 'backend', 'threads', 'save', 'save-every', 'resume', 'json', 'help']);
+/** Configuration that may differ when resuming; everything else must match the checkpoint. */
 const RESUMABLE = new Set(['epochs']);
 
-const SPEC: Record<string, FlagSpec> = {
-  dataset: { type: 'string', short: 'd' }, data: { type: 'string' }, 'label-column': { type: 'string' },
-  limit: { type: 'string' }, 'test-limit': { type: 'string' }, 'test-fraction': { type: 'string' }, validation: { type: 'string' },
-  normalize: { type: 'string' }, layers: { type: 'string', short: 'l' }, activation: { type: 'string' }, slope: { type: 'string' },
-  init: { type: 'string' }, optimizer: { type: 'string', short: 'o' }, lr: { type: 'string' }, momentum: { type: 'string' },
-  'weight-decay': { type: 'string' }, beta1: { type: 'string' }, beta2: { type: 'string' }, eps: { type: 'string' }, alpha: { type: 'string' },
-  scheduler: { type: 'string' }, 'step-size': { type: 'string' }, gamma: { type: 'string' }, 'max-lr': { type: 'string' },
-  'eta-min': { type: 'string' }, patience: { type: 'string' }, factor: { type: 'string' }, 'warmup-epochs': { type: 'string' },
-  epochs: { type: 'string', short: 'e' }, 'batch-size': { type: 'string', short: 'b' }, backend: { type: 'string' },
-  threads: { type: 'string' }, seed: { type: 'string' }, save: { type: 'string' }, resume: { type: 'string' },
-  json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-};
-
-export const TRAIN_HELP = `usage: descent train [options]
-
-Trains a multilayer perceptron and reports test accuracy, a confusion matrix, time and samples/s.
-
-data
-  --dataset NAME        digits (bundled 8x8, default) | fashion-mnist | mnist | csv:PATH
-  --data DIR            directory with the four IDX files (fashion-mnist: default ${'/usr/share/datasets/fashion-mnist'})
-  --label-column C      CSV label column: first | last | index | header name (default: label/class/target/y, else last)
-  --test-fraction F     share of a digits/CSV set held out for testing (default 0.2; IDX sets have their own test set)
-  --validation F        share of the training rows held out for validation each epoch (default 0)
-  --limit N             use only the first N training rows; --test-limit N likewise for the test set
-  --normalize MODE      standardize (one mean/std, default for images) | per-feature (default for CSV) | none
-
-model
-  --layers A-B-…-Z      widths, input to output (default: features-256-128-classes)
-  --activation NAME     ${ACTIVATION_NAMES.join(' | ')} (default relu); parameters as NAME:k=v,…
-                        (${ACTIVATION_NAMES.filter((n) => ACTIVATION_TABLE[n].params.length).map((n) => `${n}:${ACTIVATION_TABLE[n].params.map((p) => `${p.name}=${p.default}`).join(',')}`).join('  ')}); --slope X also sets leaky_relu's
-  --init NAME           auto (Kaiming before ReLU, Xavier otherwise; default) | ${INIT_NAMES.join(' | ')}
-
-optimization
-  --optimizer NAME      adam (default) | adamw | sgd | momentum | nesterov | rmsprop | adagrad
-  --lr X                learning rate (default 1e-3 for adam/adamw/rmsprop, 0.01 otherwise)
-  --momentum X          sgd/momentum/nesterov/rmsprop momentum     --weight-decay X   L2 (decoupled for adamw)
-  --beta1 X --beta2 X   Adam betas (default 0.9, 0.999)            --eps X --alpha X  Adam/RMSprop eps, RMSprop alpha
-  --scheduler NAME      none (default) | step (--step-size, --gamma) | cosine (--eta-min) | onecycle (--max-lr)
-                        | plateau (--patience, --factor) | warmup (--warmup-epochs, linear from lr/10)
-  --epochs N            last epoch number (default 10)        --batch-size N   mini-batch rows (default 64)
-  --seed N              seeds initialisation, shuffling and splits (default 0)
-
-runtime
-  --backend NAME        auto (default: native, else wasm, else js) | native | wasm | js
-  --threads N           worker threads for backends that have them (native)
-  --save PATH           write a checkpoint after every epoch (atomically), and on Ctrl-C
-  --resume PATH         continue a saved run bit-identically (flags must match it; --epochs may grow)
-  --json                print one JSON object per epoch and one for the result on stdout
-  -h, --help            this help
-
-examples
+export const TRAIN_HELP = helpText({
+  usage: 'descent train [options]',
+  summary: 'Trains a multilayer perceptron and reports test accuracy, a confusion matrix, time and samples/s.',
+  flags: FLAGS,
+  footer: `examples
   descent train --dataset fashion-mnist --layers 784-256-128-10 --epochs 12 --batch-size 128 --save fashion.ckpt
   descent train --resume fashion.ckpt --epochs 15
-  descent train --dataset csv:iris.csv --label-column species --layers 4-16-3 --epochs 100`;
+  descent train --dataset iris.csv --label-column species --layers 4-16-3 --lr 0.01 --epochs 100`,
+});
 
-function configFromFlags(f: Record<string, string | boolean | undefined>): Partial<TrainConfig> {
-  const s = (k: string) => f[k] as string | undefined;
-  const c: Partial<TrainConfig> = {};
-  const set = <K extends keyof TrainConfig>(k: K, v: TrainConfig[K] | undefined) => {
-    if (v !== undefined) c[k] = v;
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const kebab = (key: string) => key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+
+/**
+ * `digits`, `fashion-mnist`, `mnist`, `csv:PATH`, or a CSV file named directly: by its extension (.csv, .tsv,
+ * .txt, optionally .gz), else by its content (text, not IDX). Returns the canonical `csv:PATH` form.
+ */
+export function datasetName(value: string): string {
+  if ((DATASETS as readonly string[]).includes(value)) return value;
+  if (value.startsWith('csv:')) {
+    if (value.length === 4) throw new UsageError('--dataset csv:PATH needs a path after csv:');
+    return value;
+  }
+  if (/\.(csv|tsv|txt)(\.gz)?$/i.test(value)) return `csv:${value}`;
+  const expected = `--dataset expects ${DATASETS.join(', ')} or a CSV file (FILE.csv, or csv:PATH)`;
+  if (!fs().existsSync(value) || !fs().statSync(value).isFile()) {
+    const guess = closest(value, DATASETS);
+    throw new UsageError(`${expected}; '${value}' is neither${guess ? ` (did you mean '${guess}'?)` : ' a known name nor an existing file'}`);
+  }
+  const head = readMaybeGzip(value).subarray(0, 4096);
+  if (head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2] >= 0x08 && head[2] <= 0x0e) {
+    throw new UsageError(`${value} is an IDX file: train on IDX sets with --dataset mnist --data DIR (or fashion-mnist), or evaluate with descent predict`);
+  }
+  if (head.includes(0)) throw new UsageError(`${expected}; ${value} is not a text file`);
+  return `csv:${value}`;
+}
+
+/** The configuration of a fresh run: the given flags, then the defaults (some depend on other flags). */
+function configFrom(v: Values<typeof FLAGS>): TrainConfig {
+  const dataset = datasetName(v.dataset ?? 'digits');
+  const csv = dataset.startsWith('csv:');
+  if (v['test-file'] !== undefined && !csv) throw new UsageError(`--test-file applies to CSV data sets; ${dataset} has its own test set`);
+  const testFraction = v['test-fraction'] ?? (v['test-file'] !== undefined ? 0 : 0.2);
+  if (v['test-file'] !== undefined && testFraction !== 0) throw new UsageError(`--test-fraction ${testFraction} holds out test rows, but --test-file gives the test set; leave --test-fraction out (or 0)`);
+  if (testFraction === 0 && v['test-file'] === undefined && !['fashion-mnist', 'mnist'].includes(dataset)) throw new UsageError('--test-fraction 0 leaves no test set: give --test-file FILE');
+  const optimizer = v.optimizer;
+  const c: TrainConfig = {
+    dataset, testFraction, validation: v.validation, normalize: v.normalize ?? (csv ? 'per-feature' : 'standardize'), layers: [],
+    activation: v.activation, init: v.init, optimizer, lr: v.lr ?? (['adam', 'adamw', 'rmsprop'].includes(optimizer) ? 1e-3 : 0.01),
+    scheduler: v.scheduler, epochs: v.epochs, batchSize: v['batch-size'], seed: v.seed,
   };
-  const dataset = s('dataset');
-  if (dataset !== undefined && !['digits', 'fashion-mnist', 'mnist'].includes(dataset) && !dataset.startsWith('csv:')) {
-    throw new UsageError(`--dataset expects digits, fashion-mnist, mnist or csv:PATH, received '${dataset}'`);
-  }
-  if (dataset?.startsWith('csv:') && dataset.length === 4) throw new UsageError('--dataset csv:PATH needs a path after csv:');
-  set('dataset', dataset);
-  set('labelColumn', s('label-column'));
-  set('limit', numberFlag('limit', s('limit'), { integer: true, positive: true }));
-  set('testLimit', numberFlag('test-limit', s('test-limit'), { integer: true, positive: true }));
-  const tf = numberFlag('test-fraction', s('test-fraction'), { min: 0 });
-  if (tf !== undefined && !(tf > 0 && tf < 1)) throw new UsageError(`--test-fraction expects a number in (0, 1), received '${s('test-fraction')}'`);
-  set('testFraction', tf);
-  const val = numberFlag('validation', s('validation'), { min: 0 });
-  if (val !== undefined && !(val < 1)) throw new UsageError(`--validation expects a number in [0, 1), received '${s('validation')}'`);
-  set('validation', val);
-  set('normalize', choiceFlag('normalize', s('normalize'), NORMALIZE));
-  const layers = s('layers');
-  if (layers !== undefined) {
-    const widths = layers.split(/[-,x]/).map((w) => Number(w));
-    if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new UsageError(`--layers expects widths like 784-256-128-10, received '${layers}'`);
-    c.layers = widths;
-  }
-  const activation = s('activation');
-  if (activation !== undefined) {
-    const [name, spec] = activation.split(':', 2);
-    set('activation', choiceFlag('activation', name, ACTIVATION_NAMES));
-    if (spec !== undefined) c.activationParams = parseActivationParams(name as ActivationName, spec);
-  }
-  set('slope', numberFlag('slope', s('slope'), { min: 0 }));
-  set('init', choiceFlag('init', s('init'), ['auto', ...INIT_NAMES] as const));
-  set('optimizer', choiceFlag('optimizer', s('optimizer'), OPTIMIZERS));
-  set('lr', numberFlag('lr', s('lr'), { positive: true }));
-  set('momentum', numberFlag('momentum', s('momentum'), { min: 0 }));
-  set('weightDecay', numberFlag('weight-decay', s('weight-decay'), { min: 0 }));
-  set('beta1', numberFlag('beta1', s('beta1'), { min: 0 }));
-  set('beta2', numberFlag('beta2', s('beta2'), { min: 0 }));
-  set('eps', numberFlag('eps', s('eps'), { min: 0 }));
-  set('alpha', numberFlag('alpha', s('alpha'), { min: 0 }));
-  set('scheduler', choiceFlag('scheduler', s('scheduler'), SCHEDULERS));
-  set('stepSize', numberFlag('step-size', s('step-size'), { integer: true, positive: true }));
-  set('gamma', numberFlag('gamma', s('gamma'), { min: 0 }));
-  set('maxLr', numberFlag('max-lr', s('max-lr'), { positive: true }));
-  set('etaMin', numberFlag('eta-min', s('eta-min'), { min: 0 }));
-  set('patience', numberFlag('patience', s('patience'), { integer: true, min: 0 }));
-  set('factor', numberFlag('factor', s('factor'), { positive: true }));
-  set('warmupEpochs', numberFlag('warmup-epochs', s('warmup-epochs'), { integer: true, positive: true }));
-  set('epochs', numberFlag('epochs', s('epochs'), { integer: true, positive: true }));
-  set('batchSize', numberFlag('batch-size', s('batch-size'), { integer: true, positive: true }));
-  set('seed', numberFlag('seed', s('seed'), { integer: true, min: 0 }));
+  const optional = {
+    labelColumn: v['label-column'], testFile: v['test-file'], limit: v.limit, testLimit: v['test-limit'], slope: v.slope,
+    momentum: v.momentum, weightDecay: v['weight-decay'], beta1: v.beta1, beta2: v.beta2, eps: v.eps, alpha: v.alpha,
+    stepSize: v['step-size'], gamma: v.gamma, maxLr: v['max-lr'], etaMin: v['eta-min'], patience: v.patience, factor: v.factor,
+    warmupEpochs: v['warmup-epochs'],
+  };
+  for (const [k, value] of Object.entries(optional)) if (value !== undefined) (c as unknown as Record<string, unknown>)[k] = value;
+  if (v.layers !== undefined) c.layers = parseLayers(v.layers);
+  checkApplicable(c);
   return c;
 }
 
-/** `alpha=0.5,beta=2`: names from the activation's table record, values checked against its ranges. */
-function parseActivationParams(name: ActivationName, spec: string): Record<string, number> {
-  const known = ACTIVATION_TABLE[name].params.map((p) => p.name);
-  const out: Record<string, number> = {};
-  for (const item of spec.split(',').filter(Boolean)) {
-    const [key, value] = item.split('=', 2);
-    if (!known.includes(key)) throw new UsageError(`--activation ${name}: unknown parameter '${key}' (${known.length ? `it takes ${known.join(', ')}` : 'it takes none'})`);
-    const v = numberFlag(`activation ${name}:${key}`, value ?? '');
-    if (v !== undefined) out[key] = v;
-  }
-  try {
-    activationParams('--activation', name, out);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  return out;
+function parseLayers(text: string): number[] {
+  const widths = text.split(/[-,x]/).map((w) => Number(w));
+  if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new UsageError(`--layers expects widths like 784-256-128-10, received '${text}'`);
+  return widths;
 }
 
 /** Flags that only make sense with some optimizers or schedulers: reject them elsewhere instead of ignoring them. */
@@ -212,24 +198,30 @@ function checkApplicable(c: TrainConfig): void {
     stepSize: ['step'], gamma: ['step'], etaMin: ['cosine'], maxLr: ['onecycle'], patience: ['plateau'], factor: ['plateau'], warmupEpochs: ['warmup'],
   };
   for (const [key, ss] of Object.entries(sched)) {
-    if (c[key as keyof TrainConfig] !== undefined && !ss.includes(c.scheduler)) {
-      throw new UsageError(`--${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} does not apply to --scheduler ${c.scheduler}`);
-    }
+    if (c[key as keyof TrainConfig] !== undefined && !ss.includes(c.scheduler)) throw new UsageError(`--${kebab(key)} does not apply to --scheduler ${c.scheduler}`);
   }
   if (c.scheduler === 'step' && c.stepSize === undefined) throw new UsageError('--scheduler step needs --step-size N');
-  if (c.slope !== 0.01 && c.activation !== 'leaky_relu') throw new UsageError('--slope applies only to --activation leaky_relu');
+  if (c.slope !== undefined && c.activation !== 'leaky_relu') throw new UsageError('--slope applies only to --activation leaky_relu');
 }
 
-function defaults(c: Partial<TrainConfig>): TrainConfig {
-  const optimizer = c.optimizer ?? 'adam';
-  const csv = (c.dataset ?? 'digits').startsWith('csv:');
-  return {
-    dataset: 'digits', testFraction: 0.2, validation: 0, normalize: csv ? 'per-feature' : 'standardize', layers: [],
-    activation: 'relu', slope: 0.01, init: 'auto', scheduler: 'none', epochs: 10, batchSize: 64, seed: 0,
-    ...c,
-    optimizer,
-    lr: c.lr ?? (['adam', 'adamw', 'rmsprop'].includes(optimizer) ? 1e-3 : 0.01),
-  };
+/** A resumed run's configuration: the checkpoint's, which the given flags may only repeat (except --epochs). */
+function resumedConfig(saved: TrainConfig, fresh: Values<typeof FLAGS>, given: ReadonlySet<string>): TrainConfig {
+  const config = { ...saved };
+  for (const flag of given) {
+    if (NOT_CONFIG.has(flag)) continue;
+    const key = camel(flag) as keyof TrainConfig;
+    let value: unknown = fresh[flag as keyof typeof fresh];
+    if (flag === 'layers') value = parseLayers(value as string);
+    if (flag === 'dataset') value = datasetName(value as string);
+    if (RESUMABLE.has(key)) (config as unknown as Record<string, unknown>)[key] = value;
+    else if (JSON.stringify(saved[key]) !== JSON.stringify(value)) {
+      throw new UsageError(`--${flag} ${JSON.stringify(value)} differs from the checkpoint's ${JSON.stringify(saved[key]) ?? 'unset'}; a resumed run keeps its configuration (only --epochs may change)`);
+    }
+  }
+  if (config.epochs !== saved.epochs && (config.scheduler === 'cosine' || config.scheduler === 'onecycle')) {
+    throw new UsageError(`the ${config.scheduler} schedule was planned for ${saved.epochs} epochs; --epochs cannot change when resuming it`);
+  }
+  return config;
 }
 
 // ---- data ----
@@ -246,6 +238,27 @@ export interface Prepared {
 }
 
 const TEST_SPLIT_SEED = 0x7e57;
+
+function csvLabel(column: string | undefined): string | number | undefined {
+  return column === undefined ? undefined : /^\d+$/.test(column) ? Number(column) : column;
+}
+
+/**
+ * A CSV file's labels in the numbering of a model trained on `classes` classes named `names` (label names map by
+ * name; numeric labels must be in range): the test set of `--test-file`, or the input of `descent predict`.
+ */
+export function alignLabels(d: CsvData, file: string, classes: number, names: string[] | undefined): Int32Array {
+  if (d.labelNames && names) {
+    const index = new Map(names.map((n, i) => [n, i]));
+    const unknown = d.labelNames.filter((n) => !index.has(n));
+    if (unknown.length) throw Object.assign(new Error(`${file}: label ${unknown.map((n) => `'${n}'`).join(', ')} is not among the training classes (${names.join(', ')})`), { code: 'ERR_DATA' });
+    return Int32Array.from(d.y, (v) => index.get(d.labelNames![v])!);
+  }
+  if (d.labelNames || names) throw Object.assign(new Error(`${file}: labels are ${d.labelNames ? 'names' : 'numbers'}, but the training labels are ${names ? 'names' : 'numbers'}`), { code: 'ERR_DATA' });
+  const bad = d.y.findIndex((v) => v >= classes);
+  if (bad >= 0) throw Object.assign(new Error(`${file}: row ${bad + 1} has label ${d.y[bad]}, outside the ${classes} training classes`), { code: 'ERR_DATA' });
+  return d.y;
+}
 
 export function loadData(c: TrainConfig, dataDir?: string): Prepared {
   let train: LabelledData, test: LabelledData, labelNames: string[] | undefined, inputScale = 1, source: string;
@@ -266,15 +279,22 @@ export function loadData(c: TrainConfig, dataDir?: string): Prepared {
       source = 'bundled 8x8 digits';
     } else {
       const file = c.dataset.slice(4);
-      const label = c.labelColumn === undefined ? undefined : /^\d+$/.test(c.labelColumn) ? Number(c.labelColumn) : c.labelColumn;
-      const csv = loadCsv(file, { label });
+      const csv = loadCsv(file, { label: csvLabel(c.labelColumn) });
       labelNames = csv.labelNames;
       all = csv;
       source = file;
     }
-    const split = trainValidationSplit(all, c.testFraction, TEST_SPLIT_SEED);
-    train = split.train;
-    test = split.validation;
+    if (c.testFile !== undefined) {
+      const t = loadCsv(c.testFile, { label: csvLabel(c.labelColumn) });
+      if (t.features !== all.features) throw Object.assign(new Error(`${c.testFile}: ${t.features} feature columns, but ${source} has ${all.features}`), { code: 'ERR_DATA' });
+      train = all;
+      test = { ...t, y: alignLabels(t, c.testFile, all.classes, labelNames), classes: all.classes };
+      source = `${source}, test ${c.testFile}`;
+    } else {
+      const split = trainValidationSplit(all, c.testFraction, TEST_SPLIT_SEED);
+      train = split.train;
+      test = split.validation;
+    }
   }
   if (c.limit !== undefined) train = takeRows(train, c.limit);
   if (c.testLimit !== undefined) test = takeRows(test, c.testLimit);
@@ -284,12 +304,24 @@ export function loadData(c: TrainConfig, dataDir?: string): Prepared {
     train = split.train;
     validation = split.validation;
   }
+  checkSplits(c, train, validation, test);
   let standardizer: Standardizer | null = null;
   if (c.normalize !== 'none') {
     standardizer = fitStandardizer(train.x, train.features, { perFeature: c.normalize === 'per-feature' });
     for (const d of [train, validation, test]) if (d) standardize(d.x, standardizer);
   }
   return { train, validation, test, labelNames, inputScale, standardizer, source };
+}
+
+/** Empty splits are found before training, not when the test set is evaluated after it. */
+function checkSplits(c: TrainConfig, train: LabelledData, validation: LabelledData | null, test: LabelledData): void {
+  const rows = train.count + (validation?.count ?? 0);
+  if (test.count === 0) {
+    const fix = c.testFile !== undefined ? `${c.testFile} has no rows` : `--test-fraction ${c.testFraction} of ${rows + test.count} rows holds out none; use --test-fraction ≥ ${(1 / (rows + test.count)).toPrecision(2)} or --test-file FILE`;
+    throw new UsageError(`the test set is empty: ${fix}`);
+  }
+  if (validation && validation.count === 0) throw new UsageError(`the validation set is empty: --validation ${c.validation} of ${rows} training rows holds out none; use --validation ≥ ${(1 / rows).toPrecision(2)}`);
+  if (train.count === 0) throw new UsageError(`no training rows are left after the test${validation ? ' and validation' : ''} split`);
 }
 
 // ---- model and optimizer ----
@@ -300,8 +332,7 @@ export function buildModel(c: TrainConfig): Sequential {
   for (let i = 0; i + 1 < c.layers.length; i++) {
     layers.push(new Linear(c.layers[i], c.layers[i + 1], { init: c.init, rng }));
     if (i + 2 < c.layers.length) {
-      const params = c.activation === 'leaky_relu' ? { slope: c.slope, ...c.activationParams } : { ...c.activationParams };
-      layers.push(activationLayer(c.activation, params));
+      layers.push(c.activation === 'relu' ? new ReLU() : c.activation === 'leaky_relu' ? new LeakyReLU(c.slope ?? 0.01) : c.activation === 'tanh' ? new Tanh() : new Sigmoid());
     }
   }
   return new Sequential(layers);
@@ -337,118 +368,83 @@ function buildScheduler(c: TrainConfig, optimizer: Optimizer, batchesPerEpoch: n
   }
 }
 
-/** The backend, with `--threads` passed on to backends that take a thread count. */
-async function backendFor(name: string, threads: number | undefined): Promise<{ backend: Backend; note: string }> {
-  // The native backend reads DESCENT_THREADS when it loads (src/backends/native.ts); set it first.
-  if (threads !== undefined) process.env.DESCENT_THREADS = String(threads);
-  const backend = await loadBackend(name as BackendName | 'auto');
-  let note = '';
-  if (threads !== undefined) {
-    const b = backend as Backend & { setThreads?: (n: number) => void };
-    if (typeof b.setThreads === 'function') b.setThreads(threads);
-    else if (backend.name !== 'native') note = `--threads ${threads} has no effect on the ${backend.name} backend (single-threaded)`;
-  }
-  return { backend, note };
-}
-
 // ---- the command ----
 
-interface Progress {
-  /** Completed epochs. */
+/** Where the run stands: completed epochs, plus the batches and sums of the next one when Ctrl-C cut it. */
+interface Progress extends EpochSums {
   epoch: number;
-  /** Batches done in epoch `epoch + 1` (non-zero only after Ctrl-C). */
   batch: number;
-  /** Sum of batch-mean loss × rows over those batches, and the rows (to finish the epoch's mean exactly). */
-  lossSum: number;
-  seen: number;
-  /** Generator state before epoch `epoch + 1` shuffled. */
-  rngState: ReturnType<Rng['getState']>;
-  /** Set at an epoch boundary whose epoch-interval scheduler step has not happened yet (fit steps it after its
-   * onEpochEnd callback, where the checkpoint is written): the metric to step it with on resume. */
-  pendingStep: { metric: number } | null;
-  history: EpochLogs[];
 }
 
 export async function run(args: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const err = (s: string) => process.stderr.write(`${s}\n`);
-  let flags: Record<string, string | boolean | undefined>;
+  let v: Values<typeof FLAGS>;
   let config: TrainConfig;
   let resumed: Checkpoint | null = null;
-  let threads: number | undefined, backendName: string;
   try {
-    flags = parseFlags('train', args, SPEC);
-    if (flags.help) {
+    const parsed = parseFlags('train', args, FLAGS);
+    v = parsed.values;
+    if (v.help) {
       out(TRAIN_HELP);
       return 0;
     }
-    const explicit = configFromFlags(flags);
-    threads = numberFlag('threads', flags.threads as string | undefined, { integer: true, positive: true });
-    backendName = choiceFlag('backend', flags.backend as string | undefined, BACKENDS) ?? 'auto';
-    if (flags.resume !== undefined) {
-      resumed = loadCheckpoint(flags.resume as string);
+    if (v.resume !== undefined) {
+      resumed = loadCheckpoint(v.resume);
       const saved = resumed.config as unknown as TrainConfig | undefined;
-      if (!saved || !Array.isArray(saved.layers)) throw new UsageError(`${flags.resume} was not written by 'descent train' (no training configuration)`);
-      for (const [key, value] of Object.entries(explicit)) {
-        const before = saved[key as keyof TrainConfig];
-        if (RESUMABLE.has(key) || JSON.stringify(before) === JSON.stringify(value)) continue;
-        throw new UsageError(`--${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} ${JSON.stringify(value)} differs from the checkpoint's ${JSON.stringify(before) ?? 'unset'}; a resumed run keeps its configuration (only --epochs may change)`);
-      }
-      config = { ...saved, ...explicit };
-      if (config.epochs !== saved.epochs && (config.scheduler === 'cosine' || config.scheduler === 'onecycle')) {
-        throw new UsageError(`the ${config.scheduler} schedule was planned for ${saved.epochs} epochs; --epochs cannot change when resuming it`);
-      }
-    } else config = defaults(explicit);
+      if (!saved || !Array.isArray(saved.layers)) throw new UsageError(`${v.resume} was not written by 'descent train' (no training configuration)`);
+      config = resumedConfig(saved, v, parsed.given);
+    } else config = configFrom(v);
   } catch (error) {
     err(`descent train: ${(error as Error).message}`);
     return 2;
   }
-  const json = flags.json === true;
-  const say = json ? err : out;
+  const say = v.json ? err : out;
 
   try {
-    const { backend, note } = await backendFor(backendName, threads);
+    const { backend, threads, note } = await loadRuntime(v.backend, v.threads);
     if (note) err(`descent train: ${note}`);
     const loadStart = performance.now();
-    const data = loadData(config, flags.data as string | undefined);
+    const data = loadData(config, v.data);
     const loadSeconds = (performance.now() - loadStart) / 1000;
     const { train, validation, test } = data;
     if (config.layers.length === 0) config.layers = [train.features, 256, 128, train.classes];
-    checkApplicable(config);
     const widths = config.layers;
     if (widths[0] !== train.features) throw new UsageError(`--layers starts with ${widths[0]}, but the data has ${train.features} features (try --layers ${[train.features, ...widths.slice(1)].join('-')})`);
     if (widths[widths.length - 1] < train.classes) throw new UsageError(`--layers ends with ${widths[widths.length - 1]} outputs, but the data has ${train.classes} classes`);
 
     const model = buildModel(config);
     const optimizer = buildOptimizer(config, model);
-    const batches = Math.ceil(train.count / config.batchSize);
-    const scheduler = buildScheduler(config, optimizer, batches);
+    const scheduler = buildScheduler(config, optimizer, Math.ceil(train.count / config.batchSize));
     const trainer = new Trainer(model, { optimizer, loss: 'crossEntropy', scheduler });
     const rng = new Rng(config.seed + 1);
-    const progress: Progress = { epoch: 0, batch: 0, lossSum: 0, seen: 0, rngState: rng.getState(), pendingStep: null, history: [] };
+    const progress: Progress = { epoch: 0, batch: 0, lossSum: 0, correct: 0, rows: 0 };
     if (resumed) {
+      // The checkpoint's generator state is the one before the shuffle of epoch `epoch + 1`.
       restoreCheckpoint(resumed, { model, optimizer, scheduler, rng });
-      const extra = resumed.extra as { progress?: Progress } | undefined;
-      if (!extra?.progress) throw new UsageError(`${flags.resume} has no training progress record`);
-      Object.assign(progress, extra.progress, { epoch: resumed.epoch });
-      rng.setState(progress.rngState);
-      if (progress.pendingStep) {
-        stepEpochScheduler(scheduler, progress.pendingStep.metric);
-        progress.pendingStep = null;
-      }
+      const p = (resumed.extra as { progress?: Partial<Progress> } | undefined)?.progress;
+      if (!p || typeof p.batch !== 'number' || typeof p.rows !== 'number') throw new UsageError(`${v.resume} has no training progress record this version of descent can resume`);
+      Object.assign(progress, p, { epoch: resumed.epoch });
     }
+    const mid = progress.batch > 0;
 
     say(`descent train: ${config.dataset} (${data.source}): ${train.count} training${validation ? `, ${validation.count} validation` : ''} and ${test.count} test rows of ${train.features} features, ${train.classes} classes; loaded in ${loadSeconds.toFixed(2)}s`);
     say(`model ${widths.join('-')} (${config.activation}, init ${config.init}), ${model.parameterCount()} parameters; ${optimizer.type} lr ${config.lr}${config.scheduler === 'none' ? '' : `, ${config.scheduler} schedule`}; batch ${config.batchSize}; backend ${backend.name} (${backend.detail})`);
-    if (resumed) say(`resuming ${flags.resume} after epoch ${progress.epoch}${progress.batch ? `, batch ${progress.batch}` : ''}`);
+    if (resumed) say(`resuming ${v.resume} after epoch ${progress.epoch}${mid ? `, batch ${progress.batch}` : ''}`);
 
-    const save = flags.save as string | undefined;
+    const save = v.save;
+    let epochStart: RngState = rng.getState();
+    let saveSeconds = 0;
     const checkpoint = () => {
       if (!save) return;
-      saveCheckpoint(save, createCheckpoint({
-        model, optimizer, scheduler, rng, epoch: progress.epoch, config: config as unknown as Record<string, unknown>,
+      const started = performance.now();
+      const c = createCheckpoint({
+        model, optimizer, scheduler, epoch: progress.epoch, config: config as unknown as Record<string, unknown>,
         extra: { progress, preprocess: { inputScale: data.inputScale, standardizer: data.standardizer }, labelNames: data.labelNames ?? null, features: train.features, classes: train.classes },
-      }));
+      });
+      c.rng = epochStart;
+      saveCheckpoint(save, c);
+      saveSeconds += (performance.now() - started) / 1000;
     };
 
     const controller = new AbortController();
@@ -462,60 +458,42 @@ export async function run(args: string[]): Promise<number> {
 
     const trainStart = performance.now();
     let trained = 0;
-    const epochEnd = async (logs: EpochLogs) => {
-      progress.epoch = logs.epoch;
-      progress.batch = 0;
-      progress.lossSum = 0;
-      progress.seen = 0;
-      progress.rngState = rng.getState();
-      progress.pendingStep = scheduler && scheduler.interval === 'epoch' ? { metric: logs.valLoss ?? logs.loss } : null;
-      progress.history.push(logs);
-      if (json) out(JSON.stringify({ type: 'epoch', ...logs }));
-      checkpoint();
-    };
-    const valData = validation ? { x: validation.x, y: validation.y } : undefined;
-
     try {
-      if (progress.batch > 0 || (resumed && progress.seen > 0)) {
-        await finishPartialEpoch(trainer, train, validation, config, rng, progress, controller.signal, async (logs) => {
-          err(epochSummary(logs, config.epochs));
-          await epochEnd(logs);
-        }, (n) => (trained += n));
-      }
-      if (!controller.signal.aborted && progress.epoch < config.epochs) {
+      if (progress.epoch < config.epochs) {
         const history = await trainer.fit(
           { x: train.x, y: train.y },
           {
             epochs: config.epochs, batchSize: config.batchSize, rng, initialEpoch: progress.epoch, signal: controller.signal,
-            validationData: valData, progress: true,
+            ...(mid ? { initialBatch: progress.batch, partialEpoch: progress } : {}),
+            validationData: validation ? { x: validation.x, y: validation.y } : undefined, progress: true,
             callbacks: {
-              onBatchEnd: (batch, logs) => {
-                progress.pendingStep = null; // fit stepped the scheduler before this epoch began
-                progress.batch = batch + 1;
-                progress.lossSum += logs.loss * logs.size;
-                progress.seen += logs.size;
-                trained += logs.size;
+              onBatchEnd: (_batch, logs) => void (trained += logs.size),
+              onEpochEnd: (epoch, logs) => {
+                Object.assign(progress, { epoch, batch: 0, lossSum: 0, correct: 0, rows: 0 });
+                epochStart = rng.getState();
+                if (v.json) out(JSON.stringify({ type: 'epoch', ...logs }));
+                if (epoch % v['save-every'] === 0 || epoch === config.epochs) checkpoint();
               },
-              onEpochEnd: (_epoch, logs) => epochEnd(logs),
             },
           },
         );
-        if (!history.aborted) progress.pendingStep = null; // fit stepped the scheduler after the last epoch
+        if (history.stoppedAt) Object.assign(progress, history.stoppedAt, { epoch: history.stoppedAt.epoch - 1 });
       }
     } finally {
       process.off('SIGINT', onSigint);
     }
-    const trainSeconds = (performance.now() - trainStart) / 1000;
+    // Checkpoint writes (fsync included) are not training time.
+    const trainSeconds = (performance.now() - trainStart) / 1000 - saveSeconds;
     if (controller.signal.aborted) {
-      // Mid-epoch: progress holds the completed epochs, the batches done since, and the generator state before
-      // this epoch's shuffle, so --resume replays the same order from the next batch.
+      // Mid-epoch: the checkpoint holds the completed epochs, the batches done since with their sums, and the
+      // generator state before this epoch's shuffle, so --resume replays the same order from the next batch.
       if (save) {
         checkpoint();
         err(`saved ${save} (epoch ${progress.epoch}, batch ${progress.batch}); continue with: descent train --resume ${save}`);
       } else err('not saved (no --save PATH given)');
       return 130;
     }
-    checkpoint();
+    if (progress.epoch % v['save-every'] !== 0 && progress.epoch !== config.epochs) checkpoint();
 
     const evalStart = performance.now();
     const outputs = trainer.predict(test.x);
@@ -525,71 +503,17 @@ export async function run(args: string[]): Promise<number> {
     const matrix = confusionMatrix(outputs, test.y, classes);
     const result = {
       type: 'result', testAccuracy: accuracy!, testLoss: loss, testRows: test.count, epochs: progress.epoch,
-      trainSeconds, loadSeconds, evalSeconds, samplesPerSecond: trained / trainSeconds, trainedSamples: trained,
-      backend: backend.name, backendDetail: backend.detail,
+      trainSeconds, loadSeconds, evalSeconds, saveSeconds, samplesPerSecond: trained / trainSeconds, trainedSamples: trained,
+      backend: backend.name, backendDetail: backend.detail, ...(threads === undefined ? {} : { threads }),
     };
-    if (json) out(JSON.stringify({ ...result, confusion: Array.from(matrix) }));
+    if (v.json) out(JSON.stringify({ ...result, confusion: Array.from(matrix) }));
     say(`\ntest accuracy ${(100 * accuracy!).toFixed(2)}%  loss ${loss.toFixed(4)}  on ${test.count} rows`);
     say(formatConfusion(matrix, classes, data.labelNames));
-    say(`\ntime: load ${loadSeconds.toFixed(2)}s, train ${trainSeconds.toFixed(2)}s (${Math.round(trained / Math.max(trainSeconds, 1e-9))} samples/s, ${trained} samples), evaluate ${evalSeconds.toFixed(2)}s`);
+    say(`\ntime: load ${loadSeconds.toFixed(2)}s, train ${trainSeconds.toFixed(2)}s (${Math.round(trained / Math.max(trainSeconds, 1e-9))} samples/s, ${trained} samples), evaluate ${evalSeconds.toFixed(2)}s${save ? `, checkpoints ${saveSeconds.toFixed(2)}s` : ''}`);
     say(`backend: ${backend.name} (${backend.detail})${save ? `\nsaved: ${save}` : ''}`);
     return 0;
   } catch (error) {
     err(`descent train: ${(error as Error).message}`);
     return error instanceof UsageError || (error as { code?: string }).code === 'ERR_DATA' ? 2 : 1;
   }
-}
-
-/**
- * Completes an epoch that Ctrl-C interrupted: replays that epoch's shuffle from the saved generator state and
- * runs the remaining batches with exactly the operations `Trainer.fit` uses, then does fit's end-of-epoch work
- * (validation, scheduler step). The training accuracy of such an epoch is left out (only its loss is known).
- */
-async function finishPartialEpoch(
-  trainer: Trainer, train: LabelledData, validation: LabelledData | null, c: TrainConfig, rng: Rng, progress: Progress,
-  signal: AbortSignal, onEpochEnd: (logs: EpochLogs) => Promise<void>, count: (n: number) => void,
-): Promise<void> {
-  const rows = train.count, f = train.features, epoch = progress.epoch + 1;
-  const order = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) order[i] = i;
-  rng.setState(progress.rngState);
-  rng.shuffle(order);
-  const xb = new Float32Array(c.batchSize * f), yb = new Int32Array(c.batchSize);
-  const started = performance.now();
-  let doneRows = 0, lastYield = Date.now();
-  for (let start = progress.batch * c.batchSize; start < rows; start += c.batchSize) {
-    const size = Math.min(c.batchSize, rows - start);
-    for (let r = 0; r < size; r++) {
-      const row = order[start + r];
-      xb.set(train.x.subarray(row * f, (row + 1) * f), r * f);
-      yb[r] = train.y[row];
-    }
-    const loss = trainer.step(xb.subarray(0, size * f), yb.subarray(0, size));
-    progress.batch++;
-    progress.lossSum += loss * size;
-    progress.seen += size;
-    doneRows += size;
-    count(size);
-    if (signal.aborted) return;
-    if (Date.now() - lastYield > 16) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = Date.now();
-    }
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const logs: EpochLogs = { epoch, loss: progress.lossSum / progress.seen, lr: trainer.optimizer.lr, samplesPerSecond: doneRows / seconds, seconds };
-  if (validation) {
-    const v = trainer.evaluate(validation.x, validation.y);
-    logs.valLoss = v.loss;
-    logs.valAccuracy = v.accuracy;
-  }
-  await onEpochEnd(logs);
-  stepEpochScheduler(trainer.scheduler, logs.valLoss ?? logs.loss);
-  progress.pendingStep = null;
-}
-
-/** Fit's end-of-epoch scheduler step (ReduceLROnPlateau gets the monitored loss). */
-function stepEpochScheduler(s: Scheduler | undefined, metric: number): void {
-  if (s instanceof ReduceLROnPlateau) s.step(metric);
-  else if (s && s.interval === 'epoch') s.step();
 }

@@ -18,6 +18,12 @@ export interface Loss {
   readonly target: 'labels' | 'values';
   /** Factor from summed to mean loss (1/m or 1/(m·n)), also the gradient scale. */
   scale(m: number, n: number): number;
+  /**
+   * Counts the correct predictions among `m` rows of `n` outputs (may be fractional: BCE counts per element and
+   * divides by `n`). Absent for losses without a notion of accuracy (MSE), whose `evaluate` and `fit` logs then
+   * carry no accuracy.
+   */
+  correct?(out: Float32Array, target: Target, m: number, n: number): number;
   /** Checks a target against `m` rows of `n` outputs (dtype, length, label range, finiteness). */
   checkTarget(call: string, target: unknown, m: number, n: number): Target;
   /** Runs the fused kernel: per-row losses into `loss`, gradient into `grad` unless it has length 0. */
@@ -35,6 +41,24 @@ function checkValues(call: string, target: unknown, m: number, n: number): Float
   if (!(target instanceof Float32Array)) throw dtypeError(call, 'y', 'a Float32Array of targets', target);
   if (target.length !== m * n) throw shapeError(call, 'y', `[${m}, ${n}]`, `length ${target.length}`);
   return target;
+}
+
+/** Rows whose largest output is at the label's index (the first maximum wins ties, like torch.argmax). */
+function argmaxHits(out: Float32Array, labels: Target, m: number, n: number): number {
+  let hits = 0;
+  for (let i = 0; i < m; i++) {
+    let best = 0;
+    for (let j = 1; j < n; j++) if (out[i * n + j] > out[i * n + best]) best = j;
+    if (best === labels[i]) hits++;
+  }
+  return hits;
+}
+
+/** Elements whose logit sign agrees with the target thresholded at 0.5, in rows (hits / n). */
+function thresholdHits(out: Float32Array, target: Target, m: number, n: number): number {
+  let hits = 0;
+  for (let i = 0; i < m * n; i++) if ((out[i] > 0 ? 1 : 0) === (target[i] >= 0.5 ? 1 : 0)) hits++;
+  return hits / n;
 }
 
 function makeLoss(spec: Omit<Loss, 'value'>): Loss {
@@ -71,6 +95,7 @@ export const crossEntropy: Loss = makeLoss({
   name: 'crossEntropy',
   target: 'labels',
   scale: (m) => 1 / m,
+  correct: argmaxHits,
   checkTarget(call, target, m, n) {
     const labels = checkI32(call, 'y', target);
     if (labels.length !== m) throw shapeError(call, 'y', `[${m}] (one label per row)`, `length ${labels.length}`);
@@ -115,6 +140,7 @@ export const bceWithLogits: Loss = makeLoss({
   name: 'bceWithLogits',
   target: 'values',
   scale: (m, n) => 1 / (m * n),
+  correct: thresholdHits,
   checkTarget(call, target, m, n) {
     const t = checkValues(call, target, m, n);
     for (let i = 0; i < t.length; i++) {
