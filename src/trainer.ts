@@ -290,7 +290,8 @@ export class Trainer {
     const trainRows = total - Math.floor(total * split);
     if (trainRows < 1) throw shapeError(call, 'data', 'at least one training row after the validation split', `${total} rows with validationSplit ${split}`);
     const batches = Math.ceil(trainRows / batchSize);
-    if (initialBatch >= batches) throw optionError(call, 'initialBatch', `an integer in [0, ${batches - 1}] (the epoch has ${batches} batches)`, initialBatch);
+    // initialBatch === batches: an abort after the epoch's last batch; only the epoch's end (validation, logs, scheduler) remains.
+    if (initialBatch > batches) throw optionError(call, 'initialBatch', `an integer in [0, ${batches}] (the epoch has ${batches} batches)`, initialBatch);
     let valX: Float32Array | null = null, valY: Target | null = null;
     if (split > 0 && trainRows < total) {
       valX = data.x.subarray(trainRows * inF);
@@ -363,7 +364,7 @@ export class Trainer {
       // Every epoch ends with a turn of the event loop, however short it was.
       await yieldToEventLoop();
       lastYield = Date.now();
-      const logs: EpochLogs = { epoch, loss: sum / seen, lr: this.optimizer.lr, samplesPerSecond: ran / seconds, seconds };
+      const logs: EpochLogs = { epoch, loss: sum / seen, lr: this.optimizer.lr, samplesPerSecond: seconds > 0 ? ran / seconds : 0, seconds };
       if (this.loss.correct) logs.accuracy = hits / seen;
       if (valX && valY) {
         const v = this.evaluate(valX, valY, { batchSize: evalBatchSize });

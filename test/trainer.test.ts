@@ -122,28 +122,32 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('Trainer on %s', (name,
     const straight = make();
     const full = await straight.trainer.fit(data, { ...options, rng: new Rng(4) });
 
-    const cut = make(), rng = new Rng(4), controller = new AbortController();
-    let epochStart = rng.getState();
-    const first = await cut.trainer.fit(data, {
-      ...options, rng, signal: controller.signal,
-      callbacks: {
-        onEpochEnd: () => void (epochStart = rng.getState()),
-        onBatchEnd: (batch, logs) => void (logs.epoch === 2 && batch === 2 && controller.abort()),
-      },
-    });
-    expect(first.aborted).toBe(true);
-    expect(first.stoppedAt).toMatchObject({ epoch: 2, batch: 3, rows: 48 });
-    rng.setState(epochStart);
-    const stop = first.stoppedAt!;
-    const rest = await cut.trainer.fit(data, { ...options, rng, initialEpoch: stop.epoch - 1, initialBatch: stop.batch, partialEpoch: stop });
-    expect(rest.epoch).toEqual([2, 3]);
-    expect(rest.loss).toEqual(full.loss.slice(1));
-    expect(rest.accuracy).toEqual(full.accuracy.slice(1));
-    expect(rest.valLoss).toEqual(full.valLoss.slice(1));
-    expect(rest.lr).toEqual(full.lr.slice(1));
-    const a = straight.model.stateDict(), b = cut.model.stateDict();
-    for (const k of Object.keys(a)) expect(Array.from(b[k].data), k).toEqual(Array.from(a[k].data));
-    await expect(cut.trainer.fit(data, { ...options, initialBatch: 8 })).rejects.toThrow(/initialBatch.*\[0, 7\]/);
+    // Cut inside epoch 2, and right after its last batch (8 batches of 16 rows: only the epoch's end remains).
+    for (const cutAfter of [2, 7]) {
+      const cut = make(), rng = new Rng(4), controller = new AbortController();
+      let epochStart = rng.getState();
+      const first = await cut.trainer.fit(data, {
+        ...options, rng, signal: controller.signal,
+        callbacks: {
+          onEpochEnd: () => void (epochStart = rng.getState()),
+          onBatchEnd: (batch, logs) => void (logs.epoch === 2 && batch === cutAfter && controller.abort()),
+        },
+      });
+      expect(first.aborted).toBe(true);
+      expect(first.stoppedAt).toMatchObject({ epoch: 2, batch: cutAfter + 1, rows: Math.min(120, 16 * (cutAfter + 1)) });
+      rng.setState(epochStart);
+      const stop = first.stoppedAt!;
+      const rest = await cut.trainer.fit(data, { ...options, rng, initialEpoch: stop.epoch - 1, initialBatch: stop.batch, partialEpoch: stop });
+      expect(rest.epoch).toEqual([2, 3]);
+      expect(rest.loss).toEqual(full.loss.slice(1));
+      expect(rest.accuracy).toEqual(full.accuracy.slice(1));
+      expect(rest.valLoss).toEqual(full.valLoss.slice(1));
+      expect(rest.lr).toEqual(full.lr.slice(1));
+      const a = straight.model.stateDict(), b = cut.model.stateDict();
+      for (const k of Object.keys(a)) expect(Array.from(b[k].data), `${k}, cut after batch ${cutAfter}`).toEqual(Array.from(a[k].data));
+    }
+    const other = make();
+    await expect(other.trainer.fit(data, { ...options, initialBatch: 9 })).rejects.toThrow(/initialBatch.*\[0, 8\]/);
   });
 
   it(`reaches ≥ 95 % on the held-out 8×8 digits (the main job's recipe, shortened) on ${name}`, async () => {

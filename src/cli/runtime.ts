@@ -11,7 +11,7 @@ import { UsageError, type Flags } from './args.js';
 export const BACKEND_CHOICES = ['auto', 'native', 'wasm', 'js'] as const;
 
 export const RUNTIME_FLAGS = {
-  backend: { type: 'choice', choices: BACKEND_CHOICES, default: 'auto', group: 'runtime', help: 'compute backend (auto: native, else wasm, else js)' },
+  backend: { type: 'choice', choices: BACKEND_CHOICES, default: 'auto', group: 'runtime', help: 'compute backend; auto picks native, else wasm, else js' },
   threads: {
     type: 'number', value: 'N', integer: true, min: 1, max: 256, group: 'runtime',
     help: 'threads of the native backend (default: DESCENT_THREADS, else every CPU); results do not depend on it',

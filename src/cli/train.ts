@@ -80,11 +80,11 @@ const FLAGS = {
   validation: { type: 'number', value: 'F', min: 0, below: 1, default: 0, group: DATA, help: 'share of the training rows held out for validation each epoch' },
   limit: { type: 'number', value: 'N', integer: true, positive: true, group: DATA, help: 'use only the first N training rows' },
   'test-limit': { type: 'number', value: 'N', integer: true, positive: true, group: DATA, help: 'use only the first N test rows' },
-  normalize: { type: 'choice', value: 'MODE', choices: NORMALIZE, group: DATA, help: 'input scaling: one mean/std (default for images) or per feature (default for CSV)' },
+  normalize: { type: 'choice', value: 'MODE', choices: NORMALIZE, group: DATA, help: 'input scaling, one mean/std or per feature; default standardize for images, per-feature for CSV' },
   layers: { type: 'string', value: 'A-B-…-Z', short: 'l', group: MODEL, help: 'widths, input to output (default: features-256-128-classes)' },
   activation: { type: 'choice', choices: ACTIVATIONS, default: 'relu', group: MODEL, help: 'hidden activation' },
   slope: { type: 'number', value: 'A', min: 0, group: MODEL, help: 'negative slope of leaky_relu (default 0.01)' },
-  init: { type: 'choice', choices: ['auto', ...INIT_NAMES], default: 'auto', group: MODEL, help: 'weight init (auto: Kaiming before ReLU, Xavier otherwise)' },
+  init: { type: 'choice', choices: ['auto', ...INIT_NAMES], default: 'auto', group: MODEL, help: 'weight init; auto is Kaiming before ReLU, Xavier otherwise' },
   optimizer: { type: 'choice', choices: OPTIMIZERS, default: 'adam', short: 'o', group: OPT, help: 'optimizer' },
   lr: { type: 'number', value: 'X', positive: true, group: OPT, help: 'learning rate (default 1e-3 for adam/adamw/rmsprop, 0.01 otherwise)' },
   momentum: { type: 'number', value: 'X', min: 0, group: OPT, help: 'momentum of sgd/momentum/nesterov/rmsprop' },
@@ -434,7 +434,7 @@ export async function run(args: string[]): Promise<number> {
 
     const save = v.save;
     let epochStart: RngState = rng.getState();
-    let saveSeconds = 0;
+    let saveSeconds = 0, saves = 0;
     const checkpoint = () => {
       if (!save) return;
       const started = performance.now();
@@ -445,6 +445,7 @@ export async function run(args: string[]): Promise<number> {
       c.rng = epochStart;
       saveCheckpoint(save, c);
       saveSeconds += (performance.now() - started) / 1000;
+      saves++;
     };
 
     const controller = new AbortController();
@@ -503,7 +504,7 @@ export async function run(args: string[]): Promise<number> {
     const matrix = confusionMatrix(outputs, test.y, classes);
     const result = {
       type: 'result', testAccuracy: accuracy!, testLoss: loss, testRows: test.count, epochs: progress.epoch,
-      trainSeconds, loadSeconds, evalSeconds, saveSeconds, samplesPerSecond: trained / trainSeconds, trainedSamples: trained,
+      trainSeconds, loadSeconds, evalSeconds, saveSeconds, checkpoints: saves, samplesPerSecond: trained / trainSeconds, trainedSamples: trained,
       backend: backend.name, backendDetail: backend.detail, ...(threads === undefined ? {} : { threads }),
     };
     if (v.json) out(JSON.stringify({ ...result, confusion: Array.from(matrix) }));

@@ -4,9 +4,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BACKENDS } from '../helpers.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const main = join(root, 'dist/src/cli/main.js');
@@ -151,5 +152,110 @@ describe('descent train', () => {
     const r = descent('train', '--resume', cut, '--save', cut, '--backend', 'js');
     expect(r.code, r.stderr).toBe(0);
     await expectSameWeights(straight, cut);
+  });
+
+  it('takes a CSV file without the csv: prefix (by extension or by content) and says what else it takes', () => {
+    writeFileSync(join(dir, 'toy-noext'), readFileSync(join(dir, 'toy.csv')));
+    for (const dataset of ['toy.csv', 'toy-noext']) {
+      const r = descent('train', '--dataset', dataset, '--layers', '2-8-3', '--epochs', '2', '--backend', 'js', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`csv:${dataset} \\(${dataset}\\): 240 training and 60 test rows of 2 features, 3 classes`));
+    }
+    const missing = descent('train', '--dataset', 'digitz', '--backend', 'js');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--dataset expects digits, fashion-mnist, mnist or a CSV file .*'digitz' is neither \(did you mean 'digits'\?\)/);
+  });
+
+  it('--test-file gives a separate test set (labels matched by name); --test-fraction 0 only with it', () => {
+    // Train on the first 240 rows, test on the last 60, whose label names come in another order.
+    const lines = readFileSync(join(dir, 'toy.csv'), 'utf8').trim().split('\n');
+    writeFileSync(join(dir, 'toy-train.csv'), [lines[0], ...lines.slice(1, 241)].join('\n'));
+    writeFileSync(join(dir, 'toy-test.csv'), [lines[0], ...lines.slice(241).filter((l) => !l.endsWith('cat'))].join('\n'));
+    const args = ['train', '--dataset', 'toy-train.csv', '--test-file', 'toy-test.csv', '--layers', '2-16-3', '--epochs', '30', '--lr', '0.01', '--backend', 'js', '--json'];
+    for (const extra of [[], ['--test-fraction', '0']]) {
+      const r = descent(...args, ...extra);
+      expect(r.code, r.stderr).toBe(0);
+      const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      expect(result.testRows).toBe(40);
+      expect(result.testAccuracy).toBeGreaterThan(0.9);
+      expect(r.stderr).toMatch(/240 training and 40 test rows/);
+    }
+    expect(descent(...args, '--test-fraction', '0.2').stderr).toMatch(/--test-fraction 0.2 holds out test rows, but --test-file gives the test set/);
+    const none = descent('train', '--dataset', 'toy.csv', '--test-fraction', '0', '--backend', 'js');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--test-fraction 0 leaves no test set: give --test-file FILE/);
+    writeFileSync(join(dir, 'toy-alien.csv'), `${lines[0]}\n1,2,fox\n`);
+    const alien = descent('train', '--dataset', 'toy-train.csv', '--test-file', 'toy-alien.csv', '--backend', 'js');
+    expect(alien.code).toBe(2);
+    expect(alien.stderr).toMatch(/toy-alien.csv: label 'fox' is not among the training classes \(cat, dog, eel\)/);
+  });
+
+  it('an empty test or validation split is an error before training, not a crash after it', () => {
+    const test = descent('train', '--dataset', 'toy.csv', '--test-fraction', '0.001', '--backend', 'js');
+    expect(test.code).toBe(2);
+    expect(test.stderr).toMatch(/the test set is empty: --test-fraction 0.001 of 300 rows holds out none; use --test-fraction ≥ 0.0033 or --test-file FILE/);
+    const val = descent('train', '--dataset', 'toy.csv', '--validation', '0.001', '--backend', 'js');
+    expect(val.code).toBe(2);
+    expect(val.stderr).toMatch(/the validation set is empty/);
+    for (const r of [test, val]) {
+      expect(r.stderr).not.toMatch(/epoch 1|Trainer\.predict/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('predict --output writes label names when the training data had names', () => {
+    const p = descent('predict', '--model', join(dir, 'toy.ckpt'), '--input', 'toy.csv', '--output', 'names.txt', '--backend', 'js');
+    expect(p.code, p.stderr).toBe(0);
+    const written = readFileSync(join(dir, 'names.txt'), 'utf8').trim().split('\n');
+    const truth = readFileSync(join(dir, 'toy.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[2]);
+    expect(new Set(written)).toEqual(new Set(['cat', 'dog', 'eel']));
+    expect(written.filter((w, i) => w === truth[i]).length / truth.length).toBeGreaterThan(0.9);
+  });
+
+  it('--save-every N writes every N epochs and at the end; checkpoint time is reported apart from training time', async () => {
+    const file = join(dir, 'every.ckpt');
+    const r = descent('train', ...FAST, '--epochs', '5', '--save-every', '2', '--save', file, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(result.checkpoints).toBe(3); // epochs 2, 4 and the last, 5
+    expect(result.saveSeconds).toBeGreaterThan(0);
+    const { loadCheckpoint } = await import(join(root, 'dist/src/checkpoint.js'));
+    expect(loadCheckpoint(file).epoch).toBe(5);
+    const unsaved = JSON.parse(descent('train', ...FAST, '--epochs', '1', '--json').stdout.trim().split('\n').pop()!);
+    expect(unsaved).toMatchObject({ checkpoints: 0, saveSeconds: 0 });
+    expect(descent('train', '--save-every', '0').stderr).toMatch(/--save-every expects a positive integer, received '0'/);
+  });
+
+  it('--threads sets the native thread pool, and is refused for wasm and js', () => {
+    const native = BACKENDS.some((b) => b.name === 'native');
+    const r = descent('train', ...FAST.slice(2), '--threads', '1', '--epochs', '1', '--json'); // automatic backend
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    if (native) {
+      expect(result).toMatchObject({ backend: 'native', threads: 1 });
+      expect(result.backendDetail).toMatch(/\b1 thread\b/);
+      const two = JSON.parse(descent('train', ...FAST.slice(2), '--backend', 'native', '--threads', '2', '--epochs', '1', '--json').stdout.trim().split('\n').pop()!);
+      expect(two).toMatchObject({ backend: 'native', threads: 2 });
+    } else {
+      expect(result.threads).toBeUndefined();
+      expect(r.stderr).toMatch(/--threads 1 has no effect: the \w+ backend runs on one thread/);
+    }
+    for (const backend of ['wasm', 'js']) {
+      const refused = descent('train', '--backend', backend, '--threads', '2');
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(new RegExp(`--threads applies to the native backend only; the ${backend} backend runs on one thread`));
+    }
+  });
+
+  it("the README's CSV example reaches a good accuracy on iris", () => {
+    // Iris (Fisher 1936, UCI Machine Learning Repository, CC BY 4.0) as the README's example uses it.
+    copyFileSync(join(root, 'test/fixtures/iris.csv'), join(dir, 'iris.csv'));
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const line = /^npx (descent train --dataset iris\.csv .*)$/m.exec(readme);
+    expect(line, 'the README shows `npx descent train --dataset iris.csv …`').not.toBeNull();
+    const args = line![1].replace(/\s+#.*$/, '').split(/\s+/).slice(1);
+    const r = descent(...args, '--backend', 'js', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!).testAccuracy).toBeGreaterThanOrEqual(0.9);
   });
 });
