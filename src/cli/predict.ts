@@ -25,7 +25,7 @@ const FLAGS = {
   ...RUNTIME_FLAGS,
 } as const satisfies Flags;
 
-export const PREDICT_HELP = helpText({
+const PREDICT_HELP = helpText({
   usage: 'descent predict --model PATH --input FILE [options]',
   summary: "Evaluates a checkpoint written by 'descent train' on a data file.",
   flags: FLAGS,

@@ -8,7 +8,7 @@ import { getThreads, setThreads } from '../backends/native.js';
 import type { Backend, BackendName } from '../backends/types.js';
 import { UsageError, type Flags } from './args.js';
 
-export const BACKEND_CHOICES = ['auto', 'native', 'wasm', 'js'] as const;
+const BACKEND_CHOICES = ['auto', 'native', 'wasm', 'js'] as const;
 
 export const RUNTIME_FLAGS = {
   backend: { type: 'choice', choices: BACKEND_CHOICES, default: 'auto', group: 'runtime', help: 'compute backend; auto picks native, else wasm, else js' },

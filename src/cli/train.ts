@@ -116,7 +116,7 @@ const NOT_CONFIG = new Set(['data', 'backend', 'threads', 'save', 'save-every', 
 /** Configuration that may differ when resuming; everything else must match the checkpoint. */
 const RESUMABLE = new Set(['epochs']);
 
-export const TRAIN_HELP = helpText({
+const TRAIN_HELP = helpText({
   usage: 'descent train [options]',
   summary: 'Trains a multilayer perceptron and reports test accuracy, a confusion matrix, time and samples/s.',
   flags: FLAGS,
@@ -133,7 +133,7 @@ const kebab = (key: string) => key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}
  * `digits`, `fashion-mnist`, `mnist`, `csv:PATH`, or a CSV file named directly: by its extension (.csv, .tsv,
  * .txt, optionally .gz), else by its content (text, not IDX). Returns the canonical `csv:PATH` form.
  */
-export function datasetName(value: string): string {
+function datasetName(value: string): string {
   if ((DATASETS as readonly string[]).includes(value)) return value;
   if (value.startsWith('csv:')) {
     if (value.length === 4) throw new UsageError('--dataset csv:PATH needs a path after csv:');
@@ -226,7 +226,7 @@ function resumedConfig(saved: TrainConfig, fresh: Values<typeof FLAGS>, given: R
 
 // ---- data ----
 
-export interface Prepared {
+interface Prepared {
   train: LabelledData;
   validation: LabelledData | null;
   test: LabelledData;
@@ -260,7 +260,7 @@ export function alignLabels(d: CsvData, file: string, classes: number, names: st
   return d.y;
 }
 
-export function loadData(c: TrainConfig, dataDir?: string): Prepared {
+function loadData(c: TrainConfig, dataDir?: string): Prepared {
   let train: LabelledData, test: LabelledData, labelNames: string[] | undefined, inputScale = 1, source: string;
   if (c.dataset === 'fashion-mnist' || c.dataset === 'mnist') {
     const splits = c.dataset === 'mnist' ? loadMnist({ dir: dataDir }) : loadFashionMnist({ dir: dataDir });
