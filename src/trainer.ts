@@ -282,6 +282,7 @@ export class Trainer {
       const p = o.partialEpoch as unknown as Record<string, unknown>;
       if (p === null || typeof p !== 'object') throw optionError(call, 'partialEpoch', '{ lossSum, correct, rows }', p);
       partial = { lossSum: checkNumber(call, 'partialEpoch.lossSum', p.lossSum), correct: checkNumber(call, 'partialEpoch.correct', p.correct, 0), rows: checkInt(call, 'partialEpoch.rows', p.rows, 0) };
+      if (partial.rows > 0 && initialBatch === 0) throw optionError(call, 'partialEpoch', 'sums of skipped batches, with initialBatch > 0', `${partial.rows} rows with initialBatch 0`);
     }
     const evalBatchSize = checkInt(call, 'evalBatchSize', o.evalBatchSize ?? 1024, 1);
     if (o.validationSplit !== undefined && o.validationData !== undefined) throw optionError(call, 'validationSplit', 'not combined with validationData', o.validationSplit);

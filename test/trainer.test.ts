@@ -148,6 +148,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('Trainer on %s', (name,
     }
     const other = make();
     await expect(other.trainer.fit(data, { ...options, initialBatch: 9 })).rejects.toThrow(/initialBatch.*\[0, 8\]/);
+    await expect(other.trainer.fit(data, { ...options, partialEpoch: { lossSum: 1, correct: 1, rows: 16 } })).rejects.toThrow(/partialEpoch.*initialBatch > 0/);
   });
 
   it(`reaches ≥ 95 % on the held-out 8×8 digits (the main job's recipe, shortened) on ${name}`, async () => {
