@@ -6,7 +6,7 @@
  *   descent lab optimizers    optimizer trajectories over 2-D test surfaces
  */
 import { closest } from '../check.js';
-import type { ActivationName } from '../kernels.js';
+import { ACTIVATION_NAMES, ACTIVATION_TABLE, type ActivationName, type ActivationParams } from '../nn/activation-table.js';
 import { fs, path } from '../node.js';
 import { INIT_NAMES, kaimingNormal, smallRandom, type Initializer, type InitName } from '../nn/init.js';
 import { activationAt, activationCurve } from '../lab/curves.js';
@@ -21,6 +21,20 @@ const COMMON = {
   out: { type: 'string', value: 'DIR', help: 'write SVG pictures into DIR (created if missing)' },
   ...RUNTIME_FLAGS,
 } as const satisfies Flags;
+
+/** One flag per activation parameter of the table (`--slope`, `--alpha`, `--beta`, `--threshold`). */
+const PARAM_FLAGS: Flags = Object.fromEntries(
+  ACTIVATION_NAMES.flatMap((name) =>
+    ACTIVATION_TABLE[name].params.map((p) => [p.name, { type: 'number', value: 'X', help: `${ACTIVATION_TABLE[name].torch} ${p.help} (default ${p.default})` } as const]),
+  ),
+);
+
+/** The activation parameters given on the command line (each activation takes the ones it has). */
+function paramFlags(f: Record<string, unknown>): ActivationParams {
+  const out: ActivationParams = {};
+  for (const name of Object.keys(PARAM_FLAGS)) if (typeof f[name] === 'number') out[name] = f[name];
+  return out;
+}
 
 interface Command {
   summary: string;
@@ -39,19 +53,20 @@ function experiment<D extends Flags>(c: { summary: string; usage: string; flags:
 const COMMANDS: Record<string, Command> = {
   activations: experiment({
     summary: 'activation functions and their derivatives, computed by the backward kernels',
-    usage: 'descent lab activations [--activations sigmoid,tanh,relu,leaky_relu] [--from -6] [--to 6] [--out DIR]',
+    usage: `descent lab activations [--activations ${ACTIVATIONS.join(',')}] [--from -6] [--to 6] [--out DIR]`,
     flags: {
       activations: { type: 'list', choices: ACTIVATIONS, default: ACTIVATIONS, help: 'activations to plot' },
       from: { type: 'number', value: 'X', default: -6, help: 'left end of the plotted range' },
       to: { type: 'number', value: 'X', default: 6, help: 'right end' },
       points: { type: 'number', value: 'N', integer: true, min: 2, default: 241, help: 'sample points' },
-      slope: { type: 'number', value: 'A', min: 0, default: 0.01, help: 'LeakyReLU negative slope' },
+      ...PARAM_FLAGS,
     },
     async run(f) {
       if (!(f.to > f.from)) throw new UsageError(`--to (${f.to}) must be greater than --from (${f.from})`);
-      const curves = f.activations.map((name) => activationCurve(name as ActivationName, f.from, f.to, f.points, { slope: f.slope }));
+      const params = paramFlags(f);
+      const curves = f.activations.map((name) => activationCurve(name as ActivationName, f.from, f.to, f.points, params));
       const at = [-10, -1, 0, 1, 10];
-      console.log(curveTable(curves, at, (c, x) => activationAt(c.name, x, { slope: c.slope })));
+      console.log(curveTable(curves, at, (c, x) => activationAt(c.name, x, params)));
       console.log("\nDerivatives come from the backward kernels. σ′(0) = 0.25 (the lecture's slide says 1.xx: a slip, σ′ ≤ 1/4);");
       console.log('ReLU′(0) = 0 (PyTorch\'s convention); LeakyReLU′(x < 0) = slope.');
       write(f.out, 'activations.svg', () => activationCurvesSvg(curves, { title: 'Activation functions f (solid) and derivatives f′ (dashed)' }));
@@ -68,13 +83,14 @@ const COMMANDS: Record<string, Command> = {
       batch: { type: 'number', value: 'N', integer: true, min: 1, max: 1 << 20, default: 16, help: 'rows of N(0, 1) input' },
       seed: { type: 'number', value: 'N', integer: true, min: 0, default: 0, help: 'seed of inputs and weights' },
       bins: { type: 'number', value: 'N', integer: true, min: 2, max: 1000, default: 40, help: 'histogram bins' },
+      ...PARAM_FLAGS,
     },
     async run(f) {
       const parsed = f.init.map((s) => [s, parseInit(s)] as const);
       const { depth, width, batch, seed, bins } = f;
       for (const activation of f.activation as ActivationName[]) {
         for (const [text, init] of parsed) {
-          const r = initProbe({ depth, width, batch, activation, init, seed, bins });
+          const r = initProbe({ depth, width, batch, activation, init, seed, bins, ...paramFlags(f) });
           console.log(`\n${activation}, init ${r.config.init}: ${depth} × Linear(${width}, ${width}, bias=False), batch ${batch} of N(0, 1), backend ${r.config.backend}`);
           console.log(layerTable(r.layers, { names: r.layers.map((_, i) => `layer ${i + 1}`) }));
           write(f.out, `init-${activation}-${text.replace(/[^a-zA-Z0-9.]+/g, '')}.svg`, () => initProbeSvg(r));

@@ -4,7 +4,8 @@
  * when Ctrl-C stopped it mid-epoch: `Trainer.fit` resumes there). Per-epoch progress goes to stderr; `--json`
  * prints one JSON line per epoch.
  */
-import { ReLU, Sigmoid, Tanh, LeakyReLU } from '../nn/activations.js';
+import { activationLayer } from '../nn/activations.js';
+import { ACTIVATION_NAMES, ACTIVATION_TABLE, activationParams, type ActivationName } from '../nn/activation-table.js';
 import { Linear } from '../nn/linear.js';
 import { Sequential } from '../nn/sequential.js';
 import { INIT_NAMES, type InitName } from '../nn/init.js';
@@ -26,7 +27,6 @@ import { closest } from '../check.js';
 import { formatConfusion, helpText, parseFlags, UsageError, type Flags, type Values } from './args.js';
 import { loadRuntime, RUNTIME_FLAGS } from './runtime.js';
 
-const ACTIVATIONS = ['relu', 'leaky_relu', 'tanh', 'sigmoid'] as const;
 const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw'] as const;
 const SCHEDULERS = ['none', 'step', 'cosine', 'onecycle', 'plateau', 'warmup'] as const;
 const NORMALIZE = ['standardize', 'per-feature', 'none'] as const;
@@ -44,8 +44,11 @@ export interface TrainConfig {
   validation: number;
   normalize: (typeof NORMALIZE)[number];
   layers: number[];
-  activation: (typeof ACTIVATIONS)[number];
+  activation: ActivationName;
+  /** LeakyReLU's slope from `--slope`. */
   slope?: number;
+  /** Parameters from `--activation NAME:k=v,…` (e.g. `{ alpha: 0.5 }`). */
+  activationParams?: Record<string, number>;
   init: 'auto' | InitName;
   optimizer: (typeof OPTIMIZERS)[number];
   lr: number;
@@ -82,7 +85,10 @@ const FLAGS = {
   'test-limit': { type: 'number', value: 'N', integer: true, positive: true, group: DATA, help: 'use only the first N test rows' },
   normalize: { type: 'choice', value: 'MODE', choices: NORMALIZE, group: DATA, help: 'input scaling, one mean/std or per feature; default standardize for images, per-feature for CSV' },
   layers: { type: 'string', value: 'A-B-…-Z', short: 'l', group: MODEL, help: 'widths, input to output (default: features-256-128-classes)' },
-  activation: { type: 'choice', choices: ACTIVATIONS, default: 'relu', group: MODEL, help: 'hidden activation' },
+  activation: {
+    type: 'string', value: 'NAME[:k=v,…]', default: 'relu', group: MODEL,
+    help: `hidden activation: ${ACTIVATION_NAMES.join(' | ')}; parameters as ${ACTIVATION_NAMES.filter((n) => ACTIVATION_TABLE[n].params.length).map((n) => `${n}:${ACTIVATION_TABLE[n].params.map((p) => `${p.name}=${p.default}`).join(',')}`).join('  ')}`,
+  },
   slope: { type: 'number', value: 'A', min: 0, group: MODEL, help: 'negative slope of leaky_relu (default 0.01)' },
   init: { type: 'choice', choices: ['auto', ...INIT_NAMES], default: 'auto', group: MODEL, help: 'weight init; auto is Kaiming before ReLU, Xavier otherwise' },
   optimizer: { type: 'choice', choices: OPTIMIZERS, default: 'adam', short: 'o', group: OPT, help: 'optimizer' },
@@ -164,7 +170,7 @@ function configFrom(v: Values<typeof FLAGS>): TrainConfig {
   const optimizer = v.optimizer;
   const c: TrainConfig = {
     dataset, testFraction, validation: v.validation, normalize: v.normalize ?? (csv ? 'per-feature' : 'standardize'), layers: [],
-    activation: v.activation, init: v.init, optimizer, lr: v.lr ?? (['adam', 'adamw', 'rmsprop'].includes(optimizer) ? 1e-3 : 0.01),
+    ...parseActivation(v.activation), init: v.init, optimizer, lr: v.lr ?? (['adam', 'adamw', 'rmsprop'].includes(optimizer) ? 1e-3 : 0.01),
     scheduler: v.scheduler, epochs: v.epochs, batchSize: v['batch-size'], seed: v.seed,
   };
   const optional = {
@@ -177,6 +183,33 @@ function configFrom(v: Values<typeof FLAGS>): TrainConfig {
   if (v.layers !== undefined) c.layers = parseLayers(v.layers);
   checkApplicable(c);
   return c;
+}
+
+/** `gelu`, `elu:alpha=0.5`, `softplus:beta=2,threshold=10`: a name of the activation table and its parameters. */
+function parseActivation(text: string): Pick<TrainConfig, 'activation' | 'activationParams'> {
+  const colon = text.indexOf(':');
+  const name = colon < 0 ? text : text.slice(0, colon);
+  if (!(ACTIVATION_NAMES as string[]).includes(name)) {
+    const guess = closest(name, ACTIVATION_NAMES);
+    throw new UsageError(`--activation expects one of ${ACTIVATION_NAMES.join(', ')}, received '${name}'${guess ? `; did you mean '${guess}'?` : ''}`);
+  }
+  const activation = name as ActivationName;
+  if (colon < 0) return { activation };
+  const known = ACTIVATION_TABLE[activation].params.map((p) => p.name);
+  const params: Record<string, number> = {};
+  for (const item of text.slice(colon + 1).split(',').filter(Boolean)) {
+    const [key, value = ''] = item.split('=', 2);
+    if (!known.includes(key)) throw new UsageError(`--activation ${name}: unknown parameter '${key}' (${known.length ? `it takes ${known.join(', ')}` : 'it takes none'})`);
+    const v = Number(value);
+    if (value.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--activation ${name}:${key} expects a number, received '${value}'`);
+    params[key] = v;
+  }
+  try {
+    activationParams('--activation', activation, params);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return { activation, activationParams: params };
 }
 
 function parseLayers(text: string): number[] {
@@ -213,6 +246,13 @@ function resumedConfig(saved: TrainConfig, fresh: Values<typeof FLAGS>, given: R
     let value: unknown = fresh[flag as keyof typeof fresh];
     if (flag === 'layers') value = parseLayers(value as string);
     if (flag === 'dataset') value = datasetName(value as string);
+    if (flag === 'activation') {
+      const a = parseActivation(value as string);
+      if (JSON.stringify(a.activationParams) !== JSON.stringify(saved.activationParams)) {
+        throw new UsageError(`--activation ${value as string} differs from the checkpoint's ${saved.activation}${saved.activationParams ? ` ${JSON.stringify(saved.activationParams)}` : ''}; a resumed run keeps its configuration (only --epochs may change)`);
+      }
+      value = a.activation;
+    }
     if (RESUMABLE.has(key)) (config as unknown as Record<string, unknown>)[key] = value;
     else if (JSON.stringify(saved[key]) !== JSON.stringify(value)) {
       throw new UsageError(`--${flag} ${JSON.stringify(value)} differs from the checkpoint's ${JSON.stringify(saved[key]) ?? 'unset'}; a resumed run keeps its configuration (only --epochs may change)`);
@@ -332,8 +372,10 @@ export function buildModel(c: TrainConfig): Sequential {
   for (let i = 0; i + 1 < c.layers.length; i++) {
     layers.push(new Linear(c.layers[i], c.layers[i + 1], { init: c.init, rng }));
     if (i + 2 < c.layers.length) {
-      layers.push(c.activation === 'relu' ? new ReLU() : c.activation === 'leaky_relu' ? new LeakyReLU(c.slope ?? 0.01) : c.activation === 'tanh' ? new Tanh() : new Sigmoid());
+      const params = c.activation === 'leaky_relu' && c.slope !== undefined ? { slope: c.slope, ...c.activationParams } : { ...c.activationParams };
+      layers.push(activationLayer(c.activation, params));
     }
+
   }
   return new Sequential(layers);
 }
