@@ -40,7 +40,9 @@
         "native/kernels.cc",
         "native/gemm/gemm.cc",
         "native/loss/loss.cc",
-        "native/norm/batch-norm.cc"
+        "native/norm/batch-norm.cc",
+        "native/conv/conv.cc",
+        "native/conv/pooling.cc"
       ],
       "dependencies": ["descent_scalar"],
       "conditions": [

@@ -10,6 +10,8 @@ import { elu_bwd, elu_fwd, gelu_bwd, gelu_fwd, gelu_tanh_bwd, gelu_tanh_fwd, lea
 import { bce_logits, mse, softmax_xent } from './loss';
 import { batch_norm_bwd, batch_norm_eval, batch_norm_train, dropout_fwd, mul } from './norm';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
+import { conv2d_bwd_data, conv2d_bwd_filter, conv2d_fwd } from './conv';
+import { avg_pool2d_bwd, avg_pool2d_fwd, max_pool2d_bwd, max_pool2d_fwd } from './pool';
 
 /** A zero-filled block of `bytes` bytes, 16-byte aligned (TLSF); traps when memory cannot grow. */
 export function alloc(bytes: usize): usize {
@@ -162,4 +164,32 @@ export function dropout_fwd_f32(n: i32, seed: i32, threshold: i32, scale: f64, x
 
 export function mul_f32(n: i32, a: usize, b: usize, out: usize): void {
   mul(n, a, b, out);
+}
+
+export function conv2d_fwd_f32(n: i32, c: i32, h: i32, w: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups: i32, oh: i32, ow: i32, x: usize, weight: usize, bias: usize, col: usize, y: usize): void {
+  conv2d_fwd(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, x, weight, bias, col, y);
+}
+
+export function conv2d_bwd_data_f32(n: i32, c: i32, h: i32, w: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups: i32, oh: i32, ow: i32, dy: usize, weight: usize, col: usize, dx: usize): void {
+  conv2d_bwd_data(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, dy, weight, col, dx);
+}
+
+export function conv2d_bwd_filter_f32(n: i32, c: i32, h: i32, w: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups: i32, oh: i32, ow: i32, beta: f64, x: usize, dy: usize, col: usize, gw: usize, gb: usize): void {
+  conv2d_bwd_filter(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, <f32>beta, x, dy, col, gw, gb);
+}
+
+export function max_pool2d_fwd_f32(nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, x: usize, y: usize, idx: usize): void {
+  max_pool2d_fwd(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x, y, idx);
+}
+
+export function max_pool2d_bwd_f32(nc: i32, h: i32, w: i32, oh: i32, ow: i32, dy: usize, idx: usize, dx: usize): void {
+  max_pool2d_bwd(nc, h, w, oh, ow, dy, idx, dx);
+}
+
+export function avg_pool2d_fwd_f32(nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, include_pad: i32, x: usize, y: usize): void {
+  avg_pool2d_fwd(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, x, y);
+}
+
+export function avg_pool2d_bwd_f32(nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, include_pad: i32, dy: usize, dx: usize): void {
+  avg_pool2d_bwd(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, dy, dx);
 }

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 
 #include "kernels.h"
 #include "pool.h"
@@ -17,7 +18,7 @@ namespace descent {
 
 namespace {
 
-constexpr int MAX_ARGS = 16;
+constexpr int MAX_ARGS = 24;
 constexpr double MAX_SIZE = 2147483647.0;  // sizes are int32-ranged; products of two fit easily in int64
 
 const char* typed_array_name(napi_typedarray_type t) {
@@ -602,6 +603,179 @@ napi_value js_mul_f32(napi_env env, napi_callback_info info) {
   if (A.ok) mul_f32(n, a, b, out);
   return nullptr;
 }
+
+/* The 16 sizes of a convolution, in contract order; strides, kernel sizes, dilations and groups must be ≥ 1. */
+struct ConvSizes {
+  int64_t n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow;
+};
+
+bool at_least_one(Args& A, const char* name, int64_t v) {
+  if (!A.ok || v >= 1) return A.ok;
+  char msg[200];
+  std::snprintf(msg, sizeof msg, "%s: expected %s to be at least 1, received %lld", A.kernel, name, (long long)v);
+  A.fail_range("ERR_SHAPE", msg);
+  return false;
+}
+
+ConvSizes conv_sizes(Args& A) {
+  ConvSizes z;
+  z.n = A.size("n"), z.c = A.size("c"), z.h = A.size("h"), z.w = A.size("w"), z.oc = A.size("oc");
+  z.kh = A.size("kh"), z.kw = A.size("kw"), z.sh = A.size("sh"), z.sw = A.size("sw"), z.ph = A.size("ph");
+  z.pw = A.size("pw"), z.dilh = A.size("dilh"), z.dilw = A.size("dilw"), z.groups = A.size("groups");
+  z.oh = A.size("oh"), z.ow = A.size("ow");
+  at_least_one(A, "kh", z.kh), at_least_one(A, "kw", z.kw), at_least_one(A, "sh", z.sh), at_least_one(A, "sw", z.sw);
+  at_least_one(A, "dilh", z.dilh), at_least_one(A, "dilw", z.dilw), at_least_one(A, "groups", z.groups);
+  return z;
+}
+
+/* Products of several int32-ranged sizes can exceed int64: saturate (any saturated need exceeds every buffer). */
+int64_t prod(std::initializer_list<int64_t> xs) {
+  __int128 p = 1;
+  for (int64_t x : xs) {
+    p *= x;
+    if (p > (__int128)INT64_MAX) return INT64_MAX;
+  }
+  return (int64_t)p;
+}
+
+#define CONV_ARGS(z) z.n, z.c, z.h, z.w, z.oc, z.kh, z.kw, z.sh, z.sw, z.ph, z.pw, z.dilh, z.dilw, z.groups, z.oh, z.ow
+
+napi_value js_conv2d_fwd_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "conv2d_fwd_f32", 21);
+  const ConvSizes z = conv_sizes(A);
+  int64_t lx, lw, lb, lc, ly;
+  const float* x = A.f32("x", &lx);
+  const float* weight = A.f32("weight", &lw);
+  const float* bias = A.f32("bias", &lb);
+  float* col = A.f32("col", &lc);
+  float* y = A.f32("y", &ly);
+  const int64_t cg = A.ok ? z.c / z.groups : 0;
+  A.fits("n·c·h·w", prod({z.n, z.c, z.h, z.w}), "x", lx);
+  A.fits("oc·(c/groups)·kh·kw", prod({z.oc, cg, z.kh, z.kw}), "weight", lw);
+  bias = A.optional(bias, "oc", z.oc, "bias", lb);
+  A.fits("c·kh·kw·oh·ow", prod({z.c, z.kh, z.kw, z.oh, z.ow}), "col", lc);
+  A.fits("n·oc·oh·ow", prod({z.n, z.oc, z.oh, z.ow}), "y", ly);
+  if (A.ok) conv2d_fwd_f32(CONV_ARGS(z), x, weight, bias, col, y);
+  return nullptr;
+}
+
+napi_value js_conv2d_bwd_data_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "conv2d_bwd_data_f32", 20);
+  const ConvSizes z = conv_sizes(A);
+  int64_t ldy, lw, lc, ldx;
+  const float* dy = A.f32("dy", &ldy);
+  const float* weight = A.f32("weight", &lw);
+  float* col = A.f32("col", &lc);
+  float* dx = A.f32("dx", &ldx);
+  const int64_t cg = A.ok ? z.c / z.groups : 0;
+  A.fits("n·oc·oh·ow", prod({z.n, z.oc, z.oh, z.ow}), "dy", ldy);
+  A.fits("oc·(c/groups)·kh·kw", prod({z.oc, cg, z.kh, z.kw}), "weight", lw);
+  A.fits("c·kh·kw·oh·ow", prod({z.c, z.kh, z.kw, z.oh, z.ow}), "col", lc);
+  A.fits("n·c·h·w", prod({z.n, z.c, z.h, z.w}), "dx", ldx);
+  if (A.ok) conv2d_bwd_data_f32(CONV_ARGS(z), dy, weight, col, dx);
+  return nullptr;
+}
+
+napi_value js_conv2d_bwd_filter_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "conv2d_bwd_filter_f32", 22);
+  const ConvSizes z = conv_sizes(A);
+  const float beta = A.scalar("beta");
+  int64_t lx, ldy, lc, lgw, lgb;
+  const float* x = A.f32("x", &lx);
+  const float* dy = A.f32("dy", &ldy);
+  float* col = A.f32("col", &lc);
+  float* gw = A.f32("gw", &lgw);
+  float* gb = A.f32("gb", &lgb);
+  const int64_t cg = A.ok ? z.c / z.groups : 0;
+  A.fits("n·c·h·w", prod({z.n, z.c, z.h, z.w}), "x", lx);
+  A.fits("n·oc·oh·ow", prod({z.n, z.oc, z.oh, z.ow}), "dy", ldy);
+  A.fits("c·kh·kw·oh·ow", prod({z.c, z.kh, z.kw, z.oh, z.ow}), "col", lc);
+  A.fits("oc·(c/groups)·kh·kw", prod({z.oc, cg, z.kh, z.kw}), "gw", lgw);
+  gb = A.optional(gb, "oc", z.oc, "gb", lgb);
+  if (A.ok) conv2d_bwd_filter_f32(CONV_ARGS(z), beta, x, dy, col, gw, gb);
+  return nullptr;
+}
+#undef CONV_ARGS
+
+/* The sizes shared by the pooling kernels: planes, image, window, stride, padding, output. */
+struct PoolSizes {
+  int64_t nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow;
+};
+
+PoolSizes pool_sizes(Args& A) {
+  PoolSizes z;
+  z.nc = A.size("nc"), z.h = A.size("h"), z.w = A.size("w"), z.kh = A.size("kh"), z.kw = A.size("kw");
+  z.sh = A.size("sh"), z.sw = A.size("sw"), z.ph = A.size("ph"), z.pw = A.size("pw"), z.oh = A.size("oh");
+  z.ow = A.size("ow");
+  at_least_one(A, "kh", z.kh), at_least_one(A, "kw", z.kw), at_least_one(A, "sh", z.sh), at_least_one(A, "sw", z.sw);
+  return z;
+}
+
+#define POOL_ARGS(z) z.nc, z.h, z.w, z.kh, z.kw, z.sh, z.sw, z.ph, z.pw, z.oh, z.ow
+
+napi_value js_max_pool2d_fwd_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "max_pool2d_fwd_f32", 14);
+  const PoolSizes z = pool_sizes(A);
+  int64_t lx, ly, li;
+  const float* x = A.f32("x", &lx);
+  float* y = A.f32("y", &ly);
+  int32_t* idx = A.i32("idx", &li);
+  A.fits("nc·h·w", prod({z.nc, z.h, z.w}), "x", lx);
+  A.fits("nc·oh·ow", prod({z.nc, z.oh, z.ow}), "y", ly);
+  A.fits("nc·oh·ow", prod({z.nc, z.oh, z.ow}), "idx", li);
+  if (A.ok) max_pool2d_fwd_f32(POOL_ARGS(z), x, y, idx);
+  return nullptr;
+}
+
+napi_value js_max_pool2d_bwd_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "max_pool2d_bwd_f32", 8);
+  const int64_t nc = A.size("nc"), h = A.size("h"), w = A.size("w"), oh = A.size("oh"), ow = A.size("ow");
+  int64_t ldy, li, ldx;
+  const float* dy = A.f32("dy", &ldy);
+  const int32_t* idx = A.i32("idx", &li);
+  float* dx = A.f32("dx", &ldx);
+  const int64_t outs = prod({nc, oh, ow});
+  A.fits("nc·oh·ow", outs, "dy", ldy);
+  A.fits("nc·oh·ow", outs, "idx", li);
+  A.fits("nc·h·w", prod({nc, h, w}), "dx", ldx);
+  const int64_t hw = prod({h, w});
+  for (int64_t i = 0; A.ok && i < outs; i++)
+    if (idx[i] < 0 || idx[i] >= hw) {
+      char msg[200];
+      std::snprintf(msg, sizeof msg, "max_pool2d_bwd_f32: expected idx[%lld] in [0, %lld), received %d", (long long)i,
+                    (long long)hw, idx[i]);
+      A.fail_range("ERR_SHAPE", msg);
+    }
+  if (A.ok) max_pool2d_bwd_f32(nc, h, w, oh, ow, dy, idx, dx);
+  return nullptr;
+}
+
+napi_value js_avg_pool2d_fwd_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "avg_pool2d_fwd_f32", 14);
+  const PoolSizes z = pool_sizes(A);
+  const int include_pad = A.flag("include_pad");
+  int64_t lx, ly;
+  const float* x = A.f32("x", &lx);
+  float* y = A.f32("y", &ly);
+  A.fits("nc·h·w", prod({z.nc, z.h, z.w}), "x", lx);
+  A.fits("nc·oh·ow", prod({z.nc, z.oh, z.ow}), "y", ly);
+  if (A.ok) avg_pool2d_fwd_f32(POOL_ARGS(z), include_pad, x, y);
+  return nullptr;
+}
+
+napi_value js_avg_pool2d_bwd_f32(napi_env env, napi_callback_info info) {
+  Args A(env, info, "avg_pool2d_bwd_f32", 14);
+  const PoolSizes z = pool_sizes(A);
+  const int include_pad = A.flag("include_pad");
+  int64_t ldy, ldx;
+  const float* dy = A.f32("dy", &ldy);
+  float* dx = A.f32("dx", &ldx);
+  A.fits("nc·oh·ow", prod({z.nc, z.oh, z.ow}), "dy", ldy);
+  A.fits("nc·h·w", prod({z.nc, z.h, z.w}), "dx", ldx);
+  if (A.ok) avg_pool2d_bwd_f32(POOL_ARGS(z), include_pad, dy, dx);
+  return nullptr;
+}
+#undef POOL_ARGS
 
 /* info(): { isa, supported, threads, mr, nr, napi } */
 napi_value js_info(napi_env env, napi_callback_info) {

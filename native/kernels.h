@@ -9,6 +9,12 @@ namespace descent {
 
 void gemm_f32(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
               float beta, float* c) noexcept;
+/* The same product on the calling thread only: for kernels that run it inside their own parallel tasks (a team
+ * never nests: the pool belongs to the outer one). */
+void gemm_f32_serial(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
+                     float beta, float* c) noexcept;
+void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
+                   float beta, float* c, bool parallel) noexcept;
 void bias_add_f32(int64_t m, int64_t n, const float* bias, float* c) noexcept;
 void col_sum_f32(int64_t m, int64_t n, float beta, const float* a, float* out) noexcept;
 
@@ -62,6 +68,25 @@ void batch_norm_bwd_f32(int64_t n, int64_t c, int64_t hw, int batch_stats, float
 void dropout_fwd_f32(int64_t n, int64_t seed, int64_t threshold, float scale, const float* x, float* y,
                      float* mask) noexcept;
 void mul_f32(int64_t n, const float* a, const float* b, float* out) noexcept;
+/* Convolution (NCHW, weight [oc, c/groups, kh, kw]) and pooling; `bias`, `gb` nullptr when absent. */
+void conv2d_fwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh,
+                    int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw, int64_t groups, int64_t oh,
+                    int64_t ow, const float* x, const float* weight, const float* bias, float* col, float* y) noexcept;
+void conv2d_bwd_data_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh,
+                         int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw, int64_t groups, int64_t oh,
+                         int64_t ow, const float* dy, const float* weight, float* col, float* dx) noexcept;
+void conv2d_bwd_filter_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh,
+                           int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw, int64_t groups, int64_t oh,
+                           int64_t ow, float beta, const float* x, const float* dy, float* col, float* gw,
+                           float* gb) noexcept;
+void max_pool2d_fwd_f32(int64_t nc, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                        int64_t pw, int64_t oh, int64_t ow, const float* x, float* y, int32_t* idx) noexcept;
+void max_pool2d_bwd_f32(int64_t nc, int64_t h, int64_t w, int64_t oh, int64_t ow, const float* dy, const int32_t* idx,
+                        float* dx) noexcept;
+void avg_pool2d_fwd_f32(int64_t nc, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                        int64_t pw, int64_t oh, int64_t ow, int include_pad, const float* x, float* y) noexcept;
+void avg_pool2d_bwd_f32(int64_t nc, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                        int64_t pw, int64_t oh, int64_t ow, int include_pad, const float* dy, float* dx) noexcept;
 
 /* Per-ISA building blocks. Each ISA library (compiled with its own -m flags) fills one table; cpu.cc picks one at
  * load. Elementwise entries work on any sub-range, so kernels.cc can split them over threads. */

@@ -112,6 +112,36 @@ export interface Kernels {
   dropout_fwd_f32(n: number, seed: number, threshold: number, scale: number, x: F32Buf, y: F32Buf, mask: F32Buf): void;
   /** `out = a·b` elementwise (dropout backward: `dx = dy·mask`); `out === a` and `out === b` allowed. */
   mul_f32(n: number, a: F32Buf, b: F32Buf, out: F32Buf): void;
+
+  /**
+   * 2-D convolution (cross-correlation, PyTorch's Conv2d), NCHW: `y[n,o,oy,ox] = bias[o] + Σ w[o,i,ky,kx]·
+   * x[n, g·c/groups + i, oy·sh − ph + ky·dilh, ox·sw − pw + kx·dilw]` over the `c/groups` input channels of o's
+   * group g, taps outside the image reading zero. Weight `[oc, c/groups, kh, kw]`; `bias` length 0 = none; `col`
+   * is scratch for one sample's im2col (`[c·kh·kw, oh·ow]`), contents unspecified afterwards.
+   */
+  conv2d_fwd_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, x: F32Buf, weight: F32Buf, bias: F32Buf, col: F32Buf, y: F32Buf): void;
+  /** Input gradient of conv2d_fwd_f32 (the transposed convolution of `dy`); `dx` is overwritten. */
+  conv2d_bwd_data_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, dy: F32Buf, weight: F32Buf, col: F32Buf, dx: F32Buf): void;
+  /**
+   * Weight and bias gradients of conv2d_fwd_f32 summed over the batch: `gw = beta·gw + Σ dy ⋆ x`,
+   * `gb = beta·gb + Σ dy` (`gb` length 0 = none). `beta = 0` never reads gw or gb.
+   */
+  conv2d_bwd_filter_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, beta: number, x: F32Buf, dy: F32Buf, col: F32Buf, gw: F32Buf, gb: F32Buf): void;
+  /**
+   * Max pooling over `nc` planes of h×w: `y` the window maximum (PyTorch's rule: the first maximum in window
+   * order, a NaN wins), `idx` its position in the input plane (`iy·w + ix`). Padding never wins; a window with no
+   * in-bounds element gives −Infinity and index 0.
+   */
+  max_pool2d_fwd_f32(nc: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, x: F32Buf, y: F32Buf, idx: I32Buf): void;
+  /** `dx = 0`, then `dx[plane + idx] += dy` for every output. */
+  max_pool2d_bwd_f32(nc: number, h: number, w: number, oh: number, ow: number, dy: F32Buf, idx: I32Buf, dx: F32Buf): void;
+  /**
+   * Average pooling: the window sum over in-bounds elements divided by PyTorch's divisor: with `include_pad`,
+   * the window's size clipped to the padded image (h + 2·ph), else the in-bounds count; a divisor ≤ 0 gives 0.
+   */
+  avg_pool2d_fwd_f32(nc: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, include_pad: number, x: F32Buf, y: F32Buf): void;
+  /** Input gradient of avg_pool2d_fwd_f32; `dx` is overwritten. */
+  avg_pool2d_bwd_f32(nc: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, include_pad: number, dy: F32Buf, dx: F32Buf): void;
 }
 
 export type KernelName = keyof Kernels;
@@ -190,6 +220,16 @@ export const KERNEL_SIGNATURES: { readonly [K in KernelName]: string } = {
     'n:size c:size hw:size batch_stats:flag beta_acc:scalar x:f32[n*c*hw] dy:f32[n*c*hw] gamma:f32?[c] save_mean:f32[c] save_invstd:f32[c] dx:f32[n*c*hw] dgamma:f32?[c] dbeta:f32?[c]',
   dropout_fwd_f32: 'n:size seed:size threshold:size scale:scalar x:f32[n] y:f32[n] mask:f32[n]',
   mul_f32: 'n:size a:f32[n] b:f32[n] out:f32[n]',
+  conv2d_fwd_f32:
+    'n:size c:size h:size w:size oc:size kh:size>=1 kw:size>=1 sh:size>=1 sw:size>=1 ph:size pw:size dilh:size>=1 dilw:size>=1 groups:size>=1 oh:size ow:size x:f32[n*c*h*w] weight:f32[oc*(c/groups)*kh*kw] bias:f32?[oc] col:f32[c*kh*kw*oh*ow] y:f32[n*oc*oh*ow]',
+  conv2d_bwd_data_f32:
+    'n:size c:size h:size w:size oc:size kh:size>=1 kw:size>=1 sh:size>=1 sw:size>=1 ph:size pw:size dilh:size>=1 dilw:size>=1 groups:size>=1 oh:size ow:size dy:f32[n*oc*oh*ow] weight:f32[oc*(c/groups)*kh*kw] col:f32[c*kh*kw*oh*ow] dx:f32[n*c*h*w]',
+  conv2d_bwd_filter_f32:
+    'n:size c:size h:size w:size oc:size kh:size>=1 kw:size>=1 sh:size>=1 sw:size>=1 ph:size pw:size dilh:size>=1 dilw:size>=1 groups:size>=1 oh:size ow:size beta:scalar x:f32[n*c*h*w] dy:f32[n*oc*oh*ow] col:f32[c*kh*kw*oh*ow] gw:f32[oc*(c/groups)*kh*kw] gb:f32?[oc]',
+  max_pool2d_fwd_f32: 'nc:size h:size w:size kh:size>=1 kw:size>=1 sh:size>=1 sw:size>=1 ph:size pw:size oh:size ow:size x:f32[nc*h*w] y:f32[nc*oh*ow] idx:i32[nc*oh*ow]',
+  max_pool2d_bwd_f32: 'nc:size h:size w:size oh:size ow:size dy:f32[nc*oh*ow] idx:i32[nc*oh*ow]{h*w} dx:f32[nc*h*w]',
+  avg_pool2d_fwd_f32: 'nc:size h:size w:size kh:size>=1 kw:size>=1 sh:size>=1 sw:size>=1 ph:size pw:size oh:size ow:size include_pad:flag x:f32[nc*h*w] y:f32[nc*oh*ow]',
+  avg_pool2d_bwd_f32: 'nc:size h:size w:size kh:size>=1 kw:size>=1 sh:size>=1 sw:size>=1 ph:size pw:size oh:size ow:size include_pad:flag dy:f32[nc*oh*ow] dx:f32[nc*h*w]',
 };
 
 const ARG = /^([a-z_][a-z0-9_]*):(size|scalar|flag|f32|i32)(?:>=(\d+))?(\?)?(?:\[([^\]]+)\])?(?:\{([^}]+)\})?$/;

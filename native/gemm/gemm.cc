@@ -112,6 +112,16 @@ void tile_task(void* p, int64_t t) {
 
 void gemm_f32(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
               float beta, float* c) noexcept {
+  gemm_f32_team(ta, tb, m, n, k, alpha, a, b, beta, c, true);
+}
+
+void gemm_f32_serial(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
+                     float beta, float* c) noexcept {
+  gemm_f32_team(ta, tb, m, n, k, alpha, a, b, beta, c, false);
+}
+
+void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
+                   float beta, float* c, bool parallel) noexcept {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     // C = beta·C; beta = 0 writes zeros without reading C.
@@ -135,7 +145,7 @@ void gemm_f32(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, cons
   const int64_t kc_blocks = (k + blk.kc + blk.kc / 4 - 1) / (blk.kc + blk.kc / 4);
   const int64_t kc_step = ((k + kc_blocks - 1) / kc_blocks + 7) / 8 * 8;
   J.pack_a = m * (k < kc_step ? k : kc_step) >= PACK_A_MIN_MK || m > blk.mc;
-  Team team(mnk >= PARALLEL_MIN_MNK);
+  Team team(parallel && mnk >= PARALLEL_MIN_MNK);
   const int64_t nc_max = n < blk.nc ? n : blk.nc, kc_max = k < kc_step ? k : kc_step;
   const int64_t m_pad = (m + blk.mr - 1) / blk.mr * blk.mr;
   J.bpack = scratch.get(1, (size_t)(((nc_max + blk.nr - 1) / blk.nr) * blk.nr * kc_max));

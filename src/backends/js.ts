@@ -261,6 +261,174 @@ function adam_step_f32(n: number, lr: number, b1: number, b2: number, eps: numbe
   }
 }
 
+/*
+ * Convolution and pooling, NCHW. Direct loops with one float64 accumulator plane per output (or input-gradient)
+ * plane: for every tap (channel, ky, kx), the output rows and columns whose input coordinate falls inside the image
+ * add weight·input. The `col` scratch of the contract is for backends that lower convolution to GEMM; the reference
+ * needs none. Channels past groups·(c/groups) or groups·(oc/groups) are left as they are (layers reject such sizes).
+ */
+let planeScratch = new Float64Array(0);
+function plane(n: number): Float64Array {
+  if (planeScratch.length < n) planeScratch = new Float64Array(Math.max(n, 2 * planeScratch.length));
+  return planeScratch;
+}
+
+function conv2d_fwd_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, X: F32Buf, W: F32Buf, B: F32Buf, _col: F32Buf, Y: F32Buf): void {
+  const x = X.data, wt = W.data, bias = B.length > 0 ? B.data : null, y = Y.data;
+  const cg = Math.floor(c / groups), ocg = Math.floor(oc / groups), ohw = oh * ow;
+  const acc = plane(ohw);
+  for (let s = 0; s < n; s++)
+    for (let o = 0; o < groups * ocg; o++) {
+      const g = Math.floor(o / ocg);
+      acc.fill(bias ? bias[o] : 0, 0, ohw);
+      for (let i = 0; i < cg; i++) {
+        const xPlane = (s * c + g * cg + i) * h * w;
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const wv = wt[((o * cg + i) * kh + ky) * kw + kx];
+            for (let oy = 0; oy < oh; oy++) {
+              const iy = oy * sh - ph + ky * dilh;
+              if (iy < 0 || iy >= h) continue;
+              for (let ox = 0; ox < ow; ox++) {
+                const ix = ox * sw - pw + kx * dilw;
+                if (ix >= 0 && ix < w) acc[oy * ow + ox] += wv * x[xPlane + iy * w + ix];
+              }
+            }
+          }
+      }
+      y.set(acc.subarray(0, ohw), (s * oc + o) * ohw);
+    }
+}
+
+function conv2d_bwd_data_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, DY: F32Buf, W: F32Buf, _col: F32Buf, DX: F32Buf): void {
+  const dy = DY.data, wt = W.data, dx = DX.data;
+  const cg = Math.floor(c / groups), ocg = Math.floor(oc / groups), ohw = oh * ow, hw = h * w;
+  const acc = plane(hw);
+  dx.fill(0, 0, n * c * hw);
+  for (let s = 0; s < n; s++)
+    for (let ci = 0; ci < groups * cg; ci++) {
+      const g = Math.floor(ci / cg), i = ci - g * cg;
+      acc.fill(0, 0, hw);
+      for (let o = g * ocg; o < (g + 1) * ocg; o++) {
+        const dyPlane = (s * oc + o) * ohw;
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const wv = wt[((o * cg + i) * kh + ky) * kw + kx];
+            for (let oy = 0; oy < oh; oy++) {
+              const iy = oy * sh - ph + ky * dilh;
+              if (iy < 0 || iy >= h) continue;
+              for (let ox = 0; ox < ow; ox++) {
+                const ix = ox * sw - pw + kx * dilw;
+                if (ix >= 0 && ix < w) acc[iy * w + ix] += wv * dy[dyPlane + oy * ow + ox];
+              }
+            }
+          }
+      }
+      dx.set(acc.subarray(0, hw), (s * c + ci) * hw);
+    }
+}
+
+function conv2d_bwd_filter_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, beta: number, X: F32Buf, DY: F32Buf, _col: F32Buf, GW: F32Buf, GB: F32Buf): void {
+  const x = X.data, dy = DY.data, gw = GW.data, gb = GB.length > 0 ? GB.data : null;
+  const cg = Math.floor(c / groups), ocg = Math.floor(oc / groups), ohw = oh * ow;
+  for (let o = 0; o < groups * ocg; o++) {
+    const g = Math.floor(o / ocg);
+    for (let i = 0; i < cg; i++)
+      for (let ky = 0; ky < kh; ky++)
+        for (let kx = 0; kx < kw; kx++) {
+          let sum = 0;
+          for (let s = 0; s < n; s++) {
+            const xPlane = (s * c + g * cg + i) * h * w, dyPlane = (s * oc + o) * ohw;
+            for (let oy = 0; oy < oh; oy++) {
+              const iy = oy * sh - ph + ky * dilh;
+              if (iy < 0 || iy >= h) continue;
+              for (let ox = 0; ox < ow; ox++) {
+                const ix = ox * sw - pw + kx * dilw;
+                if (ix >= 0 && ix < w) sum += dy[dyPlane + oy * ow + ox] * x[xPlane + iy * w + ix];
+              }
+            }
+          }
+          const at = ((o * cg + i) * kh + ky) * kw + kx;
+          gw[at] = beta === 0 ? sum : beta * gw[at] + sum;
+        }
+    if (gb) {
+      let sum = 0;
+      for (let s = 0; s < n; s++) for (let p = 0, d = (s * oc + o) * ohw; p < ohw; p++) sum += dy[d + p];
+      gb[o] = beta === 0 ? sum : beta * gb[o] + sum;
+    }
+  }
+}
+
+function max_pool2d_fwd_f32(nc: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, X: F32Buf, Y: F32Buf, IDX: I32Buf): void {
+  const x = X.data, y = Y.data, idx = IDX.data;
+  for (let p = 0; p < nc; p++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const y0 = Math.max(oy * sh - ph, 0), y1 = Math.min(oy * sh - ph + kh, h);
+        const x0 = Math.max(ox * sw - pw, 0), x1 = Math.min(ox * sw - pw + kw, w);
+        // PyTorch starts from −∞ at the first in-bounds element; a later one replaces the maximum only when it is
+        // strictly greater or NaN.
+        let best = -Infinity, at = y0 < y1 && x0 < x1 ? y0 * w + x0 : 0;
+        for (let iy = y0; iy < y1; iy++)
+          for (let ix = x0; ix < x1; ix++) {
+            const v = x[p * h * w + iy * w + ix];
+            if (v > best || Number.isNaN(v)) (best = v), (at = iy * w + ix);
+          }
+        y[(p * oh + oy) * ow + ox] = best;
+        idx[(p * oh + oy) * ow + ox] = at;
+      }
+}
+
+function max_pool2d_bwd_f32(nc: number, h: number, w: number, oh: number, ow: number, DY: F32Buf, IDX: I32Buf, DX: F32Buf): void {
+  const dy = DY.data, idx = IDX.data, dx = DX.data;
+  dx.fill(0, 0, nc * h * w);
+  // Overlapping windows may pick the same element: accumulate per plane in float64, store once.
+  const acc = plane(h * w);
+  for (let p = 0; p < nc; p++) {
+    acc.fill(0, 0, h * w);
+    for (let o = p * oh * ow; o < (p + 1) * oh * ow; o++) acc[idx[o]] += dy[o];
+    dx.set(acc.subarray(0, h * w), p * h * w);
+  }
+}
+
+/** PyTorch's avg_pool2d divisor for the window starting at (y0, x0) (padded coordinates already subtracted). */
+function avgDivisor(y0: number, x0: number, h: number, w: number, kh: number, kw: number, ph: number, pw: number, includePad: number): number {
+  if (includePad) return (Math.min(y0 + kh, h + ph) - y0) * (Math.min(x0 + kw, w + pw) - x0);
+  return Math.max(Math.min(y0 + kh, h) - Math.max(y0, 0), 0) * Math.max(Math.min(x0 + kw, w) - Math.max(x0, 0), 0);
+}
+
+function avg_pool2d_fwd_f32(nc: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, includePad: number, X: F32Buf, Y: F32Buf): void {
+  const x = X.data, y = Y.data;
+  for (let p = 0; p < nc; p++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const ys = oy * sh - ph, xs = ox * sw - pw;
+        const div = avgDivisor(ys, xs, h, w, kh, kw, ph, pw, includePad);
+        let sum = 0;
+        for (let iy = Math.max(ys, 0); iy < Math.min(ys + kh, h); iy++)
+          for (let ix = Math.max(xs, 0); ix < Math.min(xs + kw, w); ix++) sum += x[p * h * w + iy * w + ix];
+        y[(p * oh + oy) * ow + ox] = div > 0 ? sum / div : 0;
+      }
+}
+
+function avg_pool2d_bwd_f32(nc: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, includePad: number, DY: F32Buf, DX: F32Buf): void {
+  const dy = DY.data, dx = DX.data;
+  const acc = plane(h * w);
+  for (let p = 0; p < nc; p++) {
+    acc.fill(0, 0, h * w);
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const ys = oy * sh - ph, xs = ox * sw - pw;
+        const div = avgDivisor(ys, xs, h, w, kh, kw, ph, pw, includePad);
+        if (!(div > 0)) continue;
+        const g = dy[(p * oh + oy) * ow + ox] / div;
+        for (let iy = Math.max(ys, 0); iy < Math.min(ys + kh, h); iy++)
+          for (let ix = Math.max(xs, 0); ix < Math.min(xs + kw, w); ix++) acc[iy * w + ix] += g;
+      }
+    dx.set(acc.subarray(0, h * w), p * h * w);
+  }
+}
+
 export const jsKernels: Kernels = {
   gemm_f32, bias_add_f32, col_sum_f32,
   sigmoid_fwd_f32, tanh_fwd_f32, relu_fwd_f32, leaky_relu_fwd_f32,
@@ -270,6 +438,8 @@ export const jsKernels: Kernels = {
   softmax_xent_f32, mse_f32, bce_logits_f32,
   sgd_step_f32, momentum_step_f32, adagrad_step_f32, rmsprop_step_f32, adam_step_f32,
   batch_norm_train_f32, batch_norm_eval_f32, batch_norm_bwd_f32, dropout_fwd_f32, mul_f32,
+  conv2d_fwd_f32, conv2d_bwd_data_f32, conv2d_bwd_filter_f32,
+  max_pool2d_fwd_f32, max_pool2d_bwd_f32, avg_pool2d_fwd_f32, avg_pool2d_bwd_f32,
 };
 
 export const jsBackend: Backend = {

@@ -134,6 +134,8 @@ function makeKernels(a: NativeAddon): Kernels {
   const slf = f.silu_fwd_f32, slb = f.silu_bwd_f32, spf = f.softplus_fwd_f32, spb = f.softplus_bwd_f32, smf = f.softmax_fwd_f32;
   const sx = f.softmax_xent_f32, ms = f.mse_f32, bc = f.bce_logits_f32;
   const bnt = f.batch_norm_train_f32, bne = f.batch_norm_eval_f32, bnb = f.batch_norm_bwd_f32, dro = f.dropout_fwd_f32, mul = f.mul_f32;
+  const cf = f.conv2d_fwd_f32, cbd = f.conv2d_bwd_data_f32, cbf = f.conv2d_bwd_filter_f32;
+  const mpf = f.max_pool2d_fwd_f32, mpb = f.max_pool2d_bwd_f32, apf = f.avg_pool2d_fwd_f32, apb = f.avg_pool2d_bwd_f32;
   const sgd = f.sgd_step_f32, mom = f.momentum_step_f32, ada = f.adagrad_step_f32, rms = f.rmsprop_step_f32, adam = f.adam_step_f32;
   return {
     gemm_f32: (ta, tb_, m, n, k, alpha, A, B, beta, C) => g(ta, tb_, m, n, k, alpha, A.data, B.data, beta, C.data),
@@ -175,6 +177,16 @@ function makeKernels(a: NativeAddon): Kernels {
       bnb(n, c, hw, bs, ba, x.data, dy.data, gm.data, sm.data, si.data, dx.data, dg.data, db.data),
     dropout_fwd_f32: (n, seed, threshold, scale, x, y, mask) => dro(n, seed, threshold, scale, x.data, y.data, mask.data),
     mul_f32: (n, a_, b, out) => mul(n, a_.data, b.data, out.data),
+    conv2d_fwd_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow, x, wt, bias, col, y) =>
+      cf(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow, x.data, wt.data, bias.data, col.data, y.data),
+    conv2d_bwd_data_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow, dy, wt, col, dx) =>
+      cbd(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow, dy.data, wt.data, col.data, dx.data),
+    conv2d_bwd_filter_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow, beta, x, dy, col, gw, gb) =>
+      cbf(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow, beta, x.data, dy.data, col.data, gw.data, gb.data),
+    max_pool2d_fwd_f32: (nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x, y, idx) => mpf(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x.data, y.data, idx.data),
+    max_pool2d_bwd_f32: (nc, h, w, oh, ow, dy, idx, dx) => mpb(nc, h, w, oh, ow, dy.data, idx.data, dx.data),
+    avg_pool2d_fwd_f32: (nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, ip, x, y) => apf(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, ip, x.data, y.data),
+    avg_pool2d_bwd_f32: (nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, ip, dy, dx) => apb(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, ip, dy.data, dx.data),
   };
 }
 

@@ -7,7 +7,7 @@
  * reads or writes outside its buffers. No static import of Node modules: this file must bundle for browsers.
  */
 import type { F32Buf, I32Buf } from '../buffers.js';
-import type { KernelName, Kernels } from '../kernels.js';
+import { KERNELS, type KernelName, type Kernels } from '../kernels.js';
 import type { BackendLoader } from './registry.js';
 import type { Backend } from './types.js';
 
@@ -176,6 +176,77 @@ class WasmModule {
       this.ex.free(ptr);
     }
   }
+}
+
+/** Evaluates a length expression of the kernel table (`*`, `/` integer division, `+`, parentheses) over sizes. */
+function evalLen(expr: string, sizes: Record<string, number>): number {
+  const tokens = expr.match(/[a-z_][a-z0-9_]*|\d+|[*/+()]/g) ?? [];
+  let at = 0;
+  const atom = (): number => {
+    const t = tokens[at++];
+    if (t === '(') {
+      const v = sum();
+      at++;
+      return v;
+    }
+    return /^\d/.test(t) ? Number(t) : sizes[t];
+  };
+  const product = (): number => {
+    let v = atom();
+    while (tokens[at] === '*' || tokens[at] === '/') v = tokens[at++] === '*' ? v * atom() : Math.floor(v / atom());
+    return v;
+  };
+  const sum = (): number => {
+    let v = product();
+    while (tokens[at] === '+') (at++, (v += product()));
+    return v;
+  };
+  return sum();
+}
+
+/**
+ * An adapter derived from the kernel's KERNEL_SIGNATURES record: checks sizes (int32, minimums), flags, every
+ * array's length rule and int32 value ranges, then passes pointers (0 for an absent optional array).
+ */
+function fromSignature(mod: WasmModule, call: KernelName): (...args: unknown[]) => void {
+  const spec = KERNELS[call];
+  const fn = mod.ex[call];
+  return (...args: unknown[]) => {
+    const sizes: Record<string, number> = {};
+    const out: number[] = [];
+    spec.args.forEach((a, i) => {
+      const v = args[i];
+      if (a.kind === 'size') {
+        checkSize(call, a.name, v as number);
+        if (a.min !== undefined && (v as number) < a.min) throw new RangeError(`${call}: expected ${a.name} to be at least ${a.min}, received ${v}`);
+        sizes[a.name] = v as number;
+        out.push(v as number);
+      } else if (a.kind === 'flag') {
+        checkFlag(call, a.name, v as number);
+        sizes[a.name] = v as number;
+        out.push(v as number);
+      } else if (a.kind === 'scalar') out.push(v as number);
+    });
+    try {
+      spec.args.forEach((a, i) => {
+        if (a.kind !== 'f32' && a.kind !== 'i32') return;
+        const buf = args[i] as F32Buf | I32Buf;
+        const need = evalLen(a.len!, sizes);
+        const expr = a.len!.replace(/\*/g, '·');
+        if (a.optional && buf.length === 0) return void out.push(0);
+        if (a.values !== undefined) {
+          const limit = evalLen(a.values, sizes), data = buf.data;
+          if (buf.length < need) throw new RangeError(`${call}: ${expr} = ${need} exceeds ${a.name}.length ${buf.length}`);
+          for (let j = 0; j < need; j++)
+            if (!(data[j] >= 0 && data[j] < limit)) throw new RangeError(`${call}: expected ${a.name}[${j}] in [0, ${limit}), received ${data[j]}`);
+        }
+        out.push(mod.ptr(call, a.name, buf, need, expr));
+      });
+      fn(...out);
+    } finally {
+      mod.unstage();
+    }
+  };
 }
 
 function makeKernels(mod: WasmModule): Kernels {
@@ -466,6 +537,13 @@ function makeKernels(mod: WasmModule): Kernels {
         mod.unstage();
       }
     },
+    conv2d_fwd_f32: fromSignature(mod, 'conv2d_fwd_f32'),
+    conv2d_bwd_data_f32: fromSignature(mod, 'conv2d_bwd_data_f32'),
+    conv2d_bwd_filter_f32: fromSignature(mod, 'conv2d_bwd_filter_f32'),
+    max_pool2d_fwd_f32: fromSignature(mod, 'max_pool2d_fwd_f32'),
+    max_pool2d_bwd_f32: fromSignature(mod, 'max_pool2d_bwd_f32'),
+    avg_pool2d_fwd_f32: fromSignature(mod, 'avg_pool2d_fwd_f32'),
+    avg_pool2d_bwd_f32: fromSignature(mod, 'avg_pool2d_bwd_f32'),
   };
 }
 

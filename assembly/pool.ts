@@ -1,0 +1,103 @@
+/**
+ * max_pool2d / avg_pool2d forward and backward over nc independent h×w planes. Each output scans its window clipped
+ * to the image (coordinates in i64, so any sizes only shrink windows); max keeps PyTorch's rule (replace only when
+ * strictly greater or NaN: the first maximum wins, a NaN propagates) and records iy·w + ix; avg divides the float32
+ * window sum by PyTorch's divisor (count_include_pad counts padded positions inside the padded image; a divisor
+ * ≤ 0 gives 0). Scalar loops: pooling moves little data next to the convolutions around it.
+ */
+
+// @ts-ignore: decorator
+@inline function lo0(v: i64): i64 {
+  return v < 0 ? 0 : v;
+}
+
+// @ts-ignore: decorator
+@inline function hiClamp(v: i64, hi: i64): i64 {
+  return v > hi ? hi : v;
+}
+
+export function max_pool2d_fwd(nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, x: usize, y: usize, idx: usize): void {
+  let o: usize = 0;
+  for (let p = 0; p < nc; p++) {
+    const xp = x + ((<usize>p * <usize>h * <usize>w) << 2);
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const y0 = lo0(<i64>oy * sh - ph), y1 = hiClamp(<i64>oy * sh - ph + kh, h);
+        const x0 = lo0(<i64>ox * sw - pw), x1 = hiClamp(<i64>ox * sw - pw + kw, w);
+        let best: f32 = -Infinity;
+        let at: i64 = y0 < y1 && x0 < x1 ? y0 * w + x0 : 0;
+        for (let iy = y0; iy < y1; iy++)
+          for (let ix = x0; ix < x1; ix++) {
+            const v = load<f32>(xp + (<usize>(iy * w + ix) << 2));
+            if (v > best || v != v) {
+              best = v;
+              at = iy * w + ix;
+            }
+          }
+        store<f32>(y + (o << 2), best);
+        store<i32>(idx + (o << 2), <i32>at);
+        o++;
+      }
+  }
+}
+
+export function max_pool2d_bwd(nc: i32, h: i32, w: i32, oh: i32, ow: i32, dy: usize, idx: usize, dx: usize): void {
+  const hw = <usize>h * <usize>w, ohw = <usize>oh * <usize>ow;
+  for (let p = 0; p < nc; p++) {
+    const d = dx + ((<usize>p * hw) << 2);
+    memory.fill(d, 0, hw << 2);
+    const base = <usize>p * ohw;
+    for (let o: usize = 0; o < ohw; o++) {
+      const at = d + (<usize>load<i32>(idx + ((base + o) << 2)) << 2);
+      store<f32>(at, load<f32>(at) + load<f32>(dy + ((base + o) << 2)));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function divisor(ys: i64, xs: i64, h: i64, w: i64, kh: i64, kw: i64, ph: i64, pw: i64, includePad: i32): i64 {
+  if (includePad != 0) return (hiClamp(ys + kh, h + ph) - ys) * (hiClamp(xs + kw, w + pw) - xs);
+  const dy = hiClamp(ys + kh, h) - lo0(ys), dx = hiClamp(xs + kw, w) - lo0(xs);
+  return (dy > 0 ? dy : 0) * (dx > 0 ? dx : 0);
+}
+
+export function avg_pool2d_fwd(nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, includePad: i32, x: usize, y: usize): void {
+  let o: usize = 0;
+  for (let p = 0; p < nc; p++) {
+    const xp = x + ((<usize>p * <usize>h * <usize>w) << 2);
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const ys = <i64>oy * sh - ph, xs = <i64>ox * sw - pw;
+        const div = divisor(ys, xs, h, w, kh, kw, ph, pw, includePad);
+        const y1 = hiClamp(ys + kh, h), x1 = hiClamp(xs + kw, w);
+        let sum: f32 = 0;
+        for (let iy = lo0(ys); iy < y1; iy++)
+          for (let ix = lo0(xs); ix < x1; ix++) sum += load<f32>(xp + (<usize>(iy * w + ix) << 2));
+        store<f32>(y + (o << 2), div > 0 ? sum / <f32>div : 0);
+        o++;
+      }
+  }
+}
+
+export function avg_pool2d_bwd(nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, includePad: i32, dy: usize, dx: usize): void {
+  const hw = <usize>h * <usize>w;
+  let o: usize = 0;
+  for (let p = 0; p < nc; p++) {
+    const d = dx + ((<usize>p * hw) << 2);
+    memory.fill(d, 0, hw << 2);
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const ys = <i64>oy * sh - ph, xs = <i64>ox * sw - pw;
+        const div = divisor(ys, xs, h, w, kh, kw, ph, pw, includePad);
+        const g: f32 = load<f32>(dy + (o << 2)) / <f32>div;
+        o++;
+        if (div <= 0) continue;
+        const y1 = hiClamp(ys + kh, h), x1 = hiClamp(xs + kw, w);
+        for (let iy = lo0(ys); iy < y1; iy++)
+          for (let ix = lo0(xs); ix < x1; ix++) {
+            const at = d + (<usize>(iy * w + ix) << 2);
+            store<f32>(at, load<f32>(at) + g);
+          }
+      }
+  }
+}

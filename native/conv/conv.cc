@@ -1,0 +1,305 @@
+/* conv2d_{fwd,bwd_data,bwd_filter}_f32: convolution lowered to the tuned GEMM, NCHW, weight [oc, c/groups, kh, kw].
+ * Per sample: im2col builds col[c·kh·kw, oh·ow] (taps outside the image read zero), then per group
+ * y_g = W_g·col_g (forward), dW_g += dY_g·col_gᵀ (weight gradient), col_g = W_gᵀ·dY_g then col2im (input gradient);
+ * 1×1 stride-1 unpadded convolutions use x (or dx) as col directly. Threads take whole samples (forward, input
+ * gradient) or fixed chunks of CHUNK samples (weight gradient: one partial sum per chunk, added in chunk order), each
+ * running a single-threaded GEMM, so every result is bit-identical for any thread count. Accuracy: the GEMM's
+ * float32 FMA accumulation over c/groups·kh·kw (forward) or oh·ow per sample (weight gradient). */
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "../kernels.h"
+#include "../pool.h"
+
+namespace descent {
+
+namespace {
+
+/* Samples per partial weight-gradient sum: fixed, so the summation order never depends on the thread count. */
+constexpr int64_t CHUNK = 8;
+/* Tasks per call stay below this (more samples per task for huge batches), so per-task flags fit on the stack. */
+constexpr int64_t MAX_TASKS = 1024;
+/* Calls with fewer multiply-adds than this stay on the calling thread. */
+constexpr int64_t PARALLEL_MIN_MACS = 1 << 18;
+
+/* A growable 64-byte aligned float block owned by one thread (worker im2col buffers, weight-gradient partials). */
+struct Workspace {
+  float* p = nullptr;
+  size_t cap = 0;
+  ~Workspace() { std::free(p); }
+  float* get(size_t floats) {
+    if (cap < floats) {
+      std::free(p);
+      p = static_cast<float*>(std::aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64));
+      cap = p ? floats : 0;
+    }
+    return p;
+  }
+};
+thread_local Workspace worker_col, partials;
+
+struct Conv {
+  int64_t n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow;
+  int64_t cg, ocg, kg, ohw;  // channels and GEMM depth per group, output pixels per plane
+  bool pointwise;            // 1×1, stride 1, no padding, same size: x is its own im2col
+};
+
+Conv make_conv(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+               int64_t ph, int64_t pw, int64_t dilh, int64_t dilw, int64_t groups, int64_t oh, int64_t ow) {
+  Conv P{n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, 0, 0, 0, 0, false};
+  P.cg = c / groups, P.ocg = oc / groups, P.kg = P.cg * kh * kw, P.ohw = oh * ow;
+  P.pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && oh == h && ow == w;
+  return P;
+}
+
+/* Output columns [lo, hi) of a row whose input column ox·sw + off lies in [0, w). */
+inline void valid_cols(int64_t off, int64_t sw, int64_t w, int64_t ow, int64_t* lo, int64_t* hi) {
+  int64_t l = off >= 0 ? 0 : (-off + sw - 1) / sw;
+  int64_t r = off >= w ? 0 : (w - off + sw - 1) / sw;
+  if (r > ow) r = ow;
+  if (l > r) l = r;
+  *lo = l, *hi = r;
+}
+
+/* col[(ci·kh + ky)·kw + kx, oy·ow + ox] = x[ci, oy·sh − ph + ky·dilh, ox·sw − pw + kx·dilw], zero outside. */
+void im2col(const Conv& P, const float* x, float* col) {
+  const int64_t rows = P.groups * P.cg;
+  for (int64_t ci = 0; ci < rows; ci++)
+    for (int64_t ky = 0; ky < P.kh; ky++)
+      for (int64_t kx = 0; kx < P.kw; kx++) {
+        float* out = col + ((ci * P.kh + ky) * P.kw + kx) * P.ohw;
+        const float* xp = x + ci * P.h * P.w;
+        const int64_t off = kx * P.dilw - P.pw;
+        int64_t lo, hi;
+        valid_cols(off, P.sw, P.w, P.ow, &lo, &hi);
+        for (int64_t oy = 0; oy < P.oh; oy++, out += P.ow) {
+          const int64_t iy = oy * P.sh - P.ph + ky * P.dilh;
+          if (iy < 0 || iy >= P.h || lo == hi) {
+            std::memset(out, 0, P.ow * sizeof(float));
+            continue;
+          }
+          for (int64_t ox = 0; ox < lo; ox++) out[ox] = 0.0f;
+          const float* src = xp + iy * P.w + off;
+          if (P.sw == 1) std::memcpy(out + lo, src + lo, (hi - lo) * sizeof(float));
+          else for (int64_t ox = lo; ox < hi; ox++) out[ox] = src[ox * P.sw];
+          for (int64_t ox = hi; ox < P.ow; ox++) out[ox] = 0.0f;
+        }
+      }
+}
+
+/* dx = 0, then dx[ci, iy, ix] += col[(ci, ky, kx), (oy, ox)] over every tap inside the image (im2col's adjoint). */
+void col2im(const Conv& P, const float* col, float* dx) {
+  std::memset(dx, 0, P.c * P.h * P.w * sizeof(float));
+  const int64_t rows = P.groups * P.cg;
+  for (int64_t ci = 0; ci < rows; ci++)
+    for (int64_t ky = 0; ky < P.kh; ky++)
+      for (int64_t kx = 0; kx < P.kw; kx++) {
+        const float* in = col + ((ci * P.kh + ky) * P.kw + kx) * P.ohw;
+        float* xp = dx + ci * P.h * P.w;
+        const int64_t off = kx * P.dilw - P.pw;
+        int64_t lo, hi;
+        valid_cols(off, P.sw, P.w, P.ow, &lo, &hi);
+        for (int64_t oy = 0; oy < P.oh; oy++, in += P.ow) {
+          const int64_t iy = oy * P.sh - P.ph + ky * P.dilh;
+          if (iy < 0 || iy >= P.h) continue;
+          float* dst = xp + iy * P.w + off;
+          if (P.sw == 1) for (int64_t ox = lo; ox < hi; ox++) dst[ox] += in[ox];
+          else for (int64_t ox = lo; ox < hi; ox++) dst[ox * P.sw] += in[ox];
+        }
+      }
+}
+
+/* One parallel call: tasks over samples or chunks, each needing an im2col buffer. The caller's thread uses the
+ * caller's `col`; workers use their own (grown once, kept). A worker that cannot allocate marks its task undone and
+ * the caller runs it afterwards: the arithmetic of a task never depends on where it runs. */
+struct Job {
+  const Conv* P;
+  std::thread::id caller;
+  float* col;
+  size_t col_floats;
+  int64_t per_task, items;
+  void (*item)(const Job&, int64_t, float*);
+  const float* a;  // x (forward, weight gradient) or dy (input gradient)
+  const float* b;  // weight, or dy (weight gradient)
+  const float* bias;
+  float* out;      // y, dx, or the weight-gradient partials
+  unsigned char undone[MAX_TASKS];
+};
+
+void run_task(const Job& J, int64_t t, float* col) {
+  const int64_t lo = t * J.per_task, hi = lo + J.per_task < J.items ? lo + J.per_task : J.items;
+  for (int64_t i = lo; i < hi; i++) J.item(J, i, col);
+}
+
+void task(void* ctx, int64_t t) {
+  Job& J = *static_cast<Job*>(ctx);
+  float* col = J.col;
+  if (std::this_thread::get_id() != J.caller && J.col_floats > 0) {
+    col = worker_col.get(J.col_floats);
+    if (!col) {
+      J.undone[t] = 1;
+      return;
+    }
+  }
+  run_task(J, t, col);
+}
+
+void run(Job& J, int64_t macs) {
+  J.caller = std::this_thread::get_id();
+  J.per_task = (J.items + MAX_TASKS - 1) / MAX_TASKS;
+  if (J.per_task < 1) J.per_task = 1;
+  const int64_t tasks = (J.items + J.per_task - 1) / J.per_task;
+  std::memset(J.undone, 0, sizeof J.undone);
+  {
+    Team team(tasks > 1 && macs >= PARALLEL_MIN_MACS);
+    team.run(tasks, task, &J);
+  }
+  for (int64_t t = 0; t < tasks; t++)
+    if (J.undone[t]) run_task(J, t, J.col);
+}
+
+void fwd_sample(const Job& J, int64_t s, float* col) {
+  const Conv& P = *J.P;
+  const float* x = J.a + s * P.c * P.h * P.w;
+  float* y = J.out + s * P.oc * P.ohw;
+  const float* src = x;
+  if (!P.pointwise) im2col(P, x, col), src = col;
+  for (int64_t g = 0; g < P.groups; g++)
+    gemm_f32_serial(0, 0, P.ocg, P.ohw, P.kg, 1.0f, J.b + g * P.ocg * P.kg, src + g * P.kg * P.ohw, 0.0f,
+                    y + g * P.ocg * P.ohw);
+  if (J.bias)
+    for (int64_t o = 0; o < P.groups * P.ocg; o++) {
+      float* row = y + o * P.ohw;
+      const float b = J.bias[o];
+      for (int64_t i = 0; i < P.ohw; i++) row[i] += b;
+    }
+}
+
+void bwd_data_sample(const Job& J, int64_t s, float* col) {
+  const Conv& P = *J.P;
+  const float* dy = J.a + s * P.oc * P.ohw;
+  float* dx = J.out + s * P.c * P.h * P.w;
+  float* dst = P.pointwise ? dx : col;
+  for (int64_t g = 0; g < P.groups; g++)
+    gemm_f32_serial(1, 0, P.kg, P.ohw, P.ocg, 1.0f, J.b + g * P.ocg * P.kg, dy + g * P.ocg * P.ohw, 0.0f,
+                    dst + g * P.kg * P.ohw);
+  if (!P.pointwise) col2im(P, col, dx);
+  else if (P.groups * P.cg < P.c)  // channels no group covers (c not divisible by groups) get zero
+    std::memset(dx + P.groups * P.cg * P.ohw, 0, (P.c - P.groups * P.cg) * P.ohw * sizeof(float));
+}
+
+/* One chunk of samples: partial[chunk] = Σ dY·colᵀ (then the bias sums) over the chunk, in sample order. */
+void bwd_filter_chunk(const Job& J, int64_t q, float* col) {
+  const Conv& P = *J.P;
+  const int64_t wsize = P.groups * P.ocg * P.kg, osize = P.groups * P.ocg;
+  float* part = J.out + q * (wsize + osize);
+  const int64_t s0 = q * CHUNK, s1 = s0 + CHUNK < P.n ? s0 + CHUNK : P.n;
+  for (int64_t s = s0; s < s1; s++) {
+    const float* x = J.a + s * P.c * P.h * P.w;
+    const float* dy = J.b + s * P.oc * P.ohw;
+    const float* src = x;
+    if (!P.pointwise) im2col(P, x, col), src = col;
+    for (int64_t g = 0; g < P.groups; g++)
+      gemm_f32_serial(0, 1, P.ocg, P.kg, P.ohw, 1.0f, dy + g * P.ocg * P.ohw, src + g * P.kg * P.ohw,
+                      s == s0 ? 0.0f : 1.0f, part + g * P.ocg * P.kg);
+  }
+  float* bsum = part + wsize;
+  for (int64_t o = 0; o < osize; o++) {
+    float acc = 0.0f;
+    for (int64_t s = s0; s < s1; s++) {
+      const float* row = J.b + (s * P.oc + o) * P.ohw;
+      for (int64_t i = 0; i < P.ohw; i++) acc += row[i];
+    }
+    bsum[o] = acc;
+  }
+}
+
+}  // namespace
+
+void conv2d_fwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh,
+                    int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw, int64_t groups, int64_t oh,
+                    int64_t ow, const float* x, const float* weight, const float* bias, float* col, float* y) noexcept {
+  const Conv P = make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow);
+  if (n == 0 || P.ohw == 0 || P.ocg == 0) return;
+  Job J{};
+  J.P = &P, J.col = col, J.col_floats = P.pointwise ? 0 : (size_t)(P.groups * P.kg * P.ohw);
+  J.items = n, J.item = fwd_sample, J.a = x, J.b = weight, J.bias = bias, J.out = y;
+  run(J, n * P.oc * P.ohw * P.kg);
+}
+
+void conv2d_bwd_data_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh,
+                         int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw, int64_t groups, int64_t oh,
+                         int64_t ow, const float* dy, const float* weight, float* col, float* dx) noexcept {
+  const Conv P = make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow);
+  if (n == 0 || c * h * w == 0) return;
+  if (P.ohw == 0 || P.ocg == 0 || P.cg == 0) {
+    std::memset(dx, 0, n * c * h * w * sizeof(float));
+    return;
+  }
+  Job J{};
+  J.P = &P, J.col = col, J.col_floats = P.pointwise ? 0 : (size_t)(P.groups * P.kg * P.ohw);
+  J.items = n, J.item = bwd_data_sample, J.a = dy, J.b = weight, J.out = dx;
+  run(J, n * P.oc * P.ohw * P.kg);
+}
+
+void conv2d_bwd_filter_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh,
+                           int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw, int64_t groups, int64_t oh,
+                           int64_t ow, float beta, const float* x, const float* dy, float* col, float* gw,
+                           float* gb) noexcept {
+  const Conv P = make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow);
+  const int64_t wsize = P.groups * P.ocg * P.kg, osize = P.groups * P.ocg;
+  const int64_t chunks = (n + CHUNK - 1) / CHUNK;
+  float* part = chunks > 0 ? partials.get((size_t)(chunks * (wsize + osize))) : nullptr;
+  if (chunks > 0 && !part) {
+    // No memory for the partial sums: a direct loop, slower and rounded differently, but correct.
+    for (int64_t o = 0; o < osize; o++) {
+      const int64_t g = o / P.ocg;
+      for (int64_t k = 0; k < P.kg; k++) {
+        const int64_t i = k / (kh * kw), ky = k / kw % kh, kx = k % kw;
+        double acc = 0;
+        for (int64_t s = 0; s < n; s++)
+          for (int64_t oy = 0; oy < oh; oy++) {
+            const int64_t iy = oy * sh - ph + ky * dilh;
+            if (iy < 0 || iy >= h) continue;
+            for (int64_t ox = 0; ox < ow; ox++) {
+              const int64_t ix = ox * sw - pw + kx * dilw;
+              if (ix >= 0 && ix < w)
+                acc += (double)dy[(s * oc + o) * P.ohw + oy * ow + ox] * x[((s * c + g * P.cg + i) * h + iy) * w + ix];
+            }
+          }
+        float* at = gw + o * P.kg + k;
+        *at = beta == 0.0f ? (float)acc : beta * *at + (float)acc;
+      }
+      if (gb) {
+        double acc = 0;
+        for (int64_t s = 0; s < n; s++)
+          for (int64_t i = 0; i < P.ohw; i++) acc += dy[(s * oc + o) * P.ohw + i];
+        gb[o] = beta == 0.0f ? (float)acc : beta * gb[o] + (float)acc;
+      }
+    }
+    return;
+  }
+  if (chunks > 0 && P.ohw > 0) {
+    Job J{};
+    J.P = &P, J.col = col, J.col_floats = P.pointwise ? 0 : (size_t)(P.groups * P.kg * P.ohw);
+    J.items = chunks, J.item = bwd_filter_chunk, J.a = x, J.b = dy, J.out = part;
+    run(J, n * P.oc * P.ohw * P.kg);
+  } else if (chunks > 0) {
+    std::memset(part, 0, chunks * (wsize + osize) * sizeof(float));
+  }
+  // Chunk partials in chunk order; beta = 0 never reads the old gradient.
+  for (int64_t i = 0; i < wsize; i++) {
+    float acc = beta == 0.0f ? 0.0f : beta * gw[i];
+    for (int64_t q = 0; q < chunks; q++) acc += part[q * (wsize + osize) + i];
+    gw[i] = acc;
+  }
+  if (gb)
+    for (int64_t o = 0; o < osize; o++) {
+      float acc = beta == 0.0f ? 0.0f : beta * gb[o];
+      for (int64_t q = 0; q < chunks; q++) acc += part[q * (wsize + osize) + wsize + o];
+      gb[o] = acc;
+    }
+}
+
+}  // namespace descent

@@ -1,0 +1,142 @@
+/* max_pool2d / avg_pool2d forward and backward over nc independent h×w planes (NCHW with n·c planes). Each output
+ * scans its window clipped to the image; max keeps PyTorch's rule (replace only when strictly greater or NaN, so
+ * the first maximum wins and a NaN propagates) and records iy·w + ix; avg divides the float32 window sum by PyTorch's
+ * divisor (count_include_pad counts padded positions inside the padded image). Planes are split over threads in
+ * fixed chunks; a plane's arithmetic does not depend on the split, so results are bit-identical for any thread
+ * count. The 2×2 stride-2 unpadded max pool (the common case) has its own loop. */
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "../kernels.h"
+#include "../pool.h"
+
+namespace descent {
+
+namespace {
+
+/* Planes per task: about 64 Ki input elements, so small calls stay on the calling thread. */
+inline int64_t plane_grain(int64_t h, int64_t w, int64_t oh, int64_t ow) {
+  const int64_t per = h * w + oh * ow + 1;
+  const int64_t g = (1 << 16) / per;
+  return g > 0 ? g : 1;
+}
+
+inline int64_t clamp_lo(int64_t v) { return v < 0 ? 0 : v; }
+inline int64_t clamp_hi(int64_t v, int64_t hi) { return v > hi ? hi : v; }
+
+void max_plane(int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+               int64_t oh, int64_t ow, const float* x, float* y, int32_t* idx) {
+  for (int64_t oy = 0; oy < oh; oy++)
+    for (int64_t ox = 0; ox < ow; ox++) {
+      const int64_t y0 = clamp_lo(oy * sh - ph), y1 = clamp_hi(oy * sh - ph + kh, h);
+      const int64_t x0 = clamp_lo(ox * sw - pw), x1 = clamp_hi(ox * sw - pw + kw, w);
+      float best = -std::numeric_limits<float>::infinity();
+      int64_t at = y0 < y1 && x0 < x1 ? y0 * w + x0 : 0;
+      for (int64_t iy = y0; iy < y1; iy++)
+        for (int64_t ix = x0; ix < x1; ix++) {
+          const float v = x[iy * w + ix];
+          if (v > best || v != v) best = v, at = iy * w + ix;
+        }
+      y[oy * ow + ox] = best;
+      idx[oy * ow + ox] = (int32_t)at;
+    }
+}
+
+/* kh = kw = sh = sw = 2, no padding: windows never leave the image when 2·oh ≤ h and 2·ow ≤ w. */
+void max_plane_2x2(int64_t w, int64_t oh, int64_t ow, const float* x, float* y, int32_t* idx) {
+  for (int64_t oy = 0; oy < oh; oy++) {
+    const float* r0 = x + 2 * oy * w;
+    const float* r1 = r0 + w;
+    for (int64_t ox = 0; ox < ow; ox++) {
+      // Starting from the first element gives what starting from −∞ at it would: it wins unless it is −∞, and
+      // then it stays recorded anyway.
+      const int64_t i = 2 * oy * w + 2 * ox;
+      float best = r0[2 * ox];
+      int64_t at = i;
+      float v = r0[2 * ox + 1];
+      if (v > best || v != v) best = v, at = i + 1;
+      v = r1[2 * ox];
+      if (v > best || v != v) best = v, at = i + w;
+      v = r1[2 * ox + 1];
+      if (v > best || v != v) best = v, at = i + w + 1;
+      y[oy * ow + ox] = best;
+      idx[oy * ow + ox] = (int32_t)at;
+    }
+  }
+}
+
+/* PyTorch's divisor for the window starting at padded coordinates (ys, xs); ≤ 0 means the output is 0. */
+inline int64_t avg_divisor(int64_t ys, int64_t xs, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
+                           int include_pad) {
+  if (include_pad) return (clamp_hi(ys + kh, h + ph) - ys) * (clamp_hi(xs + kw, w + pw) - xs);
+  const int64_t dy = clamp_hi(ys + kh, h) - clamp_lo(ys), dx = clamp_hi(xs + kw, w) - clamp_lo(xs);
+  return (dy > 0 ? dy : 0) * (dx > 0 ? dx : 0);
+}
+
+}  // namespace
+
+void max_pool2d_fwd_f32(int64_t nc, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                        int64_t pw, int64_t oh, int64_t ow, const float* x, float* y, int32_t* idx) noexcept {
+  const bool fast = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && 2 * oh <= h && 2 * ow <= w;
+  parallel_chunks(nc, plane_grain(h, w, oh, ow), [&](int64_t lo, int64_t hi) {
+    for (int64_t p = lo; p < hi; p++) {
+      if (fast) max_plane_2x2(w, oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
+      else max_plane(h, w, kh, kw, sh, sw, ph, pw, oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
+    }
+  });
+}
+
+void max_pool2d_bwd_f32(int64_t nc, int64_t h, int64_t w, int64_t oh, int64_t ow, const float* dy, const int32_t* idx,
+                        float* dx) noexcept {
+  parallel_chunks(nc, plane_grain(h, w, oh, ow), [&](int64_t lo, int64_t hi) {
+    for (int64_t p = lo; p < hi; p++) {
+      float* d = dx + p * h * w;
+      std::memset(d, 0, h * w * sizeof(float));
+      const float* g = dy + p * oh * ow;
+      const int32_t* at = idx + p * oh * ow;
+      for (int64_t o = 0; o < oh * ow; o++) d[at[o]] += g[o];
+    }
+  });
+}
+
+void avg_pool2d_fwd_f32(int64_t nc, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                        int64_t pw, int64_t oh, int64_t ow, int include_pad, const float* x, float* y) noexcept {
+  parallel_chunks(nc, plane_grain(h, w, oh, ow), [&](int64_t lo, int64_t hi) {
+    for (int64_t p = lo; p < hi; p++) {
+      const float* xp = x + p * h * w;
+      for (int64_t oy = 0; oy < oh; oy++)
+        for (int64_t ox = 0; ox < ow; ox++) {
+          const int64_t ys = oy * sh - ph, xs = ox * sw - pw;
+          const int64_t div = avg_divisor(ys, xs, h, w, kh, kw, ph, pw, include_pad);
+          const int64_t y1 = clamp_hi(ys + kh, h), x1 = clamp_hi(xs + kw, w);
+          float sum = 0.0f;
+          for (int64_t iy = clamp_lo(ys); iy < y1; iy++)
+            for (int64_t ix = clamp_lo(xs); ix < x1; ix++) sum += xp[iy * w + ix];
+          y[(p * oh + oy) * ow + ox] = div > 0 ? sum / (float)div : 0.0f;
+        }
+    }
+  });
+}
+
+void avg_pool2d_bwd_f32(int64_t nc, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                        int64_t pw, int64_t oh, int64_t ow, int include_pad, const float* dy, float* dx) noexcept {
+  parallel_chunks(nc, plane_grain(h, w, oh, ow), [&](int64_t lo, int64_t hi) {
+    for (int64_t p = lo; p < hi; p++) {
+      float* d = dx + p * h * w;
+      std::memset(d, 0, h * w * sizeof(float));
+      for (int64_t oy = 0; oy < oh; oy++)
+        for (int64_t ox = 0; ox < ow; ox++) {
+          const int64_t ys = oy * sh - ph, xs = ox * sw - pw;
+          const int64_t div = avg_divisor(ys, xs, h, w, kh, kw, ph, pw, include_pad);
+          if (div <= 0) continue;
+          const float g = dy[(p * oh + oy) * ow + ox] / (float)div;
+          const int64_t y1 = clamp_hi(ys + kh, h), x1 = clamp_hi(xs + kw, w);
+          for (int64_t iy = clamp_lo(ys); iy < y1; iy++)
+            for (int64_t ix = clamp_lo(xs); ix < x1; ix++) d[iy * w + ix] += g;
+        }
+    }
+  });
+}
+
+}  // namespace descent

@@ -1,0 +1,137 @@
+/**
+ * conv2d_fwd_f32, conv2d_bwd_data_f32 and conv2d_bwd_filter_f32 on every backend (the js reference included)
+ * against a float64 direct convolution written here, at edge sizes: 1×1 images, kernel = image, stride > kernel,
+ * odd sizes, padding ≥ kernel/2, dilation 2, groups 1/2/depthwise, channel counts 1, 3 and 17, batch 1 and above
+ * the native weight-gradient chunk, an output size larger than the formula gives (padding reads only). Bound per
+ * element, GEMM style: 2·(K + 2)·2⁻²⁴·Σ|terms| (+ |beta·old|), K the number of terms.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/index.js';
+import type { F32Buf } from '../../src/buffers.js';
+import { BACKENDS, put, randn, rng } from '../helpers.js';
+
+interface Shape {
+  n: number; c: number; h: number; w: number; oc: number; kh: number; kw: number;
+  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number; groups: number;
+  oh?: number; ow?: number; bias?: boolean;
+}
+
+type Full = Required<Shape>;
+
+function full(s: Shape): Full {
+  const oh = s.oh ?? Math.floor((s.h + 2 * s.ph - s.dh * (s.kh - 1) - 1) / s.sh) + 1;
+  const ow = s.ow ?? Math.floor((s.w + 2 * s.pw - s.dw * (s.kw - 1) - 1) / s.sw) + 1;
+  return { ...s, oh, ow, bias: s.bias ?? true };
+}
+
+const base = { n: 2, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, groups: 1 };
+const SHAPES: Shape[] = [
+  { ...base, c: 3, h: 1, w: 1, oc: 4, kh: 1, kw: 1 }, // 1×1 image, pointwise
+  { ...base, c: 3, h: 1, w: 1, oc: 2, kh: 3, kw: 3, ph: 1, pw: 1 }, // 1×1 image, 3×3 kernel all padding but the centre
+  { ...base, c: 1, h: 5, w: 5, oc: 3, kh: 5, kw: 5 }, // kernel = image
+  { ...base, n: 1, c: 3, h: 11, w: 8, oc: 5, kh: 2, kw: 2, sh: 3, sw: 3 }, // stride > kernel, batch 1
+  { ...base, n: 9, c: 3, h: 7, w: 9, oc: 4, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 }, // odd sizes, stride 2
+  { ...base, c: 2, h: 6, w: 5, oc: 3, kh: 3, kw: 3, ph: 2, pw: 2 }, // padding ≥ kernel/2
+  { ...base, c: 3, h: 9, w: 10, oc: 4, kh: 3, kw: 3, ph: 2, pw: 2, dh: 2, dw: 2 }, // dilation 2
+  { ...base, c: 4, h: 6, w: 7, oc: 6, kh: 3, kw: 3, ph: 1, pw: 1, groups: 2 }, // groups 2
+  { ...base, c: 5, h: 8, w: 6, oc: 5, kh: 3, kw: 3, ph: 1, pw: 1, groups: 5 }, // depthwise
+  { ...base, c: 3, h: 5, w: 5, oc: 6, kh: 3, kw: 3, groups: 3, bias: false }, // depthwise × 2, no bias
+  { ...base, n: 19, c: 17, h: 6, w: 5, oc: 19, kh: 1, kw: 3, sh: 1, sw: 2, ph: 0, pw: 1 }, // asymmetric, 17 channels, batch > chunk
+  { ...base, n: 3, c: 6, h: 4, w: 4, oc: 4, kh: 1, kw: 1, groups: 2 }, // pointwise grouped
+  { ...base, n: 2, c: 16, h: 9, w: 9, oc: 32, kh: 3, kw: 3, ph: 1, pw: 1 }, // CNN-S second layer channels
+  { ...base, c: 2, h: 4, w: 5, oc: 3, kh: 3, kw: 3, ph: 1, pw: 1, oh: 7, ow: 6 }, // output larger than the formula
+];
+
+function tag(s: Full): string {
+  return `n${s.n} c${s.c} ${s.h}x${s.w} oc${s.oc} k${s.kh}x${s.kw} s${s.sh},${s.sw} p${s.ph},${s.pw} d${s.dh},${s.dw} g${s.groups} out ${s.oh}x${s.ow}${s.bias ? '' : ' nobias'}`;
+}
+
+/** Calls f(o, i, ky, kx, s, oy, ox, iy, ix) for every product term of the convolution (taps inside the image). */
+function forEachTerm(s: Full, f: (o: number, i: number, ky: number, kx: number, n: number, oy: number, ox: number, iy: number, ix: number) => void) {
+  const cg = s.c / s.groups, ocg = s.oc / s.groups;
+  for (let n = 0; n < s.n; n++)
+    for (let o = 0; o < s.oc; o++) {
+      const g = Math.floor(o / ocg);
+      for (let oy = 0; oy < s.oh; oy++)
+        for (let ox = 0; ox < s.ow; ox++)
+          for (let i = 0; i < cg; i++)
+            for (let ky = 0; ky < s.kh; ky++)
+              for (let kx = 0; kx < s.kw; kx++) {
+                const iy = oy * s.sh - s.ph + ky * s.dh, ix = ox * s.sw - s.pw + kx * s.dw;
+                if (iy >= 0 && iy < s.h && ix >= 0 && ix < s.w) f(o, g * cg + i, ky, kx, n, oy, ox, iy, ix);
+              }
+    }
+}
+
+interface Ref { val: Float64Array; abs: Float64Array; terms: Float64Array }
+
+function oracle(s: Full, x: Float32Array, wt: Float32Array, bias: Float32Array, dy: Float32Array) {
+  const cg = s.c / s.groups, ohw = s.oh * s.ow;
+  const mk = (len: number): Ref => ({ val: new Float64Array(len), abs: new Float64Array(len), terms: new Float64Array(len) });
+  const y = mk(s.n * s.oc * ohw), dx = mk(s.n * s.c * s.h * s.w), gw = mk(wt.length), gb = mk(s.oc);
+  const add = (r: Ref, at: number, v: number) => ((r.val[at] += v), (r.abs[at] += Math.abs(v)), r.terms[at]++);
+  for (let n = 0; n < s.n; n++)
+    for (let o = 0; o < s.oc; o++)
+      for (let p = 0; p < ohw; p++) {
+        const at = (n * s.oc + o) * ohw + p;
+        if (s.bias) add(y, at, bias[o]);
+        add(gb, o, dy[at]);
+      }
+  forEachTerm(s, (o, ci, ky, kx, n, oy, ox, iy, ix) => {
+    const wAt = ((o * cg + (ci % cg)) * s.kh + ky) * s.kw + kx;
+    const xAt = ((n * s.c + ci) * s.h + iy) * s.w + ix, yAt = ((n * s.oc + o) * s.oh + oy) * s.ow + ox;
+    add(y, yAt, wt[wAt] * x[xAt]);
+    add(dx, xAt, wt[wAt] * dy[yAt]);
+    add(gw, wAt, dy[yAt] * x[xAt]);
+  });
+  return { y, dx, gw, gb };
+}
+
+function expectNear(got: Float32Array, ref: Ref, prior: Float32Array | null, beta: number, what: string) {
+  for (let i = 0; i < ref.val.length; i++) {
+    const old = prior && beta !== 0 ? beta * prior[i] : 0;
+    const want = ref.val[i] + old;
+    const bound = 2 * (ref.terms[i] + 2) * 2 ** -24 * (ref.abs[i] + Math.abs(old)) + 1e-30;
+    if (!(Math.abs(got[i] - want) <= bound)) expect.fail(`${what}: at ${i}: got ${got[i]}, ref ${want}, bound ${bound}`);
+  }
+}
+
+function run(backend: Backend, s: Full, seed: number) {
+  const r = rng(seed);
+  const cg = s.c / s.groups, ohw = s.oh * s.ow;
+  const x = randn(r, s.n * s.c * s.h * s.w), wt = randn(r, s.oc * cg * s.kh * s.kw), bias = s.bias ? randn(r, s.oc) : new Float32Array(0);
+  const dy = randn(r, s.n * s.oc * ohw), gw0 = randn(r, wt.length), gb0 = randn(r, s.oc);
+  const ref = oracle(s, x, wt, bias, dy);
+  const sizes = [s.n, s.c, s.h, s.w, s.oc, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw, s.dh, s.dw, s.groups, s.oh, s.ow] as const;
+  const what = (k: string) => `${k} on ${backend.name}: ${tag(s)}`;
+  const X = put(backend, x), W = put(backend, wt), B = put(backend, bias), DY = put(backend, dy);
+  // Outputs and scratch start as NaN: every output element must be written, and scratch contents must not leak.
+  const nan = (len: number): F32Buf => put(backend, new Float32Array(len).fill(NaN));
+  const col = nan(s.c * s.kh * s.kw * ohw), Y = nan(dy.length), DX = nan(x.length);
+  backend.k.conv2d_fwd_f32(...sizes, X, W, B, col, Y);
+  expectNear(Y.data, ref.y, null, 0, what('conv2d_fwd_f32'));
+  backend.k.conv2d_bwd_data_f32(...sizes, DY, W, nan(col.length), DX);
+  expectNear(DX.data, ref.dx, null, 0, what('conv2d_bwd_data_f32'));
+  for (const beta of [0, 0.5]) {
+    const GW = beta === 0 ? nan(wt.length) : put(backend, gw0), GB = s.bias ? (beta === 0 ? nan(s.oc) : put(backend, gb0)) : backend.alloc(0);
+    backend.k.conv2d_bwd_filter_f32(...sizes, beta, X, DY, nan(col.length), GW, GB);
+    expectNear(GW.data, ref.gw, gw0, beta, what(`conv2d_bwd_filter_f32 (gw, beta ${beta})`));
+    if (s.bias) expectNear(GB.data, ref.gb, gb0, beta, what(`conv2d_bwd_filter_f32 (gb, beta ${beta})`));
+  }
+}
+
+describe.each(BACKENDS.map((b) => [b.name, b] as const))('conv2d kernels on %s', (_name, backend) => {
+  SHAPES.forEach((shape, i) => {
+    const s = full(shape);
+    it(tag(s), () => run(backend, s, 100 + i));
+  });
+
+  it('an empty batch writes nothing and scales the gradient by beta', () => {
+    const s = full({ ...base, n: 0, c: 2, h: 3, w: 3, oc: 2, kh: 3, kw: 3 });
+    const sizes = [s.n, s.c, s.h, s.w, s.oc, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw, s.dh, s.dw, s.groups, s.oh, s.ow] as const;
+    const gw = put(backend, new Float32Array(36).fill(2)), gb = put(backend, new Float32Array([4, 6]));
+    backend.k.conv2d_bwd_filter_f32(...sizes, 0.5, backend.alloc(0), backend.alloc(0), backend.alloc(18), gw, gb);
+    expect(Array.from(gw.data)).toEqual(new Array(36).fill(1));
+    expect(Array.from(gb.data)).toEqual([2, 3]);
+  });
+});
