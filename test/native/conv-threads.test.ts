@@ -1,0 +1,102 @@
+/**
+ * Native convolution and pooling beyond the shared suite: every ISA this CPU supports against the js reference
+ * (bound 2·(K + 2)·2⁻²⁴·Σ|terms|, with Σ|terms| from the reference run on absolute values), and bit-identical
+ * results for 1, 2 and 3 threads at sizes large enough to run in parallel (several weight-gradient chunks, a
+ * partial last one).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { heapF32 } from '../../src/buffers.js';
+import { jsKernels } from '../../src/backends/js.js';
+import { loadAddon, type NativeAddon } from '../../src/backends/native.js';
+import { randn, rng } from '../helpers.js';
+
+const addon: NativeAddon = loadAddon();
+type Fn = (...args: unknown[]) => void;
+const k = (name: string) => addon[name] as Fn;
+
+type Sizes = [n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number, oh: number, ow: number];
+
+const SHAPES: Sizes[] = [
+  [19, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14], // CNN-S second layer, batch 19 (three chunks, the last partial)
+  [11, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 28, 28], // CNN-S first layer
+  [9, 6, 13, 11, 9, 3, 3, 2, 1, 2, 2, 2, 2, 3, 7, 7], // grouped, dilated, strided, padded
+  [10, 24, 9, 9, 16, 1, 1, 1, 1, 0, 0, 1, 1, 2, 9, 9], // pointwise, grouped
+];
+
+const abs = (a: Float32Array) => a.map(Math.abs);
+
+function runAll(s: Sizes, seed: number) {
+  const [n, c, h, w, oc, kh, kw, , , , , , , groups, oh, ow] = s;
+  const r = rng(seed);
+  const x = randn(r, n * c * h * w), wt = randn(r, oc * (c / groups) * kh * kw), bias = randn(r, oc), dy = randn(r, n * oc * oh * ow);
+  const gw0 = randn(r, wt.length), gb0 = randn(r, oc);
+  const col = new Float32Array(c * kh * kw * oh * ow);
+  const y = new Float32Array(dy.length), dx = new Float32Array(x.length), gw = gw0.slice(), gb = gb0.slice();
+  k('conv2d_fwd_f32')(...s, x, wt, bias, col, y);
+  k('conv2d_bwd_data_f32')(...s, dy, wt, col, dx);
+  k('conv2d_bwd_filter_f32')(...s, 0.5, x, dy, col, gw, gb);
+  return { inputs: { x, wt, bias, dy, gw0, gb0 }, out: { y, dx, gw, gb } };
+}
+
+/** The js reference's outputs and the Σ|terms| bounds (the reference on absolute values). */
+function reference(s: Sizes, i: ReturnType<typeof runAll>['inputs']) {
+  const [n, c, h, w, oc, kh, kw, , , , , , , groups, oh, ow] = s;
+  const col = heapF32(new Float32Array(0));
+  const run = (x: Float32Array, wt: Float32Array, bias: Float32Array, dy: Float32Array, gw0: Float32Array, gb0: Float32Array) => {
+    const y = new Float32Array(n * oc * oh * ow), dx = new Float32Array(n * c * h * w), gw = gw0.slice(), gb = gb0.slice();
+    jsKernels.conv2d_fwd_f32(...s, heapF32(x), heapF32(wt), heapF32(bias), col, heapF32(y));
+    jsKernels.conv2d_bwd_data_f32(...s, heapF32(dy), heapF32(wt), col, heapF32(dx));
+    jsKernels.conv2d_bwd_filter_f32(...s, 0.5, heapF32(x), heapF32(dy), col, heapF32(gw), heapF32(gb));
+    return { y, dx, gw, gb };
+  };
+  const ref = run(i.x, i.wt, i.bias, i.dy, i.gw0, i.gb0);
+  const bound = run(abs(i.x), abs(i.wt), abs(i.bias), abs(i.dy), abs(i.gw0), abs(i.gb0));
+  const terms = { y: (c / groups) * kh * kw + 1, dx: (oc / groups) * kh * kw, gw: n * oh * ow + 1, gb: n * oh * ow + 1 };
+  return { ref, bound, terms };
+}
+
+describe('native convolution: ISAs and thread counts', () => {
+  const initial = addon.info();
+  afterAll(() => {
+    addon.setIsa(initial.isa);
+    addon.setThreads(initial.threads);
+  });
+
+  for (const isa of initial.supported.split(','))
+    it(`${isa}: conv2d forward, input and weight gradients match the js reference`, () => {
+      expect(addon.setIsa(isa)).toBe(true);
+      SHAPES.forEach((s, si) => {
+        const { inputs, out } = runAll(s, 10 + si);
+        const { ref, bound, terms } = reference(s, inputs);
+        for (const key of ['y', 'dx', 'gw', 'gb'] as const)
+          for (let j = 0; j < ref[key].length; j++) {
+            const tol = 2 * (terms[key] + 2) * 2 ** -24 * bound[key][j] * 1.01 + 1e-30;
+            if (!(Math.abs(out[key][j] - ref[key][j]) <= tol))
+              expect.fail(`native/${isa} conv ${s.join(',')}: ${key}[${j}] = ${out[key][j]}, ref ${ref[key][j]}, bound ${tol}`);
+          }
+      });
+    });
+
+  it('conv2d and pooling give the same bits on 1, 2 and 3 threads', () => {
+    addon.setIsa(initial.isa);
+    for (const [si, s] of SHAPES.entries()) {
+      const runs = [1, 2, 3].map((t) => {
+        addon.setThreads(t);
+        return runAll(s, 20 + si).out;
+      });
+      for (const key of ['y', 'dx', 'gw', 'gb'] as const)
+        for (const t of [1, 2]) expect(Buffer.from(runs[t][key].buffer).equals(Buffer.from(runs[0][key].buffer)), `${key} on ${t + 1} threads, shape ${s.join(',')}`).toBe(true);
+    }
+    const nc = 64 * 16, r = rng(5), x = randn(r, nc * 28 * 28), dy = randn(r, nc * 14 * 14);
+    const pools = [1, 2, 3].map((t) => {
+      addon.setThreads(t);
+      const y = new Float32Array(nc * 196), idx = new Int32Array(nc * 196), dx = new Float32Array(x.length), ya = new Float32Array(nc * 196), dxa = new Float32Array(x.length);
+      k('max_pool2d_fwd_f32')(nc, 28, 28, 2, 2, 2, 2, 0, 0, 14, 14, x, y, idx);
+      k('max_pool2d_bwd_f32')(nc, 28, 28, 14, 14, dy, idx, dx);
+      k('avg_pool2d_fwd_f32')(nc, 28, 28, 3, 3, 2, 2, 1, 1, 14, 14, 0, x, ya);
+      k('avg_pool2d_bwd_f32')(nc, 28, 28, 3, 3, 2, 2, 1, 1, 14, 14, 0, dy, dxa);
+      return [y, idx, dx, ya, dxa].map((a) => Buffer.from(a.buffer));
+    });
+    for (const t of [1, 2]) pools[t].forEach((b, j) => expect(b.equals(pools[0][j]), `pooling output ${j} on ${t + 1} threads`).toBe(true));
+  });
+});
