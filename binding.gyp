@@ -10,7 +10,8 @@
       "native/optim/optim.cc",
       "native/gemm/bias.cc",
       "native/gemm/pack.cc",
-      "native/norm/norm.cc"
+      "native/norm/norm.cc",
+      "native/conv/dot.cc"
     ]
   },
   "target_defaults": {

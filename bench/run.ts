@@ -6,13 +6,15 @@
  * GB/s: forward 8 bytes per element (x in, y out; dropout also writes its mask: 12), backward 12 (x, dy in, dx out). Prints one table, and with --json one JSON line per
  * result: {kernel, backend, shape, unit, value, min, max, reps}.
  *
- *   npm run bench -- [--backends native,wasm,js] [--only gemm|act|adam|norm|train] [--json] [--time ms]
+ * Convolutions report GFLOP/s of the direct formula (2·n·oc·oh·ow·c·k², the same for all three passes).
+ *
+ *   npm run bench -- [--backends native,wasm,js] [--only gemm|conv|act|adam|norm|train] [--json] [--time ms]
  */
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { availableBackends, loadBackend, setBackend, type Backend } from '../src/index.js';
 import { ACTIVATION_NAMES, ACTIVATION_TABLE, activationParams } from '../src/nn/activation-table.js';
-import { ELEMENTWISE_N, fill, GEMM_TRIALS, NORM_TRIALS, TRAIN_TRIALS, trainTrial } from './shapes.js';
+import { CONV_TRIALS, ELEMENTWISE_N, fill, GEMM_TRIALS, NORM_TRIALS, TRAIN_TRIALS, trainTrial } from './shapes.js';
 
 interface Result {
   kernel: string;
@@ -60,6 +62,27 @@ async function gemm(backend: Backend): Promise<Result[]> {
     // The forward of a dense layer: C = A·Bᵀ with B stored [n, k] like a Linear weight.
     out.push(await measure(backend, 'gemm_f32', `${t.m}x${t.n}x${t.k} (nt)`, 'GFLOP/s', (2 * t.m * t.n * t.k) / 1e9, () => backend.k.gemm_f32(0, 1, t.m, t.n, t.k, 1, a, b, 0, c)));
     for (const buf of [a, b, c]) backend.free(buf);
+  }
+  return out;
+}
+
+async function conv(backend: Backend): Promise<Result[]> {
+  const out: Result[] = [];
+  for (const t of CONV_TRIALS) {
+    const { n, c, h, w, oc, k, p } = t;
+    const oh = h + 2 * p - k + 1, ow = w + 2 * p - k + 1;
+    const sizes = [n, c, h, w, oc, k, k, 1, 1, p, p, 1, 1, 1, oh, ow] as const;
+    const x = backend.alloc(n * c * h * w), wt = backend.alloc(oc * c * k * k), bias = backend.alloc(oc);
+    const col = backend.alloc(c * k * k * oh * ow), y = backend.alloc(n * oc * oh * ow), dx = backend.alloc(n * c * h * w);
+    const gw = backend.alloc(oc * c * k * k), gb = backend.alloc(oc);
+    fill(x.data, 8);
+    fill(wt.data, 9);
+    fill(y.data, 10);
+    const flops = (2 * n * oc * oh * ow * c * k * k) / 1e9;
+    out.push(await measure(backend, 'conv2d_fwd_f32', t.name, 'GFLOP/s', flops, () => backend.k.conv2d_fwd_f32(...sizes, x, wt, bias, col, y)));
+    out.push(await measure(backend, 'conv2d_bwd_filter_f32', t.name, 'GFLOP/s', flops, () => backend.k.conv2d_bwd_filter_f32(...sizes, 0, x, y, col, gw, gb)));
+    out.push(await measure(backend, 'conv2d_bwd_data_f32', t.name, 'GFLOP/s', flops, () => backend.k.conv2d_bwd_data_f32(...sizes, y, wt, col, dx)));
+    for (const buf of [x, wt, bias, col, y, dx, gw, gb]) backend.free(buf);
   }
   return out;
 }
@@ -147,6 +170,7 @@ for (const name of chosen) backends.push(await loadBackend(name as Backend['name
 for (const backend of backends) {
   console.error(`# ${backend.name}: ${backend.detail}`);
   if (want('gemm')) results.push(...(await gemm(backend)));
+  if (want('conv')) results.push(...(await conv(backend)));
   if (want('act')) results.push(...(await activations(backend)));
   if (want('adam')) {
     const r = await adam(backend);

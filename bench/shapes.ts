@@ -22,6 +22,24 @@ export const GEMM_TRIALS: GemmTrial[] = [
   { kind: 'gemm', m: 1024, n: 1024, k: 1024, skip: ['js'] },
 ];
 
+/** A convolution layer of a trial network: batch n, c×h×w input, oc k×k filters, stride 1, padding p. */
+export interface ConvTrial {
+  name: string;
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  oc: number;
+  k: number;
+  p: number;
+}
+
+/** The two convolutions of CNN-S (1×28×28 → conv 16 → pool → conv 32 → pool → 128 → 10) at batch 128. */
+export const CONV_TRIALS: ConvTrial[] = [
+  { name: 'CNN-S conv1 1→16 28x28 k3', n: 128, c: 1, h: 28, w: 28, oc: 16, k: 3, p: 1 },
+  { name: 'CNN-S conv2 16→32 14x14 k3', n: 128, c: 16, h: 14, w: 14, oc: 32, k: 3, p: 1 },
+];
+
 /** Elements for activation kernels and parameters for the optimizer step. */
 export const ELEMENTWISE_N = 1 << 20;
 

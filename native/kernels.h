@@ -119,6 +119,11 @@ struct isa_table {
   gemm_pack_a_fn gemm_pack_a;
   gemm_pack_b_fn gemm_pack_b;
   gemm_small_fn gemm_small;
+  /* C[i,j] = beta·C[i,j] + Σ_p A[i·lda + p]·B[j·ldb + p] (dot products of long rows; beta = 0: C not read). */
+  void (*gemm_nt_dot)(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                      float beta, float* c, int64_t ldc);
+  /* out[i] = beta·out[i] + Σ_j A[i·n + j] (beta = 0: out not read). */
+  void (*row_sum)(int64_t m, int64_t n, const float* a, float beta, float* out);
   void (*bias_add)(int64_t m, int64_t n, const float* bias, float* c);
   void (*col_sum)(int64_t m, int64_t n, float beta, const float* a, float* out);
   void (*sigmoid_fwd)(int64_t n, const float* x, float* y);

@@ -14,6 +14,9 @@ void fill_bias(isa_table* t);
 void fill_norm(isa_table* t);
 void gemm_pack_a(int64_t mc, int64_t kc, const float* a, int64_t rs, int64_t cs, float* out);
 void gemm_pack_b(int64_t kc, int64_t nc, const float* b, int64_t rs, int64_t cs, float* out);
+void gemm_nt_dot(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                 float* c, int64_t ldc);
+void row_sum(int64_t m, int64_t n, const float* a, float beta, float* out);
 void gemm_small(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
                 float beta, float* c);
 #if defined(DESCENT_ISA_AVX512F)
@@ -38,6 +41,8 @@ static isa_table make() {
   t.gemm_pack_a = gemm_pack_a;
   t.gemm_pack_b = gemm_pack_b;
   t.gemm_small = gemm_small;
+  t.gemm_nt_dot = gemm_nt_dot;
+  t.row_sum = row_sum;
   fill_act(&t);
   fill_act_smooth(&t);
   fill_optim(&t);

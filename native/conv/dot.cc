@@ -1,0 +1,95 @@
+/* gemm_nt_dot, compiled once per ISA: C[i,j] = beta·C[i,j] + Σ_p A[i,p]·B[j,p] for row-major A (m×k) and B (n×k)
+ * whose rows are long and contiguous: the weight gradient dY·colᵀ of a convolution with few filters or few taps
+ * (16×9 outputs over 784 pixels in CNN-S's first layer), where a packed GEMM would pad the 9 columns to a full
+ * register tile. A 4×3 block of outputs keeps 12 vector accumulators over k (7 loads per 12 multiply-adds), then
+ * sums their lanes and adds the k tail. Accuracy: float32 sums of k/F32_EPR-long lane partials (≤ k·2⁻²⁴·Σ|a||b|).
+ * beta = 0 never reads C. Also row_sum (out[i] = beta·out[i] + Σⱼ A[i,j], a convolution's bias gradient per sample),
+ * with four vector accumulators per row. */
+#include "../kernels.h"
+#include "../simd.h"
+
+namespace descent {
+namespace DESCENT_ISA_NS {
+
+/* Lane sum by halving (16 → 8 → 4 → 2 → 1): a short dependency chain, since twelve of these end every block. */
+typedef float f32x4v __attribute__((vector_size(16)));
+typedef float f32x8v __attribute__((vector_size(32)));
+static inline float sum4(f32x4v v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+static inline f32x4v halve8(f32x8v v) {
+  f32x4v lo, hi;
+  std::memcpy(&lo, &v, 16);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + 16, 16);
+  return lo + hi;
+}
+static inline float lanes_sum(f32v v) {
+#if F32_EPR == 16
+  f32x8v lo, hi;
+  std::memcpy(&lo, &v, 32);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + 32, 32);
+  return sum4(halve8(lo + hi));
+#elif F32_EPR == 8
+  return sum4(halve8(v));
+#else
+  return sum4(v);
+#endif
+}
+
+void gemm_nt_dot(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                 float* c, int64_t ldc) {
+  constexpr int64_t E = F32_EPR;
+  const int64_t kv = k / E * E;
+  for (int64_t i0 = 0; i0 < m; i0 += 4) {
+    const int64_t rows = m - i0 < 4 ? m - i0 : 4;
+    // Rows and columns past the edge alias the last valid one (computed, never stored).
+    const float* A[4];
+    for (int r = 0; r < 4; r++) A[r] = a + (i0 + (r < rows ? r : rows - 1)) * lda;
+    for (int64_t j0 = 0; j0 < n; j0 += 3) {
+      const int64_t cols = n - j0 < 3 ? n - j0 : 3;
+      const float* B0 = b + j0 * ldb;
+      const float* B1 = b + (j0 + (cols > 1 ? 1 : 0)) * ldb;
+      const float* B2 = b + (j0 + (cols > 2 ? 2 : cols - 1)) * ldb;
+      f32v c00 = {}, c01 = {}, c02 = {}, c10 = {}, c11 = {}, c12 = {};
+      f32v c20 = {}, c21 = {}, c22 = {}, c30 = {}, c31 = {}, c32 = {};
+      for (int64_t p = 0; p < kv; p += E) {
+        const f32v b0 = f32v_load(B0 + p), b1 = f32v_load(B1 + p), b2 = f32v_load(B2 + p);
+        f32v x = f32v_load(A[0] + p);
+        c00 += x * b0, c01 += x * b1, c02 += x * b2;
+        x = f32v_load(A[1] + p);
+        c10 += x * b0, c11 += x * b1, c12 += x * b2;
+        x = f32v_load(A[2] + p);
+        c20 += x * b0, c21 += x * b1, c22 += x * b2;
+        x = f32v_load(A[3] + p);
+        c30 += x * b0, c31 += x * b1, c32 += x * b2;
+      }
+      const f32v acc[4][3] = {{c00, c01, c02}, {c10, c11, c12}, {c20, c21, c22}, {c30, c31, c32}};
+      const float* Bq[3] = {B0, B1, B2};
+      for (int64_t r = 0; r < rows; r++)
+        for (int64_t q = 0; q < cols; q++) {
+          float s = lanes_sum(acc[r][q]);
+          for (int64_t p = kv; p < k; p++) s += A[r][p] * Bq[q][p];
+          float* out = c + (i0 + r) * ldc + j0 + q;
+          *out = beta == 0.0f ? s : beta * *out + s;
+        }
+    }
+  }
+}
+
+void row_sum(int64_t m, int64_t n, const float* a, float beta, float* out) {
+  constexpr int64_t E = F32_EPR;
+  for (int64_t i = 0; i < m; i++) {
+    const float* r = a + i * n;
+    f32v s0 = {}, s1 = {}, s2 = {}, s3 = {};
+    int64_t j = 0;
+    for (; j + 4 * E <= n; j += 4 * E) {
+      s0 += f32v_load(r + j), s1 += f32v_load(r + j + E);
+      s2 += f32v_load(r + j + 2 * E), s3 += f32v_load(r + j + 3 * E);
+    }
+    for (; j + E <= n; j += E) s0 += f32v_load(r + j);
+    float s = lanes_sum((s0 + s1) + (s2 + s3));
+    for (; j < n; j++) s += r[j];
+    out[i] = beta == 0.0f ? s : beta * out[i] + s;
+  }
+}
+
+}  // namespace DESCENT_ISA_NS
+}  // namespace descent
