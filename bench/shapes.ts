@@ -1,4 +1,4 @@
-import { Adam, Linear, manualSeed, ReLU, Sequential, Trainer, type Layer } from '../src/index.js';
+import { Adam, Conv2d, Flatten, Linear, manualSeed, MaxPool2d, ReLU, Sequential, Trainer, type Layer } from '../src/index.js';
 
 /**
  * The trials: small-network GEMM shapes (a dense layer's forward, 784-256-128-10 at batch 128) and square ones,
@@ -51,13 +51,24 @@ export const NORM_TRIALS: { name: string; n: number; c: number; hw: number }[] =
 
 export interface TrainTrial {
   name: string;
+  /** An MLP's widths, input first (ReLU between layers). */
   layers: number[];
   batch: number;
+  /** A convolutional network instead: its per-sample input shape and layers (the last one's width = classes). */
+  cnn?: { inputShape: number[]; build: () => Layer[] };
 }
+
+/** CNN-S: conv 16 → pool → conv 32 → pool → 128 → 10 on 1×28×28 (about 7.3 MFLOP per training sample). */
+const cnnS = (): Layer[] => [
+  new Conv2d(1, 16, 3, { padding: 1 }), new ReLU(), new MaxPool2d(2),
+  new Conv2d(16, 32, 3, { padding: 1 }), new ReLU(), new MaxPool2d(2),
+  new Flatten(), new Linear(32 * 7 * 7, 128), new ReLU(), new Linear(128, 10),
+];
 
 export const TRAIN_TRIALS: TrainTrial[] = [
   { name: 'mlp 784-256-128-10 relu adam', layers: [784, 256, 128, 10], batch: 128 },
   { name: 'tiny 2-16-16-2 relu adam', layers: [2, 16, 16, 2], batch: 32 },
+  { name: 'CNN-S relu adam', layers: [784, 10], batch: 128, cnn: { inputShape: [1, 28, 28], build: cnnS } },
 ];
 
 /** Deterministic pseudo-random values in [−scale/2, scale/2) (an LCG: cheap, and the same on every run). */
@@ -74,11 +85,13 @@ export function fill(a: Float32Array, seed: number, scale = 1): Float32Array {
 export function trainTrial(t: TrainTrial): { model: Sequential; step: () => void } {
   manualSeed(1);
   const layers: Layer[] = [];
-  t.layers.slice(1).forEach((width, i) => {
-    layers.push(new Linear(t.layers[i], width));
-    if (i < t.layers.length - 2) layers.push(new ReLU());
-  });
-  const model = new Sequential(layers);
+  if (t.cnn) layers.push(...t.cnn.build());
+  else
+    t.layers.slice(1).forEach((width, i) => {
+      layers.push(new Linear(t.layers[i], width));
+      if (i < t.layers.length - 2) layers.push(new ReLU());
+    });
+  const model = new Sequential(layers, t.cnn ? { inputShape: t.cnn.inputShape } : {});
   const trainer = new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'crossEntropy' });
   const x = fill(new Float32Array(t.batch * t.layers[0]), 7);
   const classes = t.layers[t.layers.length - 1];
