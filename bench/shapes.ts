@@ -68,7 +68,7 @@ const cnnS = (): Layer[] => [
 export const TRAIN_TRIALS: TrainTrial[] = [
   { name: 'mlp 784-256-128-10 relu adam', layers: [784, 256, 128, 10], batch: 128 },
   { name: 'tiny 2-16-16-2 relu adam', layers: [2, 16, 16, 2], batch: 32 },
-  { name: 'CNN-S relu adam', layers: [784, 10], batch: 128, cnn: { inputShape: [1, 28, 28], build: cnnS } },
+  { name: 'cnn-s relu adam', layers: [784, 10], batch: 128, cnn: { inputShape: [1, 28, 28], build: cnnS } },
 ];
 
 /** Deterministic pseudo-random values in [−scale/2, scale/2) (an LCG: cheap, and the same on every run). */
