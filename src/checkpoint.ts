@@ -28,6 +28,8 @@ export interface Checkpoint {
   rng?: RngState;
   /** The model's per-sample input shape (`[784]`, `[1, 28, 28]`), checked on restore. */
   inputShape?: number[];
+  /** The model's mode (`model.training`) when saved; restored with it. */
+  training?: boolean;
   /** Completed epochs. */
   epoch: number;
   /** The run's configuration, as the caller defines it (the CLI stores every flag). */
@@ -52,7 +54,7 @@ export interface CheckpointParts {
  * @example const ckpt = createCheckpoint({ model, optimizer, scheduler, rng, epoch: 3 });
  */
 export function createCheckpoint(parts: CheckpointParts): Checkpoint {
-  const c: Checkpoint = { model: parts.model.stateDict(), inputShape: [...parts.model.inputShape], epoch: parts.epoch ?? 0 };
+  const c: Checkpoint = { model: parts.model.stateDict(), inputShape: [...parts.model.inputShape], training: parts.model.training, epoch: parts.epoch ?? 0 };
   if (parts.optimizer) c.optimizer = { type: parts.optimizer.type, state: parts.optimizer.stateDict() };
   if (parts.scheduler) c.scheduler = { type: parts.scheduler.type, state: parts.scheduler.stateDict() };
   if (parts.rng) c.rng = parts.rng.getState();
@@ -89,6 +91,7 @@ export function restoreCheckpoint(c: Checkpoint, parts: Omit<CheckpointParts, 'e
     throw error;
   }
   if (parts.rng) parts.rng.setState(c.rng!);
+  if (typeof c.training === 'boolean') parts.model.train(c.training);
 }
 
 // ---- encoding ----

@@ -224,11 +224,32 @@ export class Trainer {
   }
 
   /**
-   * Mean loss and accuracy over a whole data set, in batches, without touching gradients. Accuracy is the
+   * Mean loss and accuracy over a whole data set, in batches, in evaluation mode (Dropout off, BatchNorm's
+   * running statistics; the model's mode is restored afterwards), without touching gradients. Accuracy is the
    * argmax hit rate for cross-entropy, the thresholded hit rate for BCE, and `undefined` for MSE.
    * @example const { loss, accuracy } = trainer.evaluate(testX, testY);
    */
-  evaluate(x: Float32Array, y: Target, { batchSize = 1024 }: { batchSize?: number } = {}): { loss: number; accuracy?: number } {
+  evaluate(x: Float32Array, y: Target, options: { batchSize?: number } = {}): { loss: number; accuracy?: number } {
+    return this.inMode(false, () => this.evaluateRows(x, y, options));
+  }
+
+  /**
+   * Runs `fn` with the model in training (true) or evaluation (false) mode, then restores the caller's mode:
+   * evaluation and prediction always see Dropout off and BatchNorm's running statistics, like PyTorch's
+   * `model.eval()` + `torch.no_grad()` loops.
+   */
+  private inMode<T>(training: boolean, fn: () => T): T {
+    const previous = this.model.training;
+    if (previous === training) return fn();
+    this.model.train(training);
+    try {
+      return fn();
+    } finally {
+      this.model.train(previous);
+    }
+  }
+
+  private evaluateRows(x: Float32Array, y: Target, { batchSize = 1024 }: { batchSize?: number }): { loss: number; accuracy?: number } {
     const { m, target } = this.check('Trainer.evaluate', x, y);
     checkInt('Trainer.evaluate', 'batchSize', batchSize, 1);
     const inF = this.model.inFeatures, n = this.model.outFeatures, per = this.loss.target === 'labels' ? 1 : n;
@@ -244,8 +265,15 @@ export class Trainer {
     return this.loss.correct ? { loss, accuracy: hits / m } : { loss };
   }
 
-  /** Model outputs for every row, in batches. @example const logits = trainer.predict(testX); */
-  predict(x: Float32Array, { batchSize = 1024 }: { batchSize?: number } = {}): Float32Array {
+  /**
+   * Model outputs for every row, in batches, in evaluation mode (Dropout off, BatchNorm's running statistics);
+   * the model's mode is restored afterwards. @example const logits = trainer.predict(testX);
+   */
+  predict(x: Float32Array, options: { batchSize?: number } = {}): Float32Array {
+    return this.inMode(false, () => this.predictRows(x, options));
+  }
+
+  private predictRows(x: Float32Array, { batchSize = 1024 }: { batchSize?: number }): Float32Array {
     checkF32('Trainer.predict', 'x', x);
     const inF = this.model.inFeatures, n = this.model.outFeatures;
     const m = batchOf('Trainer.predict', 'x', x, inF);
@@ -265,6 +293,17 @@ export class Trainer {
    * const history = await trainer.fit({ x, y }, { epochs: 10, batchSize: 64, validationSplit: 0.1 });
    */
   async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
+    // Batches train in training mode (validation switches to evaluation and back); the caller's mode returns after.
+    const previous = this.model.training;
+    this.model.train();
+    try {
+      return await this.fitInTrainingMode(data, options);
+    } finally {
+      this.model.train(previous);
+    }
+  }
+
+  private async fitInTrainingMode(data: Dataset, options: FitOptions): Promise<History> {
     const call = 'Trainer.fit';
     const o = checkOptions(call, options, ['epochs', 'batchSize', 'shuffle', 'seed', 'rng', 'initialEpoch', 'initialBatch', 'partialEpoch', 'signal', 'validationSplit', 'validationData', 'callbacks', 'earlyStopping', 'progress', 'evalBatchSize']) as FitOptions;
     if (!data || typeof data !== 'object') throw optionError(call, 'data', '{ x, y }', data);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { F32Buf } from '../../src/buffers.js';
 import {
-  activationStats, createCheckpoint, Flatten, getBackend, gradcheck, Layer, Linear, manualSeed, ReLU, restoreCheckpoint, Sequential, setBackend, Tanh,
+  activationStats, createCheckpoint, Flatten, getBackend, SGD, Trainer, gradcheck, Layer, Linear, manualSeed, ReLU, restoreCheckpoint, Sequential, setBackend, Tanh,
   type Shape, type StateBuffer,
 } from '../../src/index.js';
 import { BACKENDS, randn, rng } from '../helpers.js';
@@ -143,6 +143,31 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('shapes on %s', (_name,
     expect(Array.from(counting.counter)).toEqual([7, 8]);
     expect(() => model.loadStateDict({ ...sd, '1.seen': { shape: [3], data: new Float32Array(3) } })).toThrow(/1.seen/);
     expect(() => model.train('yes' as never)).toThrow(/boolean/);
+  });
+
+  it('Trainer evaluates and predicts in eval mode, fits in training mode, and restores the caller’s mode', async () => {
+    setBackend(backend);
+    const counting = new CountingIdentity();
+    const model = new Sequential([new Linear(3, 3), counting, new Linear(3, 2)]);
+    const trainer = new Trainer(model, { optimizer: new SGD(model.parameters(), { lr: 0.1 }), loss: 'crossEntropy' });
+    const x = randn(rng(6), 4 * 3), y = new Int32Array([0, 1, 1, 0]);
+    trainer.evaluate(x, y);
+    expect(Array.from(counting.counter)).toEqual([0, 4]);
+    expect(model.training).toBe(true);
+    trainer.predict(x);
+    expect(Array.from(counting.counter)).toEqual([0, 8]);
+    model.eval();
+    await trainer.fit({ x, y }, { epochs: 2, batchSize: 2, progress: false });
+    // 2 epochs × 4 rows in training mode; the model is back in eval mode afterwards.
+    expect(Array.from(counting.counter)).toEqual([8, 8]);
+    expect(model.training).toBe(false);
+    trainer.step(x, y); // step() uses the caller's mode, as a PyTorch loop would
+    expect(Array.from(counting.counter)).toEqual([8, 12]);
+    const ckpt = createCheckpoint({ model });
+    expect(ckpt.training).toBe(false);
+    model.train();
+    restoreCheckpoint(ckpt, { model });
+    expect(model.training).toBe(false);
   });
 
   it('prints per-layer shapes and a summary with parameter counts', () => {
