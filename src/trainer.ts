@@ -261,7 +261,7 @@ export class Trainer {
       sum += s;
       if (this.loss.correct) hits += this.loss.correct(out.data, tb, size, n);
     }
-    const loss = sum * this.loss.scale(m, n);
+    const loss = sum / this.loss.meanOver(m, n);
     return this.loss.correct ? { loss, accuracy: hits / m } : { loss };
   }
 

@@ -18,6 +18,8 @@ export interface Loss {
   readonly target: 'labels' | 'values';
   /** Factor from summed to mean loss (1/m or 1/(m·n)), also the gradient scale. */
   scale(m: number, n: number): number;
+  /** The number of terms the mean loss divides by (m rows, or m·n elements): `evaluate` divides the sum by it. */
+  meanOver(m: number, n: number): number;
   /**
    * Counts the correct predictions among `m` rows of `n` outputs (may be fractional: BCE counts per element and
    * divides by `n`). Absent for losses without a notion of accuracy (MSE), whose `evaluate` and `fit` logs then
@@ -95,6 +97,7 @@ export const crossEntropy: Loss = makeLoss({
   name: 'crossEntropy',
   target: 'labels',
   scale: (m) => 1 / m,
+  meanOver: (m) => m,
   correct: argmaxHits,
   checkTarget(call, target, m, n) {
     const labels = checkI32(call, 'y', target);
@@ -126,6 +129,7 @@ export const mse: Loss = makeLoss({
   name: 'mse',
   target: 'values',
   scale: (m, n) => 1 / (m * n),
+  meanOver: (m, n) => m * n,
   checkTarget: checkValues,
   run: (b, m, n, pred, target, loss, grad) => b.k.mse_f32(m, n, 1 / (m * n), pred, target as F32Buf, loss, grad),
   value64(pred, target, m, n) {
@@ -140,6 +144,7 @@ export const bceWithLogits: Loss = makeLoss({
   name: 'bceWithLogits',
   target: 'values',
   scale: (m, n) => 1 / (m * n),
+  meanOver: (m, n) => m * n,
   correct: thresholdHits,
   checkTarget(call, target, m, n) {
     const t = checkValues(call, target, m, n);
