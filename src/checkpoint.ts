@@ -8,12 +8,12 @@
  * as `{"$num": "Infinity"}`. A file whose length or checksum does not match is rejected before anything is
  * parsed, and writes go to a temporary file that is fsynced and then renamed over the old one.
  */
-import type { Sequential, StateDict } from './nn/sequential.js';
+import type { Sequential, StateDict, TensorEntry } from './nn/sequential.js';
 import type { Optimizer, OptimizerStateDict } from './optim/optimizer.js';
 import type { Scheduler } from './optim/schedulers.js';
 import type { Rng, RngState } from './rng.js';
 import { stateError } from './errors.js';
-import { fs, path } from './node.js';
+import { fs, writeFileAtomic } from './node.js';
 
 const MAGIC = 'DSCNTCKP';
 const VERSION = 1;
@@ -123,6 +123,8 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   const json = JSON.stringify(c, function (this: unknown, key: string, value: unknown) {
     // JSON.stringify calls toJSON-less typed arrays as objects; intercept the raw value instead.
     const raw = (this as Record<string, unknown>)[key];
+    // A state-dict entry's own toJSON writes a number array; here its data goes to the binary section instead.
+    if (isTensorEntry(raw)) return { shape: raw.shape, data: raw.data };
     if (raw instanceof Float32Array || raw instanceof Int32Array) {
       const ref = { [raw instanceof Float32Array ? '$f32' : '$i32']: [offset, raw.length] };
       tensors.push(raw);
@@ -150,6 +152,10 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   }
   view.setUint32(12, crc32(out.subarray(HEADER)), true);
   return out;
+}
+
+function isTensorEntry(v: unknown): v is TensorEntry {
+  return !!v && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function' && (v as TensorEntry).data instanceof Float32Array;
 }
 
 function corrupt(source: string, message: string): Error {
@@ -200,32 +206,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
  */
 export function saveCheckpoint(file: string, c: Checkpoint | CheckpointParts): void {
   const ckpt = typeof (c.model as Sequential).stateDict === 'function' ? createCheckpoint(c as CheckpointParts) : (c as Checkpoint);
-  const bytes = encodeCheckpoint(ckpt);
-  const f = fs(), dir = path().dirname(path().resolve(file));
-  const tmp = path().join(dir, `.${path().basename(file)}.tmp-${(globalThis as { process?: { pid?: number } }).process?.pid ?? 0}`);
-  const fd = f.openSync(tmp, 'w', 0o644);
-  try {
-    let written = 0;
-    while (written < bytes.length) written += f.writeSync(fd, bytes, written, Math.min(bytes.length - written, 1 << 24));
-    f.fsyncSync(fd);
-  } catch (error) {
-    f.closeSync(fd);
-    f.rmSync(tmp, { force: true });
-    throw error;
-  }
-  f.closeSync(fd);
-  f.renameSync(tmp, file);
-  try {
-    // Make the rename itself durable (POSIX); not possible on every platform, and not needed for atomicity.
-    const dfd = f.openSync(dir, 'r');
-    try {
-      f.fsyncSync(dfd);
-    } finally {
-      f.closeSync(dfd);
-    }
-  } catch {
-    // directories cannot be opened for fsync on Windows
-  }
+  writeFileAtomic(file, encodeCheckpoint(ckpt));
 }
 
 /**

@@ -2,7 +2,7 @@
  * Stable error codes. Every check runs in TypeScript before the first kernel call, so every backend throws the
  * same class, code and message for the same bad input.
  */
-export type ErrorCode = 'ERR_SHAPE' | 'ERR_DTYPE' | 'ERR_OPTION' | 'ERR_BACKEND' | 'ERR_STATE';
+export type ErrorCode = 'ERR_SHAPE' | 'ERR_DTYPE' | 'ERR_OPTION' | 'ERR_BACKEND' | 'ERR_STATE' | 'ERR_FORMAT';
 
 export interface DescentError extends Error {
   code: ErrorCode;
@@ -53,6 +53,14 @@ export function backendError(message: string, reasons: { name: string; reason: s
 /** `Error` (ERR_STATE): a state dict or checkpoint that does not fit what it is loaded into. */
 export function stateError(call: string, message: string) {
   return withCode(new Error(`${call}: ${message}`), 'ERR_STATE');
+}
+
+/**
+ * `Error` (ERR_FORMAT): bytes that break a file format's rules, named by the part that breaks them:
+ * `loadSafetensors: model.safetensors is not a valid safetensors file: tensor '0.weight' ends past the data`.
+ */
+export function formatError(call: string, source: string, format: string, message: string) {
+  return withCode(new Error(`${call}: ${source} is not a valid ${format} file: ${message}`), 'ERR_FORMAT');
 }
 
 /** `RangeError` (ERR_OPTION): `SGD: unknown option 'lrr'; did you mean 'lr'? (known options: lr, momentum, …)`. */

@@ -22,7 +22,8 @@ export { ACTIVATION_TABLE, ACTIVATION_NAMES, activationParams, activationRepr } 
 export type { ActivationRecord, ActivationParam, ActivationParams } from './nn/activation-table.js';
 export { erf, erfc } from './special.js';
 export { Sequential } from './nn/sequential.js';
-export type { SequentialOptions, StateDict, TensorEntry } from './nn/sequential.js';
+export { tensorEntry } from './nn/sequential.js';
+export type { SequentialOptions, StateDict, StateDictInput, TensorEntry } from './nn/sequential.js';
 export { Flatten } from './nn/flatten.js';
 export type { FlattenOptions } from './nn/flatten.js';
 export { Conv2d } from './nn/conv.js';
@@ -80,3 +81,7 @@ export { scaleToUnit, fitStandardizer, standardize, trainValidationSplit, select
 export type { Standardizer } from './data/transforms.js';
 export { saveCheckpoint, loadCheckpoint, createCheckpoint, restoreCheckpoint, encodeCheckpoint, decodeCheckpoint, crc32 } from './checkpoint.js';
 export type { Checkpoint, CheckpointParts } from './checkpoint.js';
+
+// Models that travel (issue 13): safetensors in and out (bytes in browsers, files in Node).
+export { toSafetensors, saveSafetensors, loadSafetensors, readSafetensors, decodeSafetensors, halfToFloat, MAX_HEADER_BYTES } from './io/safetensors.js';
+export type { SafetensorsDtype, SafetensorsOptions, SafetensorsContents, TensorSource } from './io/safetensors.js';

@@ -42,3 +42,35 @@ export function packageRoot(): string {
     dir = parent;
   }
 }
+
+/**
+ * Writes `bytes` atomically: a temporary file in the same directory, fsync, rename over `file`, fsync the
+ * directory. A crash at any point leaves either the old or the new file, never a mix.
+ */
+export function writeFileAtomic(file: string, bytes: Uint8Array): void {
+  const f = fs(), dir = path().dirname(path().resolve(file));
+  const tmp = path().join(dir, `.${path().basename(file)}.tmp-${(globalThis as { process?: { pid?: number } }).process?.pid ?? 0}`);
+  const fd = f.openSync(tmp, 'w', 0o644);
+  try {
+    let written = 0;
+    while (written < bytes.length) written += f.writeSync(fd, bytes, written, Math.min(bytes.length - written, 1 << 24));
+    f.fsyncSync(fd);
+  } catch (error) {
+    f.closeSync(fd);
+    f.rmSync(tmp, { force: true });
+    throw error;
+  }
+  f.closeSync(fd);
+  f.renameSync(tmp, file);
+  try {
+    // Make the rename itself durable (POSIX); not possible on every platform, and not needed for atomicity.
+    const dfd = f.openSync(dir, 'r');
+    try {
+      f.fsyncSync(dfd);
+    } finally {
+      f.closeSync(dfd);
+    }
+  } catch {
+    // directories cannot be opened for fsync on Windows
+  }
+}

@@ -6,19 +6,50 @@
 import type { F32Buf } from '../buffers.js';
 import type { Backend } from '../backends/types.js';
 import { batchOf, checkF32, checkOptions } from '../check.js';
-import { optionError, shapeError, stateError } from '../errors.js';
+import { dtypeError, optionError, shapeError, stateError } from '../errors.js';
 import { Activation } from './activations.js';
 import type { Initializer, InitName } from './init.js';
 import { formatShape, Layer, sizeOf, type ParamValues, type StateBuffer } from './layer.js';
 import { packParameters, type ParamArena, type Parameter } from './parameter.js';
 
-/** One entry of a state dict: PyTorch's shape and the values, row-major. */
+/**
+ * One entry of a state dict: PyTorch's shape and the values, row-major. Entries made by descent carry a
+ * non-enumerable `toJSON`, so `JSON.stringify(model.stateDict())` writes `data` as a plain number array (every
+ * float32 value exactly) instead of the `{"0": …, "1": …}` object JSON makes of a typed array.
+ */
 export interface TensorEntry {
   shape: number[];
   data: Float32Array;
 }
 
 export type StateDict = Record<string, TensorEntry>;
+
+/** What `loadStateDict` accepts: descent's state dicts, and the same parsed back from JSON (`data` a number array). */
+export type StateDictInput = Record<string, { shape: readonly number[]; data: Float32Array | readonly number[] }>;
+
+function entryToJSON(this: TensorEntry): { shape: number[]; data: number[] } {
+  return { shape: this.shape, data: Array.from(this.data) };
+}
+
+/**
+ * A state-dict entry whose JSON form is `{ shape, data: [numbers] }`.
+ * @example const e = tensorEntry([2], new Float32Array([1, 2])); JSON.stringify(e) // {"shape":[2],"data":[1,2]}
+ */
+export function tensorEntry(shape: number[], data: Float32Array): TensorEntry {
+  return Object.defineProperty({ shape, data }, 'toJSON', { value: entryToJSON, enumerable: false, writable: true, configurable: true });
+}
+
+/**
+ * Tensor values as a Float32Array: a Float32Array as is, a number array (a state dict back from JSON) converted
+ * after checking every element is a number; anything else is an ERR_DTYPE naming `arg`.
+ */
+export function tensorData(call: string, arg: string, data: unknown): Float32Array {
+  if (data instanceof Float32Array) return data;
+  if (!Array.isArray(data)) throw dtypeError(call, arg, 'a Float32Array or an array of numbers', data);
+  const bad = data.findIndex((v) => typeof v !== 'number');
+  if (bad >= 0) throw dtypeError(call, `${arg}[${bad}]`, 'a number', data[bad]);
+  return Float32Array.from(data as number[]);
+}
 
 export interface SequentialOptions {
   /**
@@ -210,12 +241,14 @@ export class Sequential {
   }
 
   /**
-   * A copy of every parameter under PyTorch's names and shapes (`"0.weight"`: `[out, in]`).
+   * A copy of every parameter under PyTorch's names and shapes (`"0.weight"`: `[out, in]`). JSON-safe:
+   * `JSON.stringify` writes each entry as `{ shape, data: [numbers] }`, which `loadStateDict` reads back exactly.
    * @example const sd = model.stateDict(); other.loadStateDict(sd);
+   * @example other.loadStateDict(JSON.parse(JSON.stringify(model.stateDict())));
    */
   stateDict(): StateDict {
     const sd: StateDict = {};
-    for (const [name, t] of this.namedTensors()) sd[name] = { shape: [...t.shape], data: t.data.slice() };
+    for (const [name, t] of this.namedTensors()) sd[name] = tensorEntry([...t.shape], t.data.slice());
     return sd;
   }
 
@@ -230,10 +263,11 @@ export class Sequential {
   }
 
   /**
-   * Loads parameters by PyTorch name. Every entry is checked (names, shapes, lengths, dtype, finiteness) before
-   * anything is written, so a bad state dict leaves the model untouched.
+   * Loads parameters by PyTorch name. Every entry is checked (names, shapes, lengths, dtype) before anything is
+   * written, so a bad state dict leaves the model untouched. `data` may be a Float32Array or, for a state dict
+   * parsed back from JSON, an array of numbers (converted to float32).
    */
-  loadStateDict(sd: StateDict, { strict = true }: { strict?: boolean } = {}): void {
+  loadStateDict(sd: StateDictInput, { strict = true }: { strict?: boolean } = {}): void {
     const call = 'Sequential.loadStateDict';
     if (sd === null || typeof sd !== 'object') throw optionError(call, 'stateDict', 'an object of { shape, data } entries', sd);
     const named = this.namedTensors();
@@ -245,19 +279,21 @@ export class Sequential {
         throw stateError(call, `keys do not match the model (missing: ${missing.join(', ') || 'none'}; unexpected: ${unexpected.join(', ') || 'none'})`);
       }
     }
+    const values: [Parameter | StateBuffer, Float32Array][] = [];
     for (const [name, p] of named) {
       const entry = sd[name];
       if (!entry) continue;
-      const data = entry.data as unknown;
-      checkF32(call, `${name}.data`, data);
+      if (typeof entry !== 'object') throw optionError(call, name, 'a { shape, data } entry', entry);
       const shape = Array.isArray(entry.shape) ? entry.shape : [];
       if (shape.length !== p.shape.length || shape.some((d, i) => d !== p.shape[i])) {
         throw shapeError(call, name, `[${p.shape.join(', ')}]`, `[${shape.join(', ')}]`);
       }
+      const data = tensorData(call, `${name}.data`, entry.data);
       const size = sizeOf(p.shape);
-      if ((data as Float32Array).length !== size) throw shapeError(call, `${name}.data`, `length ${size}`, `length ${(data as Float32Array).length}`);
+      if (data.length !== size) throw shapeError(call, `${name}.data`, `length ${size}`, `length ${data.length}`);
+      values.push([p, data]);
     }
-    for (const [name, p] of named) if (sd[name]) p.data.set(sd[name].data);
+    for (const [p, data] of values) p.data.set(data);
   }
 
   /** PyTorch's repr, with each layer's per-sample output shape. */
