@@ -85,3 +85,7 @@ export type { Checkpoint, CheckpointParts } from './checkpoint.js';
 // Models that travel (issue 13): safetensors in and out (bytes in browsers, files in Node).
 export { toSafetensors, saveSafetensors, loadSafetensors, readSafetensors, decodeSafetensors, halfToFloat, MAX_HEADER_BYTES } from './io/safetensors.js';
 export type { SafetensorsDtype, SafetensorsOptions, SafetensorsContents, TensorSource } from './io/safetensors.js';
+export { toTorchCheckpoint, saveTorchCheckpoint, loadTorchCheckpoint } from './io/torch-checkpoint.js';
+export type { TorchCheckpointParts } from './io/torch-checkpoint.js';
+export { torchClassOf } from './optim/torch.js';
+export type { TorchOptimizerStateDict } from './optim/torch.js';

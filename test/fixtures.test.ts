@@ -44,7 +44,7 @@ import {
   Trainer,
   type ActivationName,
 } from '../src/index.js';
-import { BACKENDS, expectClose } from './helpers.js';
+import { BACKENDS, expectClose, tensorTol } from './helpers.js';
 
 // ------------------------------------------------------------------------------------------------ fixture types
 interface TensorJson { shape: number[]; data: number[] }
@@ -93,12 +93,7 @@ const inits = fixture<{
 }>('init');
 
 // ------------------------------------------------------------------------------------------------------ helpers
-/** The bound for one tensor: 1e-5 relative plus an absolute floor of 1e-6 times the tensor's largest magnitude. */
-function tol(ref: ArrayLike<number>) {
-  let max = 0;
-  for (let i = 0; i < ref.length; i++) max = Math.max(max, Math.abs(ref[i]));
-  return (_i: number, r: number) => 1e-5 * Math.abs(r) + 1e-6 * max;
-}
+const tol = tensorTol;
 const HOST = (_i: number, r: number) => 1e-12 + 1e-12 * Math.abs(r);
 
 function toStateDict(sd: StateJson): StateDict {

@@ -59,6 +59,13 @@ export function expectClose(got: ArrayLike<number>, ref: ArrayLike<number>, tol:
   }
 }
 
+/** The fixture bound for one tensor: 1e-5 relative plus an absolute floor of 1e-6 times the tensor's largest magnitude. */
+export function tensorTol(ref: ArrayLike<number>) {
+  let max = 0;
+  for (let i = 0; i < ref.length; i++) max = Math.max(max, Math.abs(ref[i]));
+  return (_i: number, r: number) => 1e-5 * Math.abs(r) + 1e-6 * max;
+}
+
 /** The elementwise bound of CONTRIBUTING.md §4: |got − ref| ≤ 1e-6 + 1e-5·|ref|. */
 export const elementwise = (abs = 1e-6, rel = 1e-5) => (_i: number, r: number) => abs + rel * Math.abs(r);
 

@@ -5,9 +5,11 @@
  */
 import type { F32Buf } from '../buffers.js';
 import type { Backend } from '../backends/types.js';
-import { checkNumber, checkOptions } from '../check.js';
+import { checkNumber, checkOneOf, checkOptions } from '../check.js';
 import { optionError, shapeError, stateError } from '../errors.js';
 import { Parameter, type ParamArena } from '../nn/parameter.js';
+import { tensorData } from '../nn/sequential.js';
+import { fromTorchStateDict, isTorchStateDict, toTorchStateDict, type TorchOptimizerStateDict } from './torch.js';
 
 export type OptimizerState = Record<string, number | Float32Array>;
 
@@ -35,6 +37,8 @@ export abstract class Optimizer<O extends object = object> {
   readonly backend: Backend;
   /** Steps taken so far (torch's per-parameter `step`; all parameters step together here). */
   stepCount = 0;
+  /** True once the state buffers hold something (a step was taken, or state was loaded): state dicts include them. */
+  private stateful = false;
   protected readonly options: O & { lr: number };
   /** Per state key: the buffers the kernels see (one per span) and per-parameter views (for state dicts). */
   private readonly stateBuffers = new Map<string, { spans: F32Buf[]; params: F32Buf[] }>();
@@ -110,13 +114,10 @@ export abstract class Optimizer<O extends object = object> {
     return entry;
   }
 
-  protected hasState(key: string): boolean {
-    return this.stateBuffers.has(key);
-  }
-
   /** Applies one update to every parameter from its current gradient. */
   step(): void {
     this.stepCount++;
+    this.stateful = true;
     this.update(this.stepCount);
   }
 
@@ -127,12 +128,26 @@ export abstract class Optimizer<O extends object = object> {
     for (const p of this.params) p.grad.fill(0);
   }
 
-  /** Copies of the state (torch.optim names) and the hyperparameters. */
-  stateDict(): OptimizerStateDict {
+  /**
+   * Copies of the state (torch.optim names) and the hyperparameters. `{ format: 'torch' }` gives what
+   * `torch.optim.X.state_dict()` holds (snake_case hyperparameters, torch's flags, `step` as torch stores it,
+   * tensors as JSON-safe `{ shape, data }` entries), for `optimizer.load_state_dict` after a JSON or safetensors trip.
+   * @example const sd = optimizer.stateDict({ format: 'torch' }); // { state: {0: {step, exp_avg, …}}, param_groups: [{lr, betas, …}] }
+   */
+  stateDict(options: { format: 'torch' }): TorchOptimizerStateDict;
+  stateDict(options?: { format?: 'descent' }): OptimizerStateDict;
+  stateDict(options: { format?: 'descent' | 'torch' } = {}): OptimizerStateDict | TorchOptimizerStateDict {
+    const { format = 'descent' } = checkOptions(`${this.type}.stateDict`, options, ['format']) as { format?: string };
+    checkOneOf(`${this.type}.stateDict`, 'format', format, ['descent', 'torch']);
+    const sd = this.descentStateDict();
+    return format === 'torch' ? toTorchStateDict(sd, this.type, this.params) : sd;
+  }
+
+  private descentStateDict(): OptimizerStateDict {
     const state: Record<number, OptimizerState> = {};
-    if (this.stepCount > 0) {
+    if (this.stateful) {
       this.params.forEach((_, i) => {
-        const s: OptimizerState = { step: this.stepCount };
+        const s: OptimizerState = this.stepCount > 0 ? { step: this.stepCount } : {};
         for (const [key, { params }] of this.stateBuffers) s[key] = params[i].data.slice();
         state[i] = s;
       });
@@ -140,9 +155,15 @@ export abstract class Optimizer<O extends object = object> {
     return { state, paramGroups: [{ ...this.options, params: this.params.map((_, i) => i) }] };
   }
 
-  /** Restores state and hyperparameters; everything is checked before anything is written. */
-  loadStateDict(sd: OptimizerStateDict): void {
+  /**
+   * Restores state and hyperparameters; everything is checked before anything is written. Takes descent's form or
+   * torch.optim's (`param_groups`, snake_case names, torch's flags, `step` as a number or a one-element tensor),
+   * also after a JSON or safetensors trip (state tensors as number arrays or `{ shape, data }`).
+   * @example optimizer.loadStateDict(JSON.parse(torchStateDictJson));
+   */
+  loadStateDict(sd: OptimizerStateDict | TorchOptimizerStateDict): void {
     const call = `${this.type}.loadStateDict`;
+    if (isTorchStateDict(sd)) sd = fromTorchStateDict(sd, this.type, Object.keys(this.options), this.params);
     if (!sd || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || sd.paramGroups.length !== 1 || typeof sd.state !== 'object') {
       throw stateError(call, 'expected { state, paramGroups: [one group] }');
     }
@@ -151,7 +172,9 @@ export abstract class Optimizer<O extends object = object> {
       throw stateError(call, `the state dict has ${indices?.length ?? 0} parameters, this optimizer ${this.params.length}`);
     }
     const known = Object.keys(this.options);
-    for (const key of Object.keys(hyper)) if (!known.includes(key)) throw stateError(call, `unknown hyperparameter '${key}' (is it from another optimizer type?)`);
+    for (const key of Object.keys(hyper)) {
+      if (!known.includes(key)) throw stateError(call, `unknown hyperparameter '${key}' for ${this.type} (its hyperparameters: ${known.join(', ')}); is the state dict from another optimizer?`);
+    }
     const entries = Object.entries(sd.state);
     let step = 0;
     const incoming = new Map<string, Float32Array[]>();
@@ -164,20 +187,23 @@ export abstract class Optimizer<O extends object = object> {
           step = value as number;
           continue;
         }
-        if (!(value instanceof Float32Array)) throw stateError(call, `state '${key}' of parameter ${i} must be a Float32Array`);
-        if (value.length !== p.size) throw shapeError(call, `state['${i}'].${key}`, `length ${p.size}`, `length ${value.length}`);
+        if (!(value instanceof Float32Array) && !Array.isArray(value)) throw stateError(call, `state '${key}' of parameter ${i} must be a Float32Array or an array of numbers`);
+        const data = tensorData(call, `state['${i}'].${key}`, value);
+        if (data.length !== p.size) throw shapeError(call, `state['${i}'].${key}`, `length ${p.size}`, `length ${data.length}`);
         if (!incoming.has(key)) incoming.set(key, []);
-        incoming.get(key)![i] = value;
+        incoming.get(key)![i] = data;
       }
     }
     if (entries.length > 0 && entries.length !== this.params.length) throw stateError(call, 'state must cover every parameter or none');
     Object.assign(this.options, hyper);
     this.stepCount = step;
+    this.stateful = entries.length > 0;
     for (const [key, arrays] of incoming) this.stateEntry(key).params.forEach((buf, i) => buf.data.set(arrays[i]));
-    this.afterLoad();
+    this.afterLoad(new Set(incoming.keys()));
   }
 
-  protected afterLoad(): void {}
+  /** Called after a state dict was loaded, with the state keys it carried. */
+  protected afterLoad(_loaded: ReadonlySet<string>): void {}
 
   /** Returns the state memory to the backend. */
   dispose(): void {

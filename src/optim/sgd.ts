@@ -63,8 +63,9 @@ export class SGD extends Optimizer<Resolved> {
     this.freshBuffers = false;
   }
 
-  protected afterLoad(): void {
-    this.freshBuffers = !this.hasState('momentum_buffer') || this.stepCount === 0;
+  protected afterLoad(loaded: ReadonlySet<string>): void {
+    // torch's SGD state has no step: the buffers are live exactly when the state dict carried them.
+    this.freshBuffers = !loaded.has('momentum_buffer');
   }
 }
 
