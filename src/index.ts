@@ -89,3 +89,5 @@ export { toTorchCheckpoint, saveTorchCheckpoint, loadTorchCheckpoint } from './i
 export type { TorchCheckpointParts } from './io/torch-checkpoint.js';
 export { torchClassOf } from './optim/torch.js';
 export type { TorchOptimizerStateDict } from './optim/torch.js';
+export { toOnnx, saveOnnx, ONNX_IR_VERSION } from './io/onnx.js';
+export type { OnnxOptions } from './io/onnx.js';

@@ -4,11 +4,13 @@
  *   descent lab …       the lecture's experiments (src/cli/lab.ts)
  *   descent train …     train on real data (src/cli/train.ts)
  *   descent predict …   evaluate a saved model (src/cli/predict.ts)
+ *   descent export …    write a saved model as ONNX (src/cli/export.ts)
  */
 const COMMANDS: Record<string, { module: string; summary: string }> = {
   lab: { module: './lab.js', summary: 'the lecture: activations, init probes, optimizer landscapes (SVG + terminal)' },
   train: { module: './train.js', summary: 'train an MLP on digits, Fashion-MNIST, MNIST or a CSV file' },
   predict: { module: './predict.js', summary: 'evaluate a saved model on a data file' },
+  export: { module: './export.js', summary: 'write a saved model as ONNX (onnxruntime, any ONNX runtime)' },
 };
 
 function usage(): string {
