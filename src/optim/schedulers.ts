@@ -39,14 +39,47 @@ export abstract class LRScheduler {
     return this.optimizer.lr;
   }
 
-  stateDict(): Record<string, number> {
-    return { lastEpoch: this.lastEpoch, lr: this.optimizer.lr };
+  /**
+   * `{ lastEpoch, lr }`, or with `{ format: 'torch' }` what `torch.optim.lr_scheduler.X.state_dict()` holds
+   * (`last_epoch`, `_last_lr`, `base_lrs`, `_step_count` and the scheduler's settings under torch's names).
+   * @example const sd = scheduler.stateDict({ format: 'torch' }); // { step_size: 30, gamma: 0.1, last_epoch: 3, … }
+   */
+  stateDict(): Record<string, number>;
+  stateDict(options: { format: 'torch' }): Record<string, unknown>;
+  stateDict(options: { format?: 'descent' | 'torch' } = {}): Record<string, unknown> {
+    const { format = 'descent' } = checkOptions(`${this.type}.stateDict`, options, ['format']) as { format?: string };
+    if (checkOneOf(`${this.type}.stateDict`, 'format', format, ['descent', 'torch']) === 'descent') return { lastEpoch: this.lastEpoch, lr: this.optimizer.lr };
+    return {
+      ...this.torchSettings(), base_lrs: [this.baseLr], last_epoch: this.lastEpoch, verbose: false,
+      _step_count: this.lastEpoch + 1, _get_lr_called_within_step: false, _last_lr: [this.optimizer.lr],
+    };
   }
 
-  loadStateDict(sd: Record<string, number>): void {
-    if (!sd || !Number.isInteger(sd.lastEpoch) || !Number.isFinite(sd.lr)) throw stateError(`${this.type}.loadStateDict`, 'expected { lastEpoch, lr }');
-    this.lastEpoch = sd.lastEpoch;
-    this.optimizer.lr = sd.lr;
+  /** The scheduler's settings under torch's names (StepLR: `step_size`, `gamma`); checked when torch state loads. */
+  protected torchSettings(): Record<string, number> {
+    return {};
+  }
+
+  /** Takes `{ lastEpoch, lr }` or torch's form (settings must match this scheduler's, one parameter group). */
+  loadStateDict(sd: Record<string, unknown>): void {
+    const call = `${this.type}.loadStateDict`;
+    if (sd && typeof sd === 'object' && 'last_epoch' in sd) {
+      const last = sd.last_epoch, lrs = sd._last_lr, base = sd.base_lrs;
+      if (!Number.isInteger(last) || (last as number) < 0) throw stateError(call, `last_epoch must be a non-negative integer, received ${String(last)}`);
+      if (!Array.isArray(lrs) || lrs.length !== 1 || !Number.isFinite(lrs[0])) throw stateError(call, '_last_lr must be a list of one finite rate (descent optimizers have one parameter group)');
+      if (Array.isArray(base) && (base.length !== 1 || Math.abs(base[0] - this.baseLr) > 1e-12 * Math.abs(this.baseLr))) {
+        throw stateError(call, `base_lrs ${JSON.stringify(base)} differ from this scheduler's base rate ${this.baseLr}`);
+      }
+      for (const [key, mine] of Object.entries(this.torchSettings())) {
+        if (key in sd && sd[key] !== mine) throw stateError(call, `${key} is ${String(sd[key])} in the state dict, ${mine} in this scheduler`);
+      }
+      this.lastEpoch = last as number;
+      this.optimizer.lr = lrs[0] as number;
+      return;
+    }
+    if (!sd || !Number.isInteger(sd.lastEpoch) || !Number.isFinite(sd.lr)) throw stateError(call, "expected { lastEpoch, lr } or torch's { last_epoch, _last_lr, … }");
+    this.lastEpoch = sd.lastEpoch as number;
+    this.optimizer.lr = sd.lr as number;
   }
 }
 
@@ -65,6 +98,9 @@ export class StepLR extends LRScheduler {
     this.stepSize = checkInt('StepLR', 'stepSize', o.stepSize, 1);
     this.gamma = checkNumber('StepLR', 'gamma', o.gamma ?? 0.1, 0);
     this.step();
+  }
+  protected torchSettings(): Record<string, number> {
+    return { step_size: this.stepSize, gamma: this.gamma };
   }
   protected computeLr(): number {
     const lr = this.optimizer.lr;
@@ -87,6 +123,9 @@ export class CosineAnnealingLR extends LRScheduler {
     this.tMax = checkInt('CosineAnnealingLR', 'tMax', o.tMax, 1);
     this.etaMin = checkNumber('CosineAnnealingLR', 'etaMin', o.etaMin ?? 0, 0);
     this.step();
+  }
+  protected torchSettings(): Record<string, number> {
+    return { T_max: this.tMax, eta_min: this.etaMin };
   }
   protected computeLr(): number {
     const t = this.lastEpoch, T = this.tMax, lr = this.optimizer.lr, base = this.baseLr, min = this.etaMin;
@@ -113,6 +152,9 @@ export class LinearLR extends LRScheduler {
     this.endFactor = checkNumber('LinearLR', 'endFactor', o.endFactor ?? 1, 0, 1);
     this.totalIters = checkInt('LinearLR', 'totalIters', o.totalIters ?? 5, 1);
     this.step();
+  }
+  protected torchSettings(): Record<string, number> {
+    return { start_factor: this.startFactor, end_factor: this.endFactor, total_iters: this.totalIters };
   }
   protected computeLr(): number {
     const t = this.lastEpoch, lr = this.optimizer.lr, s = this.startFactor, e = this.endFactor, n = this.totalIters;

@@ -20,8 +20,12 @@ import {
   toSafetensors,
   type Optimizer,
   type Parameter,
+  CosineAnnealingLR,
+  LinearLR,
   ReLU,
   RMSprop,
+  StepLR,
+  type LRScheduler,
   Rng,
   Sequential,
   setBackend,
@@ -213,5 +217,40 @@ describe('torch-form checks', () => {
     expect(() => loadTorchCheckpoint(bad, { model: other, optimizer: new Adam(other.parameters()) })).toThrow(expect.objectContaining({ code: 'ERR_OPTION', message: expect.stringMatching(/maximize/) }));
     for (const [k, e] of Object.entries(other.stateDict())) expect(e.data).toEqual(before[k].data);
     expect(() => toTorchCheckpoint({ model, optimizer: opt, metadata: { optimizer: 'x' } })).toThrow(/reserved/);
+  });
+});
+
+describe('scheduler state in torch.optim.lr_scheduler form (test/fixtures/interop/schedulers.json)', () => {
+  const schedulers = JSON.parse(readFileSync(join(FIXTURES, 'schedulers.json'), 'utf8')) as Record<string, { kwargs: Record<string, number>; after3: Record<string, unknown>; rates: number[] }>;
+  const make = (cls: string, kwargs: Record<string, number>, model: Sequential): LRScheduler => {
+    const opt = new SGD(model.parameters(), { lr: 0.1 });
+    const o = Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k === 'T_max' ? 'tMax' : k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]));
+    return cls === 'StepLR' ? new StepLR(opt, o as never) : cls === 'CosineAnnealingLR' ? new CosineAnnealingLR(opt, o as never) : new LinearLR(opt, o as never);
+  };
+  const HOST = (_i: number, r: number) => 1e-12 + 1e-12 * Math.abs(r);
+
+  for (const [cls, f] of Object.entries(schedulers)) {
+    it(`${cls}: descent writes PyTorch's state_dict() and continues from it with PyTorch's rates`, () => {
+      const model = mlp(jsBackend);
+      const s = make(cls, f.kwargs, model);
+      for (let i = 0; i < 3; i++) s.step();
+      const mine = s.stateDict({ format: 'torch' });
+      expect(Object.keys(mine).sort()).toEqual(Object.keys(f.after3).sort());
+      for (const [k, v] of Object.entries(f.after3)) {
+        if (Array.isArray(v)) expectClose(mine[k] as number[], v as number[], HOST, `${cls} ${k}`);
+        else if (typeof v === 'number') expectClose([mine[k] as number], [v], HOST, `${cls} ${k}`);
+        else expect(mine[k], `${cls} ${k}`).toBe(v);
+      }
+      const other = make(cls, f.kwargs, mlp(jsBackend));
+      other.loadStateDict(JSON.parse(JSON.stringify(f.after3)));
+      const rates = f.rates.map(() => (other.step(), other.getLastLr()));
+      expectClose(rates, f.rates, HOST, `${cls} rates after loading PyTorch's state`);
+    });
+  }
+
+  it('refuses torch state whose settings differ from the scheduler', () => {
+    const s = make('StepLR', { step_size: 3, gamma: 0.5 }, mlp(jsBackend));
+    expect(() => s.loadStateDict(schedulers.StepLR.after3)).toThrow(expect.objectContaining({ code: 'ERR_STATE', message: expect.stringMatching(/step_size is 2 in the state dict, 3 in this scheduler/) }));
+    expect(() => s.loadStateDict({ ...schedulers.StepLR.after3, step_size: 3, _last_lr: [0.1, 0.2] })).toThrow(/_last_lr must be a list of one finite rate/);
   });
 });
