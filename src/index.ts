@@ -89,5 +89,5 @@ export { toTorchCheckpoint, saveTorchCheckpoint, loadTorchCheckpoint } from './i
 export type { TorchCheckpointParts } from './io/torch-checkpoint.js';
 export { torchClassOf } from './optim/torch.js';
 export type { TorchOptimizerStateDict } from './optim/torch.js';
-export { toOnnx, saveOnnx, ONNX_IR_VERSION } from './io/onnx.js';
-export type { OnnxOptions } from './io/onnx.js';
+// ONNX export lives at 'descent-nn/onnx' (src/io/onnx.ts): it needs protobufjs, and this entry point imports
+// nothing outside the package, so browsers load it as plain ESM without a bundler.

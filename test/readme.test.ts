@@ -26,7 +26,9 @@ describe('README', () => {
     expect(blocks).toHaveLength(1);
     const dir = mkdtempSync(join(tmpdir(), 'descent-readme-'));
     const file = join(dir, 'example.ts');
-    writeFileSync(file, blocks[0].replace(/from 'descent-nn'/g, `from '${join(root, 'src/index.ts')}'`));
+    const code = blocks[0].replace(/from 'descent-nn\/onnx'/g, `from '${join(root, 'src/io/onnx.ts')}'`).replace(/from 'descent-nn'/g, `from '${join(root, 'src/index.ts')}'`);
+    expect(code).not.toMatch(/descent-nn/);
+    writeFileSync(file, code);
     const printed: unknown[][] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args));
     const cwd = process.cwd();

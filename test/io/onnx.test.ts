@@ -17,15 +17,14 @@ import {
   Linear,
   ReLU,
   Rng,
-  saveOnnx,
   Sequential,
   setBackend,
   Sigmoid,
   Tanh,
-  toOnnx,
   type Backend,
   type Layer,
 } from '../../src/index.js';
+import { saveOnnx, toOnnx } from '../../src/io/onnx.js';
 import { ONNX_PROTO } from '../../src/io/onnx-schema.js';
 import { BACKENDS, expectClose, uniform } from '../helpers.js';
 
