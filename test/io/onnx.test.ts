@@ -12,7 +12,9 @@ import * as ort from 'onnxruntime-node';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import {
+  ELU,
   Flatten,
+  GELU,
   LeakyReLU,
   Linear,
   ReLU,
@@ -20,6 +22,9 @@ import {
   Sequential,
   setBackend,
   Sigmoid,
+  SiLU,
+  Softmax,
+  Softplus,
   Tanh,
   type Backend,
   type Layer,
@@ -43,6 +48,13 @@ const CASES: Case[] = [
   { name: 'sigmoid', build: (r) => [new Linear(5, 7, { rng: r }), new Sigmoid(), new Linear(7, 3, { rng: r })] },
   { name: 'tanh', build: (r) => [new Linear(5, 7, { rng: r }), new Tanh(), new Linear(7, 3, { rng: r })] },
   { name: 'leaky_relu', build: (r) => [new Linear(5, 7, { rng: r }), new LeakyReLU(0.2), new Linear(7, 3, { rng: r })] },
+  { name: 'elu', build: (r) => [new Linear(5, 7, { rng: r }), new ELU({ alpha: 0.5 }), new Linear(7, 3, { rng: r })] },
+  { name: 'gelu', build: (r) => [new Linear(5, 7, { rng: r }), new GELU(), new Linear(7, 3, { rng: r })] },
+  { name: 'gelu_tanh', build: (r) => [new Linear(5, 7, { rng: r }), new GELU({ approximate: 'tanh' }), new Linear(7, 3, { rng: r })] },
+  { name: 'silu', build: (r) => [new Linear(5, 7, { rng: r }), new SiLU(), new Linear(7, 3, { rng: r })] },
+  { name: 'softplus', build: (r) => [new Linear(5, 7, { rng: r }), new Softplus(), new Linear(7, 3, { rng: r })] },
+  { name: 'softplus_beta', build: (r) => [new Linear(5, 7, { rng: r }), new Softplus({ beta: 2 }), new Linear(7, 3, { rng: r })] },
+  { name: 'softmax', build: (r) => [new Linear(5, 7, { rng: r }), new Tanh(), new Linear(7, 4, { rng: r }), new Softmax()] },
   { name: 'flatten', inputShape: [3, 4], build: (r) => [new Flatten(), new Linear(12, 4, { rng: r }), new ReLU()] },
   // Flatten(start_dim=2) keeps two axes per sample: Reshape, then a Linear over [*, 4] (MatMul + Add).
   { name: 'flatten_dims', inputShape: [2, 2, 2], build: (r) => [new Flatten({ startDim: 2 }), new Linear(4, 3, { rng: r }), new Tanh()] },
@@ -63,7 +75,7 @@ const within = (_i: number, r: number) => 1e-5 * Math.max(1, Math.abs(r));
 
 describe('ONNX export checked by onnxruntime-node', () => {
   for (const c of CASES) {
-    for (const opset of [13, 17]) {
+    for (const opset of c.name === 'gelu' ? [13, 17, 20] : [13, 17]) {
       it(`${c.name}, opset ${opset}: onnxruntime's outputs match descent's forward on every backend`, async () => {
         for (const backend of BACKENDS) {
           const m = model(backend, c);
