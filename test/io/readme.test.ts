@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { loadSafetensors, readSafetensors } from '../src/index.js';
-import { expectClose } from './helpers.js';
+import { loadSafetensors, readSafetensors } from '../../src/index.js';
+import { expectClose } from '../helpers.js';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 
 function section(title: string): string {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
