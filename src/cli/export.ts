@@ -8,39 +8,39 @@ import { loadCheckpoint } from '../checkpoint.js';
 import type { Standardizer } from '../data/transforms.js';
 import { saveOnnx } from '../io/onnx.js';
 import { buildModel, type TrainConfig } from './train.js';
-import { numberFlag, parseFlags, UsageError } from './args.js';
+import { helpText, parseFlags, UsageError, type Flags } from './args.js';
 
-export const EXPORT_HELP = `usage: descent export --onnx FILE --model PATH [options]
+const FLAGS = {
+  onnx: { type: 'string', value: 'FILE', help: 'the ONNX file to write' },
+  model: { type: 'string', value: 'PATH', short: 'm', help: 'the checkpoint (--save of descent train)' },
+  opset: { type: 'number', value: 'N', integer: true, min: 13, max: 21, default: 17, help: 'ONNX opset' },
+} as const satisfies Flags;
 
-Writes a checkpoint written by 'descent train' as an ONNX model (input 'input' [batch, features], output 'output'
-[batch, classes] logits, a dynamic batch axis).
-
-  --onnx FILE           the ONNX file to write
-  --model PATH          the checkpoint (--save of descent train)
-  --opset N             ONNX opset, 13 to 21 (default 17)
-  -h, --help            this help`;
+const EXPORT_HELP = helpText({
+  usage: 'descent export --onnx FILE --model PATH [options]',
+  summary: "Writes a checkpoint written by 'descent train' as an ONNX model (input 'input' [batch, features], output\n'output' [batch, classes] logits, a dynamic batch axis).",
+  flags: FLAGS,
+});
 
 export async function run(args: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   try {
-    const flags = parseFlags('export', args, {
-      onnx: { type: 'string' }, model: { type: 'string', short: 'm' }, opset: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    });
+    const flags = parseFlags('export', args, FLAGS).values;
     if (flags.help) {
       out(EXPORT_HELP);
       return 0;
     }
     if (!flags.onnx) throw new UsageError('--onnx FILE is required');
     if (!flags.model) throw new UsageError('--model PATH is required');
-    const opset = numberFlag('opset', flags.opset as string | undefined, { integer: true, min: 13 }) ?? 17;
-    const ckpt = loadCheckpoint(flags.model as string);
+    const opset = flags.opset;
+    const ckpt = loadCheckpoint(flags.model);
     const config = ckpt.config as unknown as TrainConfig | undefined;
     if (!config || !Array.isArray(config.layers)) throw new UsageError(`${flags.model} was not written by 'descent train'`);
     // Exporting copies weights only: the reference backend is enough.
     await loadBackend('js');
     const model = buildModel(config);
     model.loadStateDict(ckpt.model);
-    saveOnnx(model, flags.onnx as string, { opset, docString: `descent train checkpoint, epoch ${ckpt.epoch}` });
+    saveOnnx(model, flags.onnx, { opset, docString: `descent train checkpoint, epoch ${ckpt.epoch}` });
     out(`wrote ${flags.onnx}: input 'input' [batch, ${model.inputShape.join(', ')}] → output 'output' [batch, ${model.outputShape.join(', ')}] (logits), opset ${opset}`);
     const pre = (ckpt.extra as { preprocess?: { inputScale: number; standardizer: Standardizer | null } } | undefined)?.preprocess;
     if (pre && (pre.inputScale !== 1 || pre.standardizer)) {
