@@ -12,11 +12,15 @@ import * as ort from 'onnxruntime-node';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import {
+  AdaptiveAvgPool2d,
+  AvgPool2d,
+  Conv2d,
   ELU,
   Flatten,
   GELU,
   LeakyReLU,
   Linear,
+  MaxPool2d,
   ReLU,
   Rng,
   Sequential,
@@ -55,6 +59,12 @@ const CASES: Case[] = [
   { name: 'softplus', build: (r) => [new Linear(5, 7, { rng: r }), new Softplus(), new Linear(7, 3, { rng: r })] },
   { name: 'softplus_beta', build: (r) => [new Linear(5, 7, { rng: r }), new Softplus({ beta: 2 }), new Linear(7, 3, { rng: r })] },
   { name: 'softmax', build: (r) => [new Linear(5, 7, { rng: r }), new Tanh(), new Linear(7, 4, { rng: r }), new Softmax()] },
+  // Convolution and pooling, NCHW per sample.
+  { name: 'conv_maxpool', inputShape: [2, 6, 6], build: (r) => [new Conv2d(2, 4, 3, { padding: 1, rng: r }), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(36, 3, { rng: r })] },
+  // An even kernel with 'same' pads one more row and column at the bottom and right; dilation 2.
+  { name: 'conv_same_dilated', inputShape: [1, 7, 6], build: (r) => [new Conv2d(1, 3, [2, 3], { padding: 'same', dilation: 2, rng: r }), new Tanh(), new AdaptiveAvgPool2d(1), new Flatten(), new Linear(3, 2, { rng: r })] },
+  { name: 'conv_groups_stride', inputShape: [4, 7, 7], build: (r) => [new Conv2d(4, 6, 3, { stride: 2, groups: 2, bias: false, rng: r }), new AvgPool2d(2, { padding: 1 }), new Flatten(), new Linear(24, 3, { rng: r })] },
+  { name: 'avgpool_exclude_pad', inputShape: [2, 5, 5], build: (r) => [new Conv2d(2, 2, 1, { rng: r }), new AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }), new MaxPool2d([2, 3], { stride: 1, padding: [1, 1] }), new Flatten(), new Linear(24, 2, { rng: r })] },
   { name: 'flatten', inputShape: [3, 4], build: (r) => [new Flatten(), new Linear(12, 4, { rng: r }), new ReLU()] },
   // Flatten(start_dim=2) keeps two axes per sample: Reshape, then a Linear over [*, 4] (MatMul + Add).
   { name: 'flatten_dims', inputShape: [2, 2, 2], build: (r) => [new Flatten({ startDim: 2 }), new Linear(4, 3, { rng: r }), new Tanh()] },
