@@ -139,6 +139,9 @@ function exportLayer(g: GraphBuilder, layer: Layer, i: number, x: string, inShap
     case 'BatchNorm2d': {
       const c = inShape[0];
       const buffers = Object.fromEntries(layer.stateBuffers().map((b) => [b.name, b.data]));
+      if (!buffers.running_mean || !buffers.running_var) {
+        throw optionError('toOnnx', `layer ${i}`, 'a BatchNorm that tracks running statistics (ONNX BatchNormalization normalises with them)', layer.toString());
+      }
       const weight = l.weight ? param(l.weight).data : new Float32Array(c).fill(1);
       const bias = l.bias ? param(l.bias).data : new Float32Array(c);
       const inputs = [
