@@ -56,6 +56,8 @@ export { activationStats, parameterStats, snapshot, findNonFinite, DiagnosticsRe
 export type { ActivationStatsOptions, ParameterStats, NonFiniteReport, RecorderOptions, BatchRecord, EpochRecord } from './lab/diagnostics.js';
 export type { LayerStats, Histogram } from './lab/stats.js';
 export { initProbe } from './lab/probe.js';
+export { convInitProbe } from './lab/conv-probe.js';
+export type { ConvInitProbeOptions, ConvInitProbeResult, ConvFanIn } from './lab/conv-probe.js';
 export type { InitProbeOptions, InitProbeResult } from './lab/probe.js';
 export { activationCurve, activationAt } from './lab/curves.js';
 export type { ActivationCurve } from './lab/curves.js';

@@ -50,7 +50,10 @@ export class Activation extends Layer {
     this.spec = ACTIVATION_TABLE[kind];
     this.type = this.spec.torch;
     this.slope = kind === 'leaky_relu' ? params[0] : 0;
+    this.keepsOutput = this.spec.backwardFrom === 'y';
   }
+
+  readonly keepsOutput: boolean;
 
   outputShape(inShape: Shape): number[] {
     return [...inShape];

@@ -56,6 +56,11 @@ export abstract class Layer {
   readonly initPassThrough: boolean = false;
   /** Elementwise layers (activations, Dropout) keep the shape, so a Sequential may take its input shape from a later layer. */
   readonly elementwise: boolean = false;
+  /**
+   * Backward reads this layer's output buffer (sigmoid, tanh, ReLU, LeakyReLU: their derivative comes from y), so
+   * the next layer must not overwrite it in place.
+   */
+  readonly keepsOutput: boolean = false;
   /** Views (Flatten) return their input buffer as output and their output gradient as input gradient. */
   readonly isView: boolean = false;
 

@@ -172,11 +172,15 @@ export class Sequential {
     if (capacity <= this.capacity) return;
     if (this.input) this.backend.free(this.input);
     this.input = null;
-    // A layer owns its input when an earlier layer wrote it (views such as Flatten pass their input through).
-    let owned = false;
+    // A layer may overwrite its input in place when an earlier layer wrote it (views such as Flatten pass their
+    // input through) and that layer's backward does not read it again (tanh's derivative comes from its output).
+    let owned = false, producer: Layer | null = null;
     this.layers.forEach((layer, i) => {
-      layer.prepare(this.shapes[i], capacity, owned);
-      owned = owned || !layer.isView;
+      layer.prepare(this.shapes[i], capacity, owned && !producer?.keepsOutput);
+      if (!layer.isView) {
+        owned = true;
+        producer = layer;
+      }
     });
     this.capacity = capacity;
   }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { F32Buf } from '../../src/buffers.js';
 import {
-  activationStats, createCheckpoint, Flatten, getBackend, SGD, Trainer, gradcheck, Layer, Linear, manualSeed, ReLU, restoreCheckpoint, Sequential, setBackend, Tanh,
+  activationStats, createCheckpoint, Flatten, getBackend, SGD, Sigmoid, Trainer, gradcheck, Layer, Linear, manualSeed, ReLU, restoreCheckpoint, Sequential, setBackend, Tanh,
   type Shape, type StateBuffer,
 } from '../../src/index.js';
 import { BACKENDS, randn, rng } from '../helpers.js';
@@ -106,6 +106,19 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('shapes on %s', (_name,
     const x = new Float32Array([-1, 2, 3, -4]);
     model.forward(x);
     expect(Array.from(x)).toEqual([-1, 2, 3, -4]);
+  });
+
+  it('an activation never overwrites the output a previous activation’s backward reads (Tanh → ReLU, Sigmoid → Flatten → Tanh)', () => {
+    setBackend(backend);
+    manualSeed(11);
+    for (const layers of [
+      [new Linear(5, 6), new Tanh(), new ReLU(), new Linear(6, 3)],
+      [new Linear(5, 6), new Sigmoid(), new Flatten(), new Tanh(), new Linear(6, 3)],
+    ]) {
+      const model = new Sequential(layers);
+      const r = gradcheck(model, randn(rng(12), 4 * 5), new Int32Array([0, 1, 2, 1]), 'crossEntropy');
+      expect(r.ok, `${model}: ${JSON.stringify(r.worst)}`).toBe(true);
+    }
   });
 
   it('Linear transforms the last dimension of [L, in] samples like PyTorch', () => {
