@@ -167,6 +167,41 @@ describe('safetensors written by descent, read by PyTorch (recorded by test/fixt
   });
 });
 
+describe('a BatchNorm state dict written by descent loads in torch.nn.BatchNorm1d (strict) with an int64 num_batches_tracked', () => {
+  const file = join(FIXTURES, 'descent-bn.safetensors');
+  const r = rng(31), c = 4;
+  const vec = (f: () => number) => Float32Array.from({ length: c }, f);
+  const sd = {
+    '0.weight': { shape: [c], data: vec(() => 1 + 0.5 * r.normal()) },
+    '0.bias': { shape: [c], data: vec(() => r.normal()) },
+    '0.running_mean': { shape: [c], data: vec(() => r.normal()) },
+    '0.running_var': { shape: [c], data: vec(() => 0.5 + r.uniform()) },
+    '0.num_batches_tracked': { shape: [], data: new Float32Array([7]) },
+  };
+  const bytes = toSafetensors(sd);
+  if (process.env.DESCENT_WRITE_FIXTURES === '1') writeFileSync(file, bytes);
+
+  it('PyTorch read identical values, num_batches_tracked as torch.int64, and normalised with them', () => {
+    expect(Buffer.from(readFileSync(file)).equals(Buffer.from(bytes)), 'rerun with DESCENT_WRITE_FIXTURES=1, then test/fixtures/interop.py').toBe(true);
+    const rec = JSON.parse(readFileSync(join(FIXTURES, 'descent-files.json'), 'utf8')) as {
+      x: number[]; files: Record<string, { sha256: string; dtypes: Record<string, string>; values: Record<string, number[]>; logits: number[] }>;
+    };
+    const t = rec.files['descent-bn.safetensors'];
+    expect(t.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(t.dtypes['0.num_batches_tracked']).toBe('torch.int64');
+    for (const [name, e] of Object.entries(sd)) expect(t.values[name], name).toEqual(Array.from(e.data));
+    // Eval-mode batch norm in float64 on the same 4 × 4 inputs (the first 4 features of the recorded x).
+    const ref: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < c; j++) {
+        const xv = Math.fround(rec.x[i * 6 + j]);
+        ref.push(((xv - sd['0.running_mean'].data[j]) / Math.sqrt(sd['0.running_var'].data[j] + 1e-5)) * sd['0.weight'].data[j] + sd['0.bias'].data[j]);
+      }
+    }
+    expectClose(t.logits, ref, elementwise(), 'PyTorch BatchNorm1d eval output');
+  });
+});
+
 describe('safetensors round trips', () => {
   it('model → file → model is exact, with metadata, and writes num_batches_tracked as an int64 scalar', () => {
     const model = mlp(BACKENDS[0]);
