@@ -148,6 +148,7 @@ async function norm(backend: Backend): Promise<Result[]> {
 async function train(backend: Backend): Promise<Result[]> {
   const out: Result[] = [];
   for (const t of TRAIN_TRIALS) {
+    if (t.skip?.includes(backend.name)) continue;
     setBackend(backend);
     const { model, step } = trainTrial(t);
     out.push(await measure(backend, 'train_step', `${t.name} batch ${t.batch}`, 'samples/s', t.batch, step));

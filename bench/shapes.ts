@@ -56,6 +56,8 @@ export interface TrainTrial {
   batch: number;
   /** A convolutional network instead: its per-sample input shape and layers (the last one's width = classes). */
   cnn?: { inputShape: number[]; build: () => Layer[] };
+  /** Backends too slow for this trial (the js reference would take seconds per step). */
+  skip?: readonly string[];
 }
 
 /** CNN-S: conv 16 → pool → conv 32 → pool → 128 → 10 on 1×28×28 (about 7.3 MFLOP per training sample). */
@@ -65,10 +67,18 @@ const cnnS = (): Layer[] => [
   new Flatten(), new Linear(32 * 7 * 7, 128), new ReLU(), new Linear(128, 10),
 ];
 
+/** The "2 Conv+pooling" net of Fashion-MNIST's benchmark table: 5×5 kernels, 32 and 64 channels, Linear 3136→1024. */
+const twoConv = (): Layer[] => [
+  new Conv2d(1, 32, 5, { padding: 2 }), new ReLU(), new MaxPool2d(2),
+  new Conv2d(32, 64, 5, { padding: 2 }), new ReLU(), new MaxPool2d(2),
+  new Flatten(), new Linear(64 * 7 * 7, 1024), new ReLU(), new Linear(1024, 10),
+];
+
 export const TRAIN_TRIALS: TrainTrial[] = [
   { name: 'mlp 784-256-128-10 relu adam', layers: [784, 256, 128, 10], batch: 128 },
   { name: 'tiny 2-16-16-2 relu adam', layers: [2, 16, 16, 2], batch: 32 },
   { name: 'cnn-s relu adam', layers: [784, 10], batch: 128, cnn: { inputShape: [1, 28, 28], build: cnnS } },
+  { name: '2conv relu adam', layers: [784, 10], batch: 128, cnn: { inputShape: [1, 28, 28], build: twoConv }, skip: ['js'] },
 ];
 
 /** Deterministic pseudo-random values in [−scale/2, scale/2) (an LCG: cheap, and the same on every run). */
