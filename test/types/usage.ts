@@ -16,6 +16,12 @@ async function main(): Promise<History> {
   new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'hinge' });
   // @ts-expect-error: betas is a pair
   new Adam(model.parameters(), { betas: 0.9 });
+  const bn = new d.BatchNorm1d(8, { momentum: null, trackRunningStats: true });
+  const regularised = new Sequential([new Linear(4, 8), bn, new ReLU(), new d.Dropout(0.3, { rng: new d.Rng(1) }), new Linear(8, 3)]).eval();
+  const tracked: number = bn.numBatchesTracked;
+  void regularised, tracked;
+  // @ts-expect-error: momentum is a number or null
+  new d.BatchNorm2d(3, { momentum: 'fast' });
   return trainer.fit({ x: new Float32Array(8), y: new Int32Array(2) }, { epochs: 1 });
 }
 void main;
