@@ -3,7 +3,8 @@
  * kept ones are scaled by 1/(1 − p), so evaluation (the identity) needs no rescaling. Each training forward draws
  * one 31-bit seed from the layer's generator; the mask is a counter-based hash of (seed, element index), the same
  * bits on every backend, so a run resumed from a checkpoint that saved the generator draws the same masks.
- * Backward multiplies the output gradient by the saved mask (values 0 or 1/(1 − p)).
+ * Backward multiplies the output gradient by the saved mask (values 0 or 1/(1 − p)). The output always has its
+ * own buffer, even over model scratch: the layer before may read its own output in backward (Tanh, Sigmoid).
  */
 import type { F32Buf } from '../buffers.js';
 import { getBackend } from '../backends/registry.js';
@@ -26,10 +27,8 @@ export class Dropout extends Layer {
   readonly elementwise = true;
   private readonly rng: Rng;
   private mask: F32Buf | null = null;
-  /** Output buffer when the input is not the model's scratch (dropout then cannot write over it). */
-  private own: F32Buf | null = null;
+  private y: F32Buf | null = null;
   private width = 0;
-  private inPlace = false;
   /** Samples of the last forward when it applied a mask; 0 when it was the identity. */
   private masked = 0;
 
@@ -50,27 +49,21 @@ export class Dropout extends Layer {
     return [...inShape];
   }
 
-  prepare(inShape: Shape, capacity: number, ownsInput: boolean): void {
+  prepare(inShape: Shape, capacity: number): void {
     this.width = sizeOf(inShape);
-    this.inPlace = ownsInput;
     const len = capacity * this.width;
-    if (len > (this.mask?.length ?? 0)) {
-      if (this.mask) this.backend.free(this.mask);
-      this.mask = this.backend.alloc(len);
-    }
-    if (!ownsInput && len > (this.own?.length ?? 0)) {
-      if (this.own) this.backend.free(this.own);
-      this.own = this.backend.alloc(len);
-    }
+    if (len <= (this.mask?.length ?? 0)) return;
+    this.dispose();
+    this.mask = this.backend.alloc(len);
+    this.y = this.backend.alloc(len);
   }
 
   forwardBuf(x: F32Buf, m: number): F32Buf {
-    const n = m * this.width;
-    const y = this.inPlace ? x : this.own!;
+    const n = m * this.width, y = this.y!;
     this.masked = 0;
     if (!this.training || this.p === 0) {
-      // The identity; a copy only when the input is the caller's (a later layer may write over its input).
-      if (y !== x) y.data.set(x.data.subarray(0, n));
+      // The identity, as a copy: the next layer may write over its input, which must not be ours.
+      y.data.set(x.data.subarray(0, n));
       return y;
     }
     const seed = this.rng.nextU32() >>> 1;
@@ -100,7 +93,7 @@ export class Dropout extends Layer {
 
   dispose(): void {
     if (this.mask) this.backend.free(this.mask);
-    if (this.own) this.backend.free(this.own);
-    this.mask = this.own = null;
+    if (this.y) this.backend.free(this.y);
+    this.mask = this.y = null;
   }
 }

@@ -110,6 +110,9 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('batch norm and dropout
       ['BatchNorm2d without affine', () => [new Linear(4, 4), new BatchNorm2d(3, { affine: false }), new Tanh(), new Flatten(), new Linear(24, 3)], [3, 2, 4]],
       ['BatchNorm2d', () => [new Linear(4, 4), new BatchNorm2d(3), new Tanh(), new Flatten(), new Linear(24, 3)], [3, 2, 4]],
       ['Dropout', () => [new Linear(5, 8), new Dropout(0.4), new Tanh(), new Linear(8, 3)], [5]],
+      // Tanh's backward reads its output: Dropout after it must not write over that output.
+      ['Dropout after Tanh', () => [new Linear(5, 8), new Tanh(), new Dropout(0.4), new Linear(8, 3)], [5]],
+      ['BatchNorm1d after Tanh, then Dropout', () => [new Linear(5, 8), new Tanh(), new BatchNorm1d(8), new Dropout(0.2), new Linear(8, 3)], [5]],
     ];
     for (const [what, layers, inputShape] of cases)
       for (const mode of ['train', 'eval'] as const)
