@@ -131,6 +131,26 @@ const K_TABLE = memory.data<f32>([
   // r = x − n·ln2 in two steps: ln2_hi has few mantissa bits, so n·ln2_hi is exact for |n| ≤ 128.
   let r = madd(n, kc(K_LN2_HI), xc);
   r = madd(n, kc(K_LN2_LO), r);
+  return exp_tail_f32x4(r, j, x);
+}
+
+/**
+ * e^(hi + lo) ≤ 1 for an exact `hi` of any size and a small `lo`, without rounding hi + lo: hi − n·ln2_hi is
+ * exact (n·ln2_hi has few bits and lies within a factor 2 of hi) and lo joins the reduced argument.
+ */
+// @ts-ignore: decorator
+@inline export function exp_neg2_f32x4(hi: v128, lo: v128): v128 {
+  const x = f32x4.add(hi, lo);
+  const j = madd(f32x4.pmax(x, kc(K_EXP_LO)), kc(K_LOG2E), kc(K_ROUND));
+  const n = f32x4.sub(j, kc(K_ROUND));
+  let r = f32x4.add(madd(n, kc(K_LN2_HI), hi), lo);
+  r = madd(n, kc(K_LN2_LO), r);
+  return exp_tail_f32x4(r, j, x);
+}
+
+/** e^r·2ⁿ from the reduced argument r and j = n + 1.5·2²³; 0 where x is below the float32 range, NaN kept. */
+// @ts-ignore: decorator
+@inline function exp_tail_f32x4(r: v128, j: v128, x: v128): v128 {
   let p = madd(kc(K_EXP_C6), r, kc(K_EXP_C5));
   p = madd(p, r, kc(K_EXP_C4));
   p = madd(p, r, kc(K_EXP_C3));

@@ -12,13 +12,8 @@ namespace DESCENT_ISA_NS {
 static inline f32v f32v_min(f32v a, f32v b) { return f32v_select(a < b, a, b); }
 static inline f32v f32v_max(f32v a, f32v b) { return f32v_select(a > b, a, b); }
 
-static inline f32v exp_nonpos(f32v x) {
-  const i32v tiny = x < f32v_splat(-87.3f);
-  x = f32v_select(tiny, f32v_splat(0.0f), x);
-  const f32v magic = f32v_splat(12582912.0f);  // 1.5·2²³: adding it rounds to an integer
-  const f32v n = (x * f32v_splat(1.44269504088896341f) + magic) - magic;
-  f32v r = x - n * f32v_splat(0.693359375f);
-  r = r - n * f32v_splat(-2.12194440e-4f);
+/* e^r·2ⁿ for the reduced argument r (|r| ≤ ln2/2) and integer-valued n; lanes in `tiny` give 0. */
+static inline f32v exp_finish(f32v r, f32v n, i32v tiny) {
   f32v p = f32v_splat(1.9875691500e-4f);
   p = p * r + f32v_splat(1.3981999507e-3f);
   p = p * r + f32v_splat(8.3334519073e-3f);
@@ -29,6 +24,30 @@ static inline f32v exp_nonpos(f32v x) {
   const i32v ni = __builtin_convertvector(n, i32v);
   const f32v scale = f32v_from_bits((ni + 127) << 23);
   return f32v_select(tiny, f32v_splat(0.0f), p * scale);
+}
+
+static inline f32v exp_nonpos(f32v x) {
+  const i32v tiny = x < f32v_splat(-87.3f);
+  x = f32v_select(tiny, f32v_splat(0.0f), x);
+  const f32v magic = f32v_splat(12582912.0f);  // 1.5·2²³: adding it rounds to an integer
+  const f32v n = (x * f32v_splat(1.44269504088896341f) + magic) - magic;
+  f32v r = x - n * f32v_splat(0.693359375f);
+  r = r - n * f32v_splat(-2.12194440e-4f);
+  return exp_finish(r, n, tiny);
+}
+
+/* e^(hi + lo) ≤ 1 for an exact `hi` of any size and a small `lo`, without rounding hi + lo: hi − n·ln2_hi is
+ * exact (n·ln2_hi has few bits and lies within a factor 2 of hi), and lo joins the reduced argument. */
+static inline f32v exp_nonpos2(f32v hi, f32v lo) {
+  const f32v x = hi + lo;
+  const i32v tiny = x < f32v_splat(-87.3f);
+  hi = f32v_select(tiny, f32v_splat(0.0f), hi);
+  lo = f32v_select(tiny, f32v_splat(0.0f), lo);
+  const f32v magic = f32v_splat(12582912.0f);
+  const f32v n = ((hi + lo) * f32v_splat(1.44269504088896341f) + magic) - magic;
+  f32v r = hi - n * f32v_splat(0.693359375f);
+  r = (r + lo) - n * f32v_splat(-2.12194440e-4f);
+  return exp_finish(r, n, tiny);
 }
 
 static inline f32v sigmoid_v(f32v x) {
