@@ -14,7 +14,10 @@ import { describe, expect, it } from 'vitest';
 import {
   AdaptiveAvgPool2d,
   AvgPool2d,
+  BatchNorm1d,
+  BatchNorm2d,
   Conv2d,
+  Dropout,
   ELU,
   Flatten,
   GELU,
@@ -43,6 +46,8 @@ interface Case {
   name: string;
   build: (r: Rng) => Layer[];
   inputShape?: number[];
+  /** Train-mode forwards before export, so BatchNorm's running statistics are not their initial values. */
+  warm?: boolean;
 }
 
 /** One model per layer type (each between Linear layers, so weights flow through it). */
@@ -65,6 +70,9 @@ const CASES: Case[] = [
   { name: 'conv_same_dilated', inputShape: [1, 7, 6], build: (r) => [new Conv2d(1, 3, [2, 3], { padding: 'same', dilation: 2, rng: r }), new Tanh(), new AdaptiveAvgPool2d(1), new Flatten(), new Linear(3, 2, { rng: r })] },
   { name: 'conv_groups_stride', inputShape: [4, 7, 7], build: (r) => [new Conv2d(4, 6, 3, { stride: 2, groups: 2, bias: false, rng: r }), new AvgPool2d(2, { padding: 1 }), new Flatten(), new Linear(24, 3, { rng: r })] },
   { name: 'avgpool_exclude_pad', inputShape: [2, 5, 5], build: (r) => [new Conv2d(2, 2, 1, { rng: r }), new AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }), new MaxPool2d([2, 3], { stride: 1, padding: [1, 1] }), new Flatten(), new Linear(24, 2, { rng: r })] },
+  // Inference form: running statistics, Dropout as the identity.
+  { name: 'batchnorm1d', warm: true, build: (r) => [new Linear(5, 6, { rng: r }), new BatchNorm1d(6, { eps: 1e-3 }), new ReLU(), new Dropout(0.3), new Linear(6, 3, { rng: r })] },
+  { name: 'batchnorm2d', warm: true, inputShape: [2, 4, 4], build: (r) => [new Conv2d(2, 3, 3, { padding: 1, rng: r }), new BatchNorm2d(3, { affine: false, momentum: null }), new Tanh(), new Flatten(), new Linear(48, 2, { rng: r })] },
   { name: 'flatten', inputShape: [3, 4], build: (r) => [new Flatten(), new Linear(12, 4, { rng: r }), new ReLU()] },
   // Flatten(start_dim=2) keeps two axes per sample: Reshape, then a Linear over [*, 4] (MatMul + Add).
   { name: 'flatten_dims', inputShape: [2, 2, 2], build: (r) => [new Flatten({ startDim: 2 }), new Linear(4, 3, { rng: r }), new Tanh()] },
@@ -72,7 +80,9 @@ const CASES: Case[] = [
 
 function model(backend: Backend, c: Case): Sequential {
   setBackend(backend);
-  return new Sequential(c.build(new Rng(11)), c.inputShape ? { inputShape: c.inputShape } : {});
+  const m = new Sequential(c.build(new Rng(11)), c.inputShape ? { inputShape: c.inputShape } : {});
+  if (c.warm) for (let i = 0; i < 3; i++) m.forward(uniform(new Rng(50 + i), 8 * m.inFeatures, -2, 4), 8);
+  return m.eval();
 }
 
 async function runOnnx(bytes: Uint8Array, x: Float32Array, shape: number[]): Promise<Float32Array> {
@@ -122,6 +132,9 @@ describe('ONNX export checked by onnxruntime-node', () => {
     expect(() => toOnnx(m, { opset: 12 })).toThrow(expect.objectContaining({ code: 'ERR_OPTION', message: expect.stringMatching(/opset/) }));
     expect(() => toOnnx(m, { opsets: 17 } as never)).toThrow(/unknown option 'opsets'/);
     expect(() => toOnnx(m, { inputName: 'x', outputName: 'x' })).toThrow(/outputName/);
+    setBackend(BACKENDS[0]);
+    const untracked = new Sequential([new Linear(3, 2), new BatchNorm1d(2, { trackRunningStats: false })]);
+    expect(() => toOnnx(untracked)).toThrow(expect.objectContaining({ code: 'ERR_OPTION', message: expect.stringMatching(/layer 1.*running statistics/) }));
   });
 
   it('saveOnnx writes the same bytes to a file', () => {
