@@ -1,6 +1,7 @@
 /**
- * Node-only helpers reached through `process.getBuiltinModule` (Node ≥ 20.16) instead of static imports, so the
- * package still bundles for browsers: nothing here runs unless a Node-only feature is used.
+ * The one way the library reaches Node built-ins: `process.getBuiltinModule` (Node ≥ 20.16) at call time instead
+ * of static imports, so every module (the backends included) still bundles for browsers: nothing here runs unless
+ * a Node-only feature is used.
  */
 type FsModule = typeof import('node:fs');
 type PathModule = typeof import('node:path');
@@ -12,11 +13,23 @@ interface NodeProcess {
   versions?: { node?: string };
 }
 
-export function builtin<T>(id: string): T {
+/** Why Node built-ins cannot be reached here (not Node.js, or a Node without getBuiltinModule), or null. */
+export function nodeUnavailable(): string | null {
   const proc = (globalThis as { process?: NodeProcess }).process;
-  const mod = proc?.getBuiltinModule?.(id);
+  if (typeof proc?.getBuiltinModule === 'function') return null;
+  return proc?.versions?.node ? `Node ${proc.versions.node} lacks process.getBuiltinModule (needs Node ≥ 20.16)` : 'not running in Node.js';
+}
+
+/** A Node built-in module, or null outside Node (for callers with a browser path). */
+export function maybeBuiltin<T>(id: string): T | null {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  return (proc?.getBuiltinModule?.(id) as T | undefined) ?? null;
+}
+
+export function builtin<T>(id: string): T {
+  const mod = maybeBuiltin<T>(id);
   if (!mod) throw new Error(`${id} is only available in Node.js ≥ 20.16`);
-  return mod as T;
+  return mod;
 }
 
 export const fs = (): FsModule => builtin<FsModule>('node:fs');

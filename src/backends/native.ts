@@ -2,7 +2,7 @@
  * The native backend: C++17 SIMD kernels over N-API (native/), loaded with node-gyp-build from the package root,
  * so a prebuild in prebuilds/<platform>-<arch>/ is used when it fits and build/Release/ otherwise.
  * No static imports of Node modules: this file stays bundleable for browsers, where `load()` simply reports that
- * the addon needs Node. Node built-ins come from `process.getBuiltinModule` (Node ≥ 20.16).
+ * the addon needs Node. Node built-ins come through src/node.ts (`process.getBuiltinModule`, Node ≥ 20.16).
  * Memory: plain typed arrays (GC-managed), each allocation aligned to 64 bytes inside a slightly larger buffer.
  * @example
  * import { loadBackend } from 'descent-nn';
@@ -11,6 +11,7 @@
 import { heapF32, heapI32, type F32Buf, type I32Buf } from '../buffers.js';
 import { optionError } from '../errors.js';
 import { KERNELS, type Kernels, type KernelName } from '../kernels.js';
+import { builtin, nodeUnavailable, packageRoot } from '../node.js';
 import type { BackendLoader } from './registry.js';
 import type { Backend } from './types.js';
 
@@ -25,42 +26,12 @@ export interface NativeAddon {
 
 interface NodeBuiltins {
   module: { createRequire(from: string): (id: string) => unknown };
-  url: { fileURLToPath(url: string): string };
-  path: { dirname(p: string): string; join(...p: string[]): string };
-  fs: { existsSync(p: string): boolean; readFileSync(p: string, enc: 'utf8'): string };
 }
 
 function builtins(): NodeBuiltins {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; versions?: { node?: string } } }).process;
-  const get = proc?.getBuiltinModule;
-  if (typeof get !== 'function') {
-    const where = proc?.versions?.node ? `Node ${proc.versions.node} lacks process.getBuiltinModule (needs Node ≥ 20.16)` : 'not running in Node.js';
-    throw new Error(`the native addon needs Node.js: ${where}; use the wasm or js backend here`);
-  }
-  return {
-    module: get.call(proc, 'node:module') as NodeBuiltins['module'],
-    url: get.call(proc, 'node:url') as NodeBuiltins['url'],
-    path: get.call(proc, 'node:path') as NodeBuiltins['path'],
-    fs: get.call(proc, 'node:fs') as NodeBuiltins['fs'],
-  };
-}
-
-/** The directory holding descent's package.json, walking up from this file (src/backends or dist/src/backends). */
-function packageRoot(node: NodeBuiltins): string {
-  let dir = node.path.dirname(node.url.fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = node.path.join(dir, 'package.json');
-    if (node.fs.existsSync(manifest)) {
-      try {
-        if ((JSON.parse(node.fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === 'descent-nn') return dir;
-      } catch {
-        // an unreadable package.json on the way up is not ours; keep walking
-      }
-    }
-    const parent = node.path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find descent's package.json above ${import.meta.url}`);
-    dir = parent;
-  }
+  const why = nodeUnavailable();
+  if (why) throw new Error(`the native addon needs Node.js: ${why}; use the wasm or js backend here`);
+  return { module: builtin<NodeBuiltins['module']>('node:module') };
 }
 
 let addon: NativeAddon | null = null;
@@ -72,7 +43,7 @@ let addon: NativeAddon | null = null;
 export function loadAddon(): NativeAddon {
   if (addon) return addon;
   const node = builtins();
-  const root = packageRoot(node);
+  const root = packageRoot();
   const require = node.module.createRequire(import.meta.url);
   const explicit = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.DESCENT_NATIVE_PATH;
   let loaded: NativeAddon;

@@ -8,6 +8,7 @@
  */
 import type { F32Buf, I32Buf } from '../buffers.js';
 import { KERNELS, type KernelName, type Kernels } from '../kernels.js';
+import { maybeBuiltin } from '../node.js';
 import type { BackendLoader } from './registry.js';
 import type { Backend } from './types.js';
 
@@ -48,9 +49,7 @@ interface NodeFs {
 }
 
 function nodeFs(): NodeFs | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  if (typeof proc?.getBuiltinModule !== 'function') return null;
-  return (proc.getBuiltinModule('node:fs') as NodeFs | undefined) ?? null;
+  return maybeBuiltin<NodeFs>('node:fs');
 }
 
 function messageOf(error: unknown): string {
