@@ -4,6 +4,8 @@
  *   descent lab activations   activation functions and derivatives
  *   descent lab init          per-layer activation histograms of a deep MLP under an initialisation
  *   descent lab optimizers    optimizer trajectories over 2-D test surfaces
+ *   descent lab conv-init     the conv fan-in rule through a deep Conv-ReLU stack
+ *   descent lab filters       a trained model's convolution filters as heatmaps
  */
 import { closest } from '../check.js';
 import { ACTIVATION_NAMES, ACTIVATION_TABLE, type ActivationName, type ActivationParams } from '../nn/activation-table.js';
@@ -12,7 +14,10 @@ import { INIT_NAMES, kaimingNormal, smallRandom, type Initializer, type InitName
 import { activationAt, activationCurve } from '../lab/curves.js';
 import { OPTIMIZER_NAMES, SURFACE_NAMES, SURFACES, trajectory, type SurfaceName } from '../lab/landscapes.js';
 import { ACTIVATIONS, initProbe } from '../lab/probe.js';
-import { activationCurvesSvg, initProbeSvg, trajectoriesSvg } from '../lab/svg.js';
+import { activationCurvesSvg, histogramPanelsSvg, initProbeSvg, trajectoriesSvg } from '../lab/svg.js';
+import { convInitProbe, type ConvFanIn } from '../lab/conv-probe.js';
+import { filtersSvg } from '../lab/filters.js';
+import { loadCheckpoint } from '../checkpoint.js';
 import { curveTable, layerTable, trajectoryTable } from '../lab/terminal.js';
 import { helpText, parseFlags, UsageError, type Flags, type Values } from './args.js';
 import { loadRuntime, RUNTIME_FLAGS } from './runtime.js';
@@ -96,6 +101,52 @@ const COMMANDS: Record<string, Command> = {
           write(f.out, `init-${activation}-${text.replace(/[^a-zA-Z0-9.]+/g, '')}.svg`, () => initProbeSvg(r));
         }
       }
+    },
+  }),
+  'conv-init': experiment({
+    summary: "the conv init rule: per-channel statistics through a deep Conv-ReLU stack, fanIn = k²·C_in against C_in alone",
+    usage: 'descent lab conv-init [--fan-in conv,channels] [--depth 10] [--channels 16] [--kernel-size 3] [--size 16] [--out DIR]',
+    flags: {
+      'fan-in': { type: 'list', choices: ['conv', 'channels'], default: ['conv', 'channels'], help: 'the fan-in Kaiming is told: conv = k²·C_in (the rule), channels = C_in alone' },
+      activation: { type: 'list', choices: ACTIVATIONS, default: ['relu'], help: 'activation after every convolution' },
+      depth: { type: 'number', value: 'N', integer: true, min: 1, max: 200, default: 10, help: 'conv + activation layers' },
+      channels: { type: 'number', value: 'N', integer: true, min: 1, max: 1024, default: 16, help: 'channels in and out of every layer' },
+      'kernel-size': { type: 'number', value: 'K', integer: true, min: 1, max: 31, default: 3, help: 'odd kernel size' },
+      size: { type: 'number', value: 'N', integer: true, min: 1, max: 512, default: 16, help: 'image height and width' },
+      batch: { type: 'number', value: 'N', integer: true, min: 1, max: 4096, default: 8, help: 'images of N(0, 1) values' },
+      seed: { type: 'number', value: 'N', integer: true, min: 0, default: 0, help: 'seed of inputs and weights' },
+    },
+    async run(f) {
+      for (const activation of f.activation as ActivationName[]) {
+        for (const fanIn of f['fan-in'] as ConvFanIn[]) {
+          const r = convInitProbe({ depth: f.depth, channels: f.channels, kernelSize: f['kernel-size'], size: f.size, batch: f.batch, activation, fanIn, seed: f.seed });
+          const c = r.config;
+          console.log(`
+${activation}, ${c.init} told fanIn = ${c.fanInValue} (${fanIn === 'conv' ? 'k²·C_in' : 'C_in alone'}): ${c.depth} × Conv2d(${c.channels}, ${c.channels}, ${c.kernelSize}×${c.kernelSize}, 'same'), ${c.batch} images ${c.size}×${c.size}, backend ${c.backend}`);
+          console.log(layerTable(r.layers, { names: r.layers.map((_, i) => `layer ${i + 1}`) }));
+          write(f.out, `conv-init-${activation}-${fanIn}.svg`, () => histogramPanelsSvg(r.layers, { title: `${activation} after Conv2d(${c.channels}, ${c.channels}, ${c.kernelSize}×${c.kernelSize}) × ${c.depth}, Kaiming with fanIn = ${c.fanInValue} (${fanIn === 'conv' ? 'k²·C_in' : 'C_in'})` }));
+        }
+      }
+    },
+  }),
+  filters: experiment({
+    summary: "a trained model's convolution filters as a grid of heatmaps (from a checkpoint of 'descent train')",
+    usage: 'descent lab filters --model run.ckpt [--layer N] [--out DIR]',
+    flags: {
+      model: { type: 'string', value: 'PATH', help: "checkpoint written by 'descent train --save'" },
+      layer: { type: 'number', value: 'N', integer: true, min: 0, help: 'index of the Conv2d layer in the model (default: the first convolution)' },
+    },
+    async run(f) {
+      if (f.model === undefined) throw new UsageError('--model PATH is required');
+      const sd = loadCheckpoint(f.model).model;
+      const convs = Object.entries(sd).filter(([name, t]) => name.endsWith('.weight') && t.shape.length === 4);
+      if (convs.length === 0) throw new UsageError(`${f.model} holds no convolution weights (4-D [out, in, kh, kw] tensors)`);
+      const chosen = f.layer === undefined ? convs[0] : convs.find(([name]) => name === `${f.layer}.weight`);
+      if (!chosen) throw new UsageError(`--layer ${f.layer} is not a convolution; the model's are ${convs.map(([n]) => n.split('.')[0]).join(', ')}`);
+      const [name, weight] = chosen;
+      const [out, inC, kh, kw] = weight.shape;
+      console.log(`${name}: ${out} filters of ${inC}×${kh}×${kw}`);
+      write(f.out, `filters-${name.replace('.weight', '')}.svg`, () => filtersSvg(weight, { title: `${f.model}: layer ${name.split('.')[0]}, ${out} filters ${kh}×${kw}` }));
     },
   }),
   optimizers: experiment({

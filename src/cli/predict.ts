@@ -55,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
     if (!flags.input) throw new UsageError('--input FILE is required');
     const ckpt = loadCheckpoint(flags.model);
     const config = ckpt.config as unknown as TrainConfig | undefined;
-    const extra = ckpt.extra as { preprocess?: { inputScale: number; standardizer: Standardizer | null }; labelNames?: string[] | null } | undefined;
+    const extra = ckpt.extra as { preprocess?: { inputScale: number; standardizer: Standardizer | null }; labelNames?: string[] | null; features?: number; classes?: number } | undefined;
     if (!config || !Array.isArray(config.layers) || !extra?.preprocess) throw new UsageError(`${flags.model} was not written by 'descent train'`);
     const { backend, note } = await loadRuntime(flags.backend, flags.threads);
     if (note) err(`descent predict: ${note}`);
@@ -76,15 +76,15 @@ export async function run(args: string[]): Promise<number> {
       const column = flags['label-column'] ?? config.labelColumn;
       const d = loadCsv(input, { label: column === undefined ? undefined : /^\d+$/.test(column) ? Number(column) : column });
       x = d.x;
-      y = alignLabels(d, input, config.layers[config.layers.length - 1], extra.labelNames ?? undefined);
+      y = alignLabels(d, input, extra.classes ?? config.layers[config.layers.length - 1], extra.labelNames ?? undefined);
     }
-    const features = config.layers[0];
+    const features = extra.features ?? config.layers[0];
     if (x.length % features !== 0) throw new UsageError(`${input}: ${x.length} values are not rows of ${features} features (the model's input width)`);
     const scale = extra.preprocess.inputScale;
     if (scale !== 1) for (let i = 0; i < x.length; i++) x[i] /= scale;
     if (extra.preprocess.standardizer) standardize(x, extra.preprocess.standardizer);
 
-    const model = buildModel(config);
+    const model = buildModel(config, extra.classes);
     model.loadStateDict(ckpt.model);
     // A trainer only for batched evaluation; the optimizer never steps.
     const trainer = new Trainer(model, { optimizer: new SGD(model.parameters()), loss: 'crossEntropy' });

@@ -5,6 +5,8 @@
  * prints one JSON line per epoch.
  */
 import { activationLayer } from '../nn/activations.js';
+import { ARCHITECTURES, buildModel as buildArchitecture, parseArchitecture } from '../nn/architecture.js';
+import { Dropout } from '../nn/dropout.js';
 import { ACTIVATION_NAMES, ACTIVATION_TABLE, activationParams, type ActivationName } from '../nn/activation-table.js';
 import { Linear } from '../nn/linear.js';
 import { Sequential } from '../nn/sequential.js';
@@ -44,6 +46,10 @@ export interface TrainConfig {
   validation: number;
   normalize: (typeof NORMALIZE)[number];
   layers: number[];
+  /** `--arch`: a preset name or a layer list in the architecture syntax (instead of `layers`). */
+  arch?: string;
+  /** The data's per-sample shape (`[1, 28, 28]` for IDX images), which `arch` models take. */
+  inputShape?: number[];
   activation: ActivationName;
   /** LeakyReLU's slope from `--slope`. */
   slope?: number;
@@ -84,7 +90,11 @@ const FLAGS = {
   limit: { type: 'number', value: 'N', integer: true, positive: true, group: DATA, help: 'use only the first N training rows' },
   'test-limit': { type: 'number', value: 'N', integer: true, positive: true, group: DATA, help: 'use only the first N test rows' },
   normalize: { type: 'choice', value: 'MODE', choices: NORMALIZE, group: DATA, help: 'input scaling, one mean/std or per feature; default standardize for images, per-feature for CSV' },
-  layers: { type: 'string', value: 'A-B-…-Z', short: 'l', group: MODEL, help: 'widths, input to output (default: features-256-128-classes)' },
+  layers: { type: 'string', value: 'A-B-…-Z', short: 'l', group: MODEL, help: 'MLP widths, input to output (default: features-256-128-classes)' },
+  arch: {
+    type: 'string', value: 'SPEC', short: 'a', group: MODEL,
+    help: `any architecture instead of --layers: a preset (${Object.keys(ARCHITECTURES).join(', ')}) or a layer list such as conv32k3p1,bn,relu,maxpool2,flatten,fc128,relu,dropout0.3,fc10 (README: "Architecture syntax"); images keep their shape, e.g. [1, 28, 28]`,
+  },
   activation: {
     type: 'string', value: 'NAME[:k=v,…]', default: 'relu', group: MODEL,
     help: `hidden activation: ${ACTIVATION_NAMES.join(' | ')}; parameters as ${ACTIVATION_NAMES.filter((n) => ACTIVATION_TABLE[n].params.length).map((n) => `${n}:${ACTIVATION_TABLE[n].params.map((p) => `${p.name}=${p.default}`).join(',')}`).join('  ')}`,
@@ -124,10 +134,11 @@ const RESUMABLE = new Set(['epochs']);
 
 const TRAIN_HELP = helpText({
   usage: 'descent train [options]',
-  summary: 'Trains a multilayer perceptron and reports test accuracy, a confusion matrix, time and samples/s.',
+  summary: 'Trains a classifier (an MLP from --layers, or any architecture from --arch, CNNs included) and reports test accuracy, a confusion matrix, time and samples/s.',
   flags: FLAGS,
   footer: `examples
   descent train --dataset fashion-mnist --layers 784-256-128-10 --epochs 12 --batch-size 128 --save fashion.ckpt
+  descent train --dataset fashion-mnist --arch cnn --epochs 12 --batch-size 128 --save cnn.ckpt
   descent train --resume fashion.ckpt --epochs 15
   descent train --dataset iris.csv --label-column species --layers 4-16-3 --lr 0.01 --epochs 100`,
 });
@@ -181,6 +192,12 @@ function configFrom(v: Values<typeof FLAGS>): TrainConfig {
   };
   for (const [k, value] of Object.entries(optional)) if (value !== undefined) (c as unknown as Record<string, unknown>)[k] = value;
   if (v.layers !== undefined) c.layers = parseLayers(v.layers);
+  if (v.arch !== undefined) {
+    if (v.layers !== undefined) throw new UsageError('--arch and --layers both describe the model: give one');
+    // Syntax errors now, before any data is read; shapes are checked when the model is built.
+    if (!Object.hasOwn(ARCHITECTURES, v.arch)) parseArchitecture(v.arch, ACTIVATION_NAMES, '--arch');
+    c.arch = v.arch;
+  }
   checkApplicable(c);
   return c;
 }
@@ -366,8 +383,10 @@ function checkSplits(c: TrainConfig, train: LabelledData, validation: LabelledDa
 
 // ---- model and optimizer ----
 
-export function buildModel(c: TrainConfig): Sequential {
+export function buildModel(c: TrainConfig, classes = c.layers[c.layers.length - 1], dropoutRng = new Rng(c.seed + 2)): Sequential {
   const rng = new Rng(c.seed);
+  // Dropout draws its masks from a generator of its own, so resuming restores it apart from the shuffle's.
+  if (c.arch !== undefined) return buildArchitecture(c.arch, { inputShape: c.inputShape ?? [], classes, rng, dropoutRng, call: '--arch' });
   const layers: Layer[] = [];
   for (let i = 0; i + 1 < c.layers.length; i++) {
     layers.push(new Linear(c.layers[i], c.layers[i + 1], { init: c.init, rng }));
@@ -450,12 +469,16 @@ export async function run(args: string[]): Promise<number> {
     const data = loadData(config, v.data);
     const loadSeconds = (performance.now() - loadStart) / 1000;
     const { train, validation, test } = data;
-    if (config.layers.length === 0) config.layers = [train.features, 256, 128, train.classes];
+    if (config.arch === undefined && config.layers.length === 0) config.layers = [train.features, 256, 128, train.classes];
     const widths = config.layers;
-    if (widths[0] !== train.features) throw new UsageError(`--layers starts with ${widths[0]}, but the data has ${train.features} features (try --layers ${[train.features, ...widths.slice(1)].join('-')})`);
-    if (widths[widths.length - 1] < train.classes) throw new UsageError(`--layers ends with ${widths[widths.length - 1]} outputs, but the data has ${train.classes} classes`);
+    if (config.arch !== undefined) config.inputShape ??= train.shape;
+    else if (widths[0] !== train.features) throw new UsageError(`--layers starts with ${widths[0]}, but the data has ${train.features} features (try --layers ${[train.features, ...widths.slice(1)].join('-')})`);
+    else if (widths[widths.length - 1] < train.classes) throw new UsageError(`--layers ends with ${widths[widths.length - 1]} outputs, but the data has ${train.classes} classes`);
 
-    const model = buildModel(config);
+    const masks = new Rng(config.seed + 2);
+    const model = buildModel(config, train.classes, masks);
+    if (config.arch !== undefined && model.outFeatures < train.classes) throw new UsageError(`--arch ends with ${model.outFeatures} outputs, but the data has ${train.classes} classes`);
+    const dropoutRng = model.layers.some((l) => l instanceof Dropout) ? masks : null;
     const optimizer = buildOptimizer(config, model);
     const scheduler = buildScheduler(config, optimizer, Math.ceil(train.count / config.batchSize));
     const trainer = new Trainer(model, { optimizer, loss: 'crossEntropy', scheduler });
@@ -464,6 +487,8 @@ export async function run(args: string[]): Promise<number> {
     if (resumed) {
       // The checkpoint's generator state is the one before the shuffle of epoch `epoch + 1`.
       restoreCheckpoint(resumed, { model, optimizer, scheduler, rng });
+      const savedDropout = (resumed.extra as { dropoutRng?: RngState | null } | undefined)?.dropoutRng;
+      if (dropoutRng && savedDropout) dropoutRng.setState(savedDropout);
       const p = (resumed.extra as { progress?: Partial<Progress> } | undefined)?.progress;
       if (!p || typeof p.batch !== 'number' || typeof p.rows !== 'number') throw new UsageError(`${v.resume} has no training progress record this version of descent can resume`);
       Object.assign(progress, p, { epoch: resumed.epoch });
@@ -471,7 +496,8 @@ export async function run(args: string[]): Promise<number> {
     const mid = progress.batch > 0;
 
     say(`descent train: ${config.dataset} (${data.source}): ${train.count} training${validation ? `, ${validation.count} validation` : ''} and ${test.count} test rows of ${train.features} features, ${train.classes} classes; loaded in ${loadSeconds.toFixed(2)}s`);
-    say(`model ${widths.join('-')} (${config.activation}, init ${config.init}), ${model.parameterCount()} parameters; ${optimizer.type} lr ${config.lr}${config.scheduler === 'none' ? '' : `, ${config.scheduler} schedule`}; batch ${config.batchSize}; backend ${backend.name} (${backend.detail})`);
+    const described = config.arch !== undefined ? `${config.arch} on ${JSON.stringify(config.inputShape)}` : `${widths.join('-')} (${config.activation}, init ${config.init})`;
+    say(`model ${described}, ${model.parameterCount()} parameters; ${optimizer.type} lr ${config.lr}${config.scheduler === 'none' ? '' : `, ${config.scheduler} schedule`}; batch ${config.batchSize}; backend ${backend.name} (${backend.detail})`);
     if (resumed) say(`resuming ${v.resume} after epoch ${progress.epoch}${mid ? `, batch ${progress.batch}` : ''}`);
 
     const save = v.save;
@@ -482,7 +508,7 @@ export async function run(args: string[]): Promise<number> {
       const started = performance.now();
       const c = createCheckpoint({
         model, optimizer, scheduler, epoch: progress.epoch, config: config as unknown as Record<string, unknown>,
-        extra: { progress, preprocess: { inputScale: data.inputScale, standardizer: data.standardizer }, labelNames: data.labelNames ?? null, features: train.features, classes: train.classes },
+        extra: { progress, preprocess: { inputScale: data.inputScale, standardizer: data.standardizer }, labelNames: data.labelNames ?? null, features: train.features, classes: train.classes, dropoutRng: dropoutRng?.getState() ?? null },
       });
       c.rng = epochStart;
       saveCheckpoint(save, c);

@@ -21,6 +21,17 @@
  *     ^^^^^^^^
  */
 import { optionError } from '../errors.js';
+import { ACTIVATION_NAMES, ACTIVATION_TABLE, type ActivationName } from './activation-table.js';
+import { activationLayer } from './activations.js';
+import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
+import { Conv2d } from './conv.js';
+import { Dropout } from './dropout.js';
+import { Flatten } from './flatten.js';
+import { formatShape, type Layer } from './layer.js';
+import { Linear } from './linear.js';
+import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pooling.js';
+import { Sequential } from './sequential.js';
+import type { Rng } from '../rng.js';
 
 export type PairSpec = [number, number];
 
@@ -58,10 +69,11 @@ export const ARCHITECTURES: Readonly<Record<string, (classes: number) => string>
 
 const KINDS = ['conv', 'maxpool', 'avgpool', 'gap', 'bn', 'flatten', 'fc', 'linear', 'dropout'];
 
-/** Throws ERR_OPTION with the spec and a caret under the offending token. */
+/** A RangeError (code ERR_OPTION) that shows the spec with a caret under the offending token. */
 function tokenError(call: string, spec: string, start: number, length: number, message: string): Error {
   const caret = `${' '.repeat(start)}${'^'.repeat(Math.max(1, length))}`;
-  return optionError(call, 'architecture', `a valid layer list (${message})`, `\n    ${spec}\n    ${caret}\n`);
+  const error = new RangeError(`${call}: ${message}\n    ${spec}\n    ${caret}`);
+  return Object.defineProperty(error, 'code', { value: 'ERR_OPTION', enumerable: true });
 }
 
 const PAIR = '(\\d+)(?:x(\\d+))?';
@@ -153,14 +165,90 @@ function parseToken(text: string, activations: readonly string[], fail: (message
     if (!(p >= 0 && p < 1)) fail('dropout probability must be in [0, 1), e.g. dropout0.3');
     return { kind: 'dropout', p };
   }
+  // Longest name first (gelu_tanh before gelu); underscores optional (leakyrelu0.2 = leaky_relu0.2).
   for (const name of [...activations].sort((a, b) => b.length - a.length)) {
-    if (!text.startsWith(name)) continue;
-    const rest = text.slice(name.length);
-    if (rest === '') return { kind: 'activation', name, param: null };
-    if (/^\d*\.?\d+$/.test(rest)) return { kind: 'activation', name, param: Number(rest) };
+    for (const form of new Set([name, name.replace(/_/g, '')])) {
+      if (!text.startsWith(form)) continue;
+      const rest = text.slice(form.length);
+      if (rest === '') return { kind: 'activation', name, param: null };
+      if (/^\d*\.?\d+$/.test(rest)) return { kind: 'activation', name, param: Number(rest) };
+    }
   }
   const head = /^[a-z]+/.exec(text)?.[0] ?? text;
   const known = [...KINDS, ...activations];
   const close = known.filter((k) => k.startsWith(head.slice(0, 3)) || head.startsWith(k)).slice(0, 3);
   return fail(`unknown layer${close.length ? `; did you mean ${close.join(' or ')}?` : ''} (layers: ${known.join(', ')})`);
+}
+
+export interface BuildOptions {
+  /** Per-sample input shape (`[1, 28, 28]`, `[4]`). */
+  inputShape: readonly number[];
+  /** Width of the last layer of a preset (the number of classes). */
+  classes?: number;
+  /** Generator for the initial weights (default: the global one, seeded by `manualSeed`). */
+  rng?: Rng;
+  /** Generator for Dropout's masks (default: the global one). */
+  dropoutRng?: Rng;
+  /** Name of the call in error messages (`descent train --arch`). */
+  call?: string;
+}
+
+/**
+ * Builds a Sequential from a layer list or a preset name (`cnn`, `lenet5`, …, with `classes` outputs), inferring
+ * every layer's input channels and features from `inputShape`. Shape errors point at the token that cannot fit.
+ * @example
+ * const model = buildModel('conv16k3p1,relu,maxpool2,flatten,fc10', { inputShape: [1, 28, 28] });
+ * const cnn = buildModel('cnn', { inputShape: [1, 28, 28], classes: 10 });
+ */
+export function buildModel(spec: string, options: BuildOptions): Sequential {
+  const call = options.call ?? 'buildModel';
+  const preset = Object.hasOwn(ARCHITECTURES, spec) ? ARCHITECTURES[spec] : undefined;
+  if (preset && options.classes === undefined) throw optionError(call, 'classes', `the number of classes for the preset '${spec}'`, undefined);
+  const text = preset ? preset(options.classes!) : spec;
+  const tokens = parseArchitecture(text, ACTIVATION_NAMES, call);
+  let shape: readonly number[] = options.inputShape;
+  const layers: Layer[] = [];
+  for (const token of tokens) {
+    try {
+      const layer = makeLayer(token.layer, shape, options);
+      shape = layer.outputShape(shape, call);
+      layers.push(layer);
+    } catch (error) {
+      const message = error instanceof Error ? error.message.replace(/^.*?: expected /, 'expected ') : String(error);
+      throw tokenError(call, text, token.start, token.text.length, `token ${token.index} '${token.text}' cannot take input of shape ${formatShape(shape)}: ${message}`);
+    }
+  }
+  return new Sequential(layers, { inputShape: options.inputShape });
+}
+
+function makeLayer(l: ArchLayer, shape: readonly number[], { rng, dropoutRng }: BuildOptions): Layer {
+  switch (l.kind) {
+    case 'conv':
+      if (shape.length !== 3) throw new RangeError(`expected a [C, H, W] input (add the convolution before flatten)`);
+      return new Conv2d(shape[0], l.out, l.kernel, { stride: l.stride, padding: l.padding, dilation: l.dilation, groups: l.groups, bias: l.bias, ...(rng ? { rng } : {}) });
+    case 'maxpool':
+      return new MaxPool2d(l.kernel, l.stride ? { stride: l.stride, padding: l.padding } : { padding: l.padding });
+    case 'avgpool':
+      return new AvgPool2d(l.kernel, l.stride ? { stride: l.stride, padding: l.padding } : { padding: l.padding });
+    case 'gap':
+      return new AdaptiveAvgPool2d(1);
+    case 'bn':
+      if (shape.length === 3) return new BatchNorm2d(shape[0]);
+      if (shape.length === 1 || shape.length === 2) return new BatchNorm1d(shape[0]);
+      throw new RangeError(`expected a [F], [C, L] or [C, H, W] input for batch normalisation`);
+    case 'flatten':
+      return new Flatten();
+    case 'fc':
+      if (shape.length !== 1) throw new RangeError(`expected a flat [features] input (add 'flatten' before it)`);
+      return new Linear(shape[0], l.out, { bias: l.bias, ...(rng ? { rng } : {}) });
+    case 'dropout':
+      return new Dropout(l.p, dropoutRng ? { rng: dropoutRng } : {});
+    case 'activation': {
+      if (l.param === null) return activationLayer(l.name as ActivationName);
+      // A number after the name sets the activation's first parameter (leaky_relu0.2: slope, elu0.5: alpha).
+      const first = ACTIVATION_TABLE[l.name as ActivationName].params[0];
+      if (!first) throw new RangeError(`expected no parameter after '${l.name}'`);
+      return activationLayer(l.name as ActivationName, { [first.name]: l.param });
+    }
+  }
 }
