@@ -476,7 +476,14 @@ export async function run(args: string[]): Promise<number> {
     else if (widths[widths.length - 1] < train.classes) throw new UsageError(`--layers ends with ${widths[widths.length - 1]} outputs, but the data has ${train.classes} classes`);
 
     const masks = new Rng(config.seed + 2);
-    const model = buildModel(config, train.classes, masks);
+    let model: Sequential;
+    try {
+      model = buildModel(config, train.classes, masks);
+    } catch (error) {
+      // A spec whose shapes do not fit the data is a usage error (exit 2), like a syntax error.
+      if (config.arch !== undefined && (error as { code?: string }).code === 'ERR_OPTION') throw new UsageError((error as Error).message);
+      throw error;
+    }
     if (config.arch !== undefined && model.outFeatures < train.classes) throw new UsageError(`--arch ends with ${model.outFeatures} outputs, but the data has ${train.classes} classes`);
     const dropoutRng = model.layers.some((l) => l instanceof Dropout) ? masks : null;
     const optimizer = buildOptimizer(config, model);

@@ -1,6 +1,8 @@
 /** The compact architecture syntax: tokens, options, presets, and errors that point at the bad token. */
 import { describe, expect, it } from 'vitest';
-import { ARCHITECTURES, parseArchitecture } from '../../src/nn/architecture.js';
+import { ARCHITECTURES, buildModel, parseArchitecture } from '../../src/nn/architecture.js';
+import { setBackend } from '../../src/index.js';
+import { BACKENDS } from '../helpers.js';
 
 const ACTS = ['relu', 'tanh', 'sigmoid', 'leakyrelu', 'elu', 'gelu', 'gelutanh', 'silu', 'softplus'];
 
@@ -56,5 +58,42 @@ describe('architecture syntax', () => {
       const tokens = parseArchitecture(preset(7), ACTS);
       expect(tokens.at(-1)!.layer, name).toEqual({ kind: 'fc', out: 7, bias: true });
     }
+  });
+});
+
+describe.each(BACKENDS.map((b) => [b.name, b] as const))('buildModel on %s', (_name, backend) => {
+  it('builds CNN-S with channels and features inferred from the input shape', () => {
+    setBackend(backend);
+    const model = buildModel('cnn-s', { inputShape: [1, 28, 28], classes: 10 });
+    expect(model.layers.map((l) => l.type)).toEqual(['Conv2d', 'ReLU', 'MaxPool2d', 'Conv2d', 'ReLU', 'MaxPool2d', 'Flatten', 'Linear', 'ReLU', 'Linear']);
+    expect(model.shapes.map((s) => s.join('x'))).toEqual(['1x28x28', '16x28x28', '16x28x28', '16x14x14', '32x14x14', '32x14x14', '32x7x7', '1568', '128', '128', '10']);
+    expect(model.parameterCount()).toBe(16 * 9 + 16 + 32 * 16 * 9 + 32 + 1568 * 128 + 128 + 128 * 10 + 10);
+    expect(model.forward(new Float32Array(2 * 784)).length).toBe(20);
+  });
+
+  it('picks BatchNorm2d or BatchNorm1d from the shape, and passes activation parameters', () => {
+    setBackend(backend);
+    const model = buildModel('conv4k3,bn,leakyrelu0.2,gap,flatten,fc6,bn,elu0.5,dropout0.1,fc2', { inputShape: [3, 8, 8] });
+    expect(model.layers.map((l) => l.toString())).toEqual([
+      'Conv2d(3, 4, kernel_size=(3, 3), stride=(1, 1))',
+      'BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)',
+      'LeakyReLU(negative_slope=0.2)',
+      'AdaptiveAvgPool2d(output_size=1)',
+      'Flatten(start_dim=1, end_dim=-1)',
+      'Linear(in_features=4, out_features=6, bias=True)',
+      'BatchNorm1d(6, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)',
+      'ELU(alpha=0.5)',
+      'Dropout(p=0.1, inplace=False)',
+      'Linear(in_features=6, out_features=2, bias=True)',
+    ]);
+  });
+
+  it('points at the token whose input does not fit', () => {
+    setBackend(backend);
+    expect(() => buildModel('conv8k3,relu,fc10', { inputShape: [1, 28, 28] })).toThrow(/token 3 'fc10' cannot take input of shape \[8, 26, 26\]: expected a flat \[features\] input \(add 'flatten' before it\)/);
+    expect(() => buildModel('flatten,conv8k3', { inputShape: [1, 28, 28] })).toThrow(/token 2 'conv8k3'.*\[784\]/);
+    expect(() => buildModel('conv8k9,maxpool30', { inputShape: [1, 8, 8] })).toThrow(/token 1 'conv8k9'/);
+    expect(() => buildModel('cnn', { inputShape: [1, 28, 28] })).toThrow(/number of classes/);
+    expect(() => buildModel('gelu0.5', { inputShape: [4] })).toThrow(/no parameter after 'gelu'/);
   });
 });
