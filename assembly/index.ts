@@ -13,6 +13,9 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 import { conv2d_bwd_data, conv2d_bwd_filter, conv2d_fwd } from './conv';
 import { avg_pool2d_bwd, avg_pool2d_fwd, max_pool2d_bwd, max_pool2d_fwd } from './pool';
 
+/** 1 in descent-relaxed.wasm (relaxed SIMD: fused multiply-add), 0 in descent.wasm: the loader reports which it got. */
+export const RELAXED_SIMD: i32 = ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+
 /** A zero-filled block of `bytes` bytes, 16-byte aligned (TLSF); traps when memory cannot grow. */
 export function alloc(bytes: usize): usize {
   const ptr = heap.alloc(bytes);

@@ -36,7 +36,7 @@ export const fs = (): FsModule => builtin<FsModule>('node:fs');
 export const path = (): PathModule => builtin<PathModule>('node:path');
 export const zlib = (): ZlibModule => builtin<ZlibModule>('node:zlib');
 
-/** The directory holding descent's package.json, found by walking up from this module (works from src/ and dist/). */
+/** The directory holding descent-nn's package.json, found by walking up from this module (works from src/ and dist/). */
 export function packageRoot(): string {
   const { fileURLToPath } = builtin<UrlModule>('node:url');
   const p = path();
@@ -51,7 +51,7 @@ export function packageRoot(): string {
       }
     }
     const parent = p.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find descent's package.json above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir) throw new Error(`cannot find descent-nn's package.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }

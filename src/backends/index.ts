@@ -8,5 +8,6 @@ registerBackend('wasm', wasmLoader, 2);
 export { availableBackends, getBackend, loadBackend, registerBackend, setBackend } from './registry.js';
 export type { BackendLoader } from './registry.js';
 export type { Backend, BackendInfo, BackendName } from './types.js';
+export type { LoadBackendOptions, WasmSource } from './wasm.js';
 export { jsBackend, jsKernels } from './js.js';
 export { setThreads, getThreads } from './native.js';

@@ -26,12 +26,13 @@ export interface NativeAddon {
 
 interface NodeBuiltins {
   module: { createRequire(from: string): (id: string) => unknown };
+  fs: { existsSync(p: string): boolean; readFileSync(p: string, enc: 'utf8'): string };
 }
 
 function builtins(): NodeBuiltins {
   const why = nodeUnavailable();
   if (why) throw new Error(`the native addon needs Node.js: ${why}; use the wasm or js backend here`);
-  return { module: builtin<NodeBuiltins['module']>('node:module') };
+  return { module: builtin<NodeBuiltins['module']>('node:module'), fs: builtin<NodeBuiltins['fs']>('node:fs') };
 }
 
 let addon: NativeAddon | null = null;
@@ -55,15 +56,42 @@ export function loadAddon(): NativeAddon {
     }
   } catch (error) {
     const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    const fix = explicit
-      ? `check DESCENT_NATIVE_PATH=${explicit}`
-      : `no prebuild for ${platformTag()} in ${root}/prebuilds and no build/Release/descent.node; run \`npm run build:native\` (needs a C++17 compiler and Python for node-gyp)`;
-    throw new Error(`native addon could not be loaded (${why}); ${fix}`);
+    throw new Error(explicit ? `native addon could not be loaded (${why}); check DESCENT_NATIVE_PATH=${explicit}` : missingAddon(node, root, why));
   }
   for (const name of Object.keys(KERNELS)) {
-    if (typeof loaded[name] !== 'function') throw new Error(`native addon at ${root} is out of date: it lacks ${name}; run \`npm run build:native\``);
+    if (typeof loaded[name] !== 'function') {
+      throw new Error(`the native addon in ${root} is out of date (it lacks ${name}); ${sourceTree(node, root) ? 'run `npm run build:native`' : 'reinstall descent-nn or run `npm rebuild descent-nn`'}`);
+    }
   }
   return (addon = loaded);
+}
+
+/** A clone of the repository rather than an installed package (the tarball ships no assembly/). */
+function sourceTree(node: NodeBuiltins, root: string): boolean {
+  return node.fs.existsSync(`${root}/assembly/index.ts`);
+}
+
+/**
+ * Why no addon loads, worded for whoever can fix it: a contributor in a clone is told to build; a consumer gets
+ * the reason the install step recorded in native-install.json (scripts/install.mjs), or is told the install
+ * step did not run.
+ */
+function missingAddon(node: NodeBuiltins, root: string, why: string): string {
+  let recorded: string | undefined;
+  try {
+    recorded = (JSON.parse(node.fs.readFileSync(`${root}/native-install.json`, 'utf8')) as { reason?: string }).reason;
+  } catch {
+    // no record: the install step found an addon, or did not run
+  }
+  if (sourceTree(node, root)) {
+    return `native addon not built (${why}); run \`npm run build:native\` (needs Python 3, make and a C++17 compiler)${recorded ? `. The install step said: ${recorded}` : ''}`;
+  }
+  if (recorded) return recorded;
+  return (
+    `descent-nn has no prebuilt native addon for ${platformTag()} and none was compiled when it was installed ` +
+    `(were install scripts disabled, e.g. --ignore-scripts?). loadBackend() uses the wasm backend instead. To get the native ` +
+    'backend, run `npm rebuild descent-nn` with Python 3, make and a C++17 compiler installed.'
+  );
 }
 
 function platformTag(): string {

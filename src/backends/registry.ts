@@ -3,13 +3,16 @@
  * name, else `DESCENT_BACKEND`, else the highest-priority backend that loads. Failures are remembered with their
  * reason and shown by `availableBackends()`, the way sharp lists what it tried.
  */
+import { checkOptions } from '../check.js';
 import { backendError, optionError } from '../errors.js';
 import type { Backend, BackendInfo, BackendName } from './types.js';
 import { jsBackend } from './js.js';
+import { checkWasmSource, type LoadBackendOptions } from './wasm.js';
 
+/** How a backend loads (see `registerBackend`). */
 export interface BackendLoader {
-  /** Loads the backend; throws (or rejects) with a reason when it cannot. */
-  load(): Backend | Promise<Backend>;
+  /** Loads the backend; throws (or rejects) with a reason when it cannot. `options` come from `loadBackend()`. */
+  load(options?: LoadBackendOptions): Backend | Promise<Backend>;
   /** A synchronous path, where the backend has one (used by `getBackend()` before any `loadBackend()`). */
   loadSync?(): Backend;
 }
@@ -28,6 +31,12 @@ let active: Backend | null = null;
 
 const NAMES: readonly BackendName[] = ['native', 'wasm', 'js'];
 
+/**
+ * Registers (or replaces) a backend's loader; `loadBackend('auto')` tries backends by descending priority
+ * (native 3, wasm 2, js 1).
+ * @example
+ * registerBackend('wasm', { load: async () => myWasmBackend }, 2);
+ */
 export function registerBackend(name: BackendName, loader: BackendLoader, priority: number): void {
   entries.set(name, { name, priority, loader });
 }
@@ -40,11 +49,16 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function tryLoad(entry: Entry): Promise<Backend> {
+/** Loads an entry once; a failure is remembered, except that a call with options (a wasm source) tries again. */
+async function tryLoad(entry: Entry, options?: LoadBackendOptions): Promise<Backend> {
   if (entry.loaded) return entry.loaded;
+  if (options?.wasm !== undefined && entry.failure !== undefined) {
+    entry.failure = undefined;
+    entry.pending = undefined;
+  }
   if (entry.failure !== undefined) throw new Error(entry.failure);
   entry.pending ??= Promise.resolve()
-    .then(() => entry.loader.load())
+    .then(() => entry.loader.load(options))
     .then(
       (backend) => (entry.loaded = backend),
       (error: unknown) => {
@@ -80,13 +94,18 @@ function checkName(call: string, name: unknown, source = 'name'): BackendName | 
 /**
  * Loads a backend and makes it the active one: models, optimizers and trainers created afterwards use it.
  * `name` defaults to `'auto'`: the `DESCENT_BACKEND` environment variable if set, else the fastest that loads.
- * An explicitly named backend that cannot load throws `ERR_BACKEND` with the reason.
+ * An explicitly named backend that cannot load throws `ERR_BACKEND` with the reason. `options.wasm` gives the
+ * wasm module's location or bytes where bundling moved it (see `WasmSource`).
+ * In a browser, an automatic choice that lands on js warns once on the console, with the reason.
  * @example
  * const backend = await loadBackend();          // native in Node with the addon, else wasm, else js
  * console.log(backend.name, backend.detail);
+ * await loadBackend('wasm', { wasm: new URL('./descent.wasm', import.meta.url) });   // after bundling
  */
-export async function loadBackend(name: BackendName | 'auto' = 'auto'): Promise<Backend> {
+export async function loadBackend(name: BackendName | 'auto' = 'auto', options?: LoadBackendOptions): Promise<Backend> {
   let choice = checkName('loadBackend', name);
+  const opts = checkOptions('loadBackend', options, ['wasm']) as LoadBackendOptions;
+  if (opts.wasm !== undefined) checkWasmSource('loadBackend', opts.wasm);
   if (choice === 'auto') {
     const fromEnv = environmentChoice();
     if (fromEnv !== undefined) choice = checkName('loadBackend', fromEnv, 'DESCENT_BACKEND');
@@ -95,7 +114,7 @@ export async function loadBackend(name: BackendName | 'auto' = 'auto'): Promise<
     const entry = entries.get(choice);
     if (!entry) throw backendError(`loadBackend: backend '${choice}' is not registered in this build`);
     try {
-      return (active = await tryLoad(entry));
+      return (active = await tryLoad(entry, opts));
     } catch (error) {
       const reason = reasonOf(error);
       throw backendError(`loadBackend: backend '${choice}' is not available: ${reason}`, [{ name: choice, reason }]);
@@ -104,12 +123,34 @@ export async function loadBackend(name: BackendName | 'auto' = 'auto'): Promise<
   const reasons: { name: string; reason: string }[] = [];
   for (const entry of byPriority()) {
     try {
-      return (active = await tryLoad(entry));
+      active = await tryLoad(entry, opts);
+      if (active.name === 'js') warnSlowBrowser('loadBackend()', reasons);
+      return active;
     } catch (error) {
       reasons.push({ name: entry.name, reason: reasonOf(error) });
     }
   }
   throw backendError(`loadBackend: no backend could be loaded (${reasons.map((r) => `${r.name}: ${r.reason}`).join('; ')})`, reasons);
+}
+
+let warned = false;
+
+/** Not Node (nor Deno or Bun): a browser, a worker or an edge runtime, where wasm is the backend to expect. */
+function inBrowser(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return proc?.versions?.node === undefined;
+}
+
+/**
+ * In a browser, landing on the js backend is almost always a setup problem (the .wasm was not found, or
+ * `loadBackend()` was never awaited), and js is several times slower; say so once, with the reason.
+ */
+function warnSlowBrowser(call: string, reasons: { name: string; reason: string }[]): void {
+  if (warned || !inBrowser()) return;
+  const wasm = reasons.find((r) => r.name === 'wasm');
+  if (!wasm) return;
+  warned = true;
+  console.warn(`descent-nn: ${call} chose the js backend, several times slower than wasm, because wasm did not load: ${wasm.reason}`);
 }
 
 /**
@@ -132,6 +173,9 @@ export function getBackend(): Backend {
   for (const entry of byPriority()) {
     const backend = tryLoadSync(entry);
     if (backend) return (active = backend);
+  }
+  if (entries.has('wasm')) {
+    warnSlowBrowser('getBackend()', [{ name: 'wasm', reason: 'it loads asynchronously, and a model or trainer was created before `await loadBackend()`; await it first' }]);
   }
   return (active = jsBackend);
 }

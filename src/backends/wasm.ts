@@ -7,6 +7,7 @@
  * reads or writes outside its buffers. No static import of Node modules: this file must bundle for browsers.
  */
 import type { F32Buf, I32Buf } from '../buffers.js';
+import { optionError } from '../errors.js';
 import { KERNELS, type KernelName, type Kernels } from '../kernels.js';
 import { maybeBuiltin } from '../node.js';
 import type { BackendLoader } from './registry.js';
@@ -37,15 +38,17 @@ const RELAXED_PROBE = Uint8Array.of(
 const TILES = { mr: 4, nr: 8 } as const;
 const MAX_BLOCK_BYTES = 2 ** 30 - 64;
 
-/** Candidate locations, literal so bundlers can see them: built package (dist/src/backends → dist/wasm) first, then the source tree (src/backends → dist/wasm). */
-function candidates(relaxed: boolean): URL[] {
-  return relaxed
-    ? [new URL('../../wasm/descent-relaxed.wasm', import.meta.url), new URL('../../dist/wasm/descent-relaxed.wasm', import.meta.url)]
-    : [new URL('../../wasm/descent.wasm', import.meta.url), new URL('../../dist/wasm/descent.wasm', import.meta.url)];
+/**
+ * Where the module sits in the published package (dist/src/backends → dist/wasm), written as literal
+ * `new URL(…, import.meta.url)` so bundlers that understand the pattern (Vite, webpack, Parcel) copy the file.
+ * Tests that import the sources map this path to dist/wasm (test/vitest.config.ts).
+ */
+function defaultUrl(relaxed: boolean): URL {
+  return relaxed ? new URL('../../wasm/descent-relaxed.wasm', import.meta.url) : new URL('../../wasm/descent.wasm', import.meta.url);
 }
 
 interface NodeFs {
-  readFileSync(path: URL): Uint8Array<ArrayBuffer>;
+  readFileSync(path: URL | string): Uint8Array<ArrayBuffer>;
 }
 
 function nodeFs(): NodeFs | null {
@@ -572,27 +575,107 @@ export function wasmBackendFromInstance(instance: WebAssembly.Instance, relaxed:
 
 let loaded: WasmBackend | null = null;
 
-function notFound(tried: string[]): Error {
-  return new Error(`descent.wasm could not be loaded (run \`npm run build:wasm\`); tried: ${tried.join('; ')}`);
+/**
+ * Where to get descent's wasm module when its default location (next to the package's JavaScript) does not work,
+ * e.g. after bundling with esbuild: a URL (or a URL string, resolved against the page like `fetch`; in Node also
+ * a file path), a `Response` or a promise of one (`fetch(url)`), the module's bytes, or a compiled
+ * `WebAssembly.Module`. The package exports the files as `descent-nn/descent.wasm` (SIMD128) and
+ * `descent-nn/descent-relaxed.wasm` (relaxed SIMD: fused multiply-add, for engines that have it).
+ */
+export type WasmSource = URL | string | Response | PromiseLike<Response> | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+
+/** Options of `loadBackend()`. */
+export interface LoadBackendOptions {
+  /** The wasm module to use instead of the default location (see {@link WasmSource}); ignored once wasm is loaded. */
+  wasm?: WasmSource;
 }
 
-async function instantiateFrom(url: URL): Promise<WebAssembly.Instance> {
-  const fs = url.protocol === 'file:' ? nodeFs() : null;
-  if (fs) return (await WebAssembly.instantiate(fs.readFileSync(url), imports())).instance;
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+function isWasmSource(value: unknown): value is WasmSource {
+  return (
+    typeof value === 'string' || value instanceof URL || value instanceof ArrayBuffer || ArrayBuffer.isView(value) ||
+    (typeof WebAssembly === 'object' && value instanceof WebAssembly.Module) ||
+    (typeof Response === 'function' && value instanceof Response) ||
+    (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function')
+  );
+}
+
+/** Throws ERR_OPTION unless `value` is a usable {@link WasmSource}. */
+export function checkWasmSource(call: string, value: unknown): WasmSource {
+  if (!isWasmSource(value)) {
+    throw optionError(call, 'options.wasm', 'a URL, a URL string, a Response (or a promise of one), an ArrayBuffer, a Uint8Array or a WebAssembly.Module', value);
+  }
+  return value;
+}
+
+function notFound(tried: string[]): Error {
+  const fix = 'if a bundler moved the package, pass the module: loadBackend(\'wasm\', { wasm: new URL(\'…/descent.wasm\', import.meta.url) }) (README: "Bundlers and browsers")';
+  return new Error(`descent.wasm could not be loaded (tried: ${tried.join('; ')}); ${fix}`);
+}
+
+async function instantiateResponse(response: Response): Promise<WebAssembly.Instance> {
+  if (!response.ok) throw new Error(`HTTP ${response.status} for ${response.url || 'the given Response'}`);
   if (typeof WebAssembly.instantiateStreaming === 'function' && response.headers.get('content-type')?.startsWith('application/wasm')) {
     return (await WebAssembly.instantiateStreaming(response, imports())).instance;
   }
   return (await WebAssembly.instantiate(await response.arrayBuffer(), imports())).instance;
 }
 
+async function instantiateFrom(url: URL): Promise<WebAssembly.Instance> {
+  const fs = url.protocol === 'file:' ? nodeFs() : null;
+  if (fs) return (await WebAssembly.instantiate(fs.readFileSync(url), imports())).instance;
+  return instantiateResponse(await fetch(url));
+}
+
+/** The page (or worker) address relative URL strings resolve against, like `fetch`; undefined in Node. */
+function baseUrl(): string | undefined {
+  return (globalThis as { location?: { href?: string } }).location?.href;
+}
+
+async function instantiateSource(source: WasmSource): Promise<WebAssembly.Instance> {
+  if (source instanceof WebAssembly.Module) return WebAssembly.instantiate(source, imports());
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer as ArrayBuffer, source.byteOffset, source.byteLength);
+    return (await WebAssembly.instantiate(bytes, imports())).instance;
+  }
+  if (source instanceof URL) return instantiateFrom(source);
+  if (typeof source === 'string') {
+    const fs = nodeFs();
+    // In Node a string without a scheme is a file path; elsewhere it is a URL relative to the page, as for fetch.
+    if (fs && baseUrl() === undefined && !/^[a-z][a-z\d+.-]*:/i.test(source)) return (await WebAssembly.instantiate(fs.readFileSync(source), imports())).instance;
+    return instantiateFrom(new URL(source, baseUrl()));
+  }
+  return instantiateResponse(await source);
+}
+
+/** The module given to `loadBackend('wasm', { wasm })`: checked to be descent's, and of this version. */
+async function loadFrom(source: WasmSource): Promise<WasmBackend> {
+  const relaxedEngine = probe();
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await instantiateSource(source);
+  } catch (error) {
+    const hint = relaxedEngine ? '' : ' (this engine lacks relaxed SIMD: pass descent.wasm, not descent-relaxed.wasm)';
+    throw new Error(`the wasm module given in options.wasm could not be instantiated: ${messageOf(error)}${hint}`);
+  }
+  const exports = instance.exports as Record<string, unknown>;
+  const missing = ['memory', 'alloc', 'free', ...Object.keys(KERNELS)].filter((name) => exports[name] === undefined);
+  if (missing.length > 0) {
+    throw new Error(`the wasm module given in options.wasm is not this version of descent-nn's descent.wasm: it lacks ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}`);
+  }
+  const relaxed = (exports.RELAXED_SIMD as WebAssembly.Global | undefined)?.value === 1;
+  return (loaded = wasmBackendFromInstance(instance, relaxed));
+}
+
 let pending: Promise<WasmBackend> | null = null;
 
-/** One module per JavaScript realm: concurrent calls share the instantiation in flight. */
-function load(): Promise<WasmBackend> {
+/**
+ * One module per JavaScript realm: concurrent calls share the instantiation in flight, and once a module is
+ * loaded later sources are ignored.
+ */
+function load(options?: LoadBackendOptions): Promise<WasmBackend> {
   if (loaded) return Promise.resolve(loaded);
-  pending ??= loadAsync().finally(() => (pending = null));
+  const source = options?.wasm;
+  pending ??= (source === undefined ? loadAsync() : loadFrom(source)).finally(() => (pending = null));
   return pending;
 }
 
@@ -600,12 +683,11 @@ async function loadAsync(): Promise<WasmBackend> {
   const relaxed = probe();
   const tried: string[] = [];
   for (const variant of relaxed ? [true, false] : [false]) {
-    for (const url of candidates(variant)) {
-      try {
-        return (loaded = wasmBackendFromInstance(await instantiateFrom(url), variant));
-      } catch (error) {
-        tried.push(`${url.href}: ${messageOf(error)}`);
-      }
+    const url = defaultUrl(variant);
+    try {
+      return (loaded = wasmBackendFromInstance(await instantiateFrom(url), variant));
+    } catch (error) {
+      tried.push(`${url.href}: ${messageOf(error)}`);
     }
   }
   throw notFound(tried);
@@ -618,14 +700,13 @@ function loadSync(): WasmBackend {
   if (!fs) throw new Error('synchronous loading needs node:fs; call await loadBackend() instead');
   const tried: string[] = [];
   for (const variant of relaxed ? [true, false] : [false]) {
-    for (const url of candidates(variant)) {
-      if (url.protocol !== 'file:') continue;
-      try {
-        const module = new WebAssembly.Module(fs.readFileSync(url));
-        return (loaded = wasmBackendFromInstance(new WebAssembly.Instance(module, imports()), variant));
-      } catch (error) {
-        tried.push(`${url.href}: ${messageOf(error)}`);
-      }
+    const url = defaultUrl(variant);
+    if (url.protocol !== 'file:') continue;
+    try {
+      const module = new WebAssembly.Module(fs.readFileSync(url));
+      return (loaded = wasmBackendFromInstance(new WebAssembly.Instance(module, imports()), variant));
+    } catch (error) {
+      tried.push(`${url.href}: ${messageOf(error)}`);
     }
   }
   throw notFound(tried);

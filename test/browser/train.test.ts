@@ -5,20 +5,14 @@
  * same training on the js reference in Node. Needs `npm run build` (CI builds first) and /usr/bin/chromium
  * (`apt-get install chromium`; CHROMIUM_PATH overrides); a missing one fails the test with the fix.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBrowser, type Browser } from './chromium.js';
 import { Adam, jsBackend, Linear, manualSeed, ReLU, Sequential, setBackend, Tanh, Trainer } from '../../src/index.js';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.map': 'application/json' };
 
 const IN = 16, HIDDEN = 32, CLASSES = 4, BATCH = 24, STEPS = 6;
 
@@ -43,49 +37,25 @@ const PAGE_TRAINING = `
     return { losses, backend: backend.name, detail: backend.detail, infos: await d.availableBackends() };
   }`;
 
-function serve(root: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
-    if (path.endsWith('/__test__.html')) {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><title>descent</title>');
-      return;
-    }
-    if (!path.startsWith(root.endsWith(sep) ? root : root + sep) || !existsSync(path)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-let server: Server | undefined;
-let context: BrowserContext | undefined;
-let profile: string | undefined;
+let browser: Browser | undefined;
 
 beforeAll(async () => {
   for (const file of ['src/index.js', 'src/backends/wasm.js', 'wasm/descent.wasm']) {
     if (!existsSync(join(DIST, file))) throw new Error(`dist/${file} is missing: run \`npm run build\` (or build:wasm and build:ts) before the browser test`);
   }
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
-  server = await serve(DIST);
-  profile = mkdtempSync(join(tmpdir(), 'descent-chromium-'));
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+  browser = await openBrowser(DIST);
 });
 
 afterAll(async () => {
-  await context?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
 });
 
 describe('in Chromium', () => {
   it('trains an MLP on the wasm backend with the losses of the js reference in Node', async () => {
-    const { port } = server!.address() as AddressInfo;
-    const page = await context!.newPage();
+    const page = await browser!.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`http://127.0.0.1:${port}/__test__.html`);
+    await page.goto(`${browser!.url}__test__.html`);
     const { x, y } = data();
     const got = await page.evaluate(`(${PAGE_TRAINING})(${JSON.stringify({ x, y, sizes: [IN, HIDDEN, CLASSES], steps: STEPS })})`) as {
       losses: number[]; backend: string; detail: string; infos: { name: string; available: boolean; reason?: string }[];

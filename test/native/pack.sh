@@ -1,37 +1,70 @@
 #!/usr/bin/env bash
-# Proves the packaging: builds the linux-x64 prebuild (`npm run prebuildify`), packs the tarball (`npm pack` runs
-# `prepare`: wasm + TypeScript), installs it into a fresh temporary project with a PATH that holds only node and
-# npm (no cc, c++, gcc, g++, make, python), then loads the native backend there and trains a small MLP for a few
-# steps. The install must not compile anything: node-gyp-build finds prebuilds/linux-x64/descent.node.
-# Usage: bash test/native/pack.sh   (about 30 s; needs the npm cache or registry access for node-gyp-build)
+# Proves the packaging the way a consumer meets it. Builds the linux-x64 prebuild (`npm run prebuildify`), checks
+# that `npm pack` refuses to pack without it (prepack), packs the tarball from the current build, checks
+# its contents (test/native/tarball.mjs), then installs it into fresh projects:
+#   (a) with the prebuild, on a PATH holding only node, npm and sh: nothing compiles, the native backend trains;
+#   (b) without the prebuild and without a compiler: the install succeeds, records why native is missing, and
+#       loadBackend() picks wasm and trains, with that reason in availableBackends();
+#   (c) without the prebuild, with the compiler: the install compiles the addon and the native backend trains.
+# Usage: bash test/native/pack.sh after a build (about 60 s on 2 idle cores, two of them compiling the addon;
+# installs use the npm cache: --prefer-offline)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/descent-pack.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+cleanup() {
+  [ ! -d "$WORK/prebuilds.aside" ] || { rm -rf "$ROOT/prebuilds"; mv "$WORK/prebuilds.aside" "$ROOT/prebuilds"; }
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 cd "$ROOT"
+start=$SECONDS
 
-npm run --silent prebuildify >/dev/null
-[ -f prebuilds/linux-x64/descent.node ] || { echo "pack: no prebuilds/linux-x64/descent.node" >&2; exit 1; }
-tarball=$(npm pack --silent --pack-destination "$WORK" | tail -n 1)
-echo "pack: $tarball ($(du -h "$WORK/$tarball" | cut -f1)); contents:"
-tar -tzf "$WORK/$tarball" | grep -E 'prebuilds/|binding.gyp|dist/src/index.js|\.wasm$' | sed 's/^/  /'
+JOBS=max npm run --silent prebuildify >/dev/null
+ls prebuilds/linux-x64/*.node >/dev/null 2>&1 || { echo "pack: prebuildify made no prebuilds/linux-x64/*.node" >&2; exit 1; }
 
-# A PATH with node, npm and sh only: any attempt to compile would fail with "not found".
-mkdir -p "$WORK/bin" "$WORK/project"
+# prepack must refuse a tarball that has no prebuild for this platform.
+mv prebuilds "$WORK/prebuilds.aside"
+if npm pack --pack-destination "$WORK" >"$WORK/refused.log" 2>&1; then echo "pack: npm pack succeeded without prebuilds/" >&2; exit 1; fi
+grep -q "refusing to pack without a prebuilt native addon for linux-x64" "$WORK/refused.log" || { cat "$WORK/refused.log" >&2; exit 1; }
+mv "$WORK/prebuilds.aside" prebuilds
+echo "pack: npm pack refuses to pack without prebuilds/linux-x64 (prepack)"
+
+# The real tarball, from the build already made (`npm ci` ran `prepare`; `npm run build` in a clone): prepack's
+# check again, then pack without re-running `prepare`.
+node scripts/prepack.mjs
+tarball=$(npm pack --silent --ignore-scripts --pack-destination "$WORK" | tail -n 1)
+echo "pack: $tarball ($(du -h "$WORK/$tarball" | cut -f1))"
+node test/native/tarball.mjs "$WORK/$tarball"
+
+# The same package without its prebuilds, as a platform we have no binary for would see it.
+mkdir "$WORK/bare"
+tar -xzf "$WORK/$tarball" -C "$WORK/bare"
+rm -rf "$WORK/bare/package/prebuilds"
+tar -czf "$WORK/bare.tgz" -C "$WORK/bare" package
+
+# A PATH with node, npm and sh only: any attempt to compile fails with "not found".
+mkdir -p "$WORK/bin"
 for tool in node npm npx sh; do ln -s "$(command -v $tool)" "$WORK/bin/$tool"; done
 for tool in cc c++ gcc g++ clang make python3; do
   if PATH="$WORK/bin" command -v "$tool" >/dev/null 2>&1; then echo "pack: $tool still on PATH" >&2; exit 1; fi
 done
 
-cd "$WORK/project"
-PATH="$WORK/bin" npm init -y >/dev/null
-PATH="$WORK/bin" npm install --prefer-offline --no-audit --no-fund --foreground-scripts "$WORK/$tarball" 2>&1 | sed 's/^/  npm: /'
-[ ! -d node_modules/descent-nn/build ] || { echo "pack: install compiled the addon (build/ exists)" >&2; exit 1; }
+# install <project> <tarball> <PATH>: a fresh project with the tarball installed (output indented in the log).
+install() {
+  mkdir -p "$WORK/$1"
+  (cd "$WORK/$1" && PATH="$3" npm init -y >/dev/null &&
+    PATH="$3" npm install --prefer-offline --no-audit --no-fund --foreground-scripts "$2" 2>&1 | sed "s/^/  $1 npm: /")
+}
 
-cat > train.mjs <<'JS'
+# check <project> <PATH> <expected backend>: trains a small MLP on `loadBackend()`'s choice, which must be the
+# expected one, and prints what availableBackends() says about native.
+check() {
+  cat > "$WORK/$1/train.mjs" <<'JS'
 import { loadBackend, availableBackends, manualSeed, Sequential, Linear, ReLU, Adam, Trainer } from 'descent-nn';
-const backend = await loadBackend('native');
-console.log(`backend: ${backend.name} (${backend.detail})`);
+const backend = await loadBackend();
+const native = (await availableBackends()).find((b) => b.name === 'native');
+console.log(`backend: ${backend.name} (${backend.detail}); native: ${native.available ? native.detail : native.reason}`);
+if (backend.name !== process.argv[2]) throw new Error(`expected the ${process.argv[2]} backend, got ${backend.name}`);
 manualSeed(1);
 const model = new Sequential([new Linear(20, 32), new ReLU(), new Linear(32, 3)]);
 const trainer = new Trainer(model, { optimizer: new Adam(model.parameters(), { lr: 0.01 }), loss: 'crossEntropy' });
@@ -44,17 +77,30 @@ const losses = [];
 for (let step = 0; step < 60; step++) losses.push(trainer.step(x, y));
 console.log(`loss: ${losses[0].toFixed(4)} -> ${losses.at(-1).toFixed(4)}`);
 if (!(losses.at(-1) < losses[0] * 0.5)) throw new Error('training did not reduce the loss');
-console.log(JSON.stringify(await availableBackends()));
 JS
-PATH="$WORK/bin" node train.mjs
+  (cd "$WORK/$1" && PATH="$2" node train.mjs "$3" | sed "s/^/  $1: /")
+}
 
-# Without any binary for this platform, auto must fall back and say why.
-rm -rf node_modules/descent-nn/prebuilds
-PATH="$WORK/bin" node --input-type=module -e "
-  import { loadBackend, availableBackends } from 'descent-nn';
-  const b = await loadBackend();
-  const native = (await availableBackends()).find((i) => i.name === 'native');
-  console.log('without prebuild: auto chose ' + b.name + '; native: ' + native.reason);
-  if (b.name === 'native' || native.available || !/npm run build:native/.test(native.reason)) process.exit(1);
-"
-echo "pack: OK (installed from the tarball without a compiler, trained on the native backend, fallback explained)"
+# (a) With the prebuild and no compiler: nothing compiles.
+install with-prebuild "$WORK/$tarball" "$WORK/bin"
+[ ! -d "$WORK/with-prebuild/node_modules/descent-nn/build" ] || { echo "pack: (a) the install compiled the addon (build/ exists)" >&2; exit 1; }
+check with-prebuild "$WORK/bin" native
+echo "pack: (a) with the prebuild and no compiler: installed, nothing compiled, trained on native ($((SECONDS - start)) s so far)"
+
+# (b) No prebuild, no compiler: the install succeeds, wasm is chosen, and the reason says what to do.
+install no-compiler "$WORK/bare.tgz" "$WORK/bin"
+record="$WORK/no-compiler/node_modules/descent-nn/native-install.json"
+[ -f "$record" ] || { echo "pack: (b) the failed compile left no native-install.json" >&2; exit 1; }
+out=$(check no-compiler "$WORK/bin" wasm)
+echo "$out"
+grep -q "no prebuilt native addon for linux-x64" <<<"$out" && grep -q "npm rebuild descent-nn" <<<"$out" && ! grep -q "npm run build:native" <<<"$out" ||
+  { echo "pack: (b) native's reason does not tell the consumer what happened and what to do" >&2; exit 1; }
+echo "pack: (b) without the prebuild and without a compiler: installed, trained on wasm, native's reason recorded ($((SECONDS - start)) s so far)"
+
+# (c) No prebuild, with a compiler: the install compiles the addon.
+install compiler "$WORK/bare.tgz" "$PATH"
+[ -f "$WORK/compiler/node_modules/descent-nn/build/Release/descent.node" ] || { echo "pack: (c) the install did not compile the addon" >&2; exit 1; }
+[ ! -f "$WORK/compiler/node_modules/descent-nn/native-install.json" ] || { echo "pack: (c) a failure was recorded" >&2; exit 1; }
+check compiler "$PATH" native
+echo "pack: (c) without the prebuild, with a compiler: compiled at install, trained on native ($((SECONDS - start)) s so far)"
+echo "pack: OK in $((SECONDS - start)) s"
