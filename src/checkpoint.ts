@@ -13,7 +13,7 @@ import type { Optimizer, OptimizerStateDict } from './optim/optimizer.js';
 import type { Scheduler } from './optim/schedulers.js';
 import type { Rng, RngState } from './rng.js';
 import { stateError } from './errors.js';
-import { fs, writeFileAtomic } from './node.js';
+import { fs, nodeOnly, writeFileAtomic } from './node.js';
 
 const MAGIC = 'DSCNTCKP';
 const VERSION = 1;
@@ -205,6 +205,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
  * @example saveCheckpoint('run.ckpt', createCheckpoint({ model, optimizer, epoch }));
  */
 export function saveCheckpoint(file: string, c: Checkpoint | CheckpointParts): void {
+  nodeOnly('saveCheckpoint', 'encodeCheckpoint(createCheckpoint({ model, optimizer })) gives the bytes to keep (IndexedDB, a download, an upload).');
   const ckpt = typeof (c.model as Sequential).stateDict === 'function' ? createCheckpoint(c as CheckpointParts) : (c as Checkpoint);
   writeFileAtomic(file, encodeCheckpoint(ckpt));
 }
@@ -214,6 +215,7 @@ export function saveCheckpoint(file: string, c: Checkpoint | CheckpointParts): v
  * @example const ckpt = loadCheckpoint('run.ckpt'); model.loadStateDict(ckpt.model);
  */
 export function loadCheckpoint(file: string): Checkpoint {
+  nodeOnly('loadCheckpoint', 'decodeCheckpoint(bytes) reads bytes you fetched or stored, and restoreCheckpoint(checkpoint, { model, optimizer }) applies them.');
   let bytes: Uint8Array;
   try {
     bytes = fs().readFileSync(file);

@@ -38,6 +38,7 @@ export * as init from './nn/init.js';
 export { calculateGain, calculateFans, convFanIn } from './nn/init.js';
 export type { Initializer, KaimingOptions, Nonlinearity, InitName } from './nn/init.js';
 export { crossEntropy, mse, bceWithLogits, LOSSES } from './nn/loss.js';
+export { softmax, argmax } from './nn/probabilities.js';
 export type { Loss, LossName, Target } from './nn/loss.js';
 
 export { Optimizer } from './optim/optimizer.js';
@@ -51,7 +52,7 @@ export type { Scheduler, OneCycleOptions, PlateauOptions } from './optim/schedul
 export { clipGradNorm, clipGradValue } from './optim/clip.js';
 
 export { Trainer, epochSummary } from './trainer.js';
-export type { TrainerOptions, FitOptions, History, EpochLogs, BatchLogs, Dataset } from './trainer.js';
+export type { TrainerOptions, Evaluation, FitOptions, History, EpochLogs, BatchLogs, Dataset } from './trainer.js';
 export { gradcheck } from './gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
 

@@ -32,6 +32,18 @@ export function builtin<T>(id: string): T {
   return mod;
 }
 
+/**
+ * Called first by every helper that reads or writes files: outside Node it throws an `Error` with code
+ * `ERR_NODE_ONLY` naming the browser way (`inABrowser`), instead of a `node:path` failure deep inside.
+ */
+export function nodeOnly(call: string, inABrowser: string): void {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  if (typeof proc?.getBuiltinModule === 'function') return;
+  const where = proc?.versions?.node ? `this is Node ${proc.versions.node}, which lacks process.getBuiltinModule (Node 20.16+ or 22.3+ has it)` : 'this is not Node.js';
+  const error = new Error(`${call} reads files, so it works only in Node.js (${where}). In a browser, ${inABrowser}`);
+  throw Object.assign(error, { code: 'ERR_NODE_ONLY' });
+}
+
 export const fs = (): FsModule => builtin<FsModule>('node:fs');
 export const path = (): PathModule => builtin<PathModule>('node:path');
 export const zlib = (): ZlibModule => builtin<ZlibModule>('node:zlib');

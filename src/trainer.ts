@@ -13,10 +13,11 @@ import { ReduceLROnPlateau, type Scheduler } from './optim/schedulers.js';
 import { defaultStream, formatRate, ProgressBar } from './progress.js';
 import { globalRng, Rng } from './rng.js';
 
-export interface TrainerOptions {
+/** What a `Trainer` is built from; `L` is the loss, so `evaluate()` knows whether it reports accuracy. */
+export interface TrainerOptions<L extends LossName | Loss = LossName | Loss> {
   optimizer: Optimizer;
   /** `'crossEntropy'` (Int32Array labels), `'mse'` or `'bceWithLogits'` (Float32Array targets), or a Loss. */
-  loss: LossName | Loss;
+  loss: L;
   /** Stepped by `fit`: after each batch or epoch, per `scheduler.interval` (ReduceLROnPlateau gets the monitored loss). */
   scheduler?: Scheduler;
 }
@@ -111,7 +112,18 @@ export interface History {
   stoppedAt?: StopPoint;
 }
 
-export class Trainer {
+/**
+ * What `Trainer.evaluate` returns: the mean loss, plus `accuracy` (a fraction in [0, 1]) for the classification
+ * losses — typed as always present when the trainer was built with `'crossEntropy'` or `'bceWithLogits'`, absent
+ * with `'mse'`, and optional for a loss object.
+ */
+export type Evaluation<L extends LossName | Loss = LossName | Loss> = [L] extends ['mse']
+  ? { loss: number }
+  : [L] extends ['crossEntropy' | 'bceWithLogits']
+    ? { loss: number; accuracy: number }
+    : { loss: number; accuracy?: number };
+
+export class Trainer<L extends LossName | Loss = LossName | Loss> {
   readonly model: Sequential;
   readonly optimizer: Optimizer;
   readonly loss: Loss;
@@ -128,7 +140,7 @@ export class Trainer {
    * const trainer = new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'crossEntropy' });
    * const loss = trainer.step(x, labels);
    */
-  constructor(model: Sequential, options: TrainerOptions) {
+  constructor(model: Sequential, options: TrainerOptions<L>) {
     const o = checkOptions('Trainer', options, ['optimizer', 'loss', 'scheduler']) as unknown as TrainerOptions;
     if (!model || typeof (model as Sequential).forwardBuf !== 'function') throw optionError('Trainer', 'model', 'a Sequential', model);
     if (!o.optimizer || typeof o.optimizer.step !== 'function') throw optionError('Trainer', 'optimizer', 'an optimizer (SGD, Adam, …)', o.optimizer);
@@ -229,8 +241,8 @@ export class Trainer {
    * argmax hit rate for cross-entropy, the thresholded hit rate for BCE, and `undefined` for MSE.
    * @example const { loss, accuracy } = trainer.evaluate(testX, testY);
    */
-  evaluate(x: Float32Array, y: Target, options: { batchSize?: number } = {}): { loss: number; accuracy?: number } {
-    return this.inMode(false, () => this.evaluateRows(x, y, options));
+  evaluate(x: Float32Array, y: Target, options: { batchSize?: number } = {}): Evaluation<L> {
+    return this.inMode(false, () => this.evaluateRows(x, y, options)) as Evaluation<L>;
   }
 
   /**
@@ -407,7 +419,7 @@ export class Trainer {
       const logs: EpochLogs = { epoch, loss: sum / seen, lr: this.optimizer.lr, samplesPerSecond: seconds > 0 ? ran / seconds : 0, seconds };
       if (this.loss.correct) logs.accuracy = hits / seen;
       if (valX && valY) {
-        const v = this.evaluate(valX, valY, { batchSize: evalBatchSize });
+        const v: { loss: number; accuracy?: number } = this.evaluate(valX, valY, { batchSize: evalBatchSize });
         logs.valLoss = v.loss;
         if (v.accuracy !== undefined) logs.valAccuracy = v.accuracy;
       }

@@ -3,7 +3,7 @@
  * self-reference from the repository root, CommonJS consumers can `require()` it, and `npm start` trains.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -28,5 +28,14 @@ describe('the built package', () => {
     expect(esm.trim()).toBe('function function');
     const cjs = execFileSync(process.execPath, ['--no-warnings', '-e', "const d = require('descent-nn'); console.log(typeof d.Trainer)"], { cwd: root }).toString();
     expect(cjs.trim()).toBe('function');
+  });
+
+  it('says the same Node range in engines and the README: import needs 20.16+/22.3+, require() needs require(esm)', () => {
+    const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { engines: { node: string } };
+    // process.getBuiltinModule (every Node-only feature goes through it) arrived in 20.16.0 and 22.3.0.
+    expect(pkg.engines.node).toBe('^20.16.0 || >=22.3.0');
+    const readme = readFileSync(`${root}/README.md`, 'utf8');
+    expect(readme).toContain('Node.js 20.16+ (20.x) or 22.3+');
+    expect(readme).toContain("`require('descent-nn')` works where Node can `require()` an ES module without a flag: 20.19+ and 22.12+");
   });
 });

@@ -6,6 +6,7 @@
  */
 import type { LabelledData } from './digits.js';
 import { readMaybeGzip } from './idx.js';
+import { nodeOnly } from '../node.js';
 
 export interface CsvOptions {
   /** Column holding the label: `'first'`, `'last'`, a 0-based index, or a header name. Default: a header
@@ -122,6 +123,7 @@ export function parseCsv(text: string, options: CsvOptions = {}, source = 'CSV d
  * @example const data = loadCsv('iris.csv', { label: 'species' });
  */
 export function loadCsv(file: string, options: CsvOptions = {}): CsvData {
+  nodeOnly('loadCsv', 'fetch the file and pass its text to parseCsv(text, options).');
   const text = new TextDecoder().decode(readMaybeGzip(file));
   return parseCsv(text, options, file);
 }

@@ -3,7 +3,7 @@
  * UCI Optical Recognition of Handwritten Digits data set (Alpaydin & Kaynak, 1998; CC BY 4.0), as distributed
  * with scikit-learn (`sklearn/datasets/data/digits.csv.gz`: 64 pixels then the label per line). Node only.
  */
-import { fs, packageRoot, path, zlib } from '../node.js';
+import { fs, nodeOnly, packageRoot, path, zlib } from '../node.js';
 
 export interface LabelledData {
   /** Row-major features, `count × features`. */
@@ -23,6 +23,7 @@ export interface LabelledData {
  * @example const { x, y } = loadDigits();   // x: 1797·64 floats, y: 1797 labels
  */
 export function loadDigits(): LabelledData {
+  nodeOnly('loadDigits', 'fetch a copy of the package\'s src/data/digits.csv.gz, gunzip it (`new Response(body.pipeThrough(new DecompressionStream(\'gzip\'))).text()`) and pass the text to parseCsv(text, { header: false, label: \'last\' }); pixels are 0–16.');
   const file = path().join(packageRoot(), 'src', 'data', 'digits.csv.gz');
   const text = zlib().gunzipSync(fs().readFileSync(file)).toString('utf8');
   const lines = text.split('\n').filter((l) => l.trim() !== '');

@@ -5,7 +5,10 @@
  * truncated or padded file fails with a message that says which.
  */
 import type { LabelledData } from './digits.js';
-import { fs, zlib } from '../node.js';
+import { fs, nodeOnly, zlib } from '../node.js';
+
+/** How to read IDX data without Node (the message of the Node-only loaders). */
+export const IDX_IN_A_BROWSER = 'fetch the file and pass its bytes to parseIdx(new Uint8Array(await (await fetch(url)).arrayBuffer())); gunzip .gz files first (DecompressionStream(\'gzip\')).';
 
 const TYPES = {
   0x08: { name: 'ubyte', size: 1 },
@@ -104,6 +107,7 @@ export function readMaybeGzip(file: string): Uint8Array {
  * @example const labels = loadIdx('/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz');
  */
 export function loadIdx(file: string): IdxArray {
+  nodeOnly('loadIdx', IDX_IN_A_BROWSER);
   return parseIdx(readMaybeGzip(file), file);
 }
 
@@ -113,6 +117,7 @@ export function loadIdx(file: string): IdxArray {
  * @example const train = loadIdxDataset('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz');
  */
 export function loadIdxDataset(imagesFile: string, labelsFile: string, { classes }: { classes?: number } = {}): LabelledData {
+  nodeOnly('loadIdxDataset', `${IDX_IN_A_BROWSER} idxDataset(images, labels) pairs images and labels.`);
   return idxDataset(loadIdx(imagesFile), loadIdx(labelsFile), imagesFile, labelsFile, classes);
 }
 

@@ -4,8 +4,10 @@
  * Fashion-MNIST in /usr/share/datasets/fashion-mnist; MNIST is looked for only where you point. Node only.
  */
 import type { LabelledData } from './digits.js';
-import { loadIdxDataset } from './idx.js';
-import { fs, path } from '../node.js';
+import { IDX_IN_A_BROWSER, loadIdxDataset } from './idx.js';
+
+const MNIST_IN_A_BROWSER = `${IDX_IN_A_BROWSER} Do that for the images and the labels of each split, then idxDataset(images, labels).`;
+import { fs, nodeOnly, path } from '../node.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
@@ -23,6 +25,7 @@ export type MnistFiles = Record<keyof typeof FILES, string>;
 
 /** The four files in `dir` (each plain or `.gz`), or `null` with the names that are missing. */
 export function findMnistFiles(dir: string): { files: MnistFiles | null; missing: string[] } {
+  nodeOnly('findMnistFiles', MNIST_IN_A_BROWSER);
   const files = {} as MnistFiles, missing: string[] = [];
   for (const [key, base] of Object.entries(FILES) as [keyof MnistFiles, string][]) {
     const hit = [base, `${base}.gz`].map((f) => path().join(dir, f)).find((f) => fs().existsSync(f));
@@ -54,6 +57,7 @@ function notFound(name: string, tried: { dir: string; missing: string[] }[], hin
  * @example const { train, test } = loadFashionMnist(); scaleToUnit(train.x);
  */
 export function loadFashionMnist({ dir }: { dir?: string } = {}): MnistSplits {
+  nodeOnly('loadFashionMnist', MNIST_IN_A_BROWSER);
   const dirs = dir ? [dir] : [FASHION_MNIST_DIR];
   const tried: { dir: string; missing: string[] }[] = [];
   for (const d of dirs) {
@@ -72,6 +76,7 @@ export function loadFashionMnist({ dir }: { dir?: string } = {}): MnistSplits {
  * @example const { train, test } = loadMnist({ dir: 'data/mnist' });
  */
 export function loadMnist({ dir }: { dir?: string } = {}): MnistSplits {
+  nodeOnly('loadMnist', MNIST_IN_A_BROWSER);
   const hint = 'Download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz (e.g. from https://ossci-datasets.s3.amazonaws.com/mnist/) into one directory and pass --data DIR.';
   if (!dir) throw Object.assign(new Error(`MNIST needs a directory: ${hint}`), { code: 'ERR_DATA' });
   const { files, missing } = findMnistFiles(dir);

@@ -15,11 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, type Browser } from './chromium.js';
+import { ESBUILD_COMMAND, openBrowser, type Browser } from './chromium.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** The README's esbuild command (test/readme.test.ts checks the README shows it verbatim). */
-export const ESBUILD_COMMAND = 'npx esbuild main.js --bundle --format=esm --loader:.wasm=file --outdir=dist';
 
 let work = '';
 let browser: Browser | undefined;

@@ -14,6 +14,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.map': 'application/json' };
 
+/** The README's esbuild command, run by bundlers.test.ts (readme.test.ts checks the README shows it verbatim). */
+export const ESBUILD_COMMAND = 'npx esbuild main.js --bundle --format=esm --loader:.wasm=file --outdir=dist';
+
 export interface Browser {
   /** http://127.0.0.1:<port>/ serving the folder. */
   readonly url: string;

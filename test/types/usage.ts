@@ -9,7 +9,16 @@ async function main(): Promise<History> {
   const model = new Sequential([new Linear(4, 8, { init: init.kaimingNormal({ a: 0.1 }) }), new ReLU(), new Linear(8, 3, { init: 'xavier' })]);
   const trainer = new Trainer(model, { optimizer: new Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.99] }), loss: 'crossEntropy' });
   const loss: number = trainer.step(new Float32Array(8), new Int32Array(2));
+  // A classification trainer's evaluate() always has accuracy (the README's code compiles under --strict).
+  const { accuracy } = trainer.evaluate(new Float32Array(8), new Int32Array(2));
+  accuracy.toFixed(2);
+  const regression = new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'mse' });
+  // @ts-expect-error: mse reports no accuracy
+  regression.evaluate(new Float32Array(8), new Float32Array(6)).accuracy;
   void loss;
+  await loadBackend('wasm', { wasm: new URL('./descent.wasm', import.meta.url) });
+  const source: d.WasmSource = new Uint8Array(8);
+  await loadBackend('auto', { wasm: source });
   const infos: d.BackendInfo[] = await d.availableBackends();
   void infos;
   // @ts-expect-error: unknown loss names are a type error too
