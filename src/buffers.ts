@@ -12,6 +12,7 @@ export interface F32Buf {
   readonly ptr?: number;
 }
 
+/** A backend buffer of int32 (class labels); `data` is a fresh view on every read, like `F32Buf`. */
 export interface I32Buf {
   readonly length: number;
   readonly data: Int32Array;

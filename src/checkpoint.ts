@@ -19,6 +19,7 @@ const MAGIC = 'DSCNTCKP';
 const VERSION = 1;
 const HEADER = 32;
 
+/** Everything needed to resume or reuse a run, as `saveCheckpoint` writes it and `loadCheckpoint`/`decodeCheckpoint` return it. */
 export interface Checkpoint {
   /** The model's state dict (PyTorch names and shapes). */
   model: StateDict;

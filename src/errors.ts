@@ -4,6 +4,7 @@
  */
 export type ErrorCode = 'ERR_SHAPE' | 'ERR_DTYPE' | 'ERR_OPTION' | 'ERR_BACKEND' | 'ERR_STATE' | 'ERR_FORMAT';
 
+/** An error thrown by descent: a standard Error subclass with a stable `code` (`ERR_SHAPE`, `ERR_OPTION`, …). */
 export interface DescentError extends Error {
   code: ErrorCode;
 }

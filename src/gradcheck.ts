@@ -10,6 +10,7 @@ import type { Parameter } from './nn/parameter.js';
 import type { Sequential } from './nn/sequential.js';
 import { Rng } from './rng.js';
 
+/** Settings of `gradcheck`: step size, tolerances, how many entries to probe. */
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6, in float64). */
   eps?: number;
@@ -20,6 +21,7 @@ export interface GradcheckOptions {
   maxPerParameter?: number;
 }
 
+/** What `gradcheck` found: the largest errors and whether they are within tolerance. */
 export interface GradcheckResult {
   ok: boolean;
   checked: number;

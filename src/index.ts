@@ -34,6 +34,7 @@ export { BatchNorm1d, BatchNorm2d } from './nn/batchnorm.js';
 export type { BatchNormOptions } from './nn/batchnorm.js';
 export { Dropout } from './nn/dropout.js';
 export type { DropoutOptions } from './nn/dropout.js';
+/** Weight initialisers with torch.nn.init's formulas (`init.xavierNormal()`, `init.kaimingUniform({ a })`, …), for `Linear`'s `init` option. */
 export * as init from './nn/init.js';
 export { calculateGain, calculateFans, convFanIn } from './nn/init.js';
 export type { Initializer, KaimingOptions, Nonlinearity, InitName } from './nn/init.js';
@@ -83,7 +84,7 @@ export type { CsvOptions, CsvData } from './data/csv.js';
 export { loadDigits } from './data/digits.js';
 export type { LabelledData } from './data/digits.js';
 export { loadFashionMnist, loadMnist, findMnistFiles, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './data/mnist.js';
-export type { MnistSplits } from './data/mnist.js';
+export type { MnistSplits, MnistFiles } from './data/mnist.js';
 export { scaleToUnit, fitStandardizer, standardize, trainValidationSplit, selectRows, takeRows, oneHot, confusionMatrix } from './data/transforms.js';
 export type { Standardizer } from './data/transforms.js';
 export { saveCheckpoint, loadCheckpoint, createCheckpoint, restoreCheckpoint, encodeCheckpoint, decodeCheckpoint, crc32 } from './checkpoint.js';

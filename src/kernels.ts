@@ -9,6 +9,7 @@
  */
 import type { F32Buf, I32Buf } from './buffers.js';
 
+/** The kernel contract: every backend implements these, with the same names in C++, AssemblyScript and TypeScript. */
 export interface Kernels {
   /** `C[m,n] = alpha·op(A)·op(B) + beta·C`; `op` transposes when its flag is 1. `beta = 0` never reads C. */
   gemm_f32(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: F32Buf, b: F32Buf, beta: number, c: F32Buf): void;
@@ -19,13 +20,19 @@ export interface Kernels {
 
   /** `y = act(x)`; `x === y` allowed. */
   sigmoid_fwd_f32(n: number, x: F32Buf, y: F32Buf): void;
+  /** `y = tanh(x)`. */
   tanh_fwd_f32(n: number, x: F32Buf, y: F32Buf): void;
+  /** `y = max(x, 0)`. */
   relu_fwd_f32(n: number, x: F32Buf, y: F32Buf): void;
+  /** `y = x > 0 ? x : slope·x`. */
   leaky_relu_fwd_f32(n: number, slope: number, x: F32Buf, y: F32Buf): void;
   /** `dx = dy·act′`, from the forward output `y` (exact for all four when slope ≥ 0); `dy === dx` allowed. */
   sigmoid_bwd_f32(n: number, y: F32Buf, dy: F32Buf, dx: F32Buf): void;
+  /** `dx = dy·(1 − y²)`. */
   tanh_bwd_f32(n: number, y: F32Buf, dy: F32Buf, dx: F32Buf): void;
+  /** `dx = y > 0 ? dy : 0`. */
   relu_bwd_f32(n: number, y: F32Buf, dy: F32Buf, dx: F32Buf): void;
+  /** `dx = y > 0 ? dy : slope·dy`. */
   leaky_relu_bwd_f32(n: number, slope: number, y: F32Buf, dy: F32Buf, dx: F32Buf): void;
 
   /**
@@ -35,14 +42,23 @@ export interface Kernels {
    * Softplus `log1p(e^(βx))/β`, or `x` where `βx > threshold`.
    */
   elu_fwd_f32(n: number, alpha: number, x: F32Buf, y: F32Buf): void;
+  /** ELU backward from the input `x`. */
   elu_bwd_f32(n: number, alpha: number, x: F32Buf, dy: F32Buf, dx: F32Buf): void;
+  /** Exact GELU, `x·Φ(x)`. */
   gelu_fwd_f32(n: number, x: F32Buf, y: F32Buf): void;
+  /** Exact GELU backward from the input `x`. */
   gelu_bwd_f32(n: number, x: F32Buf, dy: F32Buf, dx: F32Buf): void;
+  /** GELU with the tanh approximation. */
   gelu_tanh_fwd_f32(n: number, x: F32Buf, y: F32Buf): void;
+  /** GELU (tanh approximation) backward from the input `x`. */
   gelu_tanh_bwd_f32(n: number, x: F32Buf, dy: F32Buf, dx: F32Buf): void;
+  /** SiLU, `x·σ(x)`. */
   silu_fwd_f32(n: number, x: F32Buf, y: F32Buf): void;
+  /** SiLU backward from the input `x`. */
   silu_bwd_f32(n: number, x: F32Buf, dy: F32Buf, dx: F32Buf): void;
+  /** Softplus, `log1p(e^(βx))/β`, linear above the threshold. */
   softplus_fwd_f32(n: number, beta: number, threshold: number, x: F32Buf, y: F32Buf): void;
+  /** Softplus backward from the input `x`. */
   softplus_bwd_f32(n: number, beta: number, threshold: number, x: F32Buf, dy: F32Buf, dx: F32Buf): void;
   /** Row softmax (dim 1) over `m` rows of `n`, max-subtracted: `y = exp(x − max)/Σ exp(x − max)`; `x === y` allowed. */
   softmax_fwd_f32(m: number, n: number, x: F32Buf, y: F32Buf): void;
@@ -144,6 +160,7 @@ export interface Kernels {
   avg_pool2d_bwd_f32(nc: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, oh: number, ow: number, include_pad: number, dy: F32Buf, dx: F32Buf): void;
 }
 
+/** The name of a contract kernel (`gemm_f32`, `relu_fwd_f32`, …). */
 export type KernelName = keyof Kernels;
 
 /** Argument kinds, in order: sizes, scalars and 0/1 flags, then float32 and int32 arrays. */
@@ -167,6 +184,7 @@ export interface ArgSpec {
   readonly min?: number;
 }
 
+/** A kernel's parsed signature: its arguments and the length rule of each array. */
 export interface KernelSpec {
   readonly args: readonly ArgSpec[];
   readonly kinds: readonly ArgKind[];
@@ -256,6 +274,7 @@ export function parseSignature(kernel: string, signature: string): KernelSpec {
   return { args, kinds: args.map((a) => a.kind) };
 }
 
+/** Every kernel of the contract with its parsed signature (from `KERNEL_SIGNATURES`); tests and adapters iterate over it. */
 export const KERNELS: { readonly [K in KernelName]: KernelSpec } = Object.fromEntries(
   Object.entries(KERNEL_SIGNATURES).map(([name, sig]) => [name, parseSignature(name, sig)]),
 ) as { [K in KernelName]: KernelSpec };

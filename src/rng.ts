@@ -19,6 +19,13 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/**
+ * A seeded generator (xoshiro128**): uniform and normal draws that repeat exactly for a seed, with a state
+ * that checkpoints save. `manualSeed(n)` reseeds the global one that layers and `fit` use by default.
+ * @example
+ * const r = new Rng(42);
+ * const u = r.uniform(), z = r.normal();   // the same two numbers on every run
+ */
 export class Rng {
   private s0 = 0;
   private s1 = 0;
@@ -31,6 +38,7 @@ export class Rng {
     this.seed(seed);
   }
 
+  /** Restarts the sequence from `seed` (as a new `Rng(seed)` would). */
   seed(seed: number): void {
     const next = splitmix32(Math.floor(seed) ^ Math.floor(seed / 2 ** 32));
     this.s0 = next(); this.s1 = next(); this.s2 = next(); this.s3 = next();
@@ -93,10 +101,12 @@ export class Rng {
     return a;
   }
 
+  /** The full state, for checkpoints: restoring it replays the same draws. */
   getState(): RngState {
     return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
   }
 
+  /** Restores a state from `getState()`. */
   setState(state: RngState): void {
     [this.s0, this.s1, this.s2, this.s3] = state.s.map((v) => v >>> 0) as RngState['s'];
     this.spare = state.spare;

@@ -22,11 +22,13 @@ export interface TrainerOptions<L extends LossName | Loss = LossName | Loss> {
   scheduler?: Scheduler;
 }
 
+/** Rows for `fit` and `evaluate`: `x` row-major `[rows·features]`, `y` one label (or target row) per row. */
 export interface Dataset {
   x: Float32Array;
   y: Target;
 }
 
+/** What `fit` reports after each epoch (to `onEpochEnd` and the progress line). */
 export interface EpochLogs {
   epoch: number;
   loss: number;
@@ -38,6 +40,7 @@ export interface EpochLogs {
   seconds: number;
 }
 
+/** What `fit` reports after each batch (to `onBatchEnd`). */
 export interface BatchLogs {
   epoch: number;
   batch: number;
@@ -45,6 +48,7 @@ export interface BatchLogs {
   size: number;
 }
 
+/** Options of `fit`; the defaults are in the README's Quick start. */
 export interface FitOptions {
   epochs?: number;
   batchSize?: number;
@@ -69,7 +73,9 @@ export interface FitOptions {
   validationSplit?: number;
   validationData?: Dataset;
   callbacks?: {
+    /** Called after each epoch (awaited if it returns a promise). */
     onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
+    /** Called after each batch (awaited if it returns a promise). */
     onBatchEnd?: (batch: number, logs: BatchLogs) => void | Promise<void>;
   };
   /** Stop after `patience` epochs without an improvement of the monitored loss (validation loss if any). */
@@ -93,6 +99,7 @@ export interface StopPoint extends EpochSums {
   batch: number;
 }
 
+/** Per-epoch values returned by `fit` (Keras-style), and how it ended. */
 export interface History {
   epoch: number[];
   loss: number[];
@@ -123,6 +130,14 @@ export type Evaluation<L extends LossName | Loss = LossName | Loss> = [L] extend
     ? { loss: number; accuracy: number }
     : { loss: number; accuracy?: number };
 
+/**
+ * Trains a `Sequential` with an optimizer and a loss: `step` (one batch), `fit` (epochs, shuffling,
+ * validation, callbacks, early stopping, schedulers), `evaluate` (mean loss and accuracy) and `predict`.
+ * @example
+ * const trainer = new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'crossEntropy' });
+ * await trainer.fit({ x, y }, { epochs: 10, batchSize: 64 });
+ * const { loss, accuracy } = trainer.evaluate(testX, testY);
+ */
 export class Trainer<L extends LossName | Loss = LossName | Loss> {
   readonly model: Sequential;
   readonly optimizer: Optimizer;

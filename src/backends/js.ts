@@ -429,6 +429,7 @@ function avg_pool2d_bwd_f32(nc: number, h: number, w: number, kh: number, kw: nu
   }
 }
 
+/** The reference kernels in plain TypeScript with float64 accumulation: the oracle every other backend is tested against. */
 export const jsKernels: Kernels = {
   gemm_f32, bias_add_f32, col_sum_f32,
   sigmoid_fwd_f32, tanh_fwd_f32, relu_fwd_f32, leaky_relu_fwd_f32,
@@ -442,6 +443,7 @@ export const jsKernels: Kernels = {
   max_pool2d_fwd_f32, max_pool2d_bwd_f32, avg_pool2d_fwd_f32, avg_pool2d_bwd_f32,
 };
 
+/** The js backend: `jsKernels` over ordinary typed arrays. Always available, in every JavaScript engine. */
 export const jsBackend: Backend = {
   name: 'js',
   detail: 'TypeScript reference, float64 accumulation',

@@ -8,6 +8,7 @@ import type { LabelledData } from './digits.js';
 import { readMaybeGzip } from './idx.js';
 import { nodeOnly } from '../node.js';
 
+/** How `parseCsv`/`loadCsv` read a table. */
 export interface CsvOptions {
   /** Column holding the label: `'first'`, `'last'`, a 0-based index, or a header name. Default: a header
    * column named label, class, target or y if there is one, else the last column. */
@@ -18,6 +19,7 @@ export interface CsvOptions {
   delimiter?: string;
 }
 
+/** A parsed CSV table: features, labels, and the names found in it. */
 export interface CsvData extends LabelledData {
   /** Column names of the features, when there was a header. */
   columns?: string[];

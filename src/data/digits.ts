@@ -5,6 +5,7 @@
  */
 import { fs, nodeOnly, packageRoot, path, zlib } from '../node.js';
 
+/** A labelled data set in memory: what the loaders return and what `Trainer.fit` takes. */
 export interface LabelledData {
   /** Row-major features, `count × features`. */
   x: Float32Array;

@@ -10,17 +10,19 @@ import { fs, nodeOnly, zlib } from '../node.js';
 /** How to read IDX data without Node (the message of the Node-only loaders). */
 export const IDX_IN_A_BROWSER = 'fetch the file and pass its bytes to parseIdx(new Uint8Array(await (await fetch(url)).arrayBuffer())); gunzip .gz files first (DecompressionStream(\'gzip\')).';
 
-const TYPES = {
+/** The element types an IDX file can hold (`'ubyte'`, `'float'`, …). */
+export type IdxType = 'ubyte' | 'byte' | 'short' | 'int' | 'float' | 'double';
+
+const TYPES: Readonly<Record<number, { name: IdxType; size: number } | undefined>> = {
   0x08: { name: 'ubyte', size: 1 },
   0x09: { name: 'byte', size: 1 },
   0x0b: { name: 'short', size: 2 },
   0x0c: { name: 'int', size: 4 },
   0x0d: { name: 'float', size: 4 },
   0x0e: { name: 'double', size: 8 },
-} as const;
+};
 
-export type IdxType = (typeof TYPES)[keyof typeof TYPES]['name'];
-
+/** An IDX array (MNIST format): its element type, dimensions and values. */
 export interface IdxArray {
   type: IdxType;
   /** Dimensions, outermost first: `[60000, 28, 28]` for MNIST images, `[60000]` for labels. */

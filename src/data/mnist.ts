@@ -9,6 +9,7 @@ import { IDX_IN_A_BROWSER, loadIdxDataset } from './idx.js';
 const MNIST_IN_A_BROWSER = `${IDX_IN_A_BROWSER} Do that for the images and the labels of each split, then idxDataset(images, labels).`;
 import { fs, nodeOnly, path } from '../node.js';
 
+/** Where Debian's `dataset-fashion-mnist` package installs Fashion-MNIST (`loadFashionMnist`'s default). */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Fashion-MNIST's class names, by label. */
@@ -21,6 +22,7 @@ const FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
+/** The paths of the four IDX files of an MNIST-style data set, as `findMnistFiles` found them. */
 export type MnistFiles = Record<keyof typeof FILES, string>;
 
 /** The four files in `dir` (each plain or `.gz`), or `null` with the names that are missing. */
@@ -35,6 +37,7 @@ export function findMnistFiles(dir: string): { files: MnistFiles | null; missing
   return { files: missing.length ? null : files, missing };
 }
 
+/** The training and test splits of MNIST or Fashion-MNIST. */
 export interface MnistSplits {
   train: LabelledData;
   test: LabelledData;

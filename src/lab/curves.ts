@@ -8,6 +8,7 @@ import { checkInt, checkNumber, checkOneOf, checkOptions } from '../check.js';
 import { optionError } from '../errors.js';
 import { ACTIVATION_NAMES, ACTIVATION_PARAM_NAMES, ACTIVATION_TABLE, activationLabel, activationParams, type ActivationName, type ActivationParams } from '../nn/activation-table.js';
 
+/** An activation sampled on a grid: `x`, `y = act(x)` and `dy = act′(x)` from the backward kernel. */
 export interface ActivationCurve {
   name: ActivationName;
   /** LeakyReLU's negative slope (0 for the others). */

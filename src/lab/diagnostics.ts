@@ -11,6 +11,7 @@ import type { Sequential } from '../nn/sequential.js';
 import type { BatchLogs, EpochLogs } from '../trainer.js';
 import { summarize, vectorStats, type LayerStats } from './stats.js';
 
+/** Options of `activationStats`. */
 export interface ActivationStatsOptions {
   /** Histogram bins (default 40). */
   bins?: number;
@@ -53,6 +54,7 @@ export function checkRange(call: string, range: unknown): [number, number] | und
   return [range[0], range[1]];
 }
 
+/** One parameter's gradient statistics and update-to-weight ratio. */
 export interface ParameterStats {
   /** State-dict name, e.g. `2.weight`. */
   name: string;
@@ -114,6 +116,7 @@ export function parameterStats(model: Sequential, before?: Float32Array[]): Para
   });
 }
 
+/** Where the first NaN or Inf appeared: which tensor, layer and how many values. */
 export interface NonFiniteReport {
   /** What holds the first NaN/Inf: a parameter's values, a layer's output on the given rows, or a gradient. */
   kind: 'weight' | 'activation' | 'gradient';
@@ -164,6 +167,7 @@ export function findNonFinite(model: Sequential, x?: Float32Array): NonFiniteRep
   return null;
 }
 
+/** Options of `DiagnosticsRecorder`. */
 export interface RecorderOptions {
   /** Record parameter statistics every `every` batches (default 1). */
   every?: number;
@@ -175,6 +179,7 @@ export interface RecorderOptions {
   abortOnNonFinite?: boolean;
 }
 
+/** What `DiagnosticsRecorder` keeps per batch. */
 export interface BatchRecord {
   /** Optimizer steps taken so far (1 after the first batch). */
   step: number;
@@ -184,6 +189,7 @@ export interface BatchRecord {
   params: ParameterStats[];
 }
 
+/** What `DiagnosticsRecorder` keeps per epoch. */
 export interface EpochRecord {
   epoch: number;
   loss: number;
@@ -208,7 +214,12 @@ export class DiagnosticsRecorder {
   /** Pass to `fit({ signal })`: aborted when a NaN/Inf appears (if `abortOnNonFinite`). */
   readonly signal: AbortSignal;
   /** Pass to `fit({ callbacks })`. */
-  readonly callbacks: { onBatchEnd: (batch: number, logs: BatchLogs) => void; onEpochEnd: (epoch: number, logs: EpochLogs) => void };
+  readonly callbacks: {
+    /** Records the update ratios and gradient statistics of the batch. */
+    onBatchEnd: (batch: number, logs: BatchLogs) => void;
+    /** Records activation statistics on the probe batch. */
+    onEpochEnd: (epoch: number, logs: EpochLogs) => void;
+  };
   private readonly controller = new AbortController();
   private readonly every: number;
   private readonly probe?: Float32Array;

@@ -7,6 +7,7 @@
 import { optionError } from '../errors.js';
 import { escapeXml, formatNumber } from './svg.js';
 
+/** Options of the filter-grid picture. */
 export interface FiltersSvgOptions {
   /** Title above the grid. */
   title?: string;

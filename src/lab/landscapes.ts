@@ -11,17 +11,24 @@ import { Adagrad, Adam, AdamW, RMSprop } from '../optim/adaptive.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Momentum, Nesterov, SGD } from '../optim/sgd.js';
 
+/** The 2-D test surfaces of `descent lab optimizers`. */
 export const SURFACE_NAMES = ['saddle', 'monkey', 'rosenbrock', 'beale', 'himmelblau', 'ravine'] as const;
+/** A surface by name. */
 export type SurfaceName = (typeof SURFACE_NAMES)[number];
 
+/** The optimizers the landscape experiments compare. */
 export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw'] as const;
+/** An optimizer by name, for the landscape experiments. */
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
+/** A 2-D loss surface with its gradient, default start, learning rates and plot window. */
 export interface Surface {
   name: SurfaceName;
   /** For people: `saddle  x² − y²`. */
   title: string;
+  /** The loss at `(x, y)`. */
   f(x: number, y: number): number;
+  /** The gradient at `(x, y)`. */
   grad(x: number, y: number): [number, number];
   /** The plotted window. */
   domain: { x: [number, number]; y: [number, number] };
@@ -128,6 +135,7 @@ export const SURFACES: Record<SurfaceName, Surface> = {
   },
 };
 
+/** An optimizer's path over a surface: the points and the loss at each step. */
 export interface Trajectory {
   surface: SurfaceName;
   /** The optimizer's name (`sgd`, …) or its class name when a factory was given. */
@@ -143,6 +151,7 @@ export interface Trajectory {
   diverged: boolean;
 }
 
+/** Options of `trajectory`: start, steps, learning rate. */
 export interface TrajectoryOptions {
   /** Start point (default: the surface's). */
   start?: [number, number];

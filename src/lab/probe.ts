@@ -19,6 +19,7 @@ import { summarize, type LayerStats } from './stats.js';
 /** The activations the lab offers: every one of the activation table. */
 export const ACTIVATIONS: readonly ActivationName[] = ACTIVATION_NAMES;
 
+/** Options of `initProbe`: network depth, width, batch, activation, initialiser. */
 export interface InitProbeOptions {
   /** Hidden layers (default 6). */
   depth?: number;
@@ -43,6 +44,7 @@ export interface InitProbeOptions {
   range?: [number, number];
 }
 
+/** What `initProbe` measured: each layer's activation statistics. */
 export interface InitProbeResult {
   config: { depth: number; width: number; batch: number; activation: ActivationName; slope: number; params: number[]; init: string; seed: number; backend: string };
   /** Statistics of the N(0, 1) input. */

@@ -6,6 +6,7 @@
  */
 import { ACTIVATION_TABLE, type ActivationName } from '../nn/activation-table.js';
 
+/** Counts over equal-width bins between `min` and `max`. */
 export interface Histogram {
   /** Lower edge of the first bin. */
   lo: number;
@@ -15,6 +16,7 @@ export interface Histogram {
   counts: number[];
 }
 
+/** One layer's activation statistics: moments, range, histogram, dead and saturated fractions. */
 export interface LayerStats {
   /** Position in `model.layers` (initProbe: the hidden layer number, from 0). */
   index: number;

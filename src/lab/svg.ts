@@ -125,6 +125,7 @@ function legend(x: number, y: number, entries: { text: string; color: string; da
 
 // ---------------------------------------------------------------------------------------------- histograms
 
+/** Options of `histogramPanelsSvg`. */
 export interface HistogramPanelsOptions {
   title?: string;
   /** Panels per row (default 6). */
@@ -239,6 +240,7 @@ export function activationCurvesSvg(curves: ActivationCurve[], options: { title?
   return doc(width, height, parts.join(''), options.title ?? 'activation functions and derivatives');
 }
 
+/** One named line of a chart. */
 export interface Series {
   name: string;
   values: number[];

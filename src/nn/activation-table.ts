@@ -17,6 +17,7 @@ import {
 } from '../special.js';
 import { kaimingNormal, type Initializer } from './init.js';
 
+/** A parameter of an activation (ELU's `alpha`, Softplus's `beta`): its name, default and valid range. */
 export interface ActivationParam {
   /** descent's option name (camelCase), also the lab's option and, in kebab-case, the command-line flag. */
   readonly name: string;
@@ -34,6 +35,7 @@ export interface ActivationParam {
 /** Parameter values in the record's `params` order. */
 export type ParamList = readonly number[];
 
+/** One activation in the table: its kernels, float64 reference, derivative, parameters and what backward reads. */
 export interface ActivationRecord {
   /** PyTorch class name. */
   readonly torch: string;
@@ -46,9 +48,11 @@ export interface ActivationRecord {
   readonly backwardFrom: 'x' | 'y';
   /** Output range for histograms, when bounded. */
   readonly range?: readonly [number, number];
+  /** `y = act(x)` through the backend kernels; `x === y` allowed. */
   fwd(k: Kernels, n: number, p: ParamList, x: F32Buf, y: F32Buf): void;
   /** `dx = dy·act′`; `saved` is `y` or `x` as `backwardFrom` says; `dy === dx` allowed. */
   bwd(k: Kernels, n: number, p: ParamList, saved: F32Buf, dy: F32Buf, dx: F32Buf): void;
+  /** The activation at `x` in float64 (the test oracle). */
   f64(x: number, p: ParamList): number;
   /** The derivative at `x` (from x, whatever the kernels read). */
   grad64(x: number, p: ParamList): number;
@@ -150,6 +154,7 @@ const TABLE = {
 /** Activation names: the kernel prefix (`gelu_tanh_fwd_f32`), the lab's and the command line's name. */
 export type ActivationName = keyof typeof TABLE;
 
+/** Every activation by name: the single list that layers, tests, the lab and the CLI iterate over. */
 export const ACTIVATION_TABLE: { readonly [K in ActivationName]: ActivationRecord } = TABLE;
 
 /** Every activation of the table, in table order. */

@@ -27,6 +27,9 @@ export const activationFunctions = Object.fromEntries(
 /**
  * An activation of the table by name, with its parameters in table order (validated by the caller or by
  * `activationLayer`). The named subclasses below are the public PyTorch-style constructors.
+ * @example
+ * const act: Activation = new LeakyReLU(0.1);        // or activationLayer('leaky_relu', { slope: 0.1 })
+ * const model = new Sequential([new Linear(4, 8), act, new Linear(8, 1)]);
  */
 export class Activation extends Layer {
   readonly type: string;

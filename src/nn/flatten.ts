@@ -10,6 +10,7 @@ import { checkInt, checkOptions } from '../check.js';
 import { optionError, shapeError } from '../errors.js';
 import { formatShape, Layer, type Shape } from './layer.js';
 
+/** Options of `Flatten`, like `nn.Flatten(start_dim, end_dim)`. */
 export interface FlattenOptions {
   /** First dimension to merge, counting the batch axis as 0 like PyTorch (default 1: the first per-sample one). */
   startDim?: number;
@@ -17,6 +18,12 @@ export interface FlattenOptions {
   endDim?: number;
 }
 
+/**
+ * Merges per-sample dimensions, like `torch.nn.Flatten`: a free view (no copy, no kernel) that turns
+ * `[C, H, W]` images into `[C·H·W]` rows for a `Linear`.
+ * @example
+ * const model = new Sequential([new Flatten(), new Linear(28 * 28, 10)], { inputShape: [1, 28, 28] });
+ */
 export class Flatten extends Layer {
   readonly type = 'Flatten';
   readonly backend: Backend = getBackend();

@@ -8,6 +8,7 @@ import { checkNumber, checkOneOf, checkOptions } from '../check.js';
 import { optionError } from '../errors.js';
 import { globalRng, type Rng } from '../rng.js';
 
+/** A weight initialiser: fills a tensor of a given shape (fans from `calculateFans`), drawing from a generator. */
 export interface Initializer {
   /** A name for messages and saved configurations, e.g. `kaimingNormal(a=0, fanIn, leaky_relu)`. */
   readonly name: string;
@@ -17,6 +18,7 @@ export interface Initializer {
   fill(data: Float32Array, fanIn: number, fanOut: number, rng?: Rng): void;
 }
 
+/** The nonlinearities `calculateGain` knows, with torch.nn.init's names. */
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
   | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
@@ -24,6 +26,7 @@ const NONLINEARITIES: readonly Nonlinearity[] = [
   'linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu',
 ];
 
+/** Which fan Kaiming initialisation preserves: `'fanIn'` (forward activations) or `'fanOut'` (backward gradients). */
 export type FanMode = 'fanIn' | 'fanOut';
 
 /**
@@ -113,6 +116,7 @@ export function xavierUniform(options: { gain?: number } = {}): Initializer {
   return uniform(`xavierUniform(gain=${gain})`, (fanIn, fanOut) => gain * Math.sqrt(6 / (fanIn + fanOut)));
 }
 
+/** Options of `kaimingNormal`/`kaimingUniform`, as in torch.nn.init. */
 export interface KaimingOptions {
   /** Negative slope of the LeakyReLU that follows (used when `nonlinearity` is `'leaky_relu'`). Default 0. */
   a?: number;
@@ -152,8 +156,10 @@ export function pytorchDefault(): Initializer {
 
 /** Names accepted wherever an initialiser is: `new Linear(4, 8, { init: 'kaimingNormal' })`. */
 export const INIT_NAMES = ['zeros', 'smallRandom', 'xavier', 'xavierNormal', 'xavierUniform', 'kaimingNormal', 'kaimingUniform', 'pytorchDefault'] as const;
+/** The initialisers that `Linear`'s `init` option accepts by name. */
 export type InitName = (typeof INIT_NAMES)[number];
 
+/** The initialiser for a name (`'xavier'`, …); throws `ERR_OPTION` with the known names otherwise. */
 export function initializerByName(call: string, name: unknown): Initializer {
   switch (checkOneOf(call, 'init', name, INIT_NAMES)) {
     case 'zeros': return zeros();
@@ -167,6 +173,7 @@ export function initializerByName(call: string, name: unknown): Initializer {
   }
 }
 
+/** Whether a value is an initialiser object (rather than a name). */
 export function isInitializer(value: unknown): value is Initializer {
   return typeof value === 'object' && value !== null && typeof (value as Initializer).fill === 'function' && typeof (value as Initializer).std === 'function';
 }

@@ -42,6 +42,13 @@ export function expectRank(call: string, what: string, inShape: Shape, ranks: re
   if (!ranks.includes(inShape.length)) throw shapeError(call, `input of ${what}`, expected, formatShape(inShape));
 }
 
+/**
+ * The base of every layer (`Linear`, activations, `Flatten`, …): per-sample shapes, parameters, and
+ * forward/backward over buffers a `Sequential` sizes once. Use layers inside a `Sequential`.
+ * @example
+ * const layers: Layer[] = [new Linear(4, 8), new ReLU(), new Linear(8, 3)];
+ * const model = new Sequential(layers);
+ */
 export abstract class Layer {
   /** PyTorch's class name: `Linear`, `ReLU`, … */
   abstract readonly type: string;

@@ -13,6 +13,7 @@ import { initializerByName, isInitializer, pytorchDefault, xavier, type Initiali
 import { Parameter } from './parameter.js';
 import { optionError } from '../errors.js';
 
+/** Options of `Linear`: bias, initialiser, generator. */
 export interface LinearOptions {
   /** Add a learnable bias (default true). */
   bias?: boolean;
@@ -26,6 +27,13 @@ export interface LinearOptions {
   rng?: Rng;
 }
 
+/**
+ * A fully connected layer, `y = x·Wᵀ + b`, like `torch.nn.Linear`: weight `[out, in]`, bias `[out]`. Its
+ * `init: 'auto'` default picks Kaiming He when a ReLU-like activation follows in a `Sequential`, else Xavier.
+ * @example
+ * const fc = new Linear(784, 128);                                  // weight 128×784, bias 128
+ * const head = new Linear(128, 10, { bias: false, init: 'xavierUniform' });
+ */
 export class Linear extends Layer {
   readonly type = 'Linear';
   readonly backend: Backend;

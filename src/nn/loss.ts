@@ -8,10 +8,13 @@ import type { Backend } from '../backends/types.js';
 import { checkF32, checkI32 } from '../check.js';
 import { dtypeError, optionError, shapeError, valueError } from '../errors.js';
 
+/** The built-in losses by name, as `Trainer`'s `loss` option takes them. */
 export type LossName = 'crossEntropy' | 'mse' | 'bceWithLogits';
 export const LOSS_NAMES: readonly LossName[] = ['crossEntropy', 'mse', 'bceWithLogits'];
+/** Targets: `Int32Array` class labels (cross-entropy) or `Float32Array` values shaped like the output (MSE, BCE). */
 export type Target = Int32Array | Float32Array;
 
+/** A loss: checks targets and runs its fused kernel (loss and gradient in one pass) on the active backend. */
 export interface Loss {
   readonly name: LossName;
   /** `'labels'`: Int32Array of class indices, one per row; `'values'`: Float32Array shaped like the prediction. */
@@ -164,4 +167,5 @@ export const bceWithLogits: Loss = makeLoss({
   },
 });
 
+/** The built-in losses by name. */
 export const LOSSES: Record<LossName, Loss> = { crossEntropy, mse, bceWithLogits };

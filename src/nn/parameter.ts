@@ -4,6 +4,8 @@ import type { Backend } from '../backends/types.js';
 /**
  * A trainable tensor: values and gradient live in backend memory (wasm linear memory on the wasm backend), so
  * optimizers update them in place with no copies. `data` and `grad` are fresh zero-copy views on every read.
+ * @example
+ * for (const p of model.parameters()) console.log(p.size, p.data[0], p.grad[0]);
  */
 export class Parameter {
   readonly size: number;
@@ -11,6 +13,7 @@ export class Parameter {
    * Set when a `Sequential` has packed its parameters into one arena: this parameter's values and gradient
    * are then views at `offset` into the arena's buffers, so an optimizer can update every parameter with one
    * kernel call. The parameter no longer owns its memory; the model frees the arena.
+   * @internal
    */
   arena: ParamArena | null = null;
 

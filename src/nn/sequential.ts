@@ -22,6 +22,7 @@ export interface TensorEntry {
   data: Float32Array;
 }
 
+/** A model's tensors by PyTorch name (`'0.weight'`), each `{ shape, data }`: `stateDict()` / `loadStateDict()`. */
 export type StateDict = Record<string, TensorEntry>;
 
 /** What `loadStateDict` accepts: descent's state dicts, and the same parsed back from JSON (`data` a number array). */
@@ -51,6 +52,7 @@ export function tensorData(call: string, arg: string, data: unknown): Float32Arr
   return Float32Array.from(data as number[]);
 }
 
+/** Options of `Sequential`. */
 export interface SequentialOptions {
   /**
    * The per-sample input shape (`[784]`, `[1, 28, 28]`). Needed when the first layer does not fix it (a Conv2d,
@@ -59,6 +61,13 @@ export interface SequentialOptions {
   inputShape?: readonly number[];
 }
 
+/**
+ * A stack of layers, like `torch.nn.Sequential`: `forward`, `parameters()`, PyTorch-named state dicts
+ * (`'0.weight'`), `train()`/`eval()`, `summary()` and `dispose()`. Train it with a `Trainer`.
+ * @example
+ * const model = new Sequential([new Linear(64, 128), new ReLU(), new Linear(128, 10)]);
+ * const logits = model.forward(x);            // x: Float32Array [batch·64] → [batch·10]
+ */
 export class Sequential {
   readonly layers: readonly Layer[];
   readonly backend: Backend;
@@ -74,7 +83,7 @@ export class Sequential {
   readonly outFeatures: number;
   /** Values per sample at each layer's input; `widths[layers.length]` is `outFeatures`. */
   readonly widths: readonly number[];
-  /** Every parameter in one values buffer and one gradient buffer (fused optimizer steps). */
+  /** Every parameter in one values buffer and one gradient buffer (fused optimizer steps). @internal */
   readonly arena: ParamArena | null;
   private capacity = 0;
   private input: F32Buf | null = null;

@@ -8,6 +8,7 @@ import { checkBool, checkNumber } from '../check.js';
 import { optionError } from '../errors.js';
 import { checkCommon, Optimizer } from './optimizer.js';
 
+/** Options of `Adagrad` (torch.optim.Adagrad's, in camelCase, with its defaults). */
 export interface AdagradOptions {
   /** Learning rate (default 0.01). */
   lr?: number;
@@ -49,6 +50,7 @@ export class Adagrad extends Optimizer<Required<AdagradOptions>> {
   }
 }
 
+/** Options of `RMSprop` (torch.optim.RMSprop's, in camelCase, with its defaults). */
 export interface RMSpropOptions {
   /** Learning rate (default 0.01). */
   lr?: number;
@@ -92,6 +94,7 @@ export class RMSprop extends Optimizer<Required<RMSpropOptions>> {
   }
 }
 
+/** Options of `Adam` and `AdamW` (torch.optim's, in camelCase, with its defaults). */
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
   lr?: number;
@@ -116,7 +119,7 @@ export class Adam extends Optimizer<ResolvedAdam> {
   readonly type: string = 'Adam';
   protected readonly decoupled: boolean = false;
 
-  constructor(params: Iterable<Parameter>, options: AdamOptions = {}, defaults: Partial<ResolvedAdam> = {}, call = 'Adam') {
+  constructor(params: Iterable<Parameter>, options: AdamOptions = {}, defaults: Partial<Required<AdamOptions>> = {}, call = 'Adam') {
     super(call, params, options, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, ...defaults }, ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad']);
     const o = this.options;
     checkCommon(call, o);

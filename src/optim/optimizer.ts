@@ -11,6 +11,7 @@ import { Parameter, type ParamArena } from '../nn/parameter.js';
 import { tensorData } from '../nn/sequential.js';
 import { fromTorchStateDict, isTorchStateDict, toTorchStateDict, type TorchOptimizerStateDict } from './torch.js';
 
+/** One parameter's optimizer state with torch.optim's keys (`step`, `exp_avg`, …). */
 export type OptimizerState = Record<string, number | Float32Array>;
 
 /**
@@ -24,6 +25,7 @@ export interface Span {
   g: F32Buf;
 }
 
+/** An optimizer's state in torch.optim's layout: per-parameter state and one parameter group. */
 export interface OptimizerStateDict {
   /** Per parameter index: `step` and the state tensors under torch.optim's names. */
   state: Record<number, OptimizerState>;
@@ -31,6 +33,14 @@ export interface OptimizerStateDict {
   paramGroups: (Record<string, unknown> & { params: number[] })[];
 }
 
+/**
+ * The base of every optimizer (`SGD`, `Adagrad`, `RMSprop`, `Adam`, `AdamW`): parameters, hyperparameters
+ * and torch.optim-style state; `step()` runs one fused kernel over the model's parameters, `zeroGrad()` clears
+ * the gradients, `lr` is read and set by schedulers.
+ * @example
+ * const optimizer: Optimizer = new Adam(model.parameters(), { lr: 1e-3 });
+ * optimizer.zeroGrad(); trainer.lossAndGrad(x, y); optimizer.step();   // what trainer.step(x, y) does
+ */
 export abstract class Optimizer<O extends object = object> {
   abstract readonly type: string;
   readonly params: readonly Parameter[];

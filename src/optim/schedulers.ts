@@ -12,6 +12,13 @@ interface WithMomentum {
   momentum: number;
 }
 
+/**
+ * The base of the per-step learning-rate schedulers (`StepLR`, `CosineAnnealingLR`, `LinearLR`,
+ * `OneCycleLR`): `step()` moves to the next rate; `Trainer` steps them for you when given one.
+ * @example
+ * const scheduler: LRScheduler = new StepLR(optimizer, { stepSize: 10, gamma: 0.1 });
+ * scheduler.step();                           // once per epoch
+ */
 export abstract class LRScheduler {
   abstract readonly type: string;
   /** The optimizer's learning rate when the scheduler was created. */
@@ -164,6 +171,7 @@ export class LinearLR extends LRScheduler {
   }
 }
 
+/** Options of `OneCycleLR` (torch's, in camelCase). */
 export interface OneCycleOptions {
   /** Peak learning rate. */
   maxLr: number;
@@ -265,6 +273,7 @@ export class OneCycleLR extends LRScheduler {
   }
 }
 
+/** Options of `ReduceLROnPlateau` (torch's, in camelCase). */
 export interface PlateauOptions {
   /** `'min'` (default): a lower metric is better; `'max'`: higher. */
   mode?: 'min' | 'max';
@@ -339,14 +348,17 @@ export class ReduceLROnPlateau {
     }
   }
 
+  /** The learning rate the last step set (PyTorch's `get_last_lr()`). */
   getLastLr(): number {
     return this.optimizer.lr;
   }
 
+  /** The scheduler's state (step count, rates) for checkpoints. */
   stateDict(): Record<string, number> {
     return { lastEpoch: this.lastEpoch, best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter, lr: this.optimizer.lr };
   }
 
+  /** Restores a state from `stateDict()`. */
   loadStateDict(sd: Record<string, number>): void {
     if (!sd || !Number.isInteger(sd.lastEpoch) || typeof sd.best !== 'number') throw stateError('ReduceLROnPlateau.loadStateDict', 'expected { lastEpoch, best, numBadEpochs, cooldownCounter, lr }');
     Object.assign(this, { lastEpoch: sd.lastEpoch, best: sd.best, numBadEpochs: sd.numBadEpochs, cooldownCounter: sd.cooldownCounter });
@@ -354,4 +366,5 @@ export class ReduceLROnPlateau {
   }
 }
 
+/** Any scheduler `Trainer` can step: a per-epoch/per-batch `LRScheduler` or `ReduceLROnPlateau`. */
 export type Scheduler = LRScheduler | ReduceLROnPlateau;

@@ -3,6 +3,7 @@ import { checkBool, checkNumber } from '../check.js';
 import { optionError } from '../errors.js';
 import { checkCommon, Optimizer } from './optimizer.js';
 
+/** Options of `SGD`, `Momentum` and `Nesterov` (torch.optim.SGD's, in camelCase). */
 export interface SGDOptions {
   /** Learning rate (default 1e-3, as in torch ≥ 2.0). */
   lr?: number;
