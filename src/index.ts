@@ -53,7 +53,7 @@ export type { Scheduler, OneCycleOptions, PlateauOptions } from './optim/schedul
 export { clipGradNorm, clipGradValue } from './optim/clip.js';
 
 export { Trainer, epochSummary } from './trainer.js';
-export type { TrainerOptions, Evaluation, FitOptions, History, EpochLogs, BatchLogs, Dataset } from './trainer.js';
+export type { TrainerOptions, Evaluation, FitOptions, History, EpochLogs, BatchLogs, Dataset, EpochSums, StopPoint } from './trainer.js';
 export { gradcheck } from './gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
 

@@ -17,11 +17,11 @@ describe('the built package', () => {
 
   it('types real usage through its .d.ts (compile-only)', () => {
     execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/test/types/tsconfig.json`], { cwd: root, stdio: 'pipe' });
-  });
+  }, 180_000);
 
   it('type-checks the sources and every test file under strict settings', () => {
     execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/test/tsconfig.json`], { cwd: root, stdio: 'pipe' });
-  });
+  }, 180_000); // a whole-project type-check: about 40 s on 2 idle cores, more when the machine is shared
 
   it('resolves `descent` by self-reference for ESM and CommonJS', () => {
     const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "const d = await import('descent-nn'); console.log(typeof d.Sequential, typeof d.loadBackend)"], { cwd: root }).toString();
