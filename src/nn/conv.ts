@@ -34,6 +34,7 @@ export function sweep(size: number, kernel: number, stride: number, pad: number,
   return Math.floor((size + 2 * pad - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
+/** Options of `Conv2d`, torch.nn.Conv2d's in camelCase (stride, padding, dilation, groups, bias, init). */
 export interface Conv2dOptions {
   /** Step between windows: a number or `[sh, sw]` (default 1). */
   stride?: Pair;

@@ -15,6 +15,7 @@ import { expectRank, formatShape, Layer, type Shape } from './layer.js';
 /** A pair option as PyTorch prints it: the number or the tuple it was given. */
 const reprOf = (given: Pair | undefined, pair: [number, number]) => (typeof given === 'number' ? String(given) : reprPair(pair));
 
+/** Options of `MaxPool2d` (and the base of `AvgPool2d`'s): stride and padding, as in torch.nn. */
 export interface Pool2dOptions {
   /** Step between windows (default: the kernel size, as in PyTorch). */
   stride?: Pair;
@@ -157,6 +158,7 @@ export class MaxPool2d extends Pool2d {
   }
 }
 
+/** Options of `AvgPool2d`: `Pool2dOptions` plus torch's `countIncludePad`. */
 export interface AvgPool2dOptions extends Pool2dOptions {
   /** Count padded zeros in each window's divisor (default true, as in PyTorch). */
   countIncludePad?: boolean;
