@@ -24,6 +24,7 @@ export const MAX_HEADER_BYTES = 100_000_000;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const FORMAT = 'safetensors';
 
+/** Options for writing a safetensors file. */
 export interface SafetensorsOptions {
   /** String → string pairs stored under `__metadata__` (default `{ format: 'pt' }`, which Hugging Face tools expect; `{}` writes none). */
   metadata?: Record<string, string>;
@@ -40,7 +41,10 @@ export interface SafetensorsContents {
 }
 
 /** Something with PyTorch-named tensors: a `Sequential` (or anything with `stateDict()`), or a state dict. */
-export type TensorSource = { stateDict(): StateDict } | StateDictInput;
+export type TensorSource = {
+  /** The tensors by PyTorch name. */
+  stateDict(): StateDict;
+} | StateDictInput;
 
 /** `num_batches_tracked` is an int64 scalar in PyTorch; its load_state_dict refuses a float32 one. */
 function writtenDtype(name: string): 'F32' | 'I64' {

@@ -17,8 +17,10 @@ import { Rng } from '../rng.js';
 import { checkRange } from './diagnostics.js';
 import { summarize, type LayerStats } from './stats.js';
 
+/** How the probe counts a convolution's fan-in: `'conv'` (`k²·C_in`, the right rule) or `'channels'` (`C_in` alone, the dense-layer habit). */
 export type ConvFanIn = 'conv' | 'channels';
 
+/** Options of the convolution init probe: depth, channels, kernel size, image size, activation, initialiser, fan-in rule. */
 export interface ConvInitProbeOptions {
   /** Conv + activation layers (default 10). */
   depth?: number;
@@ -41,6 +43,7 @@ export interface ConvInitProbeOptions {
   range?: [number, number];
 }
 
+/** What the convolution init probe measured: each layer's activation statistics. */
 export interface ConvInitProbeResult {
   config: { depth: number; channels: number; kernelSize: number; size: number; batch: number; activation: ActivationName; init: string; fanIn: ConvFanIn; fanInValue: number; seed: number; backend: string };
   input: LayerStats;
