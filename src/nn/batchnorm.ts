@@ -15,6 +15,7 @@ import { expectRank, formatShape, Layer, sizeOf, type ParamValues, type Shape, t
 import { Parameter } from './parameter.js';
 import { pyFloat } from './repr.js';
 
+/** Options of `BatchNorm1d`/`BatchNorm2d`, torch.nn.BatchNorm's in camelCase (eps, momentum, affine, running statistics). */
 export interface BatchNormOptions {
   /** Added to the variance before the square root (default 1e-5). */
   eps?: number;

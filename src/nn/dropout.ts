@@ -15,6 +15,7 @@ import { globalRng, Rng } from '../rng.js';
 import { Layer, sizeOf, type Shape } from './layer.js';
 import { pyFloat } from './repr.js';
 
+/** Options of `Dropout`: the generator its masks come from. */
 export interface DropoutOptions {
   /** Generator for the per-forward seeds (default: the global one, seeded by `manualSeed`). */
   rng?: Rng;
