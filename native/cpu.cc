@@ -1,7 +1,11 @@
 /* CPU feature detection, once at load: picks the best ISA table this CPU and OS support (AVX-512F, then AVX2+FMA,
  * then scalar). DESCENT_ISA=avx2_fma|scalar caps the choice (CI uses it to run the lower kernels on big machines);
- * isa_select lets tests switch among supported tables. The active table is an atomic pointer to immutable data. */
+ * isa_select lets tests switch among supported tables. The active table is an atomic pointer to immutable data.
+ * A table with a null function pointer (a kernel an ISA library forgot to fill) is refused, never selected, and
+ * the reason shows in info().refused, so a missing entry fails at load rather than crashing in a call. */
 #include <atomic>
+#include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -33,6 +37,40 @@ const Candidate CANDIDATES[] = {
 };
 const int NCANDIDATES = sizeof CANDIDATES / sizeof CANDIDATES[0];
 
+/* Every member after `blk` is a function pointer (kernels.h says so; the static_assert keeps it plausible). */
+constexpr size_t FIRST_FN = offsetof(isa_table, gemm_ukernel);
+static_assert((sizeof(isa_table) - FIRST_FN) % sizeof(void (*)()) == 0, "isa_table: members after blk must be function pointers");
+
+char refused_list[256] = {0};
+
+}  // namespace
+
+int isa_table_null_entry(const isa_table* t) noexcept {
+  const unsigned char* bytes = reinterpret_cast<const unsigned char*>(t);
+  for (size_t at = FIRST_FN, i = 0; at < sizeof(isa_table); at += sizeof(void (*)()), i++) {
+    void (*fn)() = nullptr;
+    std::memcpy(&fn, bytes + at, sizeof fn);
+    if (fn == nullptr) return (int)i;
+  }
+  return -1;
+}
+
+namespace {
+
+/* The table if complete; otherwise records why it was refused and returns nullptr. */
+const isa_table* checked(const Candidate& c) {
+  const isa_table* t = c.table();
+  const int missing = isa_table_null_entry(t);
+  if (missing < 0) return t;
+  if (std::strstr(refused_list, c.name) == nullptr) {
+    char entry[96];
+    std::snprintf(entry, sizeof entry, "%s%s: function pointer %d of isa_table is null", refused_list[0] ? "; " : "", c.name,
+                  missing);
+    std::strncat(refused_list, entry, sizeof refused_list - std::strlen(refused_list) - 1);
+  }
+  return nullptr;
+}
+
 const isa_table* detect() {
 #if defined(__x86_64__) || defined(_M_X64)
   __builtin_cpu_init();
@@ -41,9 +79,11 @@ const isa_table* detect() {
   bool allowed = cap == nullptr || *cap == '\0';
   for (const Candidate& c : CANDIDATES) {
     if (!allowed && std::strcmp(cap, c.name) == 0) allowed = true;
-    if (allowed && c.supported()) return c.table();
+    if (allowed && c.supported())
+      if (const isa_table* t = checked(c)) return t;
   }
-  return isa_scalar::table();
+  // The scalar table is the last resort; when even it is incomplete there is no table (the addon refuses to load).
+  return checked(CANDIDATES[NCANDIDATES - 1]);
 }
 
 std::atomic<const isa_table*>& active() {
@@ -53,15 +93,23 @@ std::atomic<const isa_table*>& active() {
 
 }  // namespace
 
+/* nullptr only when no supported table is complete: Init then throws, so no kernel ever runs without a table. */
 const isa_table* isa() noexcept { return active().load(std::memory_order_relaxed); }
 
 bool isa_select(const char* name) noexcept {
   for (const Candidate& c : CANDIDATES)
     if (std::strcmp(name, c.name) == 0 && c.supported()) {
-      active().store(c.table());
+      const isa_table* t = checked(c);
+      if (t == nullptr) return false;
+      active().store(t);
       return true;
     }
   return false;
+}
+
+const char* isa_refused() noexcept {
+  active();  // detection fills the list
+  return refused_list;
 }
 
 const char* isa_supported() noexcept {

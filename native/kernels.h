@@ -112,6 +112,7 @@ typedef void (*gemm_pack_a_fn)(int64_t mc, int64_t kc, const float* a, int64_t r
  * calls split channels at multiples of it, so each channel gets the same arithmetic for any thread count. */
 constexpr int64_t BN_COL_BLOCK = 64;
 
+/* Every member after `blk` must be a function pointer: cpu.cc checks each is non-null before it selects a table. */
 struct isa_table {
   const char* name;
   gemm_blocking blk;
@@ -179,5 +180,9 @@ const isa_table* isa() noexcept;
 bool isa_select(const char* name) noexcept;
 /* Comma-separated ISAs this CPU supports, best first. */
 const char* isa_supported() noexcept;
+/* Why supported ISAs were refused (a null function pointer in their table); empty when none was. */
+const char* isa_refused() noexcept;
+/* Index of the first null function pointer after `blk` in a table, or −1 when the table is complete. */
+int isa_table_null_entry(const isa_table* t) noexcept;
 
 }  // namespace descent

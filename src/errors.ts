@@ -9,7 +9,8 @@ export interface DescentError extends Error {
   code: ErrorCode;
 }
 
-function withCode<E extends Error>(error: E, code: ErrorCode): E & { code: ErrorCode } {
+/** Attaches a stable `code` to an error (the kernel doors build their messages themselves). */
+export function withCode<E extends Error>(error: E, code: ErrorCode): E & { code: ErrorCode } {
   Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: false });
   return error as E & { code: ErrorCode };
 }

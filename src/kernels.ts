@@ -166,6 +166,72 @@ export type KernelName = keyof Kernels;
 /** Argument kinds, in order: sizes, scalars and 0/1 flags, then float32 and int32 arrays. */
 export type ArgKind = 'size' | 'scalar' | 'flag' | 'f32' | 'i32';
 
+/** A rule's syntax tree (code generators render it); `index` is the argument's position in the call. */
+export type ExprNode =
+  | { readonly op: 'arg'; readonly name: string; readonly index: number }
+  | { readonly op: 'int'; readonly value: number }
+  | { readonly op: '*' | '/' | '+'; readonly left: ExprNode; readonly right: ExprNode };
+
+/** A compiled length or value rule (`m*k`, `oc*(c/groups)*kh*kw`). */
+export interface Expr {
+  readonly node: ExprNode;
+  /** As error messages print it, `*` shown as `·`: `m·k`. */
+  readonly text: string;
+  /** The rule as a postfix program for `evaluate` (pairs: opcode, operand). */
+  readonly code: Int32Array;
+}
+
+const OP_ARG = 0, OP_INT = 1, OP_MUL = 2, OP_DIV = 3, OP_ADD = 4;
+const STACK = new Float64Array(32);
+
+/**
+ * The value of a compiled rule over one call's arguments by position (only size and flag positions are read).
+ * One small loop over a typed program, so the kernel doors evaluate every rule through the same monomorphic code.
+ */
+export function evaluate(code: Int32Array, args: ArrayLike<number>): number {
+  let top = -1;
+  for (let i = 0; i < code.length; i += 2) {
+    const op = code[i];
+    if (op === OP_ARG) STACK[++top] = args[code[i + 1]];
+    else if (op === OP_INT) STACK[++top] = code[i + 1];
+    else {
+      const r = STACK[top--], l = STACK[top];
+      STACK[top] = op === OP_MUL ? l * r : op === OP_ADD ? l + r : Math.floor(l / r);
+    }
+  }
+  return STACK[0];
+}
+
+function program(node: ExprNode, out: number[] = []): number[] {
+  if (node.op === 'arg') out.push(OP_ARG, node.index);
+  else if (node.op === 'int') out.push(OP_INT, node.value);
+  else {
+    program(node.left, out);
+    program(node.right, out);
+    out.push(node.op === '*' ? OP_MUL : node.op === '/' ? OP_DIV : OP_ADD, 0);
+  }
+  return out;
+}
+
+function depth(node: ExprNode): number {
+  return node.op === 'arg' || node.op === 'int' ? 1 : Math.max(depth(node.left), 1 + depth(node.right));
+}
+
+/** A compiled `when` condition: `flag` (the flag is 1), `!flag` (it is 0) or `name>0`. */
+export interface Cond {
+  readonly name: string;
+  readonly index: number;
+  readonly test: 'set' | 'unset' | 'positive';
+  /** As messages print it: `centered`, `!centered`, `mu > 0`. */
+  readonly text: string;
+}
+
+/** Whether a compiled condition holds over one call's arguments (the flag is 1, is 0, or the value is > 0). */
+export function holds(cond: Cond, args: ArrayLike<number>): boolean {
+  const v = args[cond.index];
+  return cond.test === 'positive' ? v > 0 : cond.test === 'set' ? v === 1 : v === 0;
+}
+
 /**
  * One argument of a kernel, parsed from its signature (see KERNEL_SIGNATURES):
  * - `len`: the element count the array must hold, an expression over the kernel's sizes (`m*k`, `c/groups*kh*kw`);
@@ -173,6 +239,7 @@ export type ArgKind = 'size' | 'scalar' | 'flag' | 'f32' | 'i32';
  * - `when`: the array is read only when this condition on a scalar or flag holds (`mu>0`, `centered`), else absent;
  * - `values`: int32 arrays whose every value must lie in `[0, values)` (labels, argmax indices);
  * - `min`: the smallest valid value of a size (1 for strides, kernel sizes, groups).
+ * `lenExpr`, `whenCond` and `valuesExpr` are the same rules compiled once at load.
  */
 export interface ArgSpec {
   readonly name: string;
@@ -182,6 +249,9 @@ export interface ArgSpec {
   readonly when?: string;
   readonly values?: string;
   readonly min?: number;
+  readonly lenExpr?: Expr;
+  readonly whenCond?: Cond;
+  readonly valuesExpr?: Expr;
 }
 
 /** A kernel's parsed signature: its arguments and the length rule of each array. */
@@ -192,10 +262,12 @@ export interface KernelSpec {
 
 /**
  * The one table of the contract: every kernel's arguments, in order, with the length rule of each array. The
- * adapters (wasm bounds checks, the native addon's generated size checks) and the boundary tests all derive from
- * it. Grammar, one token per argument: `name:size`, `name:size>=1`, `name:scalar`, `name:flag`,
- * `name:f32[len]`, `name:f32?[len]` (optional), `name:f32[len if cond]`, `name:i32[len]{values}`.
- * Expressions use sizes, integers, `*`, `/` (integer division) and `+`.
+ * adapters (wasm bounds checks, the native addon's generated unwraps in native/kernels.gen.inc) and the boundary
+ * tests all derive from it. Grammar, one token per argument: `name:size`, `name:size>=1`, `name:scalar`,
+ * `name:flag`, `name:f32[len]`, `name:f32?[len]` (optional: length 0 = absent), `name:f32[len if cond]`,
+ * `name:i32[len]{values}` (every value in `[0, values)`). Expressions (`len`, `values`) use the kernel's sizes and
+ * flags, non-negative integers, `*`, `/` (integer division; its right side must be a positive integer or a
+ * `size>=1`), `+` and parentheses; conditions are `flag`, `!flag` or `name>0`. A malformed record throws at load.
  */
 export const KERNEL_SIGNATURES: { readonly [K in KernelName]: string } = {
   gemm_f32: 'ta:flag tb:flag m:size n:size k:size alpha:scalar a:f32[m*k] b:f32[k*n] beta:scalar c:f32[m*n]',
@@ -252,23 +324,100 @@ export const KERNEL_SIGNATURES: { readonly [K in KernelName]: string } = {
 
 const ARG = /^([a-z_][a-z0-9_]*):(size|scalar|flag|f32|i32)(?:>=(\d+))?(\?)?(?:\[([^\]]+)\])?(?:\{([^}]+)\})?$/;
 
-/** Parses one signature string of KERNEL_SIGNATURES (throws on a malformed one: a bug in this file). */
+/**
+ * Compiles `len` and `values` rules: `expr := term ('+' term)*`, `term := factor (('*' | '/') factor)*`,
+ * `factor := name | integer | '(' expr ')'`. `fail` names the kernel and argument in the thrown error.
+ */
+function compileExpr(source: string, args: readonly { name: string; kind: string; min?: number }[], fail: (why: string) => never): Expr {
+  const tokens = source.match(/\d+|[a-z_][a-z0-9_]*|\S/g) ?? [];
+  let at = 0;
+  const factor = (): ExprNode => {
+    const t = tokens[at++];
+    if (t === '(') {
+      const e = sum();
+      if (tokens[at++] !== ')') fail(`missing ')' in '${source}'`);
+      return e;
+    }
+    if (t !== undefined && /^\d+$/.test(t)) return { op: 'int', value: Number(t) };
+    const index = args.findIndex((a) => a.name === t);
+    if (t === undefined || !/^[a-z_]/.test(t)) fail(`unexpected ${t === undefined ? 'end' : `'${t}'`} in '${source}'`);
+    if (index < 0 || (args[index].kind !== 'size' && args[index].kind !== 'flag')) fail(`'${t}' in '${source}' is not a size or flag of this kernel`);
+    return { op: 'arg', name: t, index };
+  };
+  const term = (): ExprNode => {
+    let left = factor();
+    while (tokens[at] === '*' || tokens[at] === '/') {
+      const op = tokens[at++] as '*' | '/';
+      const right = factor();
+      // Division by zero cannot happen: the divisor is a positive constant or a size the door checks is ≥ 1.
+      const positive = right.op === 'int' ? right.value > 0 : right.op === 'arg' && (args[right.index].min ?? 0) >= 1;
+      if (op === '/' && !positive) fail(`the divisor in '${source}' must be a positive integer or a size>=1`);
+      left = { op, left, right };
+    }
+    return left;
+  };
+  const sum = (): ExprNode => {
+    let left = term();
+    while (tokens[at] === '+') {
+      at++;
+      left = { op: '+', left, right: term() };
+    }
+    return left;
+  };
+  const node = sum();
+  if (at !== tokens.length) fail(`unexpected '${tokens[at]}' in '${source}'`);
+  if (depth(node) > STACK.length) fail(`'${source}' nests too deeply`);
+  return { node, text: source.replace(/\*/g, '·'), code: Int32Array.from(program(node)) };
+}
+
+function compileCond(source: string, args: readonly { name: string; kind: string }[], fail: (why: string) => never): Cond {
+  const m = /^(!?)([a-z_][a-z0-9_]*)(>0)?$/.exec(source);
+  if (!m || (m[1] && m[3])) fail(`condition '${source}' is not 'flag', '!flag' or 'name>0'`);
+  const [, not, name, positive] = m;
+  const index = args.findIndex((a) => a.name === name);
+  const kind = args[index]?.kind;
+  if (positive ? kind !== 'size' && kind !== 'scalar' && kind !== 'flag' : kind !== 'flag') {
+    fail(`'${name}' in condition '${source}' is not a ${positive ? 'size, scalar or flag' : 'flag'} of this kernel`);
+  }
+  if (positive) return { name, index, test: 'positive', text: `${name} > 0` };
+  return not ? { name, index, test: 'unset', text: `!${name}` } : { name, index, test: 'set', text: name };
+}
+
+/** Parses one signature string of KERNEL_SIGNATURES; a malformed one throws an Error naming the kernel. */
 export function parseSignature(kernel: string, signature: string): KernelSpec {
-  const args = (signature.match(/[^\s[]+(?:\[[^\]]*\])?(?:\{[^}]*\})?/g) ?? []).map((token): ArgSpec => {
+  const tokens = signature.match(/[^\s[]+(?:\[[^\]]*\])?(?:\{[^}]*\})?/g) ?? [];
+  const raw = tokens.map((token) => {
     const m = ARG.exec(token);
     if (!m) throw new Error(`kernel table: cannot parse ${kernel} argument '${token}'`);
     const [, name, kind, min, optional, bracket, values] = m;
+    return { token, name, kind: kind as ArgKind, min: min === undefined ? undefined : Number(min), optional, bracket, values };
+  });
+  const args = raw.map(({ token, name, kind, min, optional, bracket, values }, i): ArgSpec => {
+    const fail = (why: string): never => {
+      throw new Error(`kernel table: ${kernel}.${name}: ${why}`);
+    };
     const isArray = kind === 'f32' || kind === 'i32';
-    if (isArray !== (bracket !== undefined)) throw new Error(`kernel table: ${kernel}.${name}: arrays need [len], other kinds none`);
-    const spec: { -readonly [K in keyof ArgSpec]: ArgSpec[K] } = { name, kind: kind as ArgKind };
+    if (raw.findIndex((r) => r.name === name) !== i) fail('duplicate argument name');
+    if (isArray !== (bracket !== undefined)) fail('arrays need [len], other kinds none');
+    if (min !== undefined && kind !== 'size') fail(`'>=' applies to sizes only ('${token}')`);
+    if (optional && !isArray) fail(`'?' applies to arrays only ('${token}')`);
+    if (values !== undefined && kind !== 'i32') fail(`'{values}' applies to i32 arrays only ('${token}')`);
+    const spec: { -readonly [K in keyof ArgSpec]: ArgSpec[K] } = { name, kind };
     if (bracket !== undefined) {
       const [len, when] = bracket.split(/\s+if\s+/);
       spec.len = len.replace(/\s+/g, '');
-      if (when !== undefined) spec.when = when.replace(/\s+/g, '');
+      spec.lenExpr = compileExpr(spec.len, raw, fail);
+      if (when !== undefined) {
+        spec.when = when.replace(/\s+/g, '');
+        spec.whenCond = compileCond(spec.when, raw, fail);
+      }
     }
     if (optional) spec.optional = true;
-    if (values !== undefined) spec.values = values.replace(/\s+/g, '');
-    if (min !== undefined) spec.min = Number(min);
+    if (values !== undefined) {
+      spec.values = values.replace(/\s+/g, '');
+      spec.valuesExpr = compileExpr(spec.values, raw, fail);
+    }
+    if (min !== undefined) spec.min = min;
     return spec;
   });
   return { args, kinds: args.map((a) => a.kind) };

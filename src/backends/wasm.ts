@@ -7,9 +7,10 @@
  * reads or writes outside its buffers. No static import of Node modules: this file must bundle for browsers.
  */
 import type { F32Buf, I32Buf } from '../buffers.js';
-import { optionError } from '../errors.js';
+import { backendError, dtypeError, optionError, stateError, withCode } from '../errors.js';
 import { KERNELS, type KernelName, type Kernels } from '../kernels.js';
 import { maybeBuiltin } from '../node.js';
+import { wasmKernels, type WasmDoorChecks } from './kernels.gen.js';
 import type { BackendLoader } from './registry.js';
 import type { Backend } from './types.js';
 
@@ -95,7 +96,11 @@ class WasmBuf<T extends Float32Array | Int32Array> {
     private readonly Type: new (buffer: ArrayBuffer, offset: number, length: number) => T,
   ) {
     this.#view = new Type(owner.memory.buffer, ptr, length);
+    this.i32 = (Type as unknown) === Int32Array;
   }
+
+  /** Whether this is an I32Buf (the kernel doors check array types without touching the view). */
+  readonly i32: boolean;
 
   get data(): T {
     if (this.ptr < 0) throw new Error('wasm: buffer used after free');
@@ -108,63 +113,105 @@ class WasmBuf<T extends Float32Array | Int32Array> {
 type F32Handle = WasmBuf<Float32Array>;
 type I32Handle = WasmBuf<Int32Array>;
 
-function checkSize(call: string, name: string, value: number): void {
-  if ((value | 0) !== value || value < 0) throw new RangeError(`${call}: expected ${name} to be a non-negative int32, received ${value}`);
+function badSize(call: string, name: string, x: unknown, min: number): never {
+  if (typeof x !== 'number') throw dtypeError(call, name, 'a number', x);
+  throw withCode(new RangeError(`${call}: expected ${name} to be an integer in [${min}, 2147483647], received ${x}`), 'ERR_SHAPE');
 }
 
-function checkFlag(call: string, name: string, value: number): void {
-  if (value !== 0 && value !== 1) throw new RangeError(`${call}: expected ${name} to be 0 or 1, received ${value}`);
-}
-
-class WasmModule {
+/**
+ * One module instance and its kernel door checks (kernels.gen.ts calls these in the addon's order: every argument's
+ * type and range, then length rules, then int32 values, then pointers). Messages and codes are the addon's, so both
+ * doors report the same first error for the same bad call.
+ */
+class WasmModule implements WasmDoorChecks {
   readonly memory: WebAssembly.Memory;
   readonly ex: WasmExports;
-  /** Handles from elsewhere (js heap arrays) copied in for one call, copied back after it. */
-  private staged: { buf: F32Buf | I32Buf; ptr: number; i32: boolean }[] | null = null;
+  /** Arrays from elsewhere (js heap arrays) copied in for one call, copied back after it. */
+  private staged: { data: Float32Array | Int32Array; ptr: number }[] | null = null;
+  #words: Int32Array;
 
   constructor(instance: WebAssembly.Instance) {
     this.ex = instance.exports as unknown as WasmExports;
     this.memory = this.ex.memory;
+    this.#words = new Int32Array(this.memory.buffer);
+  }
+
+  /** All of linear memory as int32 words (rebuilt after growth). */
+  get words(): Int32Array {
+    if (this.#words.buffer !== this.memory.buffer) this.#words = new Int32Array(this.memory.buffer);
+    return this.#words;
   }
 
   alloc(call: string, n: number): number {
-    checkSize(call, 'n', n);
+    if ((n | 0) !== n || n < 0) badSize(call, 'n', n, 0);
     // The module's allocator (TLSF) serves blocks below 1 GiB; checking here also keeps n·4 inside an i32.
-    if (n * 4 > MAX_BLOCK_BYTES) throw new RangeError(`${call}: ${n} elements (${n * 4} bytes) exceed the wasm allocator's largest block (${MAX_BLOCK_BYTES} bytes)`);
+    if (n * 4 > MAX_BLOCK_BYTES) throw withCode(new RangeError(`${call}: ${n} elements (${n * 4} bytes) exceed the wasm allocator's largest block (${MAX_BLOCK_BYTES} bytes)`), 'ERR_SHAPE');
     try {
       return this.ex.alloc(n * 4) >>> 0;
     } catch (error) {
-      throw new RangeError(`${call}: cannot allocate ${n} elements (${n * 4} bytes) in wasm memory: ${messageOf(error)}`);
+      throw withCode(new RangeError(`${call}: cannot allocate ${n} elements (${n * 4} bytes) in wasm memory: ${messageOf(error)}`), 'ERR_SHAPE');
     }
   }
 
-  /**
-   * The pointer for argument `name` of `call`, after checking it holds at least `need` elements (`expr` names the
-   * product in the message). Handles of this module pass their pointer; others are staged for the call.
-   */
-  ptr(call: string, name: string, buf: F32Buf | I32Buf, need: number, expr: string): number {
-    if (buf.length < need) throw new RangeError(`${call}: ${expr} = ${need} exceeds ${name}.length ${buf.length}`);
-    if (buf instanceof WasmBuf && buf.owner === this) {
-      if (buf.ptr < 0) throw new RangeError(`${call}: ${name} was freed`);
-      return buf.ptr;
+  // Each check is one comparison on the fast path; the wording of a failure is built out of line.
+  size(call: string, name: string, x: number, min: number): void {
+    if ((x | 0) !== x || x < min) badSize(call, name, x, min);
+  }
+
+  flag(call: string, name: string, x: number): void {
+    if (x !== 0 && x !== 1) {
+      if (typeof x !== 'number') throw dtypeError(call, name, 'a number', x);
+      throw withCode(new RangeError(`${call}: expected ${name} to be 0 or 1, received ${x}`), 'ERR_OPTION');
     }
-    if (buf.length === 0) return 0;
-    return this.stage(buf);
   }
 
-  /** Pointer for an optional array: 0 (absent) when its length is 0, else it must hold `need` elements. */
-  optional(call: string, name: string, buf: F32Buf, need: number, expr: string): number {
-    return buf.length === 0 ? 0 : this.ptr(call, name, buf, need, expr);
+  scalar(call: string, name: string, x: number): void {
+    if (typeof x !== 'number') throw dtypeError(call, name, 'a number', x);
   }
 
-  private stage(buf: F32Buf | I32Buf): number {
+  f32(call: string, name: string, buf: F32Buf): number {
+    return buf instanceof WasmBuf && buf.owner === this && !buf.i32 && buf.ptr >= 0 ? buf.length : this.other(call, name, buf, false);
+  }
+
+  i32(call: string, name: string, buf: I32Buf): number {
+    return buf instanceof WasmBuf && buf.owner === this && buf.i32 && buf.ptr >= 0 ? buf.length : this.other(call, name, buf, true);
+  }
+
+  /** A freed buffer of this module, one of the wrong type, or a handle of another backend over the right array. */
+  private other(call: string, name: string, buf: F32Buf | I32Buf, i32: boolean): number {
+    if (buf instanceof WasmBuf && buf.owner === this && buf.i32 === i32) throw stateError(call, `${name} was freed`);
+    const data = buf !== null && typeof buf === 'object' ? (buf as { data?: unknown }).data : undefined;
+    if (!(i32 ? data instanceof Int32Array : data instanceof Float32Array)) {
+      throw dtypeError(call, name, i32 ? 'an I32Buf over an Int32Array' : 'an F32Buf over a Float32Array', data ?? buf);
+    }
+    return (data as Float32Array | Int32Array).length;
+  }
+
+  fits(call: string, what: string, need: number, name: string, have: number): void {
+    if (need > have) throw withCode(new RangeError(`${call}: ${what} = ${need} exceeds ${name}.length ${have}`), 'ERR_SHAPE');
+  }
+
+  /** Every one of the first `count` values in `[0, bound)`: one pass, before the kernel can index with them. */
+  values(call: string, name: string, buf: I32Buf, count: number, bound: number): void {
+    const own = buf instanceof WasmBuf && buf.owner === this;
+    const words = own ? this.words : buf.data, base = own ? buf.ptr >>> 2 : 0;
+    for (let i = 0; i < count; i++) {
+      const v = words[base + i];
+      if (v < 0 || v >= bound) throw withCode(new RangeError(`${call}: expected ${name}[${i}] in [0, ${bound}), received ${v}`), 'ERR_SHAPE');
+    }
+  }
+
+  ptr(buf: F32Buf | I32Buf): number {
+    return buf instanceof WasmBuf && buf.owner === this ? buf.ptr : buf.length === 0 ? 0 : this.stage(buf.data);
+  }
+
+  /** Copies an array of another backend into linear memory for one call (once per call, however often passed). */
+  private stage(data: Float32Array | Int32Array): number {
     this.staged ??= [];
-    for (const s of this.staged) if (s.buf === buf) return s.ptr;
-    const i32 = buf.data instanceof Int32Array;
-    const ptr = this.alloc('wasm (staging a buffer of another backend)', buf.length);
-    const view = i32 ? new Int32Array(this.memory.buffer, ptr, buf.length) : new Float32Array(this.memory.buffer, ptr, buf.length);
-    view.set(buf.data);
-    this.staged.push({ buf, ptr, i32 });
+    for (const s of this.staged) if (s.data === data) return s.ptr;
+    const ptr = this.alloc('wasm (staging a buffer of another backend)', data.length);
+    this.words.set(data instanceof Int32Array ? data : new Int32Array(data.buffer, data.byteOffset, data.length), ptr >>> 2);
+    this.staged.push({ data, ptr });
     return ptr;
   }
 
@@ -173,380 +220,22 @@ class WasmModule {
     const staged = this.staged;
     if (staged === null) return;
     this.staged = null;
-    for (const { buf, ptr, i32 } of staged) {
-      buf.data.set(i32 ? new Int32Array(this.memory.buffer, ptr, buf.length) : new Float32Array(this.memory.buffer, ptr, buf.length));
+    for (const { data, ptr } of staged) {
+      const words = this.words.subarray(ptr >>> 2, (ptr >>> 2) + data.length);
+      (data instanceof Int32Array ? data : new Int32Array(data.buffer, data.byteOffset, data.length)).set(words);
       this.ex.free(ptr);
     }
   }
 }
 
-/** Evaluates a length expression of the kernel table (`*`, `/` integer division, `+`, parentheses) over sizes. */
-function evalLen(expr: string, sizes: Record<string, number>): number {
-  const tokens = expr.match(/[a-z_][a-z0-9_]*|\d+|[*/+()]/g) ?? [];
-  let at = 0;
-  const atom = (): number => {
-    const t = tokens[at++];
-    if (t === '(') {
-      const v = sum();
-      at++;
-      return v;
-    }
-    return /^\d/.test(t) ? Number(t) : sizes[t];
-  };
-  const product = (): number => {
-    let v = atom();
-    while (tokens[at] === '*' || tokens[at] === '/') v = tokens[at++] === '*' ? v * atom() : Math.floor(v / atom());
-    return v;
-  };
-  const sum = (): number => {
-    let v = product();
-    while (tokens[at] === '+') (at++, (v += product()));
-    return v;
-  };
-  return sum();
-}
-
-/**
- * An adapter derived from the kernel's KERNEL_SIGNATURES record: checks sizes (int32, minimums), flags, every
- * array's length rule and int32 value ranges, then passes pointers (0 for an absent optional array).
- */
-function fromSignature(mod: WasmModule, call: KernelName): (...args: unknown[]) => void {
-  const spec = KERNELS[call];
-  const fn = mod.ex[call];
-  return (...args: unknown[]) => {
-    const sizes: Record<string, number> = {};
-    const out: number[] = [];
-    spec.args.forEach((a, i) => {
-      const v = args[i];
-      if (a.kind === 'size') {
-        checkSize(call, a.name, v as number);
-        if (a.min !== undefined && (v as number) < a.min) throw new RangeError(`${call}: expected ${a.name} to be at least ${a.min}, received ${v}`);
-        sizes[a.name] = v as number;
-        out.push(v as number);
-      } else if (a.kind === 'flag') {
-        checkFlag(call, a.name, v as number);
-        sizes[a.name] = v as number;
-        out.push(v as number);
-      } else if (a.kind === 'scalar') out.push(v as number);
-    });
-    try {
-      spec.args.forEach((a, i) => {
-        if (a.kind !== 'f32' && a.kind !== 'i32') return;
-        const buf = args[i] as F32Buf | I32Buf;
-        const need = evalLen(a.len!, sizes);
-        const expr = a.len!.replace(/\*/g, '·');
-        if (a.optional && buf.length === 0) return void out.push(0);
-        if (a.values !== undefined) {
-          const limit = evalLen(a.values, sizes), data = buf.data;
-          if (buf.length < need) throw new RangeError(`${call}: ${expr} = ${need} exceeds ${a.name}.length ${buf.length}`);
-          for (let j = 0; j < need; j++)
-            if (!(data[j] >= 0 && data[j] < limit)) throw new RangeError(`${call}: expected ${a.name}[${j}] in [0, ${limit}), received ${data[j]}`);
-        }
-        out.push(mod.ptr(call, a.name, buf, need, expr));
-      });
-      fn(...out);
-    } finally {
-      mod.unstage();
-    }
-  };
-}
-
+/** Every kernel of the table behind its generated door; a kernel the module lacks is an ERR_BACKEND naming it. */
 function makeKernels(mod: WasmModule): Kernels {
-  const ex = mod.ex;
-  const fwd = (call: KernelName) => (n: number, x: F32Buf, y: F32Buf) => {
-    checkSize(call, 'n', n);
-    try {
-      ex[call](n, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'y', y, n, 'n'));
-    } finally {
-      mod.unstage();
+  for (const name of Object.keys(KERNELS)) {
+    if (typeof (mod.ex as unknown as Record<string, unknown>)[name] !== 'function') {
+      throw backendError(`descent.wasm lacks kernel ${name} (an out-of-date build? run \`npm run build:wasm\`)`);
     }
-  };
-  const bwd = (call: KernelName) => (n: number, y: F32Buf, dy: F32Buf, dx: F32Buf) => {
-    checkSize(call, 'n', n);
-    try {
-      ex[call](n, mod.ptr(call, 'y', y, n, 'n'), mod.ptr(call, 'dy', dy, n, 'n'), mod.ptr(call, 'dx', dx, n, 'n'));
-    } finally {
-      mod.unstage();
-    }
-  };
-  const bwdX = (call: KernelName) => (n: number, x: F32Buf, dy: F32Buf, dx: F32Buf) => {
-    checkSize(call, 'n', n);
-    try {
-      ex[call](n, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'dy', dy, n, 'n'), mod.ptr(call, 'dx', dx, n, 'n'));
-    } finally {
-      mod.unstage();
-    }
-  };
-  const rowLoss = (call: 'mse_f32' | 'bce_logits_f32') => (m: number, n: number, scale: number, pred: F32Buf, target: F32Buf, loss: F32Buf, grad: F32Buf) => {
-    checkSize(call, 'm', m);
-    checkSize(call, 'n', n);
-    try {
-      ex[call](m, n, scale, mod.ptr(call, 'pred', pred, m * n, 'm·n'), mod.ptr(call, 'target', target, m * n, 'm·n'), mod.ptr(call, 'loss', loss, m, 'm'), mod.optional(call, 'grad', grad, m * n, 'm·n'));
-    } finally {
-      mod.unstage();
-    }
-  };
-
-  return {
-    gemm_f32(ta, tb, m, n, k, alpha, a, b, beta, c) {
-      const call = 'gemm_f32';
-      checkFlag(call, 'ta', ta);
-      checkFlag(call, 'tb', tb);
-      checkSize(call, 'm', m);
-      checkSize(call, 'n', n);
-      checkSize(call, 'k', k);
-      try {
-        ex.gemm_f32(ta, tb, m, n, k, alpha, mod.ptr(call, 'a', a, m * k, 'm·k'), mod.ptr(call, 'b', b, k * n, 'k·n'), beta, mod.ptr(call, 'c', c, m * n, 'm·n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    bias_add_f32(m, n, bias, c) {
-      const call = 'bias_add_f32';
-      checkSize(call, 'm', m);
-      checkSize(call, 'n', n);
-      try {
-        ex.bias_add_f32(m, n, mod.ptr(call, 'bias', bias, m > 0 ? n : 0, 'n'), mod.ptr(call, 'c', c, m * n, 'm·n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    col_sum_f32(m, n, beta, a, out) {
-      const call = 'col_sum_f32';
-      checkSize(call, 'm', m);
-      checkSize(call, 'n', n);
-      try {
-        ex.col_sum_f32(m, n, beta, mod.ptr(call, 'a', a, m * n, 'm·n'), mod.ptr(call, 'out', out, n, 'n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    sigmoid_fwd_f32: fwd('sigmoid_fwd_f32'),
-    tanh_fwd_f32: fwd('tanh_fwd_f32'),
-    relu_fwd_f32: fwd('relu_fwd_f32'),
-    leaky_relu_fwd_f32(n, slope, x, y) {
-      const call = 'leaky_relu_fwd_f32';
-      checkSize(call, 'n', n);
-      try {
-        ex.leaky_relu_fwd_f32(n, slope, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'y', y, n, 'n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    sigmoid_bwd_f32: bwd('sigmoid_bwd_f32'),
-    tanh_bwd_f32: bwd('tanh_bwd_f32'),
-    relu_bwd_f32: bwd('relu_bwd_f32'),
-    leaky_relu_bwd_f32(n, slope, y, dy, dx) {
-      const call = 'leaky_relu_bwd_f32';
-      checkSize(call, 'n', n);
-      try {
-        ex.leaky_relu_bwd_f32(n, slope, mod.ptr(call, 'y', y, n, 'n'), mod.ptr(call, 'dy', dy, n, 'n'), mod.ptr(call, 'dx', dx, n, 'n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    elu_fwd_f32(n, alpha, x, y) {
-      const call = 'elu_fwd_f32';
-      checkSize(call, 'n', n);
-      try {
-        ex.elu_fwd_f32(n, alpha, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'y', y, n, 'n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    elu_bwd_f32(n, alpha, x, dy, dx) {
-      const call = 'elu_bwd_f32';
-      checkSize(call, 'n', n);
-      try {
-        ex.elu_bwd_f32(n, alpha, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'dy', dy, n, 'n'), mod.ptr(call, 'dx', dx, n, 'n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    gelu_fwd_f32: fwd('gelu_fwd_f32'),
-    gelu_bwd_f32: bwdX('gelu_bwd_f32'),
-    gelu_tanh_fwd_f32: fwd('gelu_tanh_fwd_f32'),
-    gelu_tanh_bwd_f32: bwdX('gelu_tanh_bwd_f32'),
-    silu_fwd_f32: fwd('silu_fwd_f32'),
-    silu_bwd_f32: bwdX('silu_bwd_f32'),
-    softplus_fwd_f32(n, beta, threshold, x, y) {
-      const call = 'softplus_fwd_f32';
-      checkSize(call, 'n', n);
-      try {
-        ex.softplus_fwd_f32(n, beta, threshold, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'y', y, n, 'n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    softplus_bwd_f32(n, beta, threshold, x, dy, dx) {
-      const call = 'softplus_bwd_f32';
-      checkSize(call, 'n', n);
-      try {
-        ex.softplus_bwd_f32(n, beta, threshold, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'dy', dy, n, 'n'), mod.ptr(call, 'dx', dx, n, 'n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    softmax_fwd_f32(m, n, x, y) {
-      const call = 'softmax_fwd_f32';
-      checkSize(call, 'm', m);
-      checkSize(call, 'n', n);
-      try {
-        ex.softmax_fwd_f32(m, n, mod.ptr(call, 'x', x, m * n, 'm·n'), mod.ptr(call, 'y', y, m * n, 'm·n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    softmax_xent_f32(m, n, scale, logits, labels, loss, grad) {
-      const call = 'softmax_xent_f32';
-      checkSize(call, 'm', m);
-      checkSize(call, 'n', n);
-      // n = 0 with m > 0 has no valid label; the kernel would read a label and find it out of range.
-      try {
-        ex.softmax_xent_f32(m, n, scale, mod.ptr(call, 'logits', logits, m * n, 'm·n'), mod.ptr(call, 'labels', labels, m, 'm'), mod.ptr(call, 'loss', loss, m, 'm'), mod.optional(call, 'grad', grad, m * n, 'm·n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    mse_f32: rowLoss('mse_f32'),
-    bce_logits_f32: rowLoss('bce_logits_f32'),
-    sgd_step_f32(n, lr, wd, w, g) {
-      const call = 'sgd_step_f32';
-      checkSize(call, 'n', n);
-      try {
-        ex.sgd_step_f32(n, lr, wd, mod.ptr(call, 'w', w, n, 'n'), mod.ptr(call, 'g', g, n, 'n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    momentum_step_f32(n, lr, mu, damp, wd, nesterov, w, g, buf) {
-      const call = 'momentum_step_f32';
-      checkSize(call, 'n', n);
-      checkFlag(call, 'nesterov', nesterov);
-      try {
-        ex.momentum_step_f32(n, lr, mu, damp, wd, nesterov, mod.ptr(call, 'w', w, n, 'n'), mod.ptr(call, 'g', g, n, 'n'), mod.ptr(call, 'buf', buf, n, 'n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    adagrad_step_f32(n, clr, wd, eps, w, g, sum) {
-      const call = 'adagrad_step_f32';
-      checkSize(call, 'n', n);
-      try {
-        ex.adagrad_step_f32(n, clr, wd, eps, mod.ptr(call, 'w', w, n, 'n'), mod.ptr(call, 'g', g, n, 'n'), mod.ptr(call, 'sum', sum, n, 'n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    rmsprop_step_f32(n, lr, alpha, eps, wd, mu, centered, w, g, sq, buf, gavg) {
-      const call = 'rmsprop_step_f32';
-      checkSize(call, 'n', n);
-      checkFlag(call, 'centered', centered);
-      try {
-        ex.rmsprop_step_f32(
-          n, lr, alpha, eps, wd, mu, centered,
-          mod.ptr(call, 'w', w, n, 'n'), mod.ptr(call, 'g', g, n, 'n'), mod.ptr(call, 'sq', sq, n, 'n'),
-          mu > 0 ? mod.ptr(call, 'buf', buf, n, 'n') : 0,
-          centered ? mod.ptr(call, 'gavg', gavg, n, 'n') : 0,
-        );
-      } finally {
-        mod.unstage();
-      }
-    },
-    adam_step_f32(n, lr, b1, b2, eps, wd, decoupled, bc1, bc2, w, g, m, v, vmax) {
-      const call = 'adam_step_f32';
-      checkSize(call, 'n', n);
-      checkFlag(call, 'decoupled', decoupled);
-      try {
-        ex.adam_step_f32(
-          n, lr, b1, b2, eps, wd, decoupled, bc1, bc2,
-          mod.ptr(call, 'w', w, n, 'n'), mod.ptr(call, 'g', g, n, 'n'), mod.ptr(call, 'm', m, n, 'n'), mod.ptr(call, 'v', v, n, 'n'),
-          // vmax of length 0 means no AMSGrad; with n = 0 nothing is touched either way.
-          vmax.length === 0 ? 0 : mod.ptr(call, 'vmax', vmax, n, 'n'),
-        );
-      } finally {
-        mod.unstage();
-      }
-    },
-    batch_norm_train_f32(n, c, hw, eps, momentum, x, gamma, beta, rm, rv, y, sm, si) {
-      const call = 'batch_norm_train_f32';
-      checkSize(call, 'n', n);
-      checkSize(call, 'c', c);
-      checkSize(call, 'hw', hw);
-      const len = n * c * hw;
-      try {
-        ex.batch_norm_train_f32(
-          n, c, hw, eps, momentum, mod.ptr(call, 'x', x, len, 'n·c·hw'),
-          mod.optional(call, 'gamma', gamma, c, 'c'), mod.optional(call, 'beta', beta, c, 'c'),
-          mod.optional(call, 'running_mean', rm, c, 'c'), mod.optional(call, 'running_var', rv, c, 'c'),
-          mod.ptr(call, 'y', y, len, 'n·c·hw'), mod.ptr(call, 'save_mean', sm, c, 'c'), mod.ptr(call, 'save_invstd', si, c, 'c'),
-        );
-      } finally {
-        mod.unstage();
-      }
-    },
-    batch_norm_eval_f32(n, c, hw, eps, x, gamma, beta, rm, rv, y, sm, si) {
-      const call = 'batch_norm_eval_f32';
-      checkSize(call, 'n', n);
-      checkSize(call, 'c', c);
-      checkSize(call, 'hw', hw);
-      const len = n * c * hw;
-      try {
-        ex.batch_norm_eval_f32(
-          n, c, hw, eps, mod.ptr(call, 'x', x, len, 'n·c·hw'),
-          mod.optional(call, 'gamma', gamma, c, 'c'), mod.optional(call, 'beta', beta, c, 'c'),
-          mod.ptr(call, 'running_mean', rm, c, 'c'), mod.ptr(call, 'running_var', rv, c, 'c'),
-          mod.ptr(call, 'y', y, len, 'n·c·hw'), mod.ptr(call, 'save_mean', sm, c, 'c'), mod.ptr(call, 'save_invstd', si, c, 'c'),
-        );
-      } finally {
-        mod.unstage();
-      }
-    },
-    batch_norm_bwd_f32(n, c, hw, batchStats, betaAcc, x, dy, gamma, sm, si, dx, dgamma, dbeta) {
-      const call = 'batch_norm_bwd_f32';
-      checkSize(call, 'n', n);
-      checkSize(call, 'c', c);
-      checkSize(call, 'hw', hw);
-      checkFlag(call, 'batch_stats', batchStats);
-      const len = n * c * hw;
-      try {
-        ex.batch_norm_bwd_f32(
-          n, c, hw, batchStats, betaAcc, mod.ptr(call, 'x', x, len, 'n·c·hw'), mod.ptr(call, 'dy', dy, len, 'n·c·hw'),
-          mod.optional(call, 'gamma', gamma, c, 'c'), mod.ptr(call, 'save_mean', sm, c, 'c'), mod.ptr(call, 'save_invstd', si, c, 'c'),
-          mod.ptr(call, 'dx', dx, len, 'n·c·hw'), mod.optional(call, 'dgamma', dgamma, c, 'c'), mod.optional(call, 'dbeta', dbeta, c, 'c'),
-        );
-      } finally {
-        mod.unstage();
-      }
-    },
-    dropout_fwd_f32(n, seed, threshold, scale, x, y, mask) {
-      const call = 'dropout_fwd_f32';
-      checkSize(call, 'n', n);
-      checkSize(call, 'seed', seed);
-      checkSize(call, 'threshold', threshold);
-      try {
-        ex.dropout_fwd_f32(n, seed, threshold, scale, mod.ptr(call, 'x', x, n, 'n'), mod.ptr(call, 'y', y, n, 'n'), mod.ptr(call, 'mask', mask, n, 'n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    mul_f32(n, a, b, out) {
-      const call = 'mul_f32';
-      checkSize(call, 'n', n);
-      try {
-        ex.mul_f32(n, mod.ptr(call, 'a', a, n, 'n'), mod.ptr(call, 'b', b, n, 'n'), mod.ptr(call, 'out', out, n, 'n'));
-      } finally {
-        mod.unstage();
-      }
-    },
-    conv2d_fwd_f32: fromSignature(mod, 'conv2d_fwd_f32'),
-    conv2d_bwd_data_f32: fromSignature(mod, 'conv2d_bwd_data_f32'),
-    conv2d_bwd_filter_f32: fromSignature(mod, 'conv2d_bwd_filter_f32'),
-    max_pool2d_fwd_f32: fromSignature(mod, 'max_pool2d_fwd_f32'),
-    max_pool2d_bwd_f32: fromSignature(mod, 'max_pool2d_bwd_f32'),
-    avg_pool2d_fwd_f32: fromSignature(mod, 'avg_pool2d_fwd_f32'),
-    avg_pool2d_bwd_f32: fromSignature(mod, 'avg_pool2d_bwd_f32'),
-  };
+  }
+  return wasmKernels(mod, mod.ex);
 }
 
 /** Wraps an instantiated descent.wasm as a Backend. */

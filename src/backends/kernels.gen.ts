@@ -1,0 +1,851 @@
+/* Auto-generated file. Do not edit! Run `npm run gen:kernels` (native/gen-kernels.mjs) after changing KERNEL_SIGNATURES in src/kernels.ts. */
+/* eslint-disable */
+import type { F32Buf, I32Buf } from '../buffers.js';
+import type { KernelName, Kernels } from '../kernels.js';
+
+/** The checks a wasm door makes, in the order of the addon (types in argument order, then lengths, then values). */
+export interface WasmDoorChecks {
+  size(call: string, name: string, x: number, min: number): void;
+  flag(call: string, name: string, x: number): void;
+  scalar(call: string, name: string, x: number): void;
+  /** Checks the type (and that it is not freed); returns the length. */
+  f32(call: string, name: string, buf: F32Buf): number;
+  i32(call: string, name: string, buf: I32Buf): number;
+  fits(call: string, what: string, need: number, name: string, have: number): void;
+  values(call: string, name: string, buf: I32Buf, count: number, bound: number): void;
+  /** The byte pointer of a checked buffer (a foreign one is staged for this call). */
+  ptr(buf: F32Buf | I32Buf): number;
+  unstage(): void;
+}
+
+type Exports = Record<KernelName, (...args: number[]) => void>;
+type Addon = Record<KernelName, (...args: unknown[]) => void>;
+
+/** The wasm adapter: every kernel behind its checked door (sizes, flags, types, lengths, values; pointers). */
+export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
+  return {
+    gemm_f32(ta, tb, m, n, k, alpha, a, b, beta, c) {
+      D.flag('gemm_f32', 'ta', ta);
+      D.flag('gemm_f32', 'tb', tb);
+      D.size('gemm_f32', 'm', m, 0);
+      D.size('gemm_f32', 'n', n, 0);
+      D.size('gemm_f32', 'k', k, 0);
+      D.scalar('gemm_f32', 'alpha', alpha);
+      const L_a = D.f32('gemm_f32', 'a', a);
+      const L_b = D.f32('gemm_f32', 'b', b);
+      D.scalar('gemm_f32', 'beta', beta);
+      const L_c = D.f32('gemm_f32', 'c', c);
+      D.fits('gemm_f32', 'm·k', m * k, 'a', L_a);
+      D.fits('gemm_f32', 'k·n', k * n, 'b', L_b);
+      D.fits('gemm_f32', 'm·n', m * n, 'c', L_c);
+      try {
+        EX.gemm_f32(ta, tb, m, n, k, alpha, D.ptr(a), D.ptr(b), beta, D.ptr(c));
+      } finally {
+        D.unstage();
+      }
+    },
+    bias_add_f32(m, n, bias, c) {
+      D.size('bias_add_f32', 'm', m, 0);
+      D.size('bias_add_f32', 'n', n, 0);
+      const L_bias = D.f32('bias_add_f32', 'bias', bias);
+      const L_c = D.f32('bias_add_f32', 'c', c);
+      D.fits('bias_add_f32', 'n', n, 'bias', L_bias);
+      D.fits('bias_add_f32', 'm·n', m * n, 'c', L_c);
+      try {
+        EX.bias_add_f32(m, n, D.ptr(bias), D.ptr(c));
+      } finally {
+        D.unstage();
+      }
+    },
+    col_sum_f32(m, n, beta, a, out) {
+      D.size('col_sum_f32', 'm', m, 0);
+      D.size('col_sum_f32', 'n', n, 0);
+      D.scalar('col_sum_f32', 'beta', beta);
+      const L_a = D.f32('col_sum_f32', 'a', a);
+      const L_out = D.f32('col_sum_f32', 'out', out);
+      D.fits('col_sum_f32', 'm·n', m * n, 'a', L_a);
+      D.fits('col_sum_f32', 'n', n, 'out', L_out);
+      try {
+        EX.col_sum_f32(m, n, beta, D.ptr(a), D.ptr(out));
+      } finally {
+        D.unstage();
+      }
+    },
+    sigmoid_fwd_f32(n, x, y) {
+      D.size('sigmoid_fwd_f32', 'n', n, 0);
+      const L_x = D.f32('sigmoid_fwd_f32', 'x', x);
+      const L_y = D.f32('sigmoid_fwd_f32', 'y', y);
+      D.fits('sigmoid_fwd_f32', 'n', n, 'x', L_x);
+      D.fits('sigmoid_fwd_f32', 'n', n, 'y', L_y);
+      try {
+        EX.sigmoid_fwd_f32(n, D.ptr(x), D.ptr(y));
+      } finally {
+        D.unstage();
+      }
+    },
+    tanh_fwd_f32(n, x, y) {
+      D.size('tanh_fwd_f32', 'n', n, 0);
+      const L_x = D.f32('tanh_fwd_f32', 'x', x);
+      const L_y = D.f32('tanh_fwd_f32', 'y', y);
+      D.fits('tanh_fwd_f32', 'n', n, 'x', L_x);
+      D.fits('tanh_fwd_f32', 'n', n, 'y', L_y);
+      try {
+        EX.tanh_fwd_f32(n, D.ptr(x), D.ptr(y));
+      } finally {
+        D.unstage();
+      }
+    },
+    relu_fwd_f32(n, x, y) {
+      D.size('relu_fwd_f32', 'n', n, 0);
+      const L_x = D.f32('relu_fwd_f32', 'x', x);
+      const L_y = D.f32('relu_fwd_f32', 'y', y);
+      D.fits('relu_fwd_f32', 'n', n, 'x', L_x);
+      D.fits('relu_fwd_f32', 'n', n, 'y', L_y);
+      try {
+        EX.relu_fwd_f32(n, D.ptr(x), D.ptr(y));
+      } finally {
+        D.unstage();
+      }
+    },
+    leaky_relu_fwd_f32(n, slope, x, y) {
+      D.size('leaky_relu_fwd_f32', 'n', n, 0);
+      D.scalar('leaky_relu_fwd_f32', 'slope', slope);
+      const L_x = D.f32('leaky_relu_fwd_f32', 'x', x);
+      const L_y = D.f32('leaky_relu_fwd_f32', 'y', y);
+      D.fits('leaky_relu_fwd_f32', 'n', n, 'x', L_x);
+      D.fits('leaky_relu_fwd_f32', 'n', n, 'y', L_y);
+      try {
+        EX.leaky_relu_fwd_f32(n, slope, D.ptr(x), D.ptr(y));
+      } finally {
+        D.unstage();
+      }
+    },
+    sigmoid_bwd_f32(n, y, dy, dx) {
+      D.size('sigmoid_bwd_f32', 'n', n, 0);
+      const L_y = D.f32('sigmoid_bwd_f32', 'y', y);
+      const L_dy = D.f32('sigmoid_bwd_f32', 'dy', dy);
+      const L_dx = D.f32('sigmoid_bwd_f32', 'dx', dx);
+      D.fits('sigmoid_bwd_f32', 'n', n, 'y', L_y);
+      D.fits('sigmoid_bwd_f32', 'n', n, 'dy', L_dy);
+      D.fits('sigmoid_bwd_f32', 'n', n, 'dx', L_dx);
+      try {
+        EX.sigmoid_bwd_f32(n, D.ptr(y), D.ptr(dy), D.ptr(dx));
+      } finally {
+        D.unstage();
+      }
+    },
+    tanh_bwd_f32(n, y, dy, dx) {
+      D.size('tanh_bwd_f32', 'n', n, 0);
+      const L_y = D.f32('tanh_bwd_f32', 'y', y);
+      const L_dy = D.f32('tanh_bwd_f32', 'dy', dy);
+      const L_dx = D.f32('tanh_bwd_f32', 'dx', dx);
+      D.fits('tanh_bwd_f32', 'n', n, 'y', L_y);
+      D.fits('tanh_bwd_f32', 'n', n, 'dy', L_dy);
+      D.fits('tanh_bwd_f32', 'n', n, 'dx', L_dx);
+      try {
+        EX.tanh_bwd_f32(n, D.ptr(y), D.ptr(dy), D.ptr(dx));
+      } finally {
+        D.unstage();
+      }
+    },
+    relu_bwd_f32(n, y, dy, dx) {
+      D.size('relu_bwd_f32', 'n', n, 0);
+      const L_y = D.f32('relu_bwd_f32', 'y', y);
+      const L_dy = D.f32('relu_bwd_f32', 'dy', dy);
+      const L_dx = D.f32('relu_bwd_f32', 'dx', dx);
+      D.fits('relu_bwd_f32', 'n', n, 'y', L_y);
+      D.fits('relu_bwd_f32', 'n', n, 'dy', L_dy);
+      D.fits('relu_bwd_f32', 'n', n, 'dx', L_dx);
+      try {
+        EX.relu_bwd_f32(n, D.ptr(y), D.ptr(dy), D.ptr(dx));
+      } finally {
+        D.unstage();
+      }
+    },
+    leaky_relu_bwd_f32(n, slope, y, dy, dx) {
+      D.size('leaky_relu_bwd_f32', 'n', n, 0);
+      D.scalar('leaky_relu_bwd_f32', 'slope', slope);
+      const L_y = D.f32('leaky_relu_bwd_f32', 'y', y);
+      const L_dy = D.f32('leaky_relu_bwd_f32', 'dy', dy);
+      const L_dx = D.f32('leaky_relu_bwd_f32', 'dx', dx);
+      D.fits('leaky_relu_bwd_f32', 'n', n, 'y', L_y);
+      D.fits('leaky_relu_bwd_f32', 'n', n, 'dy', L_dy);
+      D.fits('leaky_relu_bwd_f32', 'n', n, 'dx', L_dx);
+      try {
+        EX.leaky_relu_bwd_f32(n, slope, D.ptr(y), D.ptr(dy), D.ptr(dx));
+      } finally {
+        D.unstage();
+      }
+    },
+    elu_fwd_f32(n, alpha, x, y) {
+      D.size('elu_fwd_f32', 'n', n, 0);
+      D.scalar('elu_fwd_f32', 'alpha', alpha);
+      const L_x = D.f32('elu_fwd_f32', 'x', x);
+      const L_y = D.f32('elu_fwd_f32', 'y', y);
+      D.fits('elu_fwd_f32', 'n', n, 'x', L_x);
+      D.fits('elu_fwd_f32', 'n', n, 'y', L_y);
+      try {
+        EX.elu_fwd_f32(n, alpha, D.ptr(x), D.ptr(y));
+      } finally {
+        D.unstage();
+      }
+    },
+    elu_bwd_f32(n, alpha, x, dy, dx) {
+      D.size('elu_bwd_f32', 'n', n, 0);
+      D.scalar('elu_bwd_f32', 'alpha', alpha);
+      const L_x = D.f32('elu_bwd_f32', 'x', x);
+      const L_dy = D.f32('elu_bwd_f32', 'dy', dy);
+      const L_dx = D.f32('elu_bwd_f32', 'dx', dx);
+      D.fits('elu_bwd_f32', 'n', n, 'x', L_x);
+      D.fits('elu_bwd_f32', 'n', n, 'dy', L_dy);
+      D.fits('elu_bwd_f32', 'n', n, 'dx', L_dx);
+      try {
+        EX.elu_bwd_f32(n, alpha, D.ptr(x), D.ptr(dy), D.ptr(dx));
+      } finally {
+        D.unstage();
+      }
+    },
+    gelu_fwd_f32(n, x, y) {
+      D.size('gelu_fwd_f32', 'n', n, 0);
+      const L_x = D.f32('gelu_fwd_f32', 'x', x);
+      const L_y = D.f32('gelu_fwd_f32', 'y', y);
+      D.fits('gelu_fwd_f32', 'n', n, 'x', L_x);
+      D.fits('gelu_fwd_f32', 'n', n, 'y', L_y);
+      try {
+        EX.gelu_fwd_f32(n, D.ptr(x), D.ptr(y));
+      } finally {
+        D.unstage();
+      }
+    },
+    gelu_bwd_f32(n, x, dy, dx) {
+      D.size('gelu_bwd_f32', 'n', n, 0);
+      const L_x = D.f32('gelu_bwd_f32', 'x', x);
+      const L_dy = D.f32('gelu_bwd_f32', 'dy', dy);
+      const L_dx = D.f32('gelu_bwd_f32', 'dx', dx);
+      D.fits('gelu_bwd_f32', 'n', n, 'x', L_x);
+      D.fits('gelu_bwd_f32', 'n', n, 'dy', L_dy);
+      D.fits('gelu_bwd_f32', 'n', n, 'dx', L_dx);
+      try {
+        EX.gelu_bwd_f32(n, D.ptr(x), D.ptr(dy), D.ptr(dx));
+      } finally {
+        D.unstage();
+      }
+    },
+    gelu_tanh_fwd_f32(n, x, y) {
+      D.size('gelu_tanh_fwd_f32', 'n', n, 0);
+      const L_x = D.f32('gelu_tanh_fwd_f32', 'x', x);
+      const L_y = D.f32('gelu_tanh_fwd_f32', 'y', y);
+      D.fits('gelu_tanh_fwd_f32', 'n', n, 'x', L_x);
+      D.fits('gelu_tanh_fwd_f32', 'n', n, 'y', L_y);
+      try {
+        EX.gelu_tanh_fwd_f32(n, D.ptr(x), D.ptr(y));
+      } finally {
+        D.unstage();
+      }
+    },
+    gelu_tanh_bwd_f32(n, x, dy, dx) {
+      D.size('gelu_tanh_bwd_f32', 'n', n, 0);
+      const L_x = D.f32('gelu_tanh_bwd_f32', 'x', x);
+      const L_dy = D.f32('gelu_tanh_bwd_f32', 'dy', dy);
+      const L_dx = D.f32('gelu_tanh_bwd_f32', 'dx', dx);
+      D.fits('gelu_tanh_bwd_f32', 'n', n, 'x', L_x);
+      D.fits('gelu_tanh_bwd_f32', 'n', n, 'dy', L_dy);
+      D.fits('gelu_tanh_bwd_f32', 'n', n, 'dx', L_dx);
+      try {
+        EX.gelu_tanh_bwd_f32(n, D.ptr(x), D.ptr(dy), D.ptr(dx));
+      } finally {
+        D.unstage();
+      }
+    },
+    silu_fwd_f32(n, x, y) {
+      D.size('silu_fwd_f32', 'n', n, 0);
+      const L_x = D.f32('silu_fwd_f32', 'x', x);
+      const L_y = D.f32('silu_fwd_f32', 'y', y);
+      D.fits('silu_fwd_f32', 'n', n, 'x', L_x);
+      D.fits('silu_fwd_f32', 'n', n, 'y', L_y);
+      try {
+        EX.silu_fwd_f32(n, D.ptr(x), D.ptr(y));
+      } finally {
+        D.unstage();
+      }
+    },
+    silu_bwd_f32(n, x, dy, dx) {
+      D.size('silu_bwd_f32', 'n', n, 0);
+      const L_x = D.f32('silu_bwd_f32', 'x', x);
+      const L_dy = D.f32('silu_bwd_f32', 'dy', dy);
+      const L_dx = D.f32('silu_bwd_f32', 'dx', dx);
+      D.fits('silu_bwd_f32', 'n', n, 'x', L_x);
+      D.fits('silu_bwd_f32', 'n', n, 'dy', L_dy);
+      D.fits('silu_bwd_f32', 'n', n, 'dx', L_dx);
+      try {
+        EX.silu_bwd_f32(n, D.ptr(x), D.ptr(dy), D.ptr(dx));
+      } finally {
+        D.unstage();
+      }
+    },
+    softplus_fwd_f32(n, beta, threshold, x, y) {
+      D.size('softplus_fwd_f32', 'n', n, 0);
+      D.scalar('softplus_fwd_f32', 'beta', beta);
+      D.scalar('softplus_fwd_f32', 'threshold', threshold);
+      const L_x = D.f32('softplus_fwd_f32', 'x', x);
+      const L_y = D.f32('softplus_fwd_f32', 'y', y);
+      D.fits('softplus_fwd_f32', 'n', n, 'x', L_x);
+      D.fits('softplus_fwd_f32', 'n', n, 'y', L_y);
+      try {
+        EX.softplus_fwd_f32(n, beta, threshold, D.ptr(x), D.ptr(y));
+      } finally {
+        D.unstage();
+      }
+    },
+    softplus_bwd_f32(n, beta, threshold, x, dy, dx) {
+      D.size('softplus_bwd_f32', 'n', n, 0);
+      D.scalar('softplus_bwd_f32', 'beta', beta);
+      D.scalar('softplus_bwd_f32', 'threshold', threshold);
+      const L_x = D.f32('softplus_bwd_f32', 'x', x);
+      const L_dy = D.f32('softplus_bwd_f32', 'dy', dy);
+      const L_dx = D.f32('softplus_bwd_f32', 'dx', dx);
+      D.fits('softplus_bwd_f32', 'n', n, 'x', L_x);
+      D.fits('softplus_bwd_f32', 'n', n, 'dy', L_dy);
+      D.fits('softplus_bwd_f32', 'n', n, 'dx', L_dx);
+      try {
+        EX.softplus_bwd_f32(n, beta, threshold, D.ptr(x), D.ptr(dy), D.ptr(dx));
+      } finally {
+        D.unstage();
+      }
+    },
+    softmax_fwd_f32(m, n, x, y) {
+      D.size('softmax_fwd_f32', 'm', m, 0);
+      D.size('softmax_fwd_f32', 'n', n, 0);
+      const L_x = D.f32('softmax_fwd_f32', 'x', x);
+      const L_y = D.f32('softmax_fwd_f32', 'y', y);
+      D.fits('softmax_fwd_f32', 'm·n', m * n, 'x', L_x);
+      D.fits('softmax_fwd_f32', 'm·n', m * n, 'y', L_y);
+      try {
+        EX.softmax_fwd_f32(m, n, D.ptr(x), D.ptr(y));
+      } finally {
+        D.unstage();
+      }
+    },
+    softmax_xent_f32(m, n, scale, logits, labels, loss, grad) {
+      D.size('softmax_xent_f32', 'm', m, 0);
+      D.size('softmax_xent_f32', 'n', n, 0);
+      D.scalar('softmax_xent_f32', 'scale', scale);
+      const L_logits = D.f32('softmax_xent_f32', 'logits', logits);
+      const L_labels = D.i32('softmax_xent_f32', 'labels', labels);
+      const L_loss = D.f32('softmax_xent_f32', 'loss', loss);
+      const L_grad = D.f32('softmax_xent_f32', 'grad', grad);
+      D.fits('softmax_xent_f32', 'm·n', m * n, 'logits', L_logits);
+      D.fits('softmax_xent_f32', 'm', m, 'labels', L_labels);
+      D.fits('softmax_xent_f32', 'm', m, 'loss', L_loss);
+      const ON_grad = L_grad !== 0;
+      if (ON_grad) D.fits('softmax_xent_f32', 'm·n', m * n, 'grad', L_grad);
+      D.values('softmax_xent_f32', 'labels', labels, m, n);
+      try {
+        EX.softmax_xent_f32(m, n, scale, D.ptr(logits), D.ptr(labels), D.ptr(loss), ON_grad ? D.ptr(grad) : 0);
+      } finally {
+        D.unstage();
+      }
+    },
+    mse_f32(m, n, scale, pred, target, loss, grad) {
+      D.size('mse_f32', 'm', m, 0);
+      D.size('mse_f32', 'n', n, 0);
+      D.scalar('mse_f32', 'scale', scale);
+      const L_pred = D.f32('mse_f32', 'pred', pred);
+      const L_target = D.f32('mse_f32', 'target', target);
+      const L_loss = D.f32('mse_f32', 'loss', loss);
+      const L_grad = D.f32('mse_f32', 'grad', grad);
+      D.fits('mse_f32', 'm·n', m * n, 'pred', L_pred);
+      D.fits('mse_f32', 'm·n', m * n, 'target', L_target);
+      D.fits('mse_f32', 'm', m, 'loss', L_loss);
+      const ON_grad = L_grad !== 0;
+      if (ON_grad) D.fits('mse_f32', 'm·n', m * n, 'grad', L_grad);
+      try {
+        EX.mse_f32(m, n, scale, D.ptr(pred), D.ptr(target), D.ptr(loss), ON_grad ? D.ptr(grad) : 0);
+      } finally {
+        D.unstage();
+      }
+    },
+    bce_logits_f32(m, n, scale, pred, target, loss, grad) {
+      D.size('bce_logits_f32', 'm', m, 0);
+      D.size('bce_logits_f32', 'n', n, 0);
+      D.scalar('bce_logits_f32', 'scale', scale);
+      const L_pred = D.f32('bce_logits_f32', 'pred', pred);
+      const L_target = D.f32('bce_logits_f32', 'target', target);
+      const L_loss = D.f32('bce_logits_f32', 'loss', loss);
+      const L_grad = D.f32('bce_logits_f32', 'grad', grad);
+      D.fits('bce_logits_f32', 'm·n', m * n, 'pred', L_pred);
+      D.fits('bce_logits_f32', 'm·n', m * n, 'target', L_target);
+      D.fits('bce_logits_f32', 'm', m, 'loss', L_loss);
+      const ON_grad = L_grad !== 0;
+      if (ON_grad) D.fits('bce_logits_f32', 'm·n', m * n, 'grad', L_grad);
+      try {
+        EX.bce_logits_f32(m, n, scale, D.ptr(pred), D.ptr(target), D.ptr(loss), ON_grad ? D.ptr(grad) : 0);
+      } finally {
+        D.unstage();
+      }
+    },
+    sgd_step_f32(n, lr, wd, w, g) {
+      D.size('sgd_step_f32', 'n', n, 0);
+      D.scalar('sgd_step_f32', 'lr', lr);
+      D.scalar('sgd_step_f32', 'wd', wd);
+      const L_w = D.f32('sgd_step_f32', 'w', w);
+      const L_g = D.f32('sgd_step_f32', 'g', g);
+      D.fits('sgd_step_f32', 'n', n, 'w', L_w);
+      D.fits('sgd_step_f32', 'n', n, 'g', L_g);
+      try {
+        EX.sgd_step_f32(n, lr, wd, D.ptr(w), D.ptr(g));
+      } finally {
+        D.unstage();
+      }
+    },
+    momentum_step_f32(n, lr, mu, damp, wd, nesterov, w, g, buf) {
+      D.size('momentum_step_f32', 'n', n, 0);
+      D.scalar('momentum_step_f32', 'lr', lr);
+      D.scalar('momentum_step_f32', 'mu', mu);
+      D.scalar('momentum_step_f32', 'damp', damp);
+      D.scalar('momentum_step_f32', 'wd', wd);
+      D.flag('momentum_step_f32', 'nesterov', nesterov);
+      const L_w = D.f32('momentum_step_f32', 'w', w);
+      const L_g = D.f32('momentum_step_f32', 'g', g);
+      const L_buf = D.f32('momentum_step_f32', 'buf', buf);
+      D.fits('momentum_step_f32', 'n', n, 'w', L_w);
+      D.fits('momentum_step_f32', 'n', n, 'g', L_g);
+      D.fits('momentum_step_f32', 'n', n, 'buf', L_buf);
+      try {
+        EX.momentum_step_f32(n, lr, mu, damp, wd, nesterov, D.ptr(w), D.ptr(g), D.ptr(buf));
+      } finally {
+        D.unstage();
+      }
+    },
+    adagrad_step_f32(n, clr, wd, eps, w, g, sum) {
+      D.size('adagrad_step_f32', 'n', n, 0);
+      D.scalar('adagrad_step_f32', 'clr', clr);
+      D.scalar('adagrad_step_f32', 'wd', wd);
+      D.scalar('adagrad_step_f32', 'eps', eps);
+      const L_w = D.f32('adagrad_step_f32', 'w', w);
+      const L_g = D.f32('adagrad_step_f32', 'g', g);
+      const L_sum = D.f32('adagrad_step_f32', 'sum', sum);
+      D.fits('adagrad_step_f32', 'n', n, 'w', L_w);
+      D.fits('adagrad_step_f32', 'n', n, 'g', L_g);
+      D.fits('adagrad_step_f32', 'n', n, 'sum', L_sum);
+      try {
+        EX.adagrad_step_f32(n, clr, wd, eps, D.ptr(w), D.ptr(g), D.ptr(sum));
+      } finally {
+        D.unstage();
+      }
+    },
+    rmsprop_step_f32(n, lr, alpha, eps, wd, mu, centered, w, g, sq, buf, gavg) {
+      D.size('rmsprop_step_f32', 'n', n, 0);
+      D.scalar('rmsprop_step_f32', 'lr', lr);
+      D.scalar('rmsprop_step_f32', 'alpha', alpha);
+      D.scalar('rmsprop_step_f32', 'eps', eps);
+      D.scalar('rmsprop_step_f32', 'wd', wd);
+      D.scalar('rmsprop_step_f32', 'mu', mu);
+      D.flag('rmsprop_step_f32', 'centered', centered);
+      const L_w = D.f32('rmsprop_step_f32', 'w', w);
+      const L_g = D.f32('rmsprop_step_f32', 'g', g);
+      const L_sq = D.f32('rmsprop_step_f32', 'sq', sq);
+      const L_buf = D.f32('rmsprop_step_f32', 'buf', buf);
+      const L_gavg = D.f32('rmsprop_step_f32', 'gavg', gavg);
+      D.fits('rmsprop_step_f32', 'n', n, 'w', L_w);
+      D.fits('rmsprop_step_f32', 'n', n, 'g', L_g);
+      D.fits('rmsprop_step_f32', 'n', n, 'sq', L_sq);
+      const ON_buf = mu > 0;
+      if (ON_buf) D.fits('rmsprop_step_f32', 'n (mu > 0)', n, 'buf', L_buf);
+      const ON_gavg = centered === 1;
+      if (ON_gavg) D.fits('rmsprop_step_f32', 'n (centered)', n, 'gavg', L_gavg);
+      try {
+        EX.rmsprop_step_f32(n, lr, alpha, eps, wd, mu, centered, D.ptr(w), D.ptr(g), D.ptr(sq), ON_buf ? D.ptr(buf) : 0, ON_gavg ? D.ptr(gavg) : 0);
+      } finally {
+        D.unstage();
+      }
+    },
+    adam_step_f32(n, lr, b1, b2, eps, wd, decoupled, bc1, bc2, w, g, m, v, vmax) {
+      D.size('adam_step_f32', 'n', n, 0);
+      D.scalar('adam_step_f32', 'lr', lr);
+      D.scalar('adam_step_f32', 'b1', b1);
+      D.scalar('adam_step_f32', 'b2', b2);
+      D.scalar('adam_step_f32', 'eps', eps);
+      D.scalar('adam_step_f32', 'wd', wd);
+      D.flag('adam_step_f32', 'decoupled', decoupled);
+      D.scalar('adam_step_f32', 'bc1', bc1);
+      D.scalar('adam_step_f32', 'bc2', bc2);
+      const L_w = D.f32('adam_step_f32', 'w', w);
+      const L_g = D.f32('adam_step_f32', 'g', g);
+      const L_m = D.f32('adam_step_f32', 'm', m);
+      const L_v = D.f32('adam_step_f32', 'v', v);
+      const L_vmax = D.f32('adam_step_f32', 'vmax', vmax);
+      D.fits('adam_step_f32', 'n', n, 'w', L_w);
+      D.fits('adam_step_f32', 'n', n, 'g', L_g);
+      D.fits('adam_step_f32', 'n', n, 'm', L_m);
+      D.fits('adam_step_f32', 'n', n, 'v', L_v);
+      const ON_vmax = L_vmax !== 0;
+      if (ON_vmax) D.fits('adam_step_f32', 'n', n, 'vmax', L_vmax);
+      try {
+        EX.adam_step_f32(n, lr, b1, b2, eps, wd, decoupled, bc1, bc2, D.ptr(w), D.ptr(g), D.ptr(m), D.ptr(v), ON_vmax ? D.ptr(vmax) : 0);
+      } finally {
+        D.unstage();
+      }
+    },
+    batch_norm_train_f32(n, c, hw, eps, momentum, x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd) {
+      D.size('batch_norm_train_f32', 'n', n, 0);
+      D.size('batch_norm_train_f32', 'c', c, 0);
+      D.size('batch_norm_train_f32', 'hw', hw, 0);
+      D.scalar('batch_norm_train_f32', 'eps', eps);
+      D.scalar('batch_norm_train_f32', 'momentum', momentum);
+      const L_x = D.f32('batch_norm_train_f32', 'x', x);
+      const L_gamma = D.f32('batch_norm_train_f32', 'gamma', gamma);
+      const L_beta = D.f32('batch_norm_train_f32', 'beta', beta);
+      const L_running_mean = D.f32('batch_norm_train_f32', 'running_mean', running_mean);
+      const L_running_var = D.f32('batch_norm_train_f32', 'running_var', running_var);
+      const L_y = D.f32('batch_norm_train_f32', 'y', y);
+      const L_save_mean = D.f32('batch_norm_train_f32', 'save_mean', save_mean);
+      const L_save_invstd = D.f32('batch_norm_train_f32', 'save_invstd', save_invstd);
+      D.fits('batch_norm_train_f32', 'n·c·hw', (n * c) * hw, 'x', L_x);
+      const ON_gamma = L_gamma !== 0;
+      if (ON_gamma) D.fits('batch_norm_train_f32', 'c', c, 'gamma', L_gamma);
+      const ON_beta = L_beta !== 0;
+      if (ON_beta) D.fits('batch_norm_train_f32', 'c', c, 'beta', L_beta);
+      const ON_running_mean = L_running_mean !== 0;
+      if (ON_running_mean) D.fits('batch_norm_train_f32', 'c', c, 'running_mean', L_running_mean);
+      const ON_running_var = L_running_var !== 0;
+      if (ON_running_var) D.fits('batch_norm_train_f32', 'c', c, 'running_var', L_running_var);
+      D.fits('batch_norm_train_f32', 'n·c·hw', (n * c) * hw, 'y', L_y);
+      D.fits('batch_norm_train_f32', 'c', c, 'save_mean', L_save_mean);
+      D.fits('batch_norm_train_f32', 'c', c, 'save_invstd', L_save_invstd);
+      try {
+        EX.batch_norm_train_f32(n, c, hw, eps, momentum, D.ptr(x), ON_gamma ? D.ptr(gamma) : 0, ON_beta ? D.ptr(beta) : 0, ON_running_mean ? D.ptr(running_mean) : 0, ON_running_var ? D.ptr(running_var) : 0, D.ptr(y), D.ptr(save_mean), D.ptr(save_invstd));
+      } finally {
+        D.unstage();
+      }
+    },
+    batch_norm_eval_f32(n, c, hw, eps, x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd) {
+      D.size('batch_norm_eval_f32', 'n', n, 0);
+      D.size('batch_norm_eval_f32', 'c', c, 0);
+      D.size('batch_norm_eval_f32', 'hw', hw, 0);
+      D.scalar('batch_norm_eval_f32', 'eps', eps);
+      const L_x = D.f32('batch_norm_eval_f32', 'x', x);
+      const L_gamma = D.f32('batch_norm_eval_f32', 'gamma', gamma);
+      const L_beta = D.f32('batch_norm_eval_f32', 'beta', beta);
+      const L_running_mean = D.f32('batch_norm_eval_f32', 'running_mean', running_mean);
+      const L_running_var = D.f32('batch_norm_eval_f32', 'running_var', running_var);
+      const L_y = D.f32('batch_norm_eval_f32', 'y', y);
+      const L_save_mean = D.f32('batch_norm_eval_f32', 'save_mean', save_mean);
+      const L_save_invstd = D.f32('batch_norm_eval_f32', 'save_invstd', save_invstd);
+      D.fits('batch_norm_eval_f32', 'n·c·hw', (n * c) * hw, 'x', L_x);
+      const ON_gamma = L_gamma !== 0;
+      if (ON_gamma) D.fits('batch_norm_eval_f32', 'c', c, 'gamma', L_gamma);
+      const ON_beta = L_beta !== 0;
+      if (ON_beta) D.fits('batch_norm_eval_f32', 'c', c, 'beta', L_beta);
+      D.fits('batch_norm_eval_f32', 'c', c, 'running_mean', L_running_mean);
+      D.fits('batch_norm_eval_f32', 'c', c, 'running_var', L_running_var);
+      D.fits('batch_norm_eval_f32', 'n·c·hw', (n * c) * hw, 'y', L_y);
+      D.fits('batch_norm_eval_f32', 'c', c, 'save_mean', L_save_mean);
+      D.fits('batch_norm_eval_f32', 'c', c, 'save_invstd', L_save_invstd);
+      try {
+        EX.batch_norm_eval_f32(n, c, hw, eps, D.ptr(x), ON_gamma ? D.ptr(gamma) : 0, ON_beta ? D.ptr(beta) : 0, D.ptr(running_mean), D.ptr(running_var), D.ptr(y), D.ptr(save_mean), D.ptr(save_invstd));
+      } finally {
+        D.unstage();
+      }
+    },
+    batch_norm_bwd_f32(n, c, hw, batch_stats, beta_acc, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta) {
+      D.size('batch_norm_bwd_f32', 'n', n, 0);
+      D.size('batch_norm_bwd_f32', 'c', c, 0);
+      D.size('batch_norm_bwd_f32', 'hw', hw, 0);
+      D.flag('batch_norm_bwd_f32', 'batch_stats', batch_stats);
+      D.scalar('batch_norm_bwd_f32', 'beta_acc', beta_acc);
+      const L_x = D.f32('batch_norm_bwd_f32', 'x', x);
+      const L_dy = D.f32('batch_norm_bwd_f32', 'dy', dy);
+      const L_gamma = D.f32('batch_norm_bwd_f32', 'gamma', gamma);
+      const L_save_mean = D.f32('batch_norm_bwd_f32', 'save_mean', save_mean);
+      const L_save_invstd = D.f32('batch_norm_bwd_f32', 'save_invstd', save_invstd);
+      const L_dx = D.f32('batch_norm_bwd_f32', 'dx', dx);
+      const L_dgamma = D.f32('batch_norm_bwd_f32', 'dgamma', dgamma);
+      const L_dbeta = D.f32('batch_norm_bwd_f32', 'dbeta', dbeta);
+      D.fits('batch_norm_bwd_f32', 'n·c·hw', (n * c) * hw, 'x', L_x);
+      D.fits('batch_norm_bwd_f32', 'n·c·hw', (n * c) * hw, 'dy', L_dy);
+      const ON_gamma = L_gamma !== 0;
+      if (ON_gamma) D.fits('batch_norm_bwd_f32', 'c', c, 'gamma', L_gamma);
+      D.fits('batch_norm_bwd_f32', 'c', c, 'save_mean', L_save_mean);
+      D.fits('batch_norm_bwd_f32', 'c', c, 'save_invstd', L_save_invstd);
+      D.fits('batch_norm_bwd_f32', 'n·c·hw', (n * c) * hw, 'dx', L_dx);
+      const ON_dgamma = L_dgamma !== 0;
+      if (ON_dgamma) D.fits('batch_norm_bwd_f32', 'c', c, 'dgamma', L_dgamma);
+      const ON_dbeta = L_dbeta !== 0;
+      if (ON_dbeta) D.fits('batch_norm_bwd_f32', 'c', c, 'dbeta', L_dbeta);
+      try {
+        EX.batch_norm_bwd_f32(n, c, hw, batch_stats, beta_acc, D.ptr(x), D.ptr(dy), ON_gamma ? D.ptr(gamma) : 0, D.ptr(save_mean), D.ptr(save_invstd), D.ptr(dx), ON_dgamma ? D.ptr(dgamma) : 0, ON_dbeta ? D.ptr(dbeta) : 0);
+      } finally {
+        D.unstage();
+      }
+    },
+    dropout_fwd_f32(n, seed, threshold, scale, x, y, mask) {
+      D.size('dropout_fwd_f32', 'n', n, 0);
+      D.size('dropout_fwd_f32', 'seed', seed, 0);
+      D.size('dropout_fwd_f32', 'threshold', threshold, 0);
+      D.scalar('dropout_fwd_f32', 'scale', scale);
+      const L_x = D.f32('dropout_fwd_f32', 'x', x);
+      const L_y = D.f32('dropout_fwd_f32', 'y', y);
+      const L_mask = D.f32('dropout_fwd_f32', 'mask', mask);
+      D.fits('dropout_fwd_f32', 'n', n, 'x', L_x);
+      D.fits('dropout_fwd_f32', 'n', n, 'y', L_y);
+      D.fits('dropout_fwd_f32', 'n', n, 'mask', L_mask);
+      try {
+        EX.dropout_fwd_f32(n, seed, threshold, scale, D.ptr(x), D.ptr(y), D.ptr(mask));
+      } finally {
+        D.unstage();
+      }
+    },
+    mul_f32(n, a, b, out) {
+      D.size('mul_f32', 'n', n, 0);
+      const L_a = D.f32('mul_f32', 'a', a);
+      const L_b = D.f32('mul_f32', 'b', b);
+      const L_out = D.f32('mul_f32', 'out', out);
+      D.fits('mul_f32', 'n', n, 'a', L_a);
+      D.fits('mul_f32', 'n', n, 'b', L_b);
+      D.fits('mul_f32', 'n', n, 'out', L_out);
+      try {
+        EX.mul_f32(n, D.ptr(a), D.ptr(b), D.ptr(out));
+      } finally {
+        D.unstage();
+      }
+    },
+    conv2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, x, weight, bias, col, y) {
+      D.size('conv2d_fwd_f32', 'n', n, 0);
+      D.size('conv2d_fwd_f32', 'c', c, 0);
+      D.size('conv2d_fwd_f32', 'h', h, 0);
+      D.size('conv2d_fwd_f32', 'w', w, 0);
+      D.size('conv2d_fwd_f32', 'oc', oc, 0);
+      D.size('conv2d_fwd_f32', 'kh', kh, 1);
+      D.size('conv2d_fwd_f32', 'kw', kw, 1);
+      D.size('conv2d_fwd_f32', 'sh', sh, 1);
+      D.size('conv2d_fwd_f32', 'sw', sw, 1);
+      D.size('conv2d_fwd_f32', 'ph', ph, 0);
+      D.size('conv2d_fwd_f32', 'pw', pw, 0);
+      D.size('conv2d_fwd_f32', 'dilh', dilh, 1);
+      D.size('conv2d_fwd_f32', 'dilw', dilw, 1);
+      D.size('conv2d_fwd_f32', 'groups', groups, 1);
+      D.size('conv2d_fwd_f32', 'oh', oh, 0);
+      D.size('conv2d_fwd_f32', 'ow', ow, 0);
+      const L_x = D.f32('conv2d_fwd_f32', 'x', x);
+      const L_weight = D.f32('conv2d_fwd_f32', 'weight', weight);
+      const L_bias = D.f32('conv2d_fwd_f32', 'bias', bias);
+      const L_col = D.f32('conv2d_fwd_f32', 'col', col);
+      const L_y = D.f32('conv2d_fwd_f32', 'y', y);
+      D.fits('conv2d_fwd_f32', 'n·c·h·w', ((n * c) * h) * w, 'x', L_x);
+      D.fits('conv2d_fwd_f32', 'oc·(c/groups)·kh·kw', ((oc * Math.floor(c / groups)) * kh) * kw, 'weight', L_weight);
+      const ON_bias = L_bias !== 0;
+      if (ON_bias) D.fits('conv2d_fwd_f32', 'oc', oc, 'bias', L_bias);
+      D.fits('conv2d_fwd_f32', 'c·kh·kw·oh·ow', (((c * kh) * kw) * oh) * ow, 'col', L_col);
+      D.fits('conv2d_fwd_f32', 'n·oc·oh·ow', ((n * oc) * oh) * ow, 'y', L_y);
+      try {
+        EX.conv2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, D.ptr(x), D.ptr(weight), ON_bias ? D.ptr(bias) : 0, D.ptr(col), D.ptr(y));
+      } finally {
+        D.unstage();
+      }
+    },
+    conv2d_bwd_data_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, dy, weight, col, dx) {
+      D.size('conv2d_bwd_data_f32', 'n', n, 0);
+      D.size('conv2d_bwd_data_f32', 'c', c, 0);
+      D.size('conv2d_bwd_data_f32', 'h', h, 0);
+      D.size('conv2d_bwd_data_f32', 'w', w, 0);
+      D.size('conv2d_bwd_data_f32', 'oc', oc, 0);
+      D.size('conv2d_bwd_data_f32', 'kh', kh, 1);
+      D.size('conv2d_bwd_data_f32', 'kw', kw, 1);
+      D.size('conv2d_bwd_data_f32', 'sh', sh, 1);
+      D.size('conv2d_bwd_data_f32', 'sw', sw, 1);
+      D.size('conv2d_bwd_data_f32', 'ph', ph, 0);
+      D.size('conv2d_bwd_data_f32', 'pw', pw, 0);
+      D.size('conv2d_bwd_data_f32', 'dilh', dilh, 1);
+      D.size('conv2d_bwd_data_f32', 'dilw', dilw, 1);
+      D.size('conv2d_bwd_data_f32', 'groups', groups, 1);
+      D.size('conv2d_bwd_data_f32', 'oh', oh, 0);
+      D.size('conv2d_bwd_data_f32', 'ow', ow, 0);
+      const L_dy = D.f32('conv2d_bwd_data_f32', 'dy', dy);
+      const L_weight = D.f32('conv2d_bwd_data_f32', 'weight', weight);
+      const L_col = D.f32('conv2d_bwd_data_f32', 'col', col);
+      const L_dx = D.f32('conv2d_bwd_data_f32', 'dx', dx);
+      D.fits('conv2d_bwd_data_f32', 'n·oc·oh·ow', ((n * oc) * oh) * ow, 'dy', L_dy);
+      D.fits('conv2d_bwd_data_f32', 'oc·(c/groups)·kh·kw', ((oc * Math.floor(c / groups)) * kh) * kw, 'weight', L_weight);
+      D.fits('conv2d_bwd_data_f32', 'c·kh·kw·oh·ow', (((c * kh) * kw) * oh) * ow, 'col', L_col);
+      D.fits('conv2d_bwd_data_f32', 'n·c·h·w', ((n * c) * h) * w, 'dx', L_dx);
+      try {
+        EX.conv2d_bwd_data_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, D.ptr(dy), D.ptr(weight), D.ptr(col), D.ptr(dx));
+      } finally {
+        D.unstage();
+      }
+    },
+    conv2d_bwd_filter_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, beta, x, dy, col, gw, gb) {
+      D.size('conv2d_bwd_filter_f32', 'n', n, 0);
+      D.size('conv2d_bwd_filter_f32', 'c', c, 0);
+      D.size('conv2d_bwd_filter_f32', 'h', h, 0);
+      D.size('conv2d_bwd_filter_f32', 'w', w, 0);
+      D.size('conv2d_bwd_filter_f32', 'oc', oc, 0);
+      D.size('conv2d_bwd_filter_f32', 'kh', kh, 1);
+      D.size('conv2d_bwd_filter_f32', 'kw', kw, 1);
+      D.size('conv2d_bwd_filter_f32', 'sh', sh, 1);
+      D.size('conv2d_bwd_filter_f32', 'sw', sw, 1);
+      D.size('conv2d_bwd_filter_f32', 'ph', ph, 0);
+      D.size('conv2d_bwd_filter_f32', 'pw', pw, 0);
+      D.size('conv2d_bwd_filter_f32', 'dilh', dilh, 1);
+      D.size('conv2d_bwd_filter_f32', 'dilw', dilw, 1);
+      D.size('conv2d_bwd_filter_f32', 'groups', groups, 1);
+      D.size('conv2d_bwd_filter_f32', 'oh', oh, 0);
+      D.size('conv2d_bwd_filter_f32', 'ow', ow, 0);
+      D.scalar('conv2d_bwd_filter_f32', 'beta', beta);
+      const L_x = D.f32('conv2d_bwd_filter_f32', 'x', x);
+      const L_dy = D.f32('conv2d_bwd_filter_f32', 'dy', dy);
+      const L_col = D.f32('conv2d_bwd_filter_f32', 'col', col);
+      const L_gw = D.f32('conv2d_bwd_filter_f32', 'gw', gw);
+      const L_gb = D.f32('conv2d_bwd_filter_f32', 'gb', gb);
+      D.fits('conv2d_bwd_filter_f32', 'n·c·h·w', ((n * c) * h) * w, 'x', L_x);
+      D.fits('conv2d_bwd_filter_f32', 'n·oc·oh·ow', ((n * oc) * oh) * ow, 'dy', L_dy);
+      D.fits('conv2d_bwd_filter_f32', 'c·kh·kw·oh·ow', (((c * kh) * kw) * oh) * ow, 'col', L_col);
+      D.fits('conv2d_bwd_filter_f32', 'oc·(c/groups)·kh·kw', ((oc * Math.floor(c / groups)) * kh) * kw, 'gw', L_gw);
+      const ON_gb = L_gb !== 0;
+      if (ON_gb) D.fits('conv2d_bwd_filter_f32', 'oc', oc, 'gb', L_gb);
+      try {
+        EX.conv2d_bwd_filter_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, beta, D.ptr(x), D.ptr(dy), D.ptr(col), D.ptr(gw), ON_gb ? D.ptr(gb) : 0);
+      } finally {
+        D.unstage();
+      }
+    },
+    max_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x, y, idx) {
+      D.size('max_pool2d_fwd_f32', 'nc', nc, 0);
+      D.size('max_pool2d_fwd_f32', 'h', h, 0);
+      D.size('max_pool2d_fwd_f32', 'w', w, 0);
+      D.size('max_pool2d_fwd_f32', 'kh', kh, 1);
+      D.size('max_pool2d_fwd_f32', 'kw', kw, 1);
+      D.size('max_pool2d_fwd_f32', 'sh', sh, 1);
+      D.size('max_pool2d_fwd_f32', 'sw', sw, 1);
+      D.size('max_pool2d_fwd_f32', 'ph', ph, 0);
+      D.size('max_pool2d_fwd_f32', 'pw', pw, 0);
+      D.size('max_pool2d_fwd_f32', 'oh', oh, 0);
+      D.size('max_pool2d_fwd_f32', 'ow', ow, 0);
+      const L_x = D.f32('max_pool2d_fwd_f32', 'x', x);
+      const L_y = D.f32('max_pool2d_fwd_f32', 'y', y);
+      const L_idx = D.i32('max_pool2d_fwd_f32', 'idx', idx);
+      D.fits('max_pool2d_fwd_f32', 'nc·h·w', (nc * h) * w, 'x', L_x);
+      D.fits('max_pool2d_fwd_f32', 'nc·oh·ow', (nc * oh) * ow, 'y', L_y);
+      D.fits('max_pool2d_fwd_f32', 'nc·oh·ow', (nc * oh) * ow, 'idx', L_idx);
+      try {
+        EX.max_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, D.ptr(x), D.ptr(y), D.ptr(idx));
+      } finally {
+        D.unstage();
+      }
+    },
+    max_pool2d_bwd_f32(nc, h, w, oh, ow, dy, idx, dx) {
+      D.size('max_pool2d_bwd_f32', 'nc', nc, 0);
+      D.size('max_pool2d_bwd_f32', 'h', h, 0);
+      D.size('max_pool2d_bwd_f32', 'w', w, 0);
+      D.size('max_pool2d_bwd_f32', 'oh', oh, 0);
+      D.size('max_pool2d_bwd_f32', 'ow', ow, 0);
+      const L_dy = D.f32('max_pool2d_bwd_f32', 'dy', dy);
+      const L_idx = D.i32('max_pool2d_bwd_f32', 'idx', idx);
+      const L_dx = D.f32('max_pool2d_bwd_f32', 'dx', dx);
+      D.fits('max_pool2d_bwd_f32', 'nc·oh·ow', (nc * oh) * ow, 'dy', L_dy);
+      D.fits('max_pool2d_bwd_f32', 'nc·oh·ow', (nc * oh) * ow, 'idx', L_idx);
+      D.fits('max_pool2d_bwd_f32', 'nc·h·w', (nc * h) * w, 'dx', L_dx);
+      D.values('max_pool2d_bwd_f32', 'idx', idx, (nc * oh) * ow, h * w);
+      try {
+        EX.max_pool2d_bwd_f32(nc, h, w, oh, ow, D.ptr(dy), D.ptr(idx), D.ptr(dx));
+      } finally {
+        D.unstage();
+      }
+    },
+    avg_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, x, y) {
+      D.size('avg_pool2d_fwd_f32', 'nc', nc, 0);
+      D.size('avg_pool2d_fwd_f32', 'h', h, 0);
+      D.size('avg_pool2d_fwd_f32', 'w', w, 0);
+      D.size('avg_pool2d_fwd_f32', 'kh', kh, 1);
+      D.size('avg_pool2d_fwd_f32', 'kw', kw, 1);
+      D.size('avg_pool2d_fwd_f32', 'sh', sh, 1);
+      D.size('avg_pool2d_fwd_f32', 'sw', sw, 1);
+      D.size('avg_pool2d_fwd_f32', 'ph', ph, 0);
+      D.size('avg_pool2d_fwd_f32', 'pw', pw, 0);
+      D.size('avg_pool2d_fwd_f32', 'oh', oh, 0);
+      D.size('avg_pool2d_fwd_f32', 'ow', ow, 0);
+      D.flag('avg_pool2d_fwd_f32', 'include_pad', include_pad);
+      const L_x = D.f32('avg_pool2d_fwd_f32', 'x', x);
+      const L_y = D.f32('avg_pool2d_fwd_f32', 'y', y);
+      D.fits('avg_pool2d_fwd_f32', 'nc·h·w', (nc * h) * w, 'x', L_x);
+      D.fits('avg_pool2d_fwd_f32', 'nc·oh·ow', (nc * oh) * ow, 'y', L_y);
+      try {
+        EX.avg_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, D.ptr(x), D.ptr(y));
+      } finally {
+        D.unstage();
+      }
+    },
+    avg_pool2d_bwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, dy, dx) {
+      D.size('avg_pool2d_bwd_f32', 'nc', nc, 0);
+      D.size('avg_pool2d_bwd_f32', 'h', h, 0);
+      D.size('avg_pool2d_bwd_f32', 'w', w, 0);
+      D.size('avg_pool2d_bwd_f32', 'kh', kh, 1);
+      D.size('avg_pool2d_bwd_f32', 'kw', kw, 1);
+      D.size('avg_pool2d_bwd_f32', 'sh', sh, 1);
+      D.size('avg_pool2d_bwd_f32', 'sw', sw, 1);
+      D.size('avg_pool2d_bwd_f32', 'ph', ph, 0);
+      D.size('avg_pool2d_bwd_f32', 'pw', pw, 0);
+      D.size('avg_pool2d_bwd_f32', 'oh', oh, 0);
+      D.size('avg_pool2d_bwd_f32', 'ow', ow, 0);
+      D.flag('avg_pool2d_bwd_f32', 'include_pad', include_pad);
+      const L_dy = D.f32('avg_pool2d_bwd_f32', 'dy', dy);
+      const L_dx = D.f32('avg_pool2d_bwd_f32', 'dx', dx);
+      D.fits('avg_pool2d_bwd_f32', 'nc·oh·ow', (nc * oh) * ow, 'dy', L_dy);
+      D.fits('avg_pool2d_bwd_f32', 'nc·h·w', (nc * h) * w, 'dx', L_dx);
+      try {
+        EX.avg_pool2d_bwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, D.ptr(dy), D.ptr(dx));
+      } finally {
+        D.unstage();
+      }
+    },
+  };
+}
+
+/** The native adapter: numbers pass through, buffers as their typed arrays; the addon checks everything. */
+export function nativeKernels(F: Addon): Kernels {
+  return {
+    gemm_f32: (ta, tb, m, n, k, alpha, a, b, beta, c) => F.gemm_f32(ta, tb, m, n, k, alpha, a?.data, b?.data, beta, c?.data),
+    bias_add_f32: (m, n, bias, c) => F.bias_add_f32(m, n, bias?.data, c?.data),
+    col_sum_f32: (m, n, beta, a, out) => F.col_sum_f32(m, n, beta, a?.data, out?.data),
+    sigmoid_fwd_f32: (n, x, y) => F.sigmoid_fwd_f32(n, x?.data, y?.data),
+    tanh_fwd_f32: (n, x, y) => F.tanh_fwd_f32(n, x?.data, y?.data),
+    relu_fwd_f32: (n, x, y) => F.relu_fwd_f32(n, x?.data, y?.data),
+    leaky_relu_fwd_f32: (n, slope, x, y) => F.leaky_relu_fwd_f32(n, slope, x?.data, y?.data),
+    sigmoid_bwd_f32: (n, y, dy, dx) => F.sigmoid_bwd_f32(n, y?.data, dy?.data, dx?.data),
+    tanh_bwd_f32: (n, y, dy, dx) => F.tanh_bwd_f32(n, y?.data, dy?.data, dx?.data),
+    relu_bwd_f32: (n, y, dy, dx) => F.relu_bwd_f32(n, y?.data, dy?.data, dx?.data),
+    leaky_relu_bwd_f32: (n, slope, y, dy, dx) => F.leaky_relu_bwd_f32(n, slope, y?.data, dy?.data, dx?.data),
+    elu_fwd_f32: (n, alpha, x, y) => F.elu_fwd_f32(n, alpha, x?.data, y?.data),
+    elu_bwd_f32: (n, alpha, x, dy, dx) => F.elu_bwd_f32(n, alpha, x?.data, dy?.data, dx?.data),
+    gelu_fwd_f32: (n, x, y) => F.gelu_fwd_f32(n, x?.data, y?.data),
+    gelu_bwd_f32: (n, x, dy, dx) => F.gelu_bwd_f32(n, x?.data, dy?.data, dx?.data),
+    gelu_tanh_fwd_f32: (n, x, y) => F.gelu_tanh_fwd_f32(n, x?.data, y?.data),
+    gelu_tanh_bwd_f32: (n, x, dy, dx) => F.gelu_tanh_bwd_f32(n, x?.data, dy?.data, dx?.data),
+    silu_fwd_f32: (n, x, y) => F.silu_fwd_f32(n, x?.data, y?.data),
+    silu_bwd_f32: (n, x, dy, dx) => F.silu_bwd_f32(n, x?.data, dy?.data, dx?.data),
+    softplus_fwd_f32: (n, beta, threshold, x, y) => F.softplus_fwd_f32(n, beta, threshold, x?.data, y?.data),
+    softplus_bwd_f32: (n, beta, threshold, x, dy, dx) => F.softplus_bwd_f32(n, beta, threshold, x?.data, dy?.data, dx?.data),
+    softmax_fwd_f32: (m, n, x, y) => F.softmax_fwd_f32(m, n, x?.data, y?.data),
+    softmax_xent_f32: (m, n, scale, logits, labels, loss, grad) => F.softmax_xent_f32(m, n, scale, logits?.data, labels?.data, loss?.data, grad?.data),
+    mse_f32: (m, n, scale, pred, target, loss, grad) => F.mse_f32(m, n, scale, pred?.data, target?.data, loss?.data, grad?.data),
+    bce_logits_f32: (m, n, scale, pred, target, loss, grad) => F.bce_logits_f32(m, n, scale, pred?.data, target?.data, loss?.data, grad?.data),
+    sgd_step_f32: (n, lr, wd, w, g) => F.sgd_step_f32(n, lr, wd, w?.data, g?.data),
+    momentum_step_f32: (n, lr, mu, damp, wd, nesterov, w, g, buf) => F.momentum_step_f32(n, lr, mu, damp, wd, nesterov, w?.data, g?.data, buf?.data),
+    adagrad_step_f32: (n, clr, wd, eps, w, g, sum) => F.adagrad_step_f32(n, clr, wd, eps, w?.data, g?.data, sum?.data),
+    rmsprop_step_f32: (n, lr, alpha, eps, wd, mu, centered, w, g, sq, buf, gavg) => F.rmsprop_step_f32(n, lr, alpha, eps, wd, mu, centered, w?.data, g?.data, sq?.data, buf?.data, gavg?.data),
+    adam_step_f32: (n, lr, b1, b2, eps, wd, decoupled, bc1, bc2, w, g, m, v, vmax) => F.adam_step_f32(n, lr, b1, b2, eps, wd, decoupled, bc1, bc2, w?.data, g?.data, m?.data, v?.data, vmax?.data),
+    batch_norm_train_f32: (n, c, hw, eps, momentum, x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd) => F.batch_norm_train_f32(n, c, hw, eps, momentum, x?.data, gamma?.data, beta?.data, running_mean?.data, running_var?.data, y?.data, save_mean?.data, save_invstd?.data),
+    batch_norm_eval_f32: (n, c, hw, eps, x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd) => F.batch_norm_eval_f32(n, c, hw, eps, x?.data, gamma?.data, beta?.data, running_mean?.data, running_var?.data, y?.data, save_mean?.data, save_invstd?.data),
+    batch_norm_bwd_f32: (n, c, hw, batch_stats, beta_acc, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta) => F.batch_norm_bwd_f32(n, c, hw, batch_stats, beta_acc, x?.data, dy?.data, gamma?.data, save_mean?.data, save_invstd?.data, dx?.data, dgamma?.data, dbeta?.data),
+    dropout_fwd_f32: (n, seed, threshold, scale, x, y, mask) => F.dropout_fwd_f32(n, seed, threshold, scale, x?.data, y?.data, mask?.data),
+    mul_f32: (n, a, b, out) => F.mul_f32(n, a?.data, b?.data, out?.data),
+    conv2d_fwd_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, x, weight, bias, col, y) => F.conv2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, x?.data, weight?.data, bias?.data, col?.data, y?.data),
+    conv2d_bwd_data_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, dy, weight, col, dx) => F.conv2d_bwd_data_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, dy?.data, weight?.data, col?.data, dx?.data),
+    conv2d_bwd_filter_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, beta, x, dy, col, gw, gb) => F.conv2d_bwd_filter_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, beta, x?.data, dy?.data, col?.data, gw?.data, gb?.data),
+    max_pool2d_fwd_f32: (nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x, y, idx) => F.max_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x?.data, y?.data, idx?.data),
+    max_pool2d_bwd_f32: (nc, h, w, oh, ow, dy, idx, dx) => F.max_pool2d_bwd_f32(nc, h, w, oh, ow, dy?.data, idx?.data, dx?.data),
+    avg_pool2d_fwd_f32: (nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, x, y) => F.avg_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, x?.data, y?.data),
+    avg_pool2d_bwd_f32: (nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, dy, dx) => F.avg_pool2d_bwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, dy?.data, dx?.data),
+  };
+}
