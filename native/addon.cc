@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "kernels.h"
 #include "pool.h"
@@ -39,16 +40,40 @@ const char* typed_array_name(napi_typedarray_type t) {
   }
 }
 
-/* A number as JavaScript prints it (NaN, Infinity, 1024, 1.5, 1e+30), so both doors word messages alike. */
+/* A number as JavaScript's String(d) prints it (NaN, -Infinity, 1024, 1.5, 4611686018427388000, 1e+30): the
+ * shortest digits that read back as d, placed the way ECMAScript's Number::toString places them. Both doors then
+ * word their messages alike. */
 void js_number(double d, char* out, size_t size) {
-  if (std::isnan(d)) std::snprintf(out, size, "NaN");
-  else if (std::isinf(d)) std::snprintf(out, size, d > 0 ? "Infinity" : "-Infinity");
-  else if (d == std::floor(d) && std::fabs(d) < 1e21) std::snprintf(out, size, "%.0f", d);
-  else
-    for (int p = 1; p <= 17; p++) {  // the shortest form that reads back as d
-      std::snprintf(out, size, "%.*g", p, d);
-      if (std::strtod(out, nullptr) == d) break;
-    }
+  if (std::isnan(d)) return (void)std::snprintf(out, size, "NaN");
+  if (std::isinf(d)) return (void)std::snprintf(out, size, d > 0 ? "Infinity" : "-Infinity");
+  if (d == 0) return (void)std::snprintf(out, size, "0");
+  char e[40];
+  for (int p = 1; p <= 17; p++) {
+    std::snprintf(e, sizeof e, "%.*e", p - 1, d);
+    if (std::strtod(e, nullptr) == d) break;
+  }
+  const bool neg = e[0] == '-';
+  char digits[24];
+  int nd = 0;
+  const char* c = e + (neg ? 1 : 0);
+  for (; *c != 'e'; c++)
+    if (*c != '.') digits[nd++] = *c;
+  digits[nd] = 0;
+  const int x = std::atoi(c + 1);  // d = 0.digits × 10^(x+1)
+  std::string s = neg ? "-" : "";
+  if (x >= 21 || x < -6) {
+    s += digits[0];
+    if (nd > 1) s += std::string(".") + (digits + 1);
+    s += x > 0 ? "e+" : "e-";
+    s += std::to_string(x > 0 ? x : -x);
+  } else if (x >= nd - 1) {
+    s += std::string(digits) + std::string(x + 1 - nd, '0');
+  } else if (x >= 0) {
+    s += std::string(digits, x + 1) + "." + (digits + x + 1);
+  } else {
+    s += "0." + std::string(-x - 1, '0') + digits;
+  }
+  std::snprintf(out, size, "%s", s.c_str());
 }
 
 /* One call's arguments. Each getter records the first failure as a pending JS exception; the unwrap function
