@@ -143,7 +143,7 @@ class WasmModule implements WasmDoorChecks {
   }
 
   alloc(call: string, n: number): number {
-    if ((n | 0) !== n || n < 0) badSize(call, 'n', n, 0);
+    if (typeof n !== 'number' || (n | 0) !== n || n < 0) badSize(call, 'n', n, 0);
     // The module's allocator (TLSF) serves blocks below 1 GiB; checking here also keeps n·4 inside an i32.
     if (n * 4 > MAX_BLOCK_BYTES) throw withCode(new RangeError(`${call}: ${n} elements (${n * 4} bytes) exceed the wasm allocator's largest block (${MAX_BLOCK_BYTES} bytes)`), 'ERR_SHAPE');
     try {
@@ -155,7 +155,7 @@ class WasmModule implements WasmDoorChecks {
 
   // Each check is one comparison on the fast path; the wording of a failure is built out of line.
   size(call: string, name: string, x: number, min: number): void {
-    if ((x | 0) !== x || x < min) badSize(call, name, x, min);
+    if (typeof x !== 'number' || (x | 0) !== x || x < min) badSize(call, name, x, min);
   }
 
   flag(call: string, name: string, x: number): void {
