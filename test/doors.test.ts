@@ -175,7 +175,8 @@ function expectPredicted(door: Door, arena: Arena, call: Call, context: string):
     if (got) throw new Error(`${door.name} ${context}: expected the call to run, got ${got.error}`);
   } else {
     const e = got?.error as (Error & { code?: string }) | undefined;
-    if (!(e instanceof want.type) || e.code !== want.code || e.message !== want.message) {
+    const code = e?.code;
+    if (!(e instanceof want.type) || code !== want.code || e.message !== want.message) {
       throw new Error(`${door.name} ${context}: expected ${want.type.name} ${want.code} '${want.message}', got ${e ? `${e.constructor.name} ${e.code} '${e.message}'` : 'no error'}`);
     }
   }
@@ -184,7 +185,8 @@ function expectPredicted(door: Door, arena: Arena, call: Call, context: string):
 
 function expectTypeError(door: Door, fn: () => unknown, pattern: RegExp, context: string): void {
   const e = outcome(fn)?.error as (Error & { code?: string }) | undefined;
-  if (!(e instanceof TypeError) || e.code !== 'ERR_DTYPE' || !pattern.test(e.message)) {
+  const code = e?.code;
+  if (!(e instanceof TypeError) || code !== 'ERR_DTYPE' || !pattern.test(e.message)) {
     throw new Error(`${door.name} ${context}: expected TypeError ERR_DTYPE matching ${pattern}, got ${e ? `${e.constructor.name} ${e.code} '${e.message}'` : 'no error'}`);
   }
 }
