@@ -259,6 +259,8 @@ describe.each(DOORS.map((d) => [d.name, d] as const))('kernel door: %s', (_name,
           const arena = new Arena(door);
           const call = validCall(kernel, arena, r);
           call.raw[i] = grow === 2 ** 31 - 1 ? grow : (call.raw[i] as number) + grow;
+          // A huge size that no rule bounds (a stride, padding, groups) is valid, but may cost a loop of 2³¹ steps.
+          if (grow === 2 ** 31 - 1 && predict(call) === null) continue;
           expectPredicted(door, arena, call, `${kernel}.${a.name} grown by ${grow}`);
         }
       });
