@@ -6,13 +6,14 @@
  *                      bytes after 32
  * Tensors appear in the JSON as `{"$f32": [offset, length]}`; ±Infinity and NaN (ReduceLROnPlateau's `best`)
  * as `{"$num": "Infinity"}`. A file whose length or checksum does not match is rejected before anything is
- * parsed, and writes go to a temporary file that is fsynced and then renamed over the old one.
+ * parsed, every tensor reference and the structure are checked after, and writes go to a temporary file (created
+ * exclusively, random name, mode 0600) that is fsynced and then renamed over the old one.
  */
 import type { Sequential, StateDict, TensorEntry } from './nn/sequential.js';
 import type { Optimizer, OptimizerStateDict } from './optim/optimizer.js';
 import type { Scheduler } from './optim/schedulers.js';
 import type { Rng, RngState } from './rng.js';
-import { stateError } from './errors.js';
+import { ioError, nonFiniteError, stateError } from './errors.js';
 import { fs, nodeOnly, writeFileAtomic } from './node.js';
 
 const MAGIC = 'DSCNTCKP';
@@ -31,6 +32,11 @@ export interface Checkpoint {
   inputShape?: number[];
   /** The model's mode (`model.training`) when saved; restored with it. */
   training?: boolean;
+  /**
+   * The backend the run trained on and what it guarantees: results are bit-identical on the same backend for any
+   * thread count, so a resumed run continues bit for bit only there (the CLI resumes on it unless told otherwise).
+   */
+  backend?: { name: string; detail: string; determinism: string };
   /** Completed epochs. */
   epoch: number;
   /** The run's configuration, as the caller defines it (the CLI stores every flag). */
@@ -55,7 +61,14 @@ export interface CheckpointParts {
  * @example const ckpt = createCheckpoint({ model, optimizer, scheduler, rng, epoch: 3 });
  */
 export function createCheckpoint(parts: CheckpointParts): Checkpoint {
-  const c: Checkpoint = { model: parts.model.stateDict(), inputShape: [...parts.model.inputShape], training: parts.model.training, epoch: parts.epoch ?? 0 };
+  const b = parts.model.backend;
+  const c: Checkpoint = {
+    model: parts.model.stateDict(),
+    inputShape: [...parts.model.inputShape],
+    training: parts.model.training,
+    backend: { name: b.name, detail: b.detail, determinism: DETERMINISM },
+    epoch: parts.epoch ?? 0,
+  };
   if (parts.optimizer) c.optimizer = { type: parts.optimizer.type, state: parts.optimizer.stateDict() };
   if (parts.scheduler) c.scheduler = { type: parts.scheduler.type, state: parts.scheduler.stateDict() };
   if (parts.rng) c.rng = parts.rng.getState();
@@ -81,19 +94,24 @@ export function restoreCheckpoint(c: Checkpoint, parts: Omit<CheckpointParts, 'e
   const model = parts.model.stateDict();
   const optimizer = parts.optimizer?.stateDict();
   const scheduler = parts.scheduler?.stateDict();
+  const rng = parts.rng?.getState();
   try {
     parts.model.loadStateDict(c.model);
     if (parts.optimizer) parts.optimizer.loadStateDict(c.optimizer!.state);
     if (parts.scheduler) parts.scheduler.loadStateDict(c.scheduler!.state);
+    if (parts.rng) parts.rng.setState(c.rng!);
   } catch (error) {
     parts.model.loadStateDict(model);
     if (parts.optimizer) parts.optimizer.loadStateDict(optimizer!);
     if (parts.scheduler) parts.scheduler.loadStateDict(scheduler!);
+    if (parts.rng) parts.rng.setState(rng!);
     throw error;
   }
-  if (parts.rng) parts.rng.setState(c.rng!);
   if (typeof c.training === 'boolean') parts.model.train(c.training);
 }
+
+/** What a checkpoint's numbers depend on (recorded with the backend). */
+const DETERMINISM = 'bit-identical on the same backend for any thread count; other backends round differently';
 
 // ---- encoding ----
 
@@ -180,12 +198,24 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
   if (crc !== view.getUint32(12, true)) throw corrupt(source, 'checksum mismatch (the file is corrupt)');
   const tensorsAt = HEADER + Math.ceil(jsonLength / 8) * 8;
   const json = new TextDecoder().decode(bytes.subarray(HEADER, HEADER + jsonLength));
-  const c = JSON.parse(json, (_key, value: unknown) => {
+  let c: Checkpoint;
+  try {
+    c = JSON.parse(json, (_key, value: unknown) => revive(value)) as Checkpoint;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_STATE') throw error;
+    // Malformed or absurdly nested JSON (a crafted file with a valid CRC): V8 throws SyntaxError or RangeError.
+    throw corrupt(source, `its JSON part cannot be parsed (${(error as Error).message})`);
+  }
+  checkStructure(c, source);
+  return c;
+
+  function revive(value: unknown): unknown {
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       const o = value as Record<string, unknown>;
-      const ref = (o.$f32 ?? o.$i32) as [number, number] | undefined;
-      if (ref && Object.keys(o).length === 1) {
-        const [off, len] = ref, size = 4 * len;
+      const ref = (o.$f32 ?? o.$i32) as unknown;
+      if (ref !== undefined && Object.keys(o).length === 1) {
+        if (!Array.isArray(ref) || ref.length !== 2 || !ref.every((v) => Number.isSafeInteger(v))) throw corrupt(source, `malformed tensor reference ${JSON.stringify(ref)?.slice(0, 80)}`);
+        const [off, len] = ref as [number, number], size = 4 * len;
         if (!(off >= 0 && len >= 0 && off % 4 === 0 && off + size <= tensorLength)) throw corrupt(source, `tensor reference [${off}, ${len}] is out of range`);
         // Copy into an aligned buffer the caller owns (Buffer#slice would return a view of Node's pool).
         const b = new Uint8Array(size);
@@ -195,20 +225,58 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
       if (typeof o.$num === 'string' && Object.keys(o).length === 1) return Number(o.$num);
     }
     return value;
-  }) as Checkpoint;
-  if (!c || typeof c !== 'object' || typeof c.model !== 'object' || !Number.isInteger(c.epoch)) throw corrupt(source, 'missing model or epoch');
-  return c;
+  }
+}
+
+/** The parts every reader relies on: model entries `{ shape, data }` that agree, an epoch, shapes of integers. */
+function checkStructure(c: Checkpoint, source: string): void {
+  if (!c || typeof c !== 'object' || Array.isArray(c)) throw corrupt(source, 'the JSON part is not an object');
+  if (!c.model || typeof c.model !== 'object' || Array.isArray(c.model)) throw corrupt(source, 'missing model');
+  if (!Number.isSafeInteger(c.epoch) || c.epoch < 0) throw corrupt(source, 'missing or invalid epoch');
+  const dims = (v: unknown) => Array.isArray(v) && v.every((d) => Number.isSafeInteger(d) && d >= 0);
+  for (const [name, entry] of Object.entries(c.model)) {
+    const e = entry as unknown as { shape?: unknown; data?: unknown } | null;
+    if (!e || typeof e !== 'object' || !dims(e.shape) || !(e.data instanceof Float32Array)) throw corrupt(source, `model entry ${name} is not a { shape, data: float32 } tensor`);
+    const size = (e.shape as number[]).reduce((a, b) => a * b, 1);
+    if (size !== e.data.length) throw corrupt(source, `model entry ${name} has shape [${String(e.shape)}] but ${e.data.length} values`);
+  }
+  if (c.inputShape !== undefined && !(dims(c.inputShape) && c.inputShape.length > 0 && c.inputShape.every((d) => d >= 1))) throw corrupt(source, 'invalid inputShape');
+  if (c.backend !== undefined && (typeof c.backend !== 'object' || c.backend === null || typeof c.backend.name !== 'string')) throw corrupt(source, 'invalid backend record');
+  for (const key of ['optimizer', 'scheduler', 'rng', 'config', 'extra'] as const) {
+    const v = c[key] as unknown;
+    if (v !== undefined && (v === null || typeof v !== 'object')) throw corrupt(source, `${key} is not an object`);
+  }
+}
+
+/** Options of `saveCheckpoint`. */
+export interface SaveOptions {
+  /**
+   * Write weights that hold NaN or ±Infinity (default false: ERR_NONFINITE, and the previous file stays), so a
+   * diverged run never replaces a good checkpoint.
+   */
+  allowNonFinite?: boolean;
 }
 
 /**
- * Writes a checkpoint atomically: a temporary file in the same directory, fsync, rename over `file`, fsync the
- * directory. A crash at any point leaves either the old or the new file, never a mix. Node only.
+ * Writes a checkpoint atomically: a temporary file in the same directory (created exclusively under a random
+ * name, mode 0600, so a planted file or symlink is never followed), fsync, rename over `file`, fsync the
+ * directory. A crash at any point leaves either the old or the new file, never a mix; temporary files of this
+ * checkpoint left by dead processes are removed. Non-finite weights are refused (see `allowNonFinite`). Node only.
  * @example saveCheckpoint('run.ckpt', createCheckpoint({ model, optimizer, epoch }));
  */
-export function saveCheckpoint(file: string, c: Checkpoint | CheckpointParts): void {
+export function saveCheckpoint(file: string, c: Checkpoint | CheckpointParts, options: SaveOptions = {}): void {
+  const call = 'saveCheckpoint';
   nodeOnly('saveCheckpoint', 'encodeCheckpoint(createCheckpoint({ model, optimizer })) gives the bytes to keep (IndexedDB, a download, an upload).');
   const ckpt = typeof (c.model as Sequential).stateDict === 'function' ? createCheckpoint(c as CheckpointParts) : (c as Checkpoint);
-  writeFileAtomic(file, encodeCheckpoint(ckpt));
+  if (!options.allowNonFinite) {
+    for (const [name, entry] of Object.entries(ckpt.model)) {
+      const data = entry.data;
+      for (let i = 0; i < data.length; i++) {
+        if (!Number.isFinite(data[i])) throw nonFiniteError(call, `${name} holds ${data[i]} at index ${i}; not writing ${file} (the previous checkpoint, if any, is kept)`);
+      }
+    }
+  }
+  writeFileAtomic(file, encodeCheckpoint(ckpt), call);
 }
 
 /**
@@ -221,7 +289,7 @@ export function loadCheckpoint(file: string): Checkpoint {
   try {
     bytes = fs().readFileSync(file);
   } catch (error) {
-    throw stateError('loadCheckpoint', `cannot read ${file}: ${(error as Error).message}`);
+    throw ioError('loadCheckpoint', `cannot read ${file}: ${(error as Error).message}`, error);
   }
   return decodeCheckpoint(bytes, file);
 }

@@ -1,8 +1,31 @@
 /**
  * Stable error codes. Every check runs in TypeScript before the first kernel call, so every backend throws the
- * same class, code and message for the same bad input.
+ * same class, code and message for the same bad input. Every error descent throws carries one of these codes.
  */
-export type ErrorCode = 'ERR_SHAPE' | 'ERR_DTYPE' | 'ERR_OPTION' | 'ERR_BACKEND' | 'ERR_STATE' | 'ERR_FORMAT';
+export const ERROR_CODES = [
+  /** A length, shape or value does not fit the model (wrong feature count, class index out of range). */
+  'ERR_SHAPE',
+  /** An argument of the wrong type (a Float64Array where a Float32Array is expected). */
+  'ERR_DTYPE',
+  /** An option or hyperparameter out of range, misspelled or of the wrong type. */
+  'ERR_OPTION',
+  /** A backend that cannot load, or an object used on another backend. */
+  'ERR_BACKEND',
+  /** A state dict, checkpoint or object state that does not fit (including use after `dispose()`). */
+  'ERR_STATE',
+  /** A data file or text that cannot be read as what it claims to be (IDX, CSV, gzip). */
+  'ERR_DATA',
+  /** An allocation larger than a backend allows (1 GiB per buffer on every backend) or than memory can hold. */
+  'ERR_MEMORY',
+  /** Training diverged: a loss, weight or activation became NaN or ±Infinity. */
+  'ERR_NONFINITE',
+  /** A file could not be read or written (the message carries the system's reason). */
+  'ERR_IO',
+  /** Bytes that break a file format's rules (safetensors, ONNX). */
+  'ERR_FORMAT',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** An error thrown by descent: a standard Error subclass with a stable `code` (`ERR_SHAPE`, `ERR_OPTION`, …). */
 export interface DescentError extends Error {
@@ -63,6 +86,38 @@ export function stateError(call: string, message: string) {
  */
 export function formatError(call: string, source: string, format: string, message: string) {
   return withCode(new Error(`${call}: ${source} is not a valid ${format} file: ${message}`), 'ERR_FORMAT');
+}
+
+/** `Error` (ERR_STATE): `Sequential.forward: the model was disposed`. */
+export function disposedError(call: string, what: string) {
+  return stateError(call, `the ${what} was disposed (dispose() releases its memory; create a new one)`);
+}
+
+/** `Error` (ERR_DATA): a data file or text that is not what it claims to be. */
+export function dataError(source: string, message: string) {
+  return withCode(new Error(`${source}: ${message}`), 'ERR_DATA');
+}
+
+/** `RangeError` (ERR_MEMORY): an allocation over a backend's limit, or one memory cannot hold. */
+export function memoryError(call: string, message: string) {
+  return withCode(new RangeError(`${call}: ${message}`), 'ERR_MEMORY');
+}
+
+/** `Error` (ERR_NONFINITE): training produced NaN or ±Infinity. */
+export function nonFiniteError(call: string, message: string) {
+  return withCode(new Error(`${call}: ${message}`), 'ERR_NONFINITE');
+}
+
+/** `Error` (ERR_IO): a file operation failed; the system error stays available as `cause`. */
+export function ioError(call: string, message: string, cause?: unknown) {
+  const error = withCode(new Error(`${call}: ${message}`), 'ERR_IO');
+  if (cause !== undefined) Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
+  return error;
+}
+
+/** True for an error carrying one of descent's codes. */
+export function isDescentError(error: unknown): error is DescentError {
+  return error instanceof Error && (ERROR_CODES as readonly string[]).includes((error as { code?: unknown }).code as string);
 }
 
 /** `RangeError` (ERR_OPTION): `SGD: unknown option 'lrr'; did you mean 'lr'? (known options: lr, momentum, …)`. */

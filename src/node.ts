@@ -1,3 +1,5 @@
+import { ioError } from './errors.js';
+
 /**
  * The one way the library reaches Node built-ins: `process.getBuiltinModule` (Node ≥ 20.16) at call time instead
  * of static imports, so every module (the backends included) still bundles for browsers: nothing here runs unless
@@ -69,24 +71,38 @@ export function packageRoot(): string {
 }
 
 /**
- * Writes `bytes` atomically: a temporary file in the same directory, fsync, rename over `file`, fsync the
- * directory. A crash at any point leaves either the old or the new file, never a mix.
+ * Writes `bytes` atomically: a temporary file in the same directory, created exclusively under a random name with
+ * mode 0600 (a planted file or symlink is never followed, and no other user can read it), fsync, rename over
+ * `file`, fsync the directory. A crash at any point leaves either the old or the new file, never a mix; temporary
+ * files of `file` left by dead processes (crashed saves) are removed first. Failures are ERR_IO naming `call`.
  */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  const f = fs(), dir = path().dirname(path().resolve(file));
-  const tmp = path().join(dir, `.${path().basename(file)}.tmp-${(globalThis as { process?: { pid?: number } }).process?.pid ?? 0}`);
-  const fd = f.openSync(tmp, 'w', 0o644);
+export function writeFileAtomic(file: string, bytes: Uint8Array, call = 'writeFileAtomic'): void {
+  const f = fs(), p = path(), dir = p.dirname(p.resolve(file)), base = p.basename(file);
+  const pid = (globalThis as { process?: { pid?: number } }).process?.pid ?? 0;
+  removeStaleTemporaries(dir, base, pid);
+  const suffix = builtin<typeof import('node:crypto')>('node:crypto').randomBytes(8).toString('hex');
+  const tmp = p.join(dir, `.${base}.tmp-${pid}-${suffix}`);
+  let fd: number;
+  try {
+    fd = f.openSync(tmp, 'wx', 0o600);
+  } catch (error) {
+    throw ioError(call, `cannot create ${tmp}: ${(error as Error).message}`, error);
+  }
   try {
     let written = 0;
     while (written < bytes.length) written += f.writeSync(fd, bytes, written, Math.min(bytes.length - written, 1 << 24));
     f.fsyncSync(fd);
-  } catch (error) {
     f.closeSync(fd);
+    f.renameSync(tmp, file);
+  } catch (error) {
+    try {
+      f.closeSync(fd);
+    } catch {
+      // already closed
+    }
     f.rmSync(tmp, { force: true });
-    throw error;
+    throw ioError(call, `cannot write ${file}: ${(error as Error).message}`, error);
   }
-  f.closeSync(fd);
-  f.renameSync(tmp, file);
   try {
     // Make the rename itself durable (POSIX); not possible on every platform, and not needed for atomicity.
     const dfd = f.openSync(dir, 'r');
@@ -99,3 +115,35 @@ export function writeFileAtomic(file: string, bytes: Uint8Array): void {
     // directories cannot be opened for fsync on Windows
   }
 }
+
+/** Removes `.<base>.tmp-<pid>-…` files of this checkpoint whose process is gone (or is this one): crashed saves. */
+function removeStaleTemporaries(dir: string, base: string, self: number): void {
+  const f = fs(), prefix = `.${base}.tmp-`;
+  let names: string[];
+  try {
+    names = f.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number.parseInt(name.slice(prefix.length), 10);
+    if (Number.isInteger(pid) && pid !== self && processAlive(pid)) continue;
+    try {
+      // unlink removes a symlink itself, never its target.
+      f.rmSync(path().join(dir, name), { force: true });
+    } catch {
+      // a directory or a file we may not remove: not ours to clean up
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    (globalThis as unknown as { process: { kill(pid: number, signal: number): void } }).process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+

@@ -3,6 +3,7 @@
  * splitmix32. Normals use the Box–Muller transform in float64 (exact draws, not truncated); the second value of
  * each pair is kept, and it is part of the saved state so a resumed run draws exactly what it would have.
  */
+import { stateError } from './errors.js';
 export interface RngState {
   s: [number, number, number, number];
   spare: number | null;
@@ -108,6 +109,13 @@ export class Rng {
 
   /** Restores a state from `getState()`. */
   setState(state: RngState): void {
+    const s = (state as { s?: unknown } | null)?.s;
+    const spare = (state as { spare?: unknown } | null)?.spare;
+    // xoshiro128** never leaves the all-zero state once in it: every draw would be 0.
+    if (!Array.isArray(s) || s.length !== 4 || !s.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff) || s.every((v) => v === 0)) {
+      throw stateError('Rng.setState', 'expected { s: four uint32 words, not all zero, spare }');
+    }
+    if (spare !== null && !(typeof spare === 'number' && Number.isFinite(spare))) throw stateError('Rng.setState', 'expected spare to be null or a finite number');
     [this.s0, this.s1, this.s2, this.s3] = state.s.map((v) => v >>> 0) as RngState['s'];
     this.spare = state.spare;
   }

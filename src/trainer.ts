@@ -5,10 +5,12 @@
  */
 import type { F32Buf, I32Buf } from './buffers.js';
 import { batchOf, checkBool, checkF32, checkInt, checkNumber, checkOneOf, checkOptions } from './check.js';
-import { optionError, shapeError } from './errors.js';
+import { allocAll } from './backends/memory.js';
+import { disposedError, nonFiniteError, optionError, shapeError } from './errors.js';
+import { findNonFinite } from './lab/diagnostics.js';
 import { LOSS_NAMES, LOSSES, type Loss, type LossName, type Target } from './nn/loss.js';
 import type { Sequential, StateDict } from './nn/sequential.js';
-import type { Optimizer } from './optim/optimizer.js';
+import { Optimizer } from './optim/optimizer.js';
 import { ReduceLROnPlateau, type Scheduler } from './optim/schedulers.js';
 import { defaultStream, formatRate, ProgressBar } from './progress.js';
 import { globalRng, Rng } from './rng.js';
@@ -84,6 +86,23 @@ export interface FitOptions {
   progress?: boolean | 'auto';
   /** Validation and evaluation batch size (default 1024). */
   evalBatchSize?: number;
+  /**
+   * Stop at the first non-finite training or validation loss with an ERR_NONFINITE error naming the first layer
+   * whose weights or outputs are NaN/Inf (default true). The weights stay those before the failing step.
+   */
+  stopOnNonFinite?: boolean;
+}
+
+/** Where training diverged: on the ERR_NONFINITE error `fit` throws (`error.divergence`). */
+export interface Divergence {
+  epoch: number;
+  /** 0-based batch within the epoch; −1 for the validation loss. */
+  batch: number;
+  loss: number;
+  /** The first non-finite weight or activation, when one is found. */
+  where: { kind: 'weight' | 'activation' | 'gradient'; layer: number; name: string; count: number } | null;
+  /** The history of the completed epochs. */
+  history: History;
 }
 
 /** Running sums over the batches of one epoch: Σ batch-mean loss × rows, correct predictions, rows. */
@@ -149,6 +168,7 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
   private target: F32Buf | I32Buf | null = null;
   /** A zero-length gradient tells the loss kernels to skip the gradient (evaluation). */
   private noGrad: F32Buf | null = null;
+  private disposed = false;
 
   /**
    * @example
@@ -158,7 +178,9 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
   constructor(model: Sequential, options: TrainerOptions<L>) {
     const o = checkOptions('Trainer', options, ['optimizer', 'loss', 'scheduler']) as unknown as TrainerOptions;
     if (!model || typeof (model as Sequential).forwardBuf !== 'function') throw optionError('Trainer', 'model', 'a Sequential', model);
-    if (!o.optimizer || typeof o.optimizer.step !== 'function') throw optionError('Trainer', 'optimizer', 'an optimizer (SGD, Adam, …)', o.optimizer);
+    if (!(o.optimizer instanceof Optimizer)) throw optionError('Trainer', 'optimizer', 'an optimizer (SGD, Adam, …)', o.optimizer);
+    model.assertLive('Trainer');
+    o.optimizer.assertLive('Trainer');
     const params = new Set(model.parameters());
     if (o.optimizer.params.some((p) => !params.has(p))) throw optionError('Trainer', 'optimizer', "an optimizer over this model's parameters", 'one over other parameters');
     this.model = model;
@@ -171,24 +193,32 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
 
   /**
    * Returns the trainer's loss, gradient and target buffers to the backend (the model and optimizer keep
-   * theirs: dispose them with `model.dispose()` and `optimizer.dispose()`). The trainer can still be used: it
-   * allocates again on the next step.
+   * theirs: dispose them with `model.dispose()` and `optimizer.dispose()`). Any later use of the trainer throws
+   * ERR_STATE.
    */
   dispose(): void {
     const b = this.model.backend;
     for (const buf of [this.rowLoss, this.grad, this.target, this.noGrad]) if (buf) b.free(buf);
     this.rowLoss = this.grad = this.target = this.noGrad = null;
     this.capacity = 0;
+    this.disposed = true;
+  }
+
+  /** Throws ERR_STATE naming `call` when the trainer, its model or its optimizer was disposed. */
+  private assertLive(call: string): void {
+    if (this.disposed) throw disposedError(call, 'trainer');
+    this.model.assertLive(call);
+    this.optimizer.assertLive(call);
   }
 
   private ensure(m: number): void {
     this.model.prepare(m);
     if (m <= this.capacity) return;
     const b = this.model.backend, n = this.model.outFeatures;
+    // Allocate first, then swap: a failed allocation leaves the trainer as it was.
+    const fresh = allocAll(b, [m, m * n, this.loss.target === 'labels' ? { i32: m } : m * n], 'Trainer');
     for (const buf of [this.rowLoss, this.grad, this.target]) if (buf) b.free(buf);
-    this.rowLoss = b.alloc(m);
-    this.grad = b.alloc(m * n);
-    this.target = this.loss.target === 'labels' ? b.allocI32(m) : b.alloc(m * n);
+    [this.rowLoss, this.grad, this.target] = fresh as [F32Buf, F32Buf, F32Buf | I32Buf];
     this.capacity = m;
   }
 
@@ -202,6 +232,7 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
   }
 
   private check(call: string, x: unknown, y: unknown): { m: number; target: Target } {
+    this.assertLive(call);
     checkF32(call, 'x', x);
     const m = batchOf(call, 'x', x as Float32Array, this.model.inFeatures);
     return { m, target: this.loss.checkTarget(call, y, m, this.model.outFeatures) };
@@ -242,8 +273,9 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
   }
 
   /** One step on checked input; `out` (the model's outputs) stays valid until the next forward. */
-  private update(x: Float32Array, target: Target, m: number): { loss: number; out: F32Buf } {
+  private update(x: Float32Array, target: Target, m: number, guard = false): { loss: number; out: F32Buf } {
     const { sum, out } = this.run(x, target, m, true);
+    if (guard && !Number.isFinite(sum)) return { loss: sum / this.loss.meanOver(m, this.model.outFeatures), out };
     this.model.backwardBuf(this.grad!, m, false);
     this.optimizer.step();
     if (this.scheduler && this.scheduler.interval === 'batch' && !(this.scheduler instanceof ReduceLROnPlateau)) this.scheduler.step();
@@ -257,7 +289,9 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
    * @example const { loss, accuracy } = trainer.evaluate(testX, testY);
    */
   evaluate(x: Float32Array, y: Target, options: { batchSize?: number } = {}): Evaluation<L> {
-    return this.inMode(false, () => this.evaluateRows(x, y, options)) as Evaluation<L>;
+    const o = checkOptions('Trainer.evaluate', options, ['batchSize']) as { batchSize?: number };
+    this.assertLive('Trainer.evaluate');
+    return this.inMode(false, () => this.evaluateRows(x, y, o)) as Evaluation<L>;
   }
 
   /**
@@ -276,9 +310,9 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
     }
   }
 
-  private evaluateRows(x: Float32Array, y: Target, { batchSize = 1024 }: { batchSize?: number }): { loss: number; accuracy?: number } {
+  private evaluateRows(x: Float32Array, y: Target, o: { batchSize?: number }): { loss: number; accuracy?: number } {
     const { m, target } = this.check('Trainer.evaluate', x, y);
-    checkInt('Trainer.evaluate', 'batchSize', batchSize, 1);
+    const batchSize = checkInt('Trainer.evaluate', 'batchSize', o.batchSize === undefined ? 1024 : o.batchSize, 1);
     const inF = this.model.inFeatures, n = this.model.outFeatures, per = this.loss.target === 'labels' ? 1 : n;
     let sum = 0, hits = 0;
     for (let start = 0; start < m; start += batchSize) {
@@ -297,11 +331,14 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
    * the model's mode is restored afterwards. @example const logits = trainer.predict(testX);
    */
   predict(x: Float32Array, options: { batchSize?: number } = {}): Float32Array {
-    return this.inMode(false, () => this.predictRows(x, options));
+    const o = checkOptions('Trainer.predict', options, ['batchSize']) as { batchSize?: number };
+    this.assertLive('Trainer.predict');
+    return this.inMode(false, () => this.predictRows(x, o));
   }
 
-  private predictRows(x: Float32Array, { batchSize = 1024 }: { batchSize?: number }): Float32Array {
+  private predictRows(x: Float32Array, o: { batchSize?: number }): Float32Array {
     checkF32('Trainer.predict', 'x', x);
+    const batchSize = checkInt('Trainer.predict', 'batchSize', o.batchSize === undefined ? 1024 : o.batchSize, 1);
     const inF = this.model.inFeatures, n = this.model.outFeatures;
     const m = batchOf('Trainer.predict', 'x', x, inF);
     const out = new Float32Array(m * n);
@@ -320,6 +357,7 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
    * const history = await trainer.fit({ x, y }, { epochs: 10, batchSize: 64, validationSplit: 0.1 });
    */
   async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
+    this.assertLive('Trainer.fit');
     // Batches train in training mode (validation switches to evaluation and back); the caller's mode returns after.
     const previous = this.model.training;
     this.model.train();
@@ -332,7 +370,7 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
 
   private async fitInTrainingMode(data: Dataset, options: FitOptions): Promise<History> {
     const call = 'Trainer.fit';
-    const o = checkOptions(call, options, ['epochs', 'batchSize', 'shuffle', 'seed', 'rng', 'initialEpoch', 'initialBatch', 'partialEpoch', 'signal', 'validationSplit', 'validationData', 'callbacks', 'earlyStopping', 'progress', 'evalBatchSize']) as FitOptions;
+    const o = checkOptions(call, options, ['epochs', 'batchSize', 'shuffle', 'seed', 'rng', 'initialEpoch', 'initialBatch', 'partialEpoch', 'signal', 'validationSplit', 'validationData', 'callbacks', 'earlyStopping', 'progress', 'evalBatchSize', 'stopOnNonFinite']) as FitOptions;
     if (!data || typeof data !== 'object') throw optionError(call, 'data', '{ x, y }', data);
     const { m: total, target: allY } = this.check(call, data.x, data.y);
     const epochs = checkInt(call, 'epochs', o.epochs ?? 10, 1);
@@ -373,9 +411,20 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
       checkOptions(`${call} earlyStopping`, early, ['patience', 'minDelta', 'restoreBestWeights']);
       checkInt(call, 'earlyStopping.patience', early.patience, 0);
       checkNumber(call, 'earlyStopping.minDelta', early.minDelta ?? 0, 0);
+      checkBool(call, 'earlyStopping.restoreBestWeights', early.restoreBestWeights ?? false);
     }
+    const callbacks = checkOptions(`${call} callbacks`, o.callbacks, ['onEpochEnd', 'onBatchEnd']) as FitOptions['callbacks'] & object;
+    for (const [name, fn] of Object.entries(callbacks)) {
+      if (fn !== undefined && typeof fn !== 'function') throw optionError(call, `callbacks.${name}`, 'a function', fn);
+    }
+    const signal = o.signal;
+    if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof (signal as { aborted?: unknown }).aborted !== 'boolean')) {
+      throw optionError(call, 'signal', 'an AbortSignal', signal);
+    }
+    const stopOnNonFinite = checkBool(call, 'stopOnNonFinite', o.stopOnNonFinite ?? true);
     const stream = defaultStream();
     const wantProgress = o.progress ?? 'auto';
+    if (wantProgress !== true && wantProgress !== false && wantProgress !== 'auto') throw optionError(call, 'progress', "true, false or 'auto'", wantProgress);
     const bar = stream && (wantProgress === true || (wantProgress === 'auto' && stream.isTTY)) ? new ProgressBar(stream, epochs) : null;
 
     const order = new Int32Array(trainRows).map((_, i) => i);
@@ -406,15 +455,16 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
           else (yBatch as Float32Array).set((allY as Float32Array).subarray(row * n, (row + 1) * n), r * n);
         }
         const xb = xBatch.subarray(0, size * inF), yb = yBatch.subarray(0, size * per) as Target;
-        const { loss: batchLoss, out } = this.update(xb, yb, size);
+        const { loss: batchLoss, out } = this.update(xb, yb, size, stopOnNonFinite);
+        if (stopOnNonFinite && !Number.isFinite(batchLoss)) throw this.diverged(call, epoch, batch, batchLoss, xb, history);
         if (this.loss.correct) hits += this.loss.correct(out.data, yb, size, n);
         sum += batchLoss * size;
         seen += size;
         ran += size;
         const elapsed = (performance.now() - started) / 1000;
         bar?.update(epoch, batch + 1, batches, elapsed, sum / seen, this.loss.correct ? hits / seen : undefined, ran);
-        if (o.callbacks?.onBatchEnd) await o.callbacks.onBatchEnd(batch, { epoch, batch, loss: batchLoss, size });
-        if (o.signal?.aborted) {
+        if (callbacks.onBatchEnd) await callbacks.onBatchEnd(batch, { epoch, batch, loss: batchLoss, size });
+        if (signal?.aborted) {
           history.stoppedAt = { epoch, batch: batch + 1, lossSum: sum, correct: hits, rows: seen };
           break;
         }
@@ -423,7 +473,7 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
           lastYield = Date.now();
         }
       }
-      if (o.signal?.aborted) {
+      if (signal?.aborted) {
         history.aborted = true;
         break;
       }
@@ -437,6 +487,7 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
         const v: { loss: number; accuracy?: number } = this.evaluate(valX, valY, { batchSize: evalBatchSize });
         logs.valLoss = v.loss;
         if (v.accuracy !== undefined) logs.valAccuracy = v.accuracy;
+        if (stopOnNonFinite && !Number.isFinite(v.loss)) throw this.diverged(call, epoch, -1, v.loss, valX, history);
       }
       history.epoch.push(epoch);
       history.loss.push(logs.loss);
@@ -450,7 +501,7 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
       const monitored = logs.valLoss ?? logs.loss;
       if (this.scheduler instanceof ReduceLROnPlateau) this.scheduler.step(monitored);
       else if (this.scheduler && this.scheduler.interval === 'epoch') this.scheduler.step();
-      if (o.callbacks?.onEpochEnd) await o.callbacks.onEpochEnd(epoch, logs);
+      if (callbacks.onEpochEnd) await callbacks.onEpochEnd(epoch, logs);
       if (early) {
         if (monitored < best - (early.minDelta ?? 0)) {
           best = monitored;
@@ -465,6 +516,22 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
     }
     if (early?.restoreBestWeights && bestWeights) this.model.loadStateDict(bestWeights);
     return history;
+  }
+
+  /** The ERR_NONFINITE error of a diverged run, naming the first non-finite weight or activation on `x`. */
+  private diverged(call: string, epoch: number, batch: number, loss: number, x: Float32Array, history: History): Error {
+    let where: Divergence['where'] = null;
+    try {
+      where = findNonFinite(this.model, x.subarray(0, Math.min(x.length, 1024 * this.model.inFeatures)));
+    } catch {
+      // the report is best effort; the divergence itself is the error
+    }
+    const at = batch < 0 ? `the validation loss of epoch ${epoch}` : `epoch ${epoch}, batch ${batch + 1}`;
+    const first = where ? `; first non-finite: ${where.kind} ${where.name} (${where.count} value${where.count === 1 ? '' : 's'})` : '';
+    const error = nonFiniteError(call, `the loss became ${loss} at ${at}${first}. Training diverged: lower the learning rate, clip gradients or check the data (stopOnNonFinite: false trains on)`);
+    const divergence: Divergence = { epoch, batch, loss, where, history };
+    Object.defineProperty(error, 'divergence', { value: divergence, enumerable: false });
+    return error;
   }
 }
 

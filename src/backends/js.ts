@@ -6,6 +6,7 @@
 import { heapF32, heapI32, type F32Buf, type I32Buf } from '../buffers.js';
 import type { Kernels } from '../kernels.js';
 import { elu64, eluGrad64, gelu64, geluGrad64, geluTanh64, geluTanhGrad64, silu64, siluGrad64, softplus64, softplusGrad64 } from '../special.js';
+import { checkAllocSize } from './memory.js';
 import type { Backend } from './types.js';
 import { batch_norm_bwd_f32, batch_norm_eval_f32, batch_norm_train_f32, dropout_fwd_f32, mul_f32 } from './js-norm.js';
 
@@ -448,8 +449,14 @@ export const jsBackend: Backend = {
   name: 'js',
   detail: 'TypeScript reference, float64 accumulation',
   tiles: { mr: 1, nr: 1 },
-  alloc: (n: number): F32Buf => heapF32(new Float32Array(n)),
-  allocI32: (n: number): I32Buf => heapI32(new Int32Array(n)),
+  alloc: (n: number): F32Buf => {
+    checkAllocSize('alloc', n);
+    return heapF32(new Float32Array(n));
+  },
+  allocI32: (n: number): I32Buf => {
+    checkAllocSize('allocI32', n);
+    return heapI32(new Int32Array(n));
+  },
   free: () => {},
   view: (data: Float32Array) => heapF32(data),
   viewI32: (data: Int32Array) => heapI32(data),

@@ -15,6 +15,7 @@ import { builtin, nodeUnavailable, packageRoot } from '../node.js';
 import { nativeKernels } from './kernels.gen.js';
 import type { BackendLoader } from './registry.js';
 import type { Backend } from './types.js';
+import { checkAllocSize } from './memory.js';
 
 /** What the addon exports (native/addon.cc). Kernels take plain typed arrays in place of buffer handles. */
 export interface NativeAddon {
@@ -133,8 +134,14 @@ function makeBackend(a: NativeAddon): Backend {
       return `${i.isa}, ${i.threads} thread${i.threads === 1 ? '' : 's'}`;
     },
     tiles: { mr, nr },
-    alloc: (n: number): F32Buf => heapF32(alignedF32(a, n)),
-    allocI32: (n: number): I32Buf => heapI32(new Int32Array(n)),
+    alloc: (n: number): F32Buf => {
+      checkAllocSize('alloc', n);
+      return heapF32(alignedF32(a, n));
+    },
+    allocI32: (n: number): I32Buf => {
+      checkAllocSize('allocI32', n);
+      return heapI32(new Int32Array(n));
+    },
     free: () => {},
     view: (data: Float32Array) => heapF32(data),
     viewI32: (data: Int32Array) => heapI32(data),

@@ -13,6 +13,8 @@ import { maybeBuiltin } from '../node.js';
 import { wasmKernels, type WasmDoorChecks } from './kernels.gen.js';
 import type { BackendLoader } from './registry.js';
 import type { Backend } from './types.js';
+import { memoryError } from '../errors.js';
+import { checkAllocSize } from './memory.js';
 
 type Kernel = (...args: number[]) => void;
 type WasmExports = { memory: WebAssembly.Memory; alloc(bytes: number): number; free(ptr: number): void } & Record<KernelName, Kernel>;
@@ -37,7 +39,6 @@ const RELAXED_PROBE = Uint8Array.of(
 );
 
 const TILES = { mr: 4, nr: 8 } as const;
-const MAX_BLOCK_BYTES = 2 ** 30 - 64;
 
 /**
  * Where the module sits in the published package (dist/src/backends → dist/wasm), written as literal
@@ -103,7 +104,7 @@ class WasmBuf<T extends Float32Array | Int32Array> {
   readonly i32: boolean;
 
   get data(): T {
-    if (this.ptr < 0) throw new Error('wasm: buffer used after free');
+    if (this.ptr < 0) throw withCode(new Error('wasm: buffer used after free'), 'ERR_STATE');
     const buffer = this.owner.memory.buffer;
     if (this.#view.buffer !== buffer) this.#view = new this.Type(buffer, this.ptr, this.length);
     return this.#view;
@@ -143,13 +144,14 @@ class WasmModule implements WasmDoorChecks {
   }
 
   alloc(call: string, n: number): number {
-    if (typeof n !== 'number' || (n | 0) !== n || n < 0) badSize(call, 'n', n, 0);
-    // The module's allocator (TLSF) serves blocks below 1 GiB; checking here also keeps n·4 inside an i32.
-    if (n * 4 > MAX_BLOCK_BYTES) throw withCode(new RangeError(`${call}: ${n} elements (${n * 4} bytes) exceed the wasm allocator's largest block (${MAX_BLOCK_BYTES} bytes)`), 'ERR_SHAPE');
+    // The module's allocator (TLSF) serves blocks below 1 GiB (the limit every backend shares); checking here
+    // also keeps n·4 inside an i32.
+    checkAllocSize(call, n);
     try {
       return this.ex.alloc(n * 4) >>> 0;
     } catch (error) {
-      throw withCode(new RangeError(`${call}: cannot allocate ${n} elements (${n * 4} bytes) in wasm memory: ${messageOf(error)}`), 'ERR_SHAPE');
+      // memory.grow failed inside the allocator (the 4 GiB address space or the engine's limit is reached).
+      throw memoryError(call, `cannot allocate ${n} elements (${n * 4} bytes): the wasm heap is exhausted at ${this.memory.buffer.byteLength} bytes (${messageOf(error)}); dispose() unused models, trainers and optimizers`);
     }
   }
 

@@ -5,7 +5,8 @@
  * No quoting beyond stripping surrounding double quotes: numeric data sets do not need it.
  */
 import type { LabelledData } from './digits.js';
-import { readMaybeGzip } from './idx.js';
+import { dataError, dtypeError } from '../errors.js';
+import { MAX_CLASSES, readMaybeGzip } from './idx.js';
 import { nodeOnly } from '../node.js';
 
 /** How `parseCsv`/`loadCsv` read a table. */
@@ -28,7 +29,7 @@ export interface CsvData extends LabelledData {
 }
 
 function csvError(source: string, message: string): Error {
-  return Object.assign(new Error(`${source}: ${message}`), { code: 'ERR_DATA' });
+  return dataError(source, message);
 }
 
 const LABEL_NAMES = ['label', 'labels', 'class', 'target', 'y'];
@@ -47,6 +48,7 @@ function isNumeric(cell: string): boolean {
  * @example const data = parseCsv('a,b,label\n0.1,0.2,1\n', { label: 'label' });
  */
 export function parseCsv(text: string, options: CsvOptions = {}, source = 'CSV data'): CsvData {
+  if (typeof text !== 'string') throw dtypeError('parseCsv', 'text', 'a string', text);
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   if (lines.length === 0) throw csvError(source, 'no rows');
   const first = lines[0];
@@ -95,7 +97,8 @@ export function parseCsv(text: string, options: CsvOptions = {}, source = 'CSV d
         continue;
       }
       const cell = cells[j].trim();
-      const v = cell === '' ? NaN : Number(cell);
+      // float32 holds at most ±3.4e38: a larger value would silently become Infinity.
+      const v = cell === '' ? NaN : Math.fround(Number(cell));
       if (!Number.isFinite(v)) throw csvError(source, `line ${lineNo}, column ${j + 1}${names ? ` (${names[j]})` : ''}: '${cells[j]}' is not a finite number`);
       x[f++] = v;
     }
@@ -105,8 +108,16 @@ export function parseCsv(text: string, options: CsvOptions = {}, source = 'CSV d
   let labelNames: string[] | undefined;
   let classes: number;
   if (rawLabels.every((l) => /^\d+$/.test(l))) {
-    let max = 0;
-    rawLabels.forEach((l, i) => (max = Math.max(max, (y[i] = Number(l)))));
+    let max = 0, maxText = '0';
+    for (const l of rawLabels) {
+      const v = Number(l);
+      if (v > max) [max, maxText] = [v, l];
+    }
+    // Integer labels are class indices; one beyond the cap is almost always an id or a measurement column.
+    if (max >= MAX_CLASSES) {
+      throw csvError(source, `label ${maxText} is a class index of ${max + 1} classes, more than the ${MAX_CLASSES} descent accepts (is the label column right? choose it with the label option)`);
+    }
+    rawLabels.forEach((l, i) => (y[i] = Number(l)));
     classes = max + 1;
   } else {
     labelNames = [...new Set(rawLabels)].sort();
@@ -126,6 +137,13 @@ export function parseCsv(text: string, options: CsvOptions = {}, source = 'CSV d
  */
 export function loadCsv(file: string, options: CsvOptions = {}): CsvData {
   nodeOnly('loadCsv', 'fetch the file and pass its text to parseCsv(text, options).');
-  const text = new TextDecoder().decode(readMaybeGzip(file));
+  const bytes = readMaybeGzip(file);
+  let text: string;
+  try {
+    text = new TextDecoder().decode(bytes);
+  } catch (error) {
+    // V8 strings hold at most 2²⁹ − 24 characters.
+    throw csvError(file, `${bytes.length} bytes of text are too long to parse as one CSV (${(error as Error).message})`);
+  }
   return parseCsv(text, options, file);
 }

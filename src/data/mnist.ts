@@ -5,6 +5,7 @@
  */
 import type { LabelledData } from './digits.js';
 import { IDX_IN_A_BROWSER, loadIdxDataset } from './idx.js';
+import { withCode } from '../errors.js';
 
 const MNIST_IN_A_BROWSER = `${IDX_IN_A_BROWSER} Do that for the images and the labels of each split, then idxDataset(images, labels).`;
 import { fs, nodeOnly, path } from '../node.js';
@@ -51,7 +52,7 @@ function loadFrom(dir: string, files: MnistFiles): MnistSplits {
 
 function notFound(name: string, tried: { dir: string; missing: string[] }[], hint: string): Error {
   const lines = tried.map((t) => `  ${t.dir}: missing ${t.missing.join(', ')}`);
-  return Object.assign(new Error(`${name} not found. Looked in:\n${lines.join('\n')}\n${hint}`), { code: 'ERR_DATA' });
+  return withCode(new Error(`${name} not found. Looked in:\n${lines.join('\n')}\n${hint}`), 'ERR_DATA');
 }
 
 /**
@@ -81,7 +82,7 @@ export function loadFashionMnist({ dir }: { dir?: string } = {}): MnistSplits {
 export function loadMnist({ dir }: { dir?: string } = {}): MnistSplits {
   nodeOnly('loadMnist', MNIST_IN_A_BROWSER);
   const hint = 'Download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz (e.g. from https://ossci-datasets.s3.amazonaws.com/mnist/) into one directory and pass --data DIR.';
-  if (!dir) throw Object.assign(new Error(`MNIST needs a directory: ${hint}`), { code: 'ERR_DATA' });
+  if (!dir) throw withCode(new Error(`MNIST needs a directory: ${hint}`), 'ERR_DATA');
   const { files, missing } = findMnistFiles(dir);
   if (!files) throw notFound('MNIST', [{ dir, missing }], hint);
   return loadFrom(dir, files);

@@ -5,9 +5,10 @@
 import type { F32Buf } from '../buffers.js';
 import { getBackend } from '../backends/registry.js';
 import type { Backend } from '../backends/types.js';
+import { allocAllF32 } from '../backends/memory.js';
 import { checkInt, checkOptions } from '../check.js';
 import { shapeError } from '../errors.js';
-import { globalRng, type Rng } from '../rng.js';
+import { globalRng, Rng } from '../rng.js';
 import { formatShape, Layer, sizeOf, type ParamValues, type Shape } from './layer.js';
 import { initializerByName, isInitializer, pytorchDefault, xavier, type Initializer, type InitName } from './init.js';
 import { Parameter } from './parameter.js';
@@ -64,6 +65,7 @@ export class Linear extends Layer {
     if (o.bias !== undefined && typeof o.bias !== 'boolean') throw optionError('Linear', 'bias', 'a boolean', o.bias);
     this.initOption = o.init ?? 'auto';
     if (this.initOption !== 'auto' && !isInitializer(this.initOption)) initializerByName('Linear', this.initOption);
+    if (o.rng !== undefined && !(o.rng instanceof Rng)) throw optionError('Linear', 'rng', 'an Rng', o.rng);
     this.rng = o.rng ?? globalRng;
     this.backend = getBackend();
     this.weight = new Parameter('weight', [outFeatures, inFeatures], this.backend);
@@ -108,10 +110,10 @@ export class Linear extends Layer {
     this.rowsPerSample = sizeOf(inShape) / this.inFeatures;
     const rows = capacity * this.rowsPerSample;
     if (rows <= this.capacity) return;
+    // Allocate first, then swap: an oversized or failed request (ERR_MEMORY) leaves the layer as it was.
+    const [y, dx] = allocAllF32(this.backend, [rows * this.outFeatures, rows * this.inFeatures], 'Linear');
     this.freeScratch();
-    this.capacity = rows;
-    this.y = this.backend.alloc(rows * this.outFeatures);
-    this.dx = this.backend.alloc(rows * this.inFeatures);
+    [this.y, this.dx, this.capacity] = [y, dx, rows];
   }
 
   forwardBuf(x: F32Buf, samples: number): F32Buf {

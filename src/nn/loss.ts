@@ -133,7 +133,12 @@ export const mse: Loss = makeLoss({
   target: 'values',
   scale: (m, n) => 1 / (m * n),
   meanOver: (m, n) => m * n,
-  checkTarget: checkValues,
+  checkTarget(call, target, m, n) {
+    const t = checkValues(call, target, m, n);
+    // A NaN or infinite target makes the loss and every weight NaN after one step.
+    for (let i = 0; i < t.length; i++) if (!Number.isFinite(t[i])) throw valueError(call, `y[${i}]`, 'a finite number', `${t[i]}`);
+    return t;
+  },
   run: (b, m, n, pred, target, loss, grad) => b.k.mse_f32(m, n, 1 / (m * n), pred, target as F32Buf, loss, grad),
   value64(pred, target, m, n) {
     let s = 0;

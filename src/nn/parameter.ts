@@ -1,5 +1,6 @@
 import type { F32Buf } from '../buffers.js';
 import type { Backend } from '../backends/types.js';
+import { disposedError } from '../errors.js';
 
 /**
  * A trainable tensor: values and gradient live in backend memory (wasm linear memory on the wasm backend), so
@@ -16,6 +17,9 @@ export class Parameter {
    * @internal
    */
   arena: ParamArena | null = null;
+  #value: F32Buf;
+  #gradBuf: F32Buf;
+  #disposed = false;
 
   constructor(
     /** PyTorch's state-dict name, e.g. `0.weight` once inside a `Sequential`. */
@@ -24,27 +28,67 @@ export class Parameter {
     readonly shape: readonly number[],
     readonly backend: Backend,
     /** Values in backend memory (moved once, into the model's arena, when a `Sequential` is built). */
-    public value: F32Buf = backend.alloc(shape.reduce((a, b) => a * b, 1)),
-    public gradBuf: F32Buf = backend.alloc(shape.reduce((a, b) => a * b, 1)),
+    value: F32Buf = backend.alloc(shape.reduce((a, b) => a * b, 1)),
+    gradBuf: F32Buf = backend.alloc(shape.reduce((a, b) => a * b, 1)),
   ) {
+    this.#value = value;
+    this.#gradBuf = gradBuf;
     this.size = value.length;
+  }
+
+  /**
+   * Every access to a parameter's memory goes through these accessors, so a disposed parameter (or one of a
+   * disposed model) throws ERR_STATE naming the call instead of reading or writing freed memory, on every
+   * backend (on wasm, freed blocks are reused by the next model).
+   */
+  get value(): F32Buf {
+    if (this.#disposed) throw disposedError(`Parameter ${this.name} (value)`, 'parameter');
+    return this.#value;
+  }
+
+  set value(buf: F32Buf) {
+    this.#value = buf;
+  }
+
+  get gradBuf(): F32Buf {
+    if (this.#disposed) throw disposedError(`Parameter ${this.name} (grad)`, 'parameter');
+    return this.#gradBuf;
+  }
+
+  set gradBuf(buf: F32Buf) {
+    this.#gradBuf = buf;
   }
 
   /** The values (a view: writes go to the parameter). */
   get data(): Float32Array {
-    return this.value.data;
+    if (this.#disposed) throw disposedError(`Parameter ${this.name}.data`, 'parameter');
+    return this.#value.data;
   }
 
   /** The accumulated gradient (a view). */
   get grad(): Float32Array {
-    return this.gradBuf.data;
+    if (this.#disposed) throw disposedError(`Parameter ${this.name}.grad`, 'parameter');
+    return this.#gradBuf.data;
   }
 
-  /** Returns the memory to the backend (a packed parameter's memory belongs to its arena). */
+  /** True once the parameter (or the model holding it) was disposed. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Returns the memory to the backend (a packed parameter's memory belongs to its arena, freed by the model). */
   dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     if (this.arena) return;
-    this.backend.free(this.value);
-    this.backend.free(this.gradBuf);
+    this.backend.free(this.#value);
+    this.backend.free(this.#gradBuf);
+  }
+
+  /** Frees the parameter's own memory before it moves into an arena (the parameter stays usable). */
+  releaseOwnMemory(): void {
+    this.backend.free(this.#value);
+    this.backend.free(this.#gradBuf);
   }
 }
 
@@ -78,7 +122,7 @@ export function packParameters(backend: Backend, params: readonly Parameter[]): 
     const values = view(arena.values), grads = view(arena.grads);
     values.data.set(param.value.data);
     grads.data.set(param.gradBuf.data);
-    param.dispose();
+    param.releaseOwnMemory();
     param.value = values;
     param.gradBuf = grads;
     param.arena = arena;

@@ -5,8 +5,8 @@
  */
 import type { F32Buf } from '../buffers.js';
 import type { Backend } from '../backends/types.js';
-import { batchOf, checkF32, checkOptions } from '../check.js';
-import { dtypeError, optionError, shapeError, stateError } from '../errors.js';
+import { batchOf, checkBool, checkF32, checkOptions } from '../check.js';
+import { describe, disposedError, dtypeError, optionError, shapeError, stateError } from '../errors.js';
 import { Activation } from './activations.js';
 import type { Initializer, InitName } from './init.js';
 import { formatShape, Layer, sizeOf, type ParamValues, type StateBuffer } from './layer.js';
@@ -142,6 +142,7 @@ export class Sequential {
    * @example model.train(); await trainer.fit(data);
    */
   train(mode = true): this {
+    this.assertLive('Sequential.train');
     if (typeof mode !== 'boolean') throw optionError('Sequential.train', 'mode', 'a boolean', mode);
     this.mode = mode;
     for (const layer of this.layers) layer.training = mode;
@@ -158,6 +159,7 @@ export class Sequential {
 
   /** `[name, parameter]` pairs in PyTorch order: `0.weight`, `0.bias`, `2.weight`, … */
   namedParameters(): [string, Parameter][] {
+    this.assertLive('Sequential.parameters');
     const out: [string, Parameter][] = [];
     this.layers.forEach((layer, i) => {
       for (const p of layer.parameters()) out.push([`${i}.${p.name.split('.').pop()}`, p]);
@@ -243,6 +245,7 @@ export class Sequential {
 
   /** The float64 forward used by gradient checks. */
   forward64(x: Float64Array, m: number, values: ParamValues): Float64Array {
+    this.assertLive('Sequential.forward64');
     let h = x;
     this.layers.forEach((layer, i) => (h = layer.forward64(h, m, this.shapes[i], values)));
     return h;
@@ -250,6 +253,7 @@ export class Sequential {
 
   /** Sets every parameter gradient to zero. */
   zeroGrad(): void {
+    this.assertLive('Sequential.zeroGrad');
     for (const p of this.parameters()) p.grad.fill(0);
   }
 
@@ -260,6 +264,7 @@ export class Sequential {
    * @example other.loadStateDict(JSON.parse(JSON.stringify(model.stateDict())));
    */
   stateDict(): StateDict {
+    this.assertLive('Sequential.stateDict');
     const sd: StateDict = {};
     for (const [name, t] of this.namedTensors()) sd[name] = tensorEntry([...t.shape], t.data.slice());
     return sd;
@@ -280,8 +285,10 @@ export class Sequential {
    * written, so a bad state dict leaves the model untouched. `data` may be a Float32Array or, for a state dict
    * parsed back from JSON, an array of numbers (converted to float32).
    */
-  loadStateDict(sd: StateDictInput, { strict = true }: { strict?: boolean } = {}): void {
+  loadStateDict(sd: StateDictInput, options: { strict?: boolean } = {}): void {
     const call = 'Sequential.loadStateDict';
+    this.assertLive(call);
+    const strict = checkBool(call, 'strict', (checkOptions(call, options, ['strict']) as { strict?: boolean }).strict ?? true);
     if (sd === null || typeof sd !== 'object') throw optionError(call, 'stateDict', 'an object of { shape, data } entries', sd);
     const named = this.namedTensors();
     const expected = new Set(named.map(([n]) => n));
@@ -294,16 +301,19 @@ export class Sequential {
     }
     const values: [Parameter | StateBuffer, Float32Array][] = [];
     for (const [name, p] of named) {
-      const entry = sd[name];
-      if (!entry) continue;
-      if (typeof entry !== 'object') throw optionError(call, name, 'a { shape, data } entry', entry);
-      const shape = Array.isArray(entry.shape) ? entry.shape : [];
+      if (!strict && !Object.hasOwn(sd, name)) continue;
+      const entry = sd[name] as unknown as { shape?: unknown; data?: unknown } | null;
+      if (entry === null || typeof entry !== 'object') throw stateError(call, `entry ${name} must be a { shape, data } object, received ${describe(entry)}`);
+      const shape = Array.isArray(entry.shape) ? (entry.shape as unknown[]) : [];
       if (shape.length !== p.shape.length || shape.some((d, i) => d !== p.shape[i])) {
         throw shapeError(call, name, `[${p.shape.join(', ')}]`, `[${shape.join(', ')}]`);
       }
       const data = tensorData(call, `${name}.data`, entry.data);
       const size = sizeOf(p.shape);
       if (data.length !== size) throw shapeError(call, `${name}.data`, `length ${size}`, `length ${data.length}`);
+      for (let j = 0; j < data.length; j++) {
+        if (!Number.isFinite(data[j])) throw stateError(call, `${name} holds ${data[j]} at index ${j}; weights must be finite (a diverged run's checkpoint?)`);
+      }
       values.push([p, data]);
     }
     for (const [p, data] of values) p.data.set(data);
@@ -340,8 +350,14 @@ export class Sequential {
     this.disposed = true;
   }
 
-  private assertLive(call: string): void {
-    if (this.disposed) throw stateError(call, 'the model was disposed');
+  /** True after `dispose()`: every later use throws ERR_STATE. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Throws ERR_STATE naming `call` once the model was disposed. */
+  assertLive(call: string): void {
+    if (this.disposed) throw disposedError(call, 'model');
   }
 }
 

@@ -31,11 +31,15 @@ export class Adagrad extends Optimizer<Required<AdagradOptions>> {
   constructor(params: Iterable<Parameter>, options: AdagradOptions = {}) {
     super('Adagrad', params, options, { lr: 0.01, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 }, ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps']);
     const o = this.options;
-    checkCommon('Adagrad', o);
-    checkNumber('Adagrad', 'lrDecay', o.lrDecay, 0);
-    checkNumber('Adagrad', 'initialAccumulatorValue', o.initialAccumulatorValue, 0);
+    this.validate('Adagrad', o);
     // torch fills the accumulator when the optimizer is built.
     this.state('sum', o.initialAccumulatorValue);
+  }
+
+  protected validate(call: string, o: Required<AdagradOptions>): void {
+    checkCommon(call, o);
+    checkNumber(call, 'lrDecay', o.lrDecay, 0);
+    checkNumber(call, 'initialAccumulatorValue', o.initialAccumulatorValue, 0);
   }
 
   /** The decayed rate for step `t` (1-based), as torch computes it. */
@@ -74,13 +78,17 @@ export class RMSprop extends Optimizer<Required<RMSpropOptions>> {
   constructor(params: Iterable<Parameter>, options: RMSpropOptions = {}) {
     super('RMSprop', params, options, { lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false }, ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered']);
     const o = this.options;
-    checkCommon('RMSprop', o);
-    checkNumber('RMSprop', 'alpha', o.alpha, 0);
-    checkNumber('RMSprop', 'momentum', o.momentum, 0);
-    checkBool('RMSprop', 'centered', o.centered);
+    this.validate('RMSprop', o);
     this.state('square_avg');
     if (o.momentum > 0) this.state('momentum_buffer');
     if (o.centered) this.state('grad_avg');
+  }
+
+  protected validate(call: string, o: Required<RMSpropOptions>): void {
+    checkCommon(call, o);
+    checkNumber(call, 'alpha', o.alpha, 0);
+    checkNumber(call, 'momentum', o.momentum, 0);
+    checkBool(call, 'centered', o.centered);
   }
 
   protected update(): void {
@@ -122,15 +130,19 @@ export class Adam extends Optimizer<ResolvedAdam> {
   constructor(params: Iterable<Parameter>, options: AdamOptions = {}, defaults: Partial<Required<AdamOptions>> = {}, call = 'Adam') {
     super(call, params, options, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, ...defaults }, ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad']);
     const o = this.options;
+    this.validate(call, o);
+    this.state('exp_avg');
+    this.state('exp_avg_sq');
+    if (o.amsgrad) this.state('max_exp_avg_sq');
+  }
+
+  protected validate(call: string, o: ResolvedAdam): void {
     checkCommon(call, o);
     if (!Array.isArray(o.betas) || o.betas.length !== 2) throw optionError(call, 'betas', 'a pair [beta1, beta2]', o.betas);
     checkNumber(call, 'betas[0]', o.betas[0], 0, 1, { max: true });
     checkNumber(call, 'betas[1]', o.betas[1], 0, 1, { max: true });
     o.betas = [o.betas[0], o.betas[1]];
     checkBool(call, 'amsgrad', o.amsgrad);
-    this.state('exp_avg');
-    this.state('exp_avg_sq');
-    if (o.amsgrad) this.state('max_exp_avg_sq');
   }
 
   /** β₁ (OneCycleLR cycles it as Adam's momentum). */

@@ -6,13 +6,17 @@
 import type { F32Buf } from '../buffers.js';
 import type { Backend } from '../backends/types.js';
 import { checkNumber, checkOneOf, checkOptions } from '../check.js';
-import { optionError, shapeError, stateError } from '../errors.js';
+import { disposedError, optionError, shapeError, stateError } from '../errors.js';
 import { Parameter, type ParamArena } from '../nn/parameter.js';
 import { tensorData } from '../nn/sequential.js';
 import { fromTorchStateDict, isTorchStateDict, toTorchStateDict, type TorchOptimizerStateDict } from './torch.js';
 
 /** One parameter's optimizer state with torch.optim's keys (`step`, `exp_avg`, …). */
 export type OptimizerState = Record<string, number | Float32Array>;
+
+/** torch.optim's state names, and which of them can never be negative (sums and averages of squares). */
+const STATE_KEYS = ['momentum_buffer', 'sum', 'square_avg', 'grad_avg', 'exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'];
+const NON_NEGATIVE_STATE = ['sum', 'square_avg', 'exp_avg_sq', 'max_exp_avg_sq'];
 
 /**
  * The memory one kernel call updates: a single parameter, or, when the parameters are exactly a model's packed
@@ -55,6 +59,7 @@ export abstract class Optimizer<O extends object = object> {
   protected readonly empty: F32Buf;
   protected readonly spans: readonly Span[];
   private readonly arena: ParamArena | null;
+  private disposed = false;
 
   protected constructor(call: string, params: Iterable<Parameter>, options: unknown, defaults: O & { lr: number }, known: readonly string[]) {
     const given = checkOptions(call, options, known);
@@ -85,6 +90,7 @@ export abstract class Optimizer<O extends object = object> {
   }
 
   set lr(value: number) {
+    this.assertLive(`${this.type}.lr`);
     this.options.lr = checkNumber(`${this.type}.lr`, 'lr', value, 0);
   }
 
@@ -124,8 +130,29 @@ export abstract class Optimizer<O extends object = object> {
     return entry;
   }
 
+  /**
+   * Checks every hyperparameter value exactly as the constructor does (and normalises them in place);
+   * `loadStateDict` runs it on the incoming values before anything is written.
+   */
+  protected abstract validate(call: string, options: O & { lr: number }): void;
+
+  /**
+   * Throws ERR_STATE naming `call` when the optimizer or one of its parameters (its model) was disposed, so no
+   * update ever writes into freed memory.
+   */
+  assertLive(call: string): void {
+    if (this.disposed) throw disposedError(call, 'optimizer');
+    for (const p of this.params) if (p.disposed) throw stateError(call, `parameter ${p.name} was disposed (its model was disposed); create a new optimizer for a new model`);
+  }
+
+  /** True after `dispose()`. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
   /** Applies one update to every parameter from its current gradient. */
   step(): void {
+    this.assertLive(`${this.type}.step`);
     this.stepCount++;
     this.stateful = true;
     this.update(this.stepCount);
@@ -135,6 +162,7 @@ export abstract class Optimizer<O extends object = object> {
 
   /** Sets every parameter gradient to zero (PyTorch accumulates gradients across backward passes). */
   zeroGrad(): void {
+    this.assertLive(`${this.type}.zeroGrad`);
     for (const p of this.params) p.grad.fill(0);
   }
 
@@ -147,6 +175,7 @@ export abstract class Optimizer<O extends object = object> {
   stateDict(options: { format: 'torch' }): TorchOptimizerStateDict;
   stateDict(options?: { format?: 'descent' }): OptimizerStateDict;
   stateDict(options: { format?: 'descent' | 'torch' } = {}): OptimizerStateDict | TorchOptimizerStateDict {
+    this.assertLive(`${this.type}.stateDict`);
     const { format = 'descent' } = checkOptions(`${this.type}.stateDict`, options, ['format']) as { format?: string };
     checkOneOf(`${this.type}.stateDict`, 'format', format, ['descent', 'torch']);
     const sd = this.descentStateDict();
@@ -173,8 +202,10 @@ export abstract class Optimizer<O extends object = object> {
    */
   loadStateDict(sd: OptimizerStateDict | TorchOptimizerStateDict): void {
     const call = `${this.type}.loadStateDict`;
+    this.assertLive(call);
     if (isTorchStateDict(sd)) sd = fromTorchStateDict(sd, this.type, Object.keys(this.options), this.params);
-    if (!sd || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || sd.paramGroups.length !== 1 || typeof sd.state !== 'object') {
+    const group = (sd as { paramGroups?: unknown[] } | null)?.paramGroups?.[0];
+    if (!sd || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || sd.paramGroups.length !== 1 || !group || typeof group !== 'object' || !sd.state || typeof sd.state !== 'object') {
       throw stateError(call, 'expected { state, paramGroups: [one group] }');
     }
     const { params: indices, ...hyper } = sd.paramGroups[0];
@@ -185,27 +216,44 @@ export abstract class Optimizer<O extends object = object> {
     for (const key of Object.keys(hyper)) {
       if (!known.includes(key)) throw stateError(call, `unknown hyperparameter '${key}' for ${this.type} (its hyperparameters: ${known.join(', ')}); is the state dict from another optimizer?`);
     }
+    // Values are checked like the constructor checks them: a checkpoint must not smuggle in lr NaN or betas [2, 2].
+    const merged = { ...this.options, ...hyper } as O & { lr: number };
+    try {
+      this.validate(call, merged);
+    } catch (error) {
+      throw stateError(call, `invalid hyperparameters in the state dict: ${(error as Error).message}`);
+    }
     const entries = Object.entries(sd.state);
     let step = 0;
     const incoming = new Map<string, Float32Array[]>();
     for (const [index, s] of entries) {
       const i = Number(index), p = this.params[i];
       if (!p) throw stateError(call, `state for parameter ${index}, which does not exist`);
+      if (s === null || typeof s !== 'object') throw stateError(call, `state of parameter ${i} must be an object`);
       for (const [key, value] of Object.entries(s)) {
         if (key === 'step') {
           if (!Number.isInteger(value) || (value as number) < 0) throw stateError(call, `step of parameter ${i} must be a non-negative integer`);
           step = value as number;
           continue;
         }
+        if (!STATE_KEYS.includes(key)) throw stateError(call, `unknown state '${key}' of parameter ${i} (known: ${STATE_KEYS.join(', ')})`);
         if (!(value instanceof Float32Array) && !Array.isArray(value)) throw stateError(call, `state '${key}' of parameter ${i} must be a Float32Array or an array of numbers`);
         const data = tensorData(call, `state['${i}'].${key}`, value);
         if (data.length !== p.size) throw shapeError(call, `state['${i}'].${key}`, `length ${p.size}`, `length ${data.length}`);
+        const nonNegative = NON_NEGATIVE_STATE.includes(key);
+        for (let j = 0; j < data.length; j++) {
+          const v = data[j];
+          if (!Number.isFinite(v) || (nonNegative && v < 0)) throw stateError(call, `state '${key}' of parameter ${i} holds ${v} at ${j} (expected finite${nonNegative ? ', ≥ 0' : ''} values)`);
+        }
         if (!incoming.has(key)) incoming.set(key, []);
         incoming.get(key)![i] = data;
       }
     }
     if (entries.length > 0 && entries.length !== this.params.length) throw stateError(call, 'state must cover every parameter or none');
-    Object.assign(this.options, hyper);
+    for (const [key, arrays] of incoming) {
+      for (let i = 0; i < this.params.length; i++) if (!arrays[i]) throw stateError(call, `state '${key}' is missing for parameter ${i}`);
+    }
+    Object.assign(this.options, merged);
     this.stepCount = step;
     this.stateful = entries.length > 0;
     for (const [key, arrays] of incoming) this.stateEntry(key).params.forEach((buf, i) => buf.data.set(arrays[i]));
@@ -217,6 +265,8 @@ export abstract class Optimizer<O extends object = object> {
 
   /** Returns the state memory to the backend. */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     for (const { spans } of this.stateBuffers.values()) for (const b of spans) this.backend.free(b);
     this.stateBuffers.clear();
     this.backend.free(this.empty);

@@ -5,7 +5,7 @@
  */
 import { checkBool, checkInt, checkNumber, checkOneOf, checkOptions } from '../check.js';
 import { optionError, stateError } from '../errors.js';
-import type { Optimizer } from './optimizer.js';
+import { Optimizer } from './optimizer.js';
 
 /** An optimizer whose momentum can be cycled (SGD's μ, Adam's β₁). */
 interface WithMomentum {
@@ -29,7 +29,7 @@ export abstract class LRScheduler {
   abstract readonly interval: 'batch' | 'epoch';
 
   constructor(readonly optimizer: Optimizer) {
-    if (!optimizer || typeof (optimizer as Optimizer).step !== 'function') throw optionError('LRScheduler', 'optimizer', 'an optimizer', optimizer);
+    if (!(optimizer instanceof Optimizer)) throw optionError('LRScheduler', 'optimizer', 'an optimizer', optimizer);
     this.baseLr = optimizer.lr;
   }
 
@@ -84,9 +84,15 @@ export abstract class LRScheduler {
       this.optimizer.lr = lrs[0] as number;
       return;
     }
-    if (!sd || !Number.isInteger(sd.lastEpoch) || !Number.isFinite(sd.lr)) throw stateError(call, "expected { lastEpoch, lr } or torch's { last_epoch, _last_lr, … }");
-    this.lastEpoch = sd.lastEpoch as number;
-    this.optimizer.lr = sd.lr as number;
+    // OneCycleLR's final step may extrapolate to a negative rate (as PyTorch's does); every other rate is ≥ 0.
+    const extrapolates = this.type === 'OneCycleLR';
+    const lastEpoch = sd?.lastEpoch as number, lr = sd?.lr as number;
+    if (!sd || !Number.isInteger(lastEpoch) || lastEpoch < -1 || !Number.isFinite(lr) || (lr < 0 && !extrapolates)) {
+      throw stateError(call, "expected { lastEpoch: an integer ≥ −1, lr: a finite number ≥ 0 } or torch's { last_epoch, _last_lr, … }");
+    }
+    this.lastEpoch = lastEpoch;
+    if (extrapolates) this.optimizer.setScheduledLr(lr);
+    else this.optimizer.lr = lr;
   }
 }
 
@@ -167,7 +173,9 @@ export class LinearLR extends LRScheduler {
     const t = this.lastEpoch, lr = this.optimizer.lr, s = this.startFactor, e = this.endFactor, n = this.totalIters;
     if (t === 0) return lr * s;
     if (t > n) return lr;
-    return lr * (1 + (e - s) / (n * s + (t - 1) * (e - s)));
+    // PyTorch's recursive form; with endFactor 0 its last factor rounds to a tiny negative number (−1.5e-19 on
+    // the last step), which is clamped to the exact 0 the schedule means.
+    return Math.max(0, lr * (1 + (e - s) / (n * s + (t - 1) * (e - s))));
   }
 }
 
@@ -308,6 +316,7 @@ export class ReduceLROnPlateau {
 
   constructor(readonly optimizer: Optimizer, options: PlateauOptions = {}) {
     const call = 'ReduceLROnPlateau';
+    if (!(optimizer instanceof Optimizer)) throw optionError(call, 'optimizer', 'an optimizer', optimizer);
     const o = checkOptions(call, options, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']) as PlateauOptions;
     this.o = {
       mode: checkOneOf(call, 'mode', o.mode ?? 'min', ['min', 'max']),
@@ -360,7 +369,10 @@ export class ReduceLROnPlateau {
 
   /** Restores a state from `stateDict()`. */
   loadStateDict(sd: Record<string, number>): void {
-    if (!sd || !Number.isInteger(sd.lastEpoch) || typeof sd.best !== 'number') throw stateError('ReduceLROnPlateau.loadStateDict', 'expected { lastEpoch, best, numBadEpochs, cooldownCounter, lr }');
+    const count = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+    if (!sd || typeof sd !== 'object' || !count(sd.lastEpoch) || typeof sd.best !== 'number' || Number.isNaN(sd.best) || !count(sd.numBadEpochs) || !count(sd.cooldownCounter) || !Number.isFinite(sd.lr) || sd.lr < 0) {
+      throw stateError('ReduceLROnPlateau.loadStateDict', 'expected { lastEpoch, best, numBadEpochs, cooldownCounter (integers ≥ 0, best a number), lr (finite, ≥ 0) }');
+    }
     Object.assign(this, { lastEpoch: sd.lastEpoch, best: sd.best, numBadEpochs: sd.numBadEpochs, cooldownCounter: sd.cooldownCounter });
     this.optimizer.lr = sd.lr;
   }

@@ -33,14 +33,18 @@ export class SGD extends Optimizer<Resolved> {
   constructor(params: Iterable<Parameter>, options: SGDOptions = {}) {
     super('SGD', params, options, { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay']);
     const o = this.options;
-    checkCommon('SGD', o);
-    checkNumber('SGD', 'momentum', o.momentum, 0);
-    checkNumber('SGD', 'dampening', o.dampening);
-    checkBool('SGD', 'nesterov', o.nesterov);
-    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
-      throw optionError('SGD', 'nesterov', 'used with momentum > 0 and dampening = 0 (as torch requires)', o.nesterov);
-    }
+    this.validate('SGD', o);
     if (o.momentum !== 0) this.state('momentum_buffer');
+  }
+
+  protected validate(call: string, o: Resolved): void {
+    checkCommon(call, o);
+    checkNumber(call, 'momentum', o.momentum, 0);
+    checkNumber(call, 'dampening', o.dampening);
+    checkBool(call, 'nesterov', o.nesterov);
+    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
+      throw optionError(call, 'nesterov', 'used with momentum > 0 and dampening = 0 (as torch requires)', o.nesterov);
+    }
   }
 
   /** Momentum factor (OneCycleLR cycles it). */

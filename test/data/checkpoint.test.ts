@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Adam, jsBackend, Linear, ReduceLROnPlateau, ReLU, Rng, Sequential, setBackend, StepLR, Trainer } from '../../src/index.js';
@@ -115,14 +115,23 @@ describe('atomic save', () => {
     let caught = false;
     for (let attempt = 0; attempt < 5 && !caught; attempt++) {
       const p = spawn(process.execPath, ['--input-type=module', '-e', child], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const tmp = join(dir, `.atomic.ckpt.tmp-${p.pid}`);
+      const prefix = `.atomic.ckpt.tmp-${p.pid}-`;
+      const tmpFile = () => readdirSync(dir).find((n) => n.startsWith(prefix));
       await new Promise<void>((resolve) => p.stdout!.on('data', (b: Buffer) => b.toString().includes('saved') && resolve()));
       // Wait until the next save's temporary file has some bytes, then kill without warning.
       const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline && !(existsSync(tmp) && readFileSync(tmp).length > 0)) await new Promise((r) => setTimeout(r, 1));
+      const written = () => {
+        const name = tmpFile();
+        try {
+          return name !== undefined && statSync(join(dir, name)).size > 0;
+        } catch {
+          return false;
+        }
+      };
+      while (Date.now() < deadline && !written()) await new Promise((r) => setTimeout(r, 1));
       p.kill('SIGKILL');
       await new Promise((r) => p.on('exit', r));
-      caught = existsSync(tmp);
+      caught = tmpFile() !== undefined;
       const c = loadCheckpoint(file);
       const w = c.model.w.data;
       expect(w.length).toBe(16 << 20);
