@@ -112,8 +112,8 @@ export class Rng {
     const s = (state as { s?: unknown } | null)?.s;
     const spare = (state as { spare?: unknown } | null)?.spare;
     // xoshiro128** never leaves the all-zero state once in it: every draw would be 0.
-    if (!Array.isArray(s) || s.length !== 4 || !s.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff) || s.every((v) => v === 0)) {
-      throw stateError('Rng.setState', 'expected { s: four uint32 words, not all zero, spare }');
+    if (!Array.isArray(s) || s.length !== 4 || !s.every((v) => Number.isInteger(v) && v >= -(2 ** 31) && v <= 0xffffffff) || s.every((v) => v === 0)) {
+      throw stateError('Rng.setState', 'expected { s: four 32-bit integer words, not all zero, spare }');
     }
     if (spare !== null && !(typeof spare === 'number' && Number.isFinite(spare))) throw stateError('Rng.setState', 'expected spare to be null or a finite number');
     [this.s0, this.s1, this.s2, this.s3] = state.s.map((v) => v >>> 0) as RngState['s'];

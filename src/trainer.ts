@@ -100,7 +100,7 @@ export interface Divergence {
   batch: number;
   loss: number;
   /** The first non-finite weight or activation, when one is found. */
-  where: { kind: 'weight' | 'activation' | 'gradient'; layer: number; name: string; count: number } | null;
+  where: { kind: 'weight' | 'activation' | 'gradient' | 'loss'; layer: number; name: string; count: number } | null;
   /** The history of the completed epochs. */
   history: History;
 }
@@ -525,6 +525,11 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
       where = findNonFinite(this.model, x.subarray(0, Math.min(x.length, 1024 * this.model.inFeatures)));
     } catch {
       // the report is best effort; the divergence itself is the error
+    }
+    if (!where) {
+      // Every weight and output is finite: the loss itself overflowed float32 on the last layer's outputs.
+      const last = this.model.layers.length - 1;
+      where = { kind: 'loss', layer: last, name: `${last} ${this.model.layers[last].type} (outputs finite, loss overflowed)`, count: 1 };
     }
     const at = batch < 0 ? `the validation loss of epoch ${epoch}` : `epoch ${epoch}, batch ${batch + 1}`;
     const first = where ? `; first non-finite: ${where.kind} ${where.name} (${where.count} value${where.count === 1 ? '' : 's'})` : '';

@@ -17,7 +17,7 @@ export const MAX_BUFFER_ELEMENTS = MAX_BUFFER_BYTES / 4;
 export function checkAllocSize(call: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) throw memoryError(call, `cannot allocate ${n} elements (not a non-negative integer)`);
   if (n > MAX_BUFFER_ELEMENTS) {
-    throw memoryError(call, `${n} elements (${n * 4} bytes) exceed the largest buffer a backend allocates (${MAX_BUFFER_BYTES} bytes); use a smaller batch or layer`);
+    throw memoryError(call, `${n} elements (${n * 4} bytes) exceed the largest block any backend allocates (${MAX_BUFFER_BYTES} bytes); use a smaller batch or layer`);
   }
 }
 

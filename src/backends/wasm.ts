@@ -243,18 +243,27 @@ function makeKernels(mod: WasmModule): Kernels {
 /** Wraps an instantiated descent.wasm as a Backend. */
 export function wasmBackendFromInstance(instance: WebAssembly.Instance, relaxed: boolean): WasmBackend {
   const mod = new WasmModule(instance);
-  const f32 = (ptr: number, n: number, owned: boolean): F32Handle => new WasmBuf(mod, ptr, n, owned, Float32Array);
-  const i32 = (ptr: number, n: number, owned: boolean): I32Handle => new WasmBuf(mod, ptr, n, owned, Int32Array);
+  // Blocks whose handle the garbage collector reclaimed go back to the allocator, so models, trainers and
+  // optimizers dropped without dispose() do not leak linear memory (dispose() still frees at once). Every owner of
+  // a view into a block (parameters into their arena, optimizer state views) also holds the block's handle.
+  const reclaim = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<number>((ptr) => mod.ex.free(ptr)) : null;
+  const owned = <T extends F32Handle | I32Handle>(handle: T): T => {
+    reclaim?.register(handle, handle.ptr, handle);
+    return handle;
+  };
+  const f32 = (ptr: number, n: number, owns: boolean): F32Handle => new WasmBuf(mod, ptr, n, owns, Float32Array);
+  const i32 = (ptr: number, n: number, owns: boolean): I32Handle => new WasmBuf(mod, ptr, n, owns, Int32Array);
   return {
     name: 'wasm',
     detail: relaxed ? 'relaxed-simd (fused multiply-add), 1 thread' : 'simd128, 1 thread',
     tiles: TILES,
     memory: mod.memory,
     relaxed,
-    alloc: (n: number): F32Buf => (n === 0 ? f32(0, 0, false) : f32(mod.alloc('alloc', n), n, true)),
-    allocI32: (n: number): I32Buf => (n === 0 ? i32(0, 0, false) : i32(mod.alloc('allocI32', n), n, true)),
+    alloc: (n: number): F32Buf => (n === 0 ? f32(0, 0, false) : owned(f32(mod.alloc('alloc', n), n, true))),
+    allocI32: (n: number): I32Buf => (n === 0 ? i32(0, 0, false) : owned(i32(mod.alloc('allocI32', n), n, true))),
     free(buf: F32Buf | I32Buf) {
       if (!(buf instanceof WasmBuf) || buf.owner !== mod || !buf.owned || buf.ptr < 0) return;
+      reclaim?.unregister(buf);
       mod.ex.free(buf.ptr);
       buf.ptr = -1;
     },

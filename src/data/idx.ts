@@ -121,7 +121,7 @@ export function readMaybeGzip(file: string): Uint8Array {
 /** `bytes` gunzipped when they are gzip (bounded by the trailer's declared size), else `bytes` itself. */
 export function gunzipBounded(bytes: Uint8Array, source = 'gzip data'): Uint8Array {
   if (!isGzip(bytes)) return bytes;
-  if (bytes.length < 18) throw dataError(source, `gzip data is truncated (${bytes.length} bytes)`);
+  if (bytes.length < 18) throw dataError(source, `gzip data is corrupt or truncated (${bytes.length} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getUint32(bytes.length - 4, true);
   const limit = declared + GZIP_SLACK;

@@ -80,7 +80,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('failed buffer growth o
     const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
     const small = bytes(model.forward(Float32Array.of(0.5)));
     // 4096 rows × 2²⁰ outputs = 16 GiB: over the 1 GiB buffer limit on every backend, rejected before allocating.
-    expectCode(() => model.forward(new Float32Array(4096), 4096), 'ERR_MEMORY', /exceed the largest buffer/);
+    expectCode(() => model.forward(new Float32Array(4096), 4096), 'ERR_MEMORY', /exceed the largest block/);
     expect(bytes(model.forward(Float32Array.of(0.5)))).toBe(small);
     const trainer = new Trainer(model, { optimizer: new SGD(model.parameters()), loss: 'mse' });
     expectCode(() => trainer.predict(new Float32Array(4096)), 'ERR_MEMORY');
