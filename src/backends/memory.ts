@@ -46,3 +46,13 @@ export function allocAll(backend: Backend, specs: readonly AllocSpec[], call = '
 export function allocAllF32(backend: Backend, sizes: readonly number[], call = 'alloc'): F32Buf[] {
   return allocAll(backend, sizes, call) as F32Buf[];
 }
+
+/**
+ * A buffer of `n` float32 replacing `old` (allocate first, then free `old`): a failed growth leaves `old` in place.
+ * @example this.own = grow(this.backend, this.own, capacity * width, 'ReLU');
+ */
+export function grow(backend: Backend, old: F32Buf | null, n: number, call = 'alloc'): F32Buf {
+  const [fresh] = allocAllF32(backend, [n], call);
+  if (old) backend.free(old);
+  return fresh;
+}

@@ -5,6 +5,7 @@
  * when the model owns it; those whose backward reads the input `x` (ELU, GELU, SiLU, Softplus) keep a reference
  * to `x` and write their own output buffer. `Softmax` (dim 1) is for inference: its backward throws.
  */
+import { grow } from '../backends/memory.js';
 import type { F32Buf } from '../buffers.js';
 import { getBackend } from '../backends/registry.js';
 import type { Backend } from '../backends/types.js';
@@ -72,8 +73,7 @@ export class Activation extends Layer {
     // Overwriting x is safe only when backward does not read it.
     this.inPlace = ownsInput && this.spec.backwardFrom === 'y';
     if (!this.inPlace && capacity * inFeatures > (this.own?.length ?? 0)) {
-      if (this.own) this.backend.free(this.own);
-      this.own = this.backend.alloc(capacity * inFeatures);
+      this.own = grow(this.backend, this.own, capacity * inFeatures, this.type);
     }
   }
 
@@ -208,8 +208,7 @@ export class Softmax extends Layer {
     this.width = inFeatures;
     this.inPlace = ownsInput;
     if (!ownsInput && capacity * inFeatures > (this.own?.length ?? 0)) {
-      if (this.own) this.backend.free(this.own);
-      this.own = this.backend.alloc(capacity * inFeatures);
+      this.own = grow(this.backend, this.own, capacity * inFeatures, this.type);
     }
   }
 

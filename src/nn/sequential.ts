@@ -3,6 +3,7 @@
  * dicts move between descent and PyTorch. Buffers for activations and gradients are sized once per batch
  * capacity and reused, so training allocates nothing per step.
  */
+import { grow } from '../backends/memory.js';
 import type { F32Buf } from '../buffers.js';
 import type { Backend } from '../backends/types.js';
 import { batchOf, checkBool, checkF32, checkOptions } from '../check.js';
@@ -201,10 +202,7 @@ export class Sequential {
     const view = this.backend.view(x);
     if (view) return view;
     const n = m * this.inFeatures;
-    if (!this.input || this.input.length < this.capacity * this.inFeatures) {
-      if (this.input) this.backend.free(this.input);
-      this.input = this.backend.alloc(this.capacity * this.inFeatures);
-    }
+    if (!this.input || this.input.length < this.capacity * this.inFeatures) this.input = grow(this.backend, this.input, this.capacity * this.inFeatures, 'Sequential');
     this.input.data.set(x.subarray(0, n));
     return this.input;
   }
