@@ -38,8 +38,8 @@ function gemm_f32(ta: number, tb: number, m: number, n: number, k: number, alpha
       // op(B)[p,j] = B[p,j]: accumulate scaled rows of B into a float64 row (i-k-j order).
       acc.fill(0, 0, n);
       for (let p = 0; p < k; p++) {
+        // No skipping of zero aip: 0·Inf must give NaN here as in IEEE arithmetic and the SIMD backends.
         const aip = ta === 0 ? a[i * k + p] : a[p * m + i];
-        if (aip === 0) continue;
         const bp = p * n;
         for (let j = 0; j < n; j++) acc[j] += aip * b[bp + j];
       }

@@ -381,7 +381,7 @@ function resolveInputShape(layers: readonly Layer[], option: unknown): readonly 
   let given: number[] | null = null;
   if (option !== undefined) {
     if (!Array.isArray(option) || option.length === 0 || !option.every((d) => Number.isInteger(d) && d >= 1)) {
-      throw shapeError(call, 'inputShape', 'a non-empty array of positive integers (per sample, no batch axis), e.g. [1, 28, 28]', JSON.stringify(option) ?? String(option));
+      throw shapeError(call, 'inputShape', 'a non-empty array of positive integers (per sample, no batch axis), e.g. [1, 28, 28]', Array.isArray(option) ? `[${option.map((d) => describe(d)).join(', ')}]` : describe(option));
     }
     given = [...option];
   }
