@@ -11,7 +11,7 @@ import { confusionMatrix, standardize, type Standardizer } from '../data/transfo
 import { fs } from '../node.js';
 import { Trainer } from '../trainer.js';
 import { SGD } from '../optim/sgd.js';
-import { alignLabels, buildModel, type TrainConfig } from './train.js';
+import { alignLabels, buildModel, checkLayersAgainstTensors, type TrainConfig } from './train.js';
 import { formatConfusion, helpText, parseFlags, UsageError, type Flags } from './args.js';
 import { loadRuntime, RUNTIME_FLAGS } from './runtime.js';
 
@@ -57,6 +57,7 @@ export async function run(args: string[]): Promise<number> {
     const config = ckpt.config as unknown as TrainConfig | undefined;
     const extra = ckpt.extra as { preprocess?: { inputScale: number; standardizer: Standardizer | null }; labelNames?: string[] | null; features?: number; classes?: number } | undefined;
     if (!config || !Array.isArray(config.layers) || !extra?.preprocess) throw new UsageError(`${flags.model} was not written by 'descent train'`);
+    checkLayersAgainstTensors(config, ckpt.model, flags.model);
     const { backend, note } = await loadRuntime(flags.backend, flags.threads);
     if (note) err(`descent predict: ${note}`);
 

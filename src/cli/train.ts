@@ -383,6 +383,25 @@ function checkSplits(c: TrainConfig, train: LabelledData, validation: LabelledDa
 
 // ---- model and optimizer ----
 
+/**
+ * Checks a checkpoint's tensor table against the widths its configuration declares, before any model is built:
+ * a small crafted file declaring `layers: [64, 4000000, 10]` must not allocate gigabytes first.
+ */
+export function checkLayersAgainstTensors(c: TrainConfig, model: Record<string, { shape?: unknown }>, source: string): void {
+  // --arch models (convolutions, pooling, dropout) are checked by loadStateDict after building; they are small.
+  if (c.arch !== undefined) return;
+  const widths = c.layers;
+  if (!Array.isArray(widths) || widths.length < 2 || !widths.every((w) => Number.isSafeInteger(w) && w >= 1)) throw new UsageError(`${source}: its configuration has no valid layer widths`);
+  for (let i = 0; i + 1 < widths.length; i++) {
+    for (const [name, shape] of [[`${2 * i}.weight`, [widths[i + 1], widths[i]]], [`${2 * i}.bias`, [widths[i + 1]]]] as const) {
+      const got = model[name]?.shape;
+      if (!Array.isArray(got) || got.length !== shape.length || got.some((d, j) => d !== shape[j])) {
+        throw new UsageError(`${source}: tensor ${name} has shape [${Array.isArray(got) ? got.join(', ') : 'none'}], but its configuration (layers ${widths.join('-')}) needs [${shape.join(', ')}]`);
+      }
+    }
+  }
+}
+
 export function buildModel(c: TrainConfig, classes = c.layers[c.layers.length - 1], dropoutRng = new Rng(c.seed + 2)): Sequential {
   const rng = new Rng(c.seed);
   // Dropout draws its masks from a generator of its own, so resuming restores it apart from the shuffle's.
@@ -443,6 +462,7 @@ export async function run(args: string[]): Promise<number> {
   let v: Values<typeof FLAGS>;
   let config: TrainConfig;
   let resumed: Checkpoint | null = null;
+  let backendNote = '';
   try {
     const parsed = parseFlags('train', args, FLAGS);
     v = parsed.values;
@@ -455,6 +475,16 @@ export async function run(args: string[]): Promise<number> {
       const saved = resumed.config as unknown as TrainConfig | undefined;
       if (!saved || !Array.isArray(saved.layers)) throw new UsageError(`${v.resume} was not written by 'descent train' (no training configuration)`);
       config = resumedConfig(saved, v, parsed.given);
+      checkLayersAgainstTensors(config, resumed.model, v.resume);
+      // A run continues bit for bit only on the backend it trained on: resume there unless --backend says otherwise.
+      const recorded = resumed.backend?.name;
+      if (recorded !== undefined && !['native', 'wasm', 'js'].includes(recorded)) throw new UsageError(`${v.resume} records an unknown backend '${recorded}'`);
+      if (recorded && !parsed.given.has('backend')) {
+        v = { ...v, backend: recorded as typeof v.backend };
+        backendNote = `resuming on the ${recorded} backend ${v.resume} was trained on (--backend chooses another; results then differ in the last bits)`;
+      } else if (recorded && v.backend !== recorded) {
+        backendNote = `${v.resume} was trained on the ${recorded} backend; continuing on --backend ${v.backend} is not bit-identical to an uninterrupted run`;
+      }
     } else config = configFrom(v);
   } catch (error) {
     err(`descent train: ${(error as Error).message}`);
@@ -465,6 +495,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     const { backend, threads, note } = await loadRuntime(v.backend, v.threads);
     if (note) err(`descent train: ${note}`);
+    if (backendNote) err(`descent train: ${backendNote}`);
     const loadStart = performance.now();
     const data = loadData(config, v.data);
     const loadSeconds = (performance.now() - loadStart) / 1000;
