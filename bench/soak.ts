@@ -43,6 +43,8 @@ async function soak(backend: Backend): Promise<Record<string, number | string>> 
     loss = trainer.step(x, y);
     if (step % 1000 === 0) {
       build().trainer.step(x, y); // dropped without dispose()
+      // V8 does not count wasm memory as heap pressure; with --expose-gc (npm run soak) collect explicitly.
+      (globalThis as { gc?: () => void }).gc?.();
       await new Promise((resolve) => setImmediate(resolve)); // let finalizers run
     }
     if (step === 1000 || step % (steps / 10) === 0) samples.push({ step, rss: process.memoryUsage().rss, heap: heap(backend) });
