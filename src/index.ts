@@ -6,7 +6,7 @@
  */
 export * from './backends/index.js';
 export type { F32Buf, I32Buf } from './buffers.js';
-export type { Kernels, KernelName, ActivationName, ArgKind, ArgSpec, KernelSpec } from './kernels.js';
+export type { Kernels, KernelName, ActivationName, ArgKind, ArgSpec, KernelSpec, Expr, ExprNode, Cond } from './kernels.js';
 export { KERNELS, KERNEL_SIGNATURES } from './kernels.js';
 export * from './errors.js';
 export { Rng, manualSeed, globalRng } from './rng.js';
