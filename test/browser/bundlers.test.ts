@@ -24,8 +24,10 @@ let browser: Browser | undefined;
 
 function run(cwd: string, command: string): string {
   const [tool, ...args] = command.replace(/^npx /, '').split(' ');
-  const bin = { esbuild: 'esbuild/bin/esbuild', vite: 'vite/bin/vite.js' }[tool as 'esbuild' | 'vite'];
-  return execFileSync(process.execPath, [join(ROOT, 'node_modules', bin), ...args], { cwd, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
+  const options = { cwd, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, NO_COLOR: '1' } } as const;
+  // esbuild's install step replaces bin/esbuild with the platform's native executable: run it directly, not with node.
+  if (tool === 'esbuild') return execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), args, options);
+  return execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), ...args], options);
 }
 
 beforeAll(async () => {
