@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'ERR_FORMAT',
 ] as const;
 
+/** The stable `code` of every error descent throws (one of `ERROR_CODES`). */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** An error thrown by descent: a standard Error subclass with a stable `code` (`ERR_SHAPE`, `ERR_OPTION`, …). */

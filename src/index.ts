@@ -88,7 +88,7 @@ export type { MnistSplits, MnistFiles } from './data/mnist.js';
 export { scaleToUnit, fitStandardizer, standardize, trainValidationSplit, selectRows, takeRows, oneHot, confusionMatrix } from './data/transforms.js';
 export type { Standardizer } from './data/transforms.js';
 export { saveCheckpoint, loadCheckpoint, createCheckpoint, restoreCheckpoint, encodeCheckpoint, decodeCheckpoint, crc32 } from './checkpoint.js';
-export type { Checkpoint, CheckpointParts } from './checkpoint.js';
+export type { Checkpoint, CheckpointParts, SaveOptions } from './checkpoint.js';
 
 // Models that travel (issue 13): safetensors in and out (bytes in browsers, files in Node).
 export { toSafetensors, saveSafetensors, loadSafetensors, readSafetensors, decodeSafetensors, halfToFloat, MAX_HEADER_BYTES } from './io/safetensors.js';

@@ -4,6 +4,7 @@
  * each pair is kept, and it is part of the saved state so a resumed run draws exactly what it would have.
  */
 import { stateError } from './errors.js';
+/** A generator's complete state (`rng.getState()`), saved in checkpoints and restored with `rng.setState()`. */
 export interface RngState {
   s: [number, number, number, number];
   spare: number | null;
