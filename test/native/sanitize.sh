@@ -22,7 +22,7 @@ addon_include=$(node -p "require('node-addon-api').include_dir")
 common=(-std=c++17 -O1 -g -fPIC -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
         -fno-math-errno -fno-trapping-math -ffp-contract=fast -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS
         -DNODE_ADDON_API_DISABLE_DEPRECATED -I"$node_include" -I"$addon_include")
-isa_sources=(native/isa/table.cc native/act/act.cc native/optim/optim.cc native/gemm/bias.cc native/gemm/pack.cc)
+isa_sources=(native/isa/table.cc native/act/act.cc native/act/smooth.cc native/optim/optim.cc native/gemm/bias.cc native/gemm/pack.cc native/norm/norm.cc native/conv/dot.cc)
 
 rm -rf "$OUT" && mkdir -p "$OUT"
 jobs_file="$OUT/jobs"
@@ -31,7 +31,7 @@ add() { # add <object> <flags...> -- <source>
   local obj=$1; shift
   printf '%q ' "$CXX" "${common[@]}" "$@" -c -o "$obj" >> "$jobs_file"; echo >> "$jobs_file"
 }
-for src in native/addon.cc native/cpu.cc native/pool.cc native/kernels.cc native/gemm/gemm.cc native/loss/loss.cc; do
+for src in native/addon.cc native/cpu.cc native/pool.cc native/kernels.cc native/gemm/gemm.cc native/loss/loss.cc native/norm/batch-norm.cc native/conv/conv.cc native/conv/pooling.cc; do
   add "$OUT/base-$(basename "$src" .cc).o" "$src"
 done
 for src in "${isa_sources[@]}" native/gemm/ukernel-4x8-scalar.cc; do
