@@ -1,9 +1,12 @@
 /**
- * bias_add_f32 (C[i,j] += bias[j]) and col_sum_f32 (out[j] = beta·out[j] + Σᵢ A[i,j], the bias gradient) over
+ * bias_add_f32 (C[i,j] += bias[j]), the fused GEMM epilogue (bias, then ReLU/LeakyReLU forward or the derivative
+ * mask of backward, through the very kernels of act.ts so fused and unfused results are equal bit for bit) and col_sum_f32 (out[j] = beta·out[j] + Σᵢ A[i,j], the bias gradient) over
  * row-major m×n. col_sum keeps 16 column sums in four v128 registers while it walks down the rows, then a
  * 4-wide and a scalar pass for the last columns; float32 sums in row order (error ≤ m·2⁻²⁴·Σ|a|). beta = 0 never
  * reads out.
  */
+
+import { leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd } from './act';
 
 export function bias_add(m: i32, n: i32, bias: usize, c: usize): void {
   for (let i = 0; i < m; i++) {
@@ -16,6 +19,27 @@ export function bias_add(m: i32, n: i32, bias: usize, c: usize): void {
     for (; j < n; j++) {
       const o = <usize>j << 2;
       store<f32>(row + o, load<f32>(row + o) + load<f32>(bias + o));
+    }
+  }
+}
+
+/**
+ * The epilogue of gemm_bias_act_f32 / gemm_act_bwd_f32 on the m×n tile at c (row stride ldc bytes): add bias[0..n)
+ * (0: none), apply ReLU (slope 0) or LeakyReLU when act is 1, multiply by the derivative read from mask (0: none;
+ * row stride ldm bytes, the activation's output). Called on each micro-tile while it is in L1.
+ */
+export function gemm_epilogue(m: i32, n: i32, c: usize, ldc: usize, bias: usize, mask: usize, ldm: usize, act: i32, slope: f32): void {
+  for (let i = 0; i < m; i++) {
+    const row = c + <usize>i * ldc;
+    if (bias != 0) bias_add(1, n, bias, row);
+    if (act != 0) {
+      if (slope == 0) relu_fwd(n, row, row);
+      else leaky_relu_fwd(n, slope, row, row);
+    }
+    if (mask != 0) {
+      const y = mask + <usize>i * ldm;
+      if (slope == 0) relu_bwd(n, y, row, row);
+      else leaky_relu_bwd(n, slope, y, row, row);
     }
   }
 }

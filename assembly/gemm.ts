@@ -7,8 +7,11 @@
  * remain). Only the first KC block applies beta, later blocks accumulate; beta = 0 never reads C. Accumulation is
  * float32 in k order (error ≤ k·2⁻²⁴·Σ|a||b| per element). ~58–60 GFLOP/s on Zen 4 in V8 (bench/peers-tfjs.mjs):
  * the 4×8 tile with separate mul/add is at the core's 16 flop/cycle; 5×8 and 6×8 tiles and manual unrolling
- * measured slower (V8 spills or unrolls itself).
+ * measured slower (V8 spills or unrolls itself). The fused kernels (gemm_bias_act_f32, gemm_act_bwd_f32) pass an
+ * epilogue (bias, ReLU, or a ReLU-derivative mask of C's shape) that runs on each micro-tile right after its last
+ * KC block stored it, while the tile is in L1, instead of a pass of its own over C.
  */
+import { gemm_epilogue } from './bias';
 import { madd } from './simd';
 
 // @ts-ignore: decorator
@@ -251,13 +254,18 @@ function scale_c(m: i32, n: i32, beta: f32, c: usize): void {
   for (let i: usize = 0; i < total; i++) store<f32>(c + (i << 2), beta * load<f32>(c + (i << 2)));
 }
 
-export function gemm(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize): void {
+export function gemm(
+  ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize,
+  act: i32 = 0, slope: f32 = 0, bias: usize = 0, mask: usize = 0,
+): void {
   if (m <= 0 || n <= 0) return;
+  const ldc = <usize>n << 2;
+  const epilogue = act != 0 || bias != 0 || mask != 0;
   if (k <= 0) {
     scale_c(m, n, beta, c);
+    if (epilogue) gemm_epilogue(m, n, c, ldc, bias, mask, ldc, act, slope);
     return;
   }
-  const ldc = <usize>n << 2;
   for (let jc = 0; jc < n; jc += GEMM_NC) {
     const nc = min(GEMM_NC, n - jc);
     for (let pc = 0; pc < k; pc += GEMM_KC) {
@@ -265,6 +273,7 @@ export function gemm(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, a: us
       // Later KC blocks add onto what the first one stored.
       const betaBlock: f32 = pc == 0 ? beta : 1;
       const readC = betaBlock != 0;
+      const lastBlock = epilogue && pc + kc == k;
       pack_b(tb, n, k, b, pc, kc, jc, nc, packB);
       for (let ic = 0; ic < m; ic += GEMM_MC) {
         const mc = min(GEMM_MC, m - ic);
@@ -291,6 +300,10 @@ export function gemm(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, a: us
                   store<f32>(o, readC ? v + betaBlock * load<f32>(o) : v);
                 }
               }
+            }
+            if (lastBlock) {
+              const i0 = <usize>(ic + ir), j0 = <usize>(jc + jr);
+              gemm_epilogue(mr, nr, cp, ldc, bias != 0 ? bias + (j0 << 2) : 0, mask != 0 ? mask + ((i0 * <usize>n + j0) << 2) : 0, ldc, act, slope);
             }
           }
         }

@@ -31,6 +31,14 @@ export function gemm_f32(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f64, a
   gemm(ta, tb, m, n, k, <f32>alpha, a, b, <f32>beta, c);
 }
 
+export function gemm_bias_act_f32(m: i32, n: i32, k: i32, act: i32, slope: f64, a: usize, b: usize, bias: usize, c: usize): void {
+  gemm(0, 1, m, n, k, 1, a, b, 0, c, act, <f32>slope, bias, 0);
+}
+
+export function gemm_act_bwd_f32(m: i32, n: i32, k: i32, slope: f64, a: usize, b: usize, y: usize, c: usize): void {
+  gemm(0, 0, m, n, k, 1, a, b, 0, c, 0, <f32>slope, 0, y);
+}
+
 export function bias_add_f32(m: i32, n: i32, bias: usize, c: usize): void {
   bias_add(m, n, bias, c);
 }

@@ -13,8 +13,23 @@ void gemm_f32(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, cons
  * never nests: the pool belongs to the outer one). */
 void gemm_f32_serial(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
                      float beta, float* c) noexcept;
+/* What a GEMM does to each output tile right after its last k block stored it (still in L1): add bias[j], then
+ * ReLU/LeakyReLU (`act`), or multiply by the activation derivative read from `mask` (an m×n array laid out like C:
+ * the activation's output). Every step is the unfused kernel's arithmetic, so fused and unfused results are equal
+ * bit for bit. */
+struct gemm_epilogue {
+  const float* bias;  // [n] or nullptr
+  const float* mask;  // [m, n] (row stride n) or nullptr
+  int act;            // 1: ReLU (slope 0) / LeakyReLU forward on the tile
+  float slope;
+};
 void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
-                   float beta, float* c, bool parallel) noexcept;
+                   float beta, float* c, bool parallel, const gemm_epilogue* epi = nullptr) noexcept;
+/* Linear forward act(A·Bᵀ + bias) and input gradient (A·B) ⊙ act′(y), fused (src/kernels.ts). */
+void gemm_bias_act_f32(int64_t m, int64_t n, int64_t k, int act, float slope, const float* a, const float* b,
+                       const float* bias, float* c) noexcept;
+void gemm_act_bwd_f32(int64_t m, int64_t n, int64_t k, float slope, const float* a, const float* b, const float* y,
+                      float* c) noexcept;
 void bias_add_f32(int64_t m, int64_t n, const float* bias, float* c) noexcept;
 void col_sum_f32(int64_t m, int64_t n, float beta, const float* a, float* out) noexcept;
 
@@ -126,6 +141,10 @@ struct isa_table {
   /* out[i] = beta·out[i] + Σ_j A[i·n + j] (beta = 0: out not read). */
   void (*row_sum)(int64_t m, int64_t n, const float* a, float beta, float* out);
   void (*bias_add)(int64_t m, int64_t n, const float* bias, float* c);
+  /* The gemm_epilogue on the m×n tile at c (row stride ldc); bias and mask already offset to the tile (mask row
+   * stride ldm). */
+  void (*gemm_epilogue)(int64_t m, int64_t n, float* c, int64_t ldc, const float* bias, const float* mask, int64_t ldm,
+                        int act, float slope);
   void (*col_sum)(int64_t m, int64_t n, float beta, const float* a, float* out);
   void (*sigmoid_fwd)(int64_t n, const float* x, float* y);
   void (*tanh_fwd)(int64_t n, const float* x, float* y);

@@ -13,6 +13,20 @@ import type { F32Buf, I32Buf } from './buffers.js';
 export interface Kernels {
   /** `C[m,n] = alpha·op(A)·op(B) + beta·C`; `op` transposes when its flag is 1. `beta = 0` never reads C. */
   gemm_f32(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: F32Buf, b: F32Buf, beta: number, c: F32Buf): void;
+  /**
+   * A dense layer's forward with its epilogue fused into the store of C: `C = act(A·Bᵀ + bias)` (A `[m,k]`, B
+   * `[n,k]` as Linear's weight, bias optional: length 0 = none). `act = 0` is the identity; `act = 1` is ReLU when
+   * `slope = 0` (`v ≤ 0 ? 0 : v`, NaN passes) and LeakyReLU otherwise (`v > 0 ? v : slope·v`), so the result equals
+   * `gemm_f32` then `bias_add_f32` then `relu_fwd_f32`/`leaky_relu_fwd_f32` bit for bit.
+   */
+  gemm_bias_act_f32(m: number, n: number, k: number, act: number, slope: number, a: F32Buf, b: F32Buf, bias: F32Buf, c: F32Buf): void;
+  /**
+   * A dense layer's input gradient with the backward of the ReLU in front of it fused into the store:
+   * `C = (A·B) ⊙ act′(y)` with A `[m,k]` (the output gradient), B `[k,n]` (the weight) and `y` `[m,n]` the
+   * activation's output (the layer's input): `y > 0 ? v : 0` when `slope = 0`, `y > 0 ? v : slope·v` otherwise —
+   * `gemm_f32` then `relu_bwd_f32`/`leaky_relu_bwd_f32` bit for bit.
+   */
+  gemm_act_bwd_f32(m: number, n: number, k: number, slope: number, a: F32Buf, b: F32Buf, y: F32Buf, c: F32Buf): void;
   /** `C[i,j] += bias[j]`. */
   bias_add_f32(m: number, n: number, bias: F32Buf, c: F32Buf): void;
   /** `out[j] = beta·out[j] + Σᵢ A[i,j]` (the bias gradient). `beta = 0` never reads out. */
@@ -271,6 +285,8 @@ export interface KernelSpec {
  */
 export const KERNEL_SIGNATURES: { readonly [K in KernelName]: string } = {
   gemm_f32: 'ta:flag tb:flag m:size n:size k:size alpha:scalar a:f32[m*k] b:f32[k*n] beta:scalar c:f32[m*n]',
+  gemm_bias_act_f32: 'm:size n:size k:size act:flag slope:scalar a:f32[m*k] b:f32[n*k] bias:f32?[n] c:f32[m*n]',
+  gemm_act_bwd_f32: 'm:size n:size k:size slope:scalar a:f32[m*k] b:f32[k*n] y:f32[m*n] c:f32[m*n]',
   bias_add_f32: 'm:size n:size bias:f32[n] c:f32[m*n]',
   col_sum_f32: 'm:size n:size beta:scalar a:f32[m*n] out:f32[n]',
   sigmoid_fwd_f32: 'n:size x:f32[n] y:f32[n]',

@@ -1,5 +1,6 @@
-/* GEMM epilogue helpers, compiled once per ISA: bias_add (C[i,j] += bias[j]) and col_sum (out[j] = beta·out[j] +
- * Σᵢ A[i,j], the bias gradient). Row-order loops the compiler vectorises along j (col_sum keeps the column
+/* GEMM epilogue helpers, compiled once per ISA: bias_add (C[i,j] += bias[j]), the fused epilogue of a GEMM tile
+ * (bias, then ReLU/LeakyReLU forward or the derivative mask of backward, each with the unfused kernel's exact
+ * arithmetic: act/act.cc) and col_sum (out[j] = beta·out[j] + Σᵢ A[i,j], the bias gradient). Row-order loops the compiler vectorises along j (col_sum keeps the column
  * sums of narrow outputs in registers); col_sum accumulates in float32 in row order (error ≤ m·2⁻²⁴·Σ|a|). */
 #include "../kernels.h"
 #include "../simd.h"
@@ -13,6 +14,24 @@ static void bias_add(int64_t m, int64_t n, const float* R bias, float* R c) {
   for (int64_t i = 0; i < m; i++) {
     float* R row = c + i * n;
     for (int64_t j = 0; j < n; j++) row[j] += bias[j];
+  }
+}
+
+static void gemm_epilogue(int64_t m, int64_t n, float* R c, int64_t ldc, const float* R bias, const float* R mask,
+                          int64_t ldm, int act, float slope) {
+  // One row at a time, each step its own loop over the row (vectorised along j); slope = 0 is ReLU exactly.
+  for (int64_t i = 0; i < m; i++) {
+    float* R row = c + i * ldc;
+    if (bias) for (int64_t j = 0; j < n; j++) row[j] += bias[j];
+    if (act) {
+      if (slope == 0.0f) for (int64_t j = 0; j < n; j++) row[j] = row[j] <= 0.0f ? 0.0f : row[j];
+      else for (int64_t j = 0; j < n; j++) row[j] = row[j] > 0.0f ? row[j] : row[j] * slope;
+    }
+    if (mask) {
+      const float* R y = mask + i * ldm;
+      if (slope == 0.0f) for (int64_t j = 0; j < n; j++) row[j] = y[j] > 0.0f ? row[j] : 0.0f;
+      else for (int64_t j = 0; j < n; j++) row[j] = y[j] > 0.0f ? row[j] : row[j] * slope;
+    }
   }
 }
 
@@ -46,6 +65,7 @@ static void col_sum(int64_t m, int64_t n, float beta, const float* R a, float* R
 
 void fill_bias(isa_table* t) {
   t->bias_add = bias_add;
+  t->gemm_epilogue = gemm_epilogue;
   t->col_sum = col_sum;
 }
 

@@ -2,7 +2,9 @@
  * jc over n by NC, pc over k by KC: the team packs the KC×NC panel of B and every MC×KC block of A (A is read in
  * place when it is small), then runs tasks over output tiles (an MC block of rows × a run of NR panels), each
  * looping jr, ir over MR×NR micro-tiles. The first k block applies the caller's beta (beta = 0 never reads C), later
- * ones accumulate. Blocking is fixed per ISA and a tile's arithmetic never depends on the thread that runs it, so
+ * ones accumulate. A fused epilogue (bias, ReLU, or a ReLU-derivative mask: gemm_bias_act_f32, gemm_act_bwd_f32)
+ * runs on each micro-tile right after the last k block stored it, so the activations never take a pass of their
+ * own over memory. Blocking is fixed per ISA and a tile's arithmetic never depends on the thread that runs it, so
  * results are bit-identical for any thread count. Accuracy: float32 FMA accumulation in k order (CONTRIBUTING.md §4). */
 #include <cstdlib>
 #include <cstring>
@@ -56,13 +58,14 @@ constexpr int64_t PACK_A_MIN_MK = 1 << 16;
 
 struct Job {
   const isa_table* T;
-  int64_t m, n;
+  int64_t m, n, k;
   float alpha;
   const float* a;
   int64_t rs_a, cs_a;
   const float* b;
   int64_t rs_b, cs_b;
   float* c;
+  const gemm_epilogue* epi;  // applied per micro-tile after the last k block; nullptr for none
   bool pack_a;
   // current (jc, pc) block
   int64_t jc, nc, pc, kc;
@@ -71,6 +74,13 @@ struct Job {
   float* apack;  // all of op(A)[:, pc:pc+kc] in MR-tall micro-panels (when pack_a)
   int64_t panels, pack_group, pack_b_tasks, n_ic, group, n_group;
 };
+
+/* The epilogue on rows [i0, i0+mr) × columns [j0, j0+nr) of C (at c, row stride n). */
+inline void apply_epilogue(const isa_table& T, const gemm_epilogue& e, int64_t i0, int64_t j0, int64_t mr, int64_t nr,
+                           int64_t n, float* c) {
+  T.gemm_epilogue(mr, nr, c, n, e.bias ? e.bias + j0 : nullptr, e.mask ? e.mask + i0 * n + j0 : nullptr, n, e.act,
+                  e.slope);
+}
 
 /* Phase 1 of a (jc, pc) block: pack B (groups of NR panels), then A (one MC block per task). */
 void pack_task(void* p, int64_t t) {
@@ -98,13 +108,17 @@ void tile_task(void* p, int64_t t) {
   int64_t rs, cs, panel_stride;
   if (J.pack_a) a = J.apack + ic * J.kc, rs = 1, cs = MR, panel_stride = MR * J.kc;
   else a = J.a + ic * J.rs_a + J.pc * J.cs_a, rs = J.rs_a, cs = J.cs_a, panel_stride = MR * J.rs_a;
+  // The epilogue runs on each micro-tile right after its last k block stored it, while it is still in L1.
+  const gemm_epilogue* epi = J.pc + J.kc == J.k ? J.epi : nullptr;
   for (int64_t jp = jp0; jp < jp1; jp++) {
     const int64_t j = jp * NR, nr = J.nc - j < NR ? J.nc - j : NR;
     const float* bp = J.bpack + j * J.kc;
     float* c = J.c + ic * J.n + J.jc + j;
-    for (int64_t ir = 0, ip = 0; ir < mc; ir += MR, ip++)
-      T.gemm_ukernel(J.kc, a + ip * panel_stride, rs, cs, bp, c + ir * J.n, J.n, mc - ir < MR ? mc - ir : MR, nr,
-                     J.alpha, J.beta);
+    for (int64_t ir = 0, ip = 0; ir < mc; ir += MR, ip++) {
+      const int64_t mr = mc - ir < MR ? mc - ir : MR;
+      T.gemm_ukernel(J.kc, a + ip * panel_stride, rs, cs, bp, c + ir * J.n, J.n, mr, nr, J.alpha, J.beta);
+      if (epi) apply_epilogue(T, *epi, ic + ir, J.jc + j, mr, nr, J.n, c + ir * J.n);
+    }
   }
 }
 
@@ -120,24 +134,39 @@ void gemm_f32_serial(int ta, int tb, int64_t m, int64_t n, int64_t k, float alph
   gemm_f32_team(ta, tb, m, n, k, alpha, a, b, beta, c, false);
 }
 
+void gemm_bias_act_f32(int64_t m, int64_t n, int64_t k, int act, float slope, const float* a, const float* b,
+                       const float* bias, float* c) noexcept {
+  const gemm_epilogue e{bias, nullptr, act, slope};
+  gemm_f32_team(0, 1, m, n, k, 1.0f, a, b, 0.0f, c, true, bias || act ? &e : nullptr);
+}
+
+void gemm_act_bwd_f32(int64_t m, int64_t n, int64_t k, float slope, const float* a, const float* b, const float* y,
+                      float* c) noexcept {
+  const gemm_epilogue e{nullptr, y, 0, slope};
+  gemm_f32_team(0, 0, m, n, k, 1.0f, a, b, 0.0f, c, true, &e);
+}
+
 void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
-                   float beta, float* c, bool parallel) noexcept {
+                   float beta, float* c, bool parallel, const gemm_epilogue* epi) noexcept {
   if (m == 0 || n == 0) return;
+  const isa_table* T = isa();
   if (k == 0) {
     // C = beta·C; beta = 0 writes zeros without reading C.
     for (int64_t i = 0; i < m * n; i++) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
+    if (epi) apply_epilogue(*T, *epi, 0, 0, m, n, n, c);
     return;
   }
-  const isa_table* T = isa();
   const int64_t mnk = m * n * k;
   if ((mnk <= SMALL_MAX_MNK || (n <= 16 && mnk <= SMALL_NARROW_MAX_MNK)) && k * ((n + 15) / 16 * 16) <= GEMM_SMALL_B) {
+    // Small products: C is at most a few KiB (or a few rows of ≤ 16), still in L1 for the epilogue pass.
     T->gemm_small(ta, tb, m, n, k, alpha, a, b, beta, c);
+    if (epi) apply_epilogue(*T, *epi, 0, 0, m, n, n, c);
     return;
   }
   Job J;
   J.T = T;
   const gemm_blocking& blk = J.T->blk;
-  J.m = m, J.n = n, J.alpha = alpha, J.a = a, J.b = b, J.c = c;
+  J.m = m, J.n = n, J.k = k, J.alpha = alpha, J.a = a, J.b = b, J.c = c, J.epi = epi;
   // op(A)(i,p) = a[i·rs_a + p·cs_a]; op(B)(p,j) = b[p·rs_b + j·cs_b]
   J.rs_a = ta ? 1 : k, J.cs_a = ta ? m : 1;
   J.rs_b = tb ? 1 : n, J.cs_b = tb ? k : 1;
@@ -158,6 +187,7 @@ void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
         for (int64_t p = 0; p < k; p++) s += a[i * J.rs_a + p * J.cs_a] * b[p * J.rs_b + j * J.cs_b];
         c[i * n + j] = beta == 0.0f ? alpha * s : alpha * s + beta * c[i * n + j];
       }
+    if (epi) apply_epilogue(*T, *epi, 0, 0, m, n, n, c);
     return;
   }
   const int64_t threads = team.size();

@@ -119,6 +119,22 @@ function leaky_relu_bwd_f32(n: number, slope: number, Y: F32Buf, DY: F32Buf, DX:
   for (let i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : dy[i] * slope;
 }
 
+// The fused dense-layer kernels are, by definition, the unfused calls in sequence: the reference states the
+// contract the native and wasm epilogues must meet bit for bit.
+function gemm_bias_act_f32(m: number, n: number, k: number, act: number, slope: number, A: F32Buf, B: F32Buf, bias: F32Buf, C: F32Buf): void {
+  gemm_f32(0, 1, m, n, k, 1, A, B, 0, C);
+  if (bias.length > 0) bias_add_f32(m, n, bias, C);
+  if (act === 0) return;
+  if (slope === 0) relu_fwd_f32(m * n, C, C);
+  else leaky_relu_fwd_f32(m * n, slope, C, C);
+}
+
+function gemm_act_bwd_f32(m: number, n: number, k: number, slope: number, A: F32Buf, B: F32Buf, Y: F32Buf, C: F32Buf): void {
+  gemm_f32(0, 0, m, n, k, 1, A, B, 0, C);
+  if (slope === 0) relu_bwd_f32(m * n, Y, C, C);
+  else leaky_relu_bwd_f32(m * n, slope, Y, C, C);
+}
+
 // The smooth activations: the float64 forms of src/special.ts, rounded once on store; backward reads x.
 function mapX(n: number, X: F32Buf, Y: F32Buf, f: (x: number) => number): void {
   const x = X.data, y = Y.data;
@@ -432,7 +448,7 @@ function avg_pool2d_bwd_f32(nc: number, h: number, w: number, kh: number, kw: nu
 
 /** The reference kernels in plain TypeScript with float64 accumulation: the oracle every other backend is tested against. */
 export const jsKernels: Kernels = {
-  gemm_f32, bias_add_f32, col_sum_f32,
+  gemm_f32, gemm_bias_act_f32, gemm_act_bwd_f32, bias_add_f32, col_sum_f32,
   sigmoid_fwd_f32, tanh_fwd_f32, relu_fwd_f32, leaky_relu_fwd_f32,
   sigmoid_bwd_f32, tanh_bwd_f32, relu_bwd_f32, leaky_relu_bwd_f32,
   elu_fwd_f32, elu_bwd_f32, gelu_fwd_f32, gelu_bwd_f32, gelu_tanh_fwd_f32, gelu_tanh_bwd_f32,

@@ -44,6 +44,46 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
         D.unstage();
       }
     },
+    gemm_bias_act_f32(m, n, k, act, slope, a, b, bias, c) {
+      D.size('gemm_bias_act_f32', 'm', m, 0);
+      D.size('gemm_bias_act_f32', 'n', n, 0);
+      D.size('gemm_bias_act_f32', 'k', k, 0);
+      D.flag('gemm_bias_act_f32', 'act', act);
+      D.scalar('gemm_bias_act_f32', 'slope', slope);
+      const L_a = D.f32('gemm_bias_act_f32', 'a', a);
+      const L_b = D.f32('gemm_bias_act_f32', 'b', b);
+      const L_bias = D.f32('gemm_bias_act_f32', 'bias', bias);
+      const L_c = D.f32('gemm_bias_act_f32', 'c', c);
+      D.fits('gemm_bias_act_f32', 'm·k', m * k, 'a', L_a);
+      D.fits('gemm_bias_act_f32', 'n·k', n * k, 'b', L_b);
+      const ON_bias = L_bias !== 0;
+      if (ON_bias) D.fits('gemm_bias_act_f32', 'n', n, 'bias', L_bias);
+      D.fits('gemm_bias_act_f32', 'm·n', m * n, 'c', L_c);
+      try {
+        EX.gemm_bias_act_f32(m, n, k, act, slope, D.ptr(a), D.ptr(b), ON_bias ? D.ptr(bias) : 0, D.ptr(c));
+      } finally {
+        D.unstage();
+      }
+    },
+    gemm_act_bwd_f32(m, n, k, slope, a, b, y, c) {
+      D.size('gemm_act_bwd_f32', 'm', m, 0);
+      D.size('gemm_act_bwd_f32', 'n', n, 0);
+      D.size('gemm_act_bwd_f32', 'k', k, 0);
+      D.scalar('gemm_act_bwd_f32', 'slope', slope);
+      const L_a = D.f32('gemm_act_bwd_f32', 'a', a);
+      const L_b = D.f32('gemm_act_bwd_f32', 'b', b);
+      const L_y = D.f32('gemm_act_bwd_f32', 'y', y);
+      const L_c = D.f32('gemm_act_bwd_f32', 'c', c);
+      D.fits('gemm_act_bwd_f32', 'm·k', m * k, 'a', L_a);
+      D.fits('gemm_act_bwd_f32', 'k·n', k * n, 'b', L_b);
+      D.fits('gemm_act_bwd_f32', 'm·n', m * n, 'y', L_y);
+      D.fits('gemm_act_bwd_f32', 'm·n', m * n, 'c', L_c);
+      try {
+        EX.gemm_act_bwd_f32(m, n, k, slope, D.ptr(a), D.ptr(b), D.ptr(y), D.ptr(c));
+      } finally {
+        D.unstage();
+      }
+    },
     bias_add_f32(m, n, bias, c) {
       D.size('bias_add_f32', 'm', m, 0);
       D.size('bias_add_f32', 'n', n, 0);
@@ -806,6 +846,8 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
 export function nativeKernels(F: Addon): Kernels {
   return {
     gemm_f32: (ta, tb, m, n, k, alpha, a, b, beta, c) => F.gemm_f32(ta, tb, m, n, k, alpha, a?.data, b?.data, beta, c?.data),
+    gemm_bias_act_f32: (m, n, k, act, slope, a, b, bias, c) => F.gemm_bias_act_f32(m, n, k, act, slope, a?.data, b?.data, bias?.data, c?.data),
+    gemm_act_bwd_f32: (m, n, k, slope, a, b, y, c) => F.gemm_act_bwd_f32(m, n, k, slope, a?.data, b?.data, y?.data, c?.data),
     bias_add_f32: (m, n, bias, c) => F.bias_add_f32(m, n, bias?.data, c?.data),
     col_sum_f32: (m, n, beta, a, out) => F.col_sum_f32(m, n, beta, a?.data, out?.data),
     sigmoid_fwd_f32: (n, x, y) => F.sigmoid_fwd_f32(n, x?.data, y?.data),

@@ -55,6 +55,24 @@ export class Activation extends Layer {
     this.type = this.spec.torch;
     this.slope = kind === 'leaky_relu' ? params[0] : 0;
     this.keepsOutput = this.spec.backwardFrom === 'y';
+    // LeakyReLU(0) stays unfused: the epilogue's slope 0 is ReLU, whose negative outputs are +0 where
+    // leaky_relu_fwd_f32 gives −0, and fused and unfused paths must agree bit for bit.
+    this.fusedSlope = kind === 'relu' ? 0 : kind === 'leaky_relu' && params[0] > 0 ? params[0] : null;
+  }
+
+  /**
+   * The slope a GEMM epilogue (gemm_bias_act_f32, gemm_act_bwd_f32) applies for this activation: 0 for ReLU, the
+   * negative slope of a LeakyReLU with slope > 0, null for activations that run as layers of their own. @internal
+   */
+  readonly fusedSlope: number | null;
+
+  /**
+   * Takes `y`, already activated by the Linear in front (its fused epilogue), as this layer's output: backward then
+   * reads it as if this layer had written it. Sequential's fused path. @internal
+   */
+  adoptFused(y: F32Buf): F32Buf {
+    this.saved = y;
+    return y;
   }
 
   readonly keepsOutput: boolean;

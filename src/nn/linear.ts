@@ -1,6 +1,8 @@
 /**
  * Fully connected layer `y = x·Wᵀ + b` with PyTorch's layout: weight `[out, in]`, bias `[out]`. Forward, weight
  * gradient and input gradient are the three GEMMs of CONTRIBUTING.md §2, so the weight never needs transposing.
+ * The bias add rides in the forward GEMM's epilogue (gemm_bias_act_f32); a Sequential also fuses a ReLU that follows
+ * into that epilogue and a ReLU in front into the input-gradient GEMM (`forwardAct`, `backwardAct`).
  */
 import type { F32Buf } from '../buffers.js';
 import { getBackend } from '../backends/registry.js';
@@ -47,6 +49,8 @@ export class Linear extends Layer {
   private x: F32Buf | null = null;
   private y: F32Buf | null = null;
   private dx: F32Buf | null = null;
+  /** A length-0 buffer: the fused forward's "no bias" argument. */
+  private readonly noBias: F32Buf;
   /** Rows of `inFeatures` in one sample: 1 for `[in]`, L for `[L, in]`. */
   private rowsPerSample = 1;
   /** Rows the scratch buffers hold. */
@@ -70,6 +74,7 @@ export class Linear extends Layer {
     this.backend = getBackend();
     this.weight = new Parameter('weight', [outFeatures, inFeatures], this.backend);
     this.bias = o.bias === false ? null : new Parameter('bias', [outFeatures], this.backend);
+    this.noBias = this.backend.alloc(0);
     this.initializer = this.resolve(null);
     this.resetParameters();
   }
@@ -117,19 +122,37 @@ export class Linear extends Layer {
   }
 
   forwardBuf(x: F32Buf, samples: number): F32Buf {
+    return this.forwardAct(x, samples, 0, 0);
+  }
+
+  /**
+   * Forward with a ReLU (`slope` 0) or LeakyReLU (`slope` > 0) applied in the GEMM's epilogue when `act` is 1: the
+   * output equals this layer's forward followed by the activation's, bit for bit. Sequential's fused path. @internal
+   */
+  forwardAct(x: F32Buf, samples: number, act: 0 | 1, slope: number): F32Buf {
     const { k } = this.backend, y = this.y!, m = samples * this.rowsPerSample;
     this.x = x;
-    k.gemm_f32(0, 1, m, this.outFeatures, this.inFeatures, 1, x, this.weight.value, 0, y);
-    if (this.bias) k.bias_add_f32(m, this.outFeatures, this.bias.value, y);
+    if (this.bias || act) k.gemm_bias_act_f32(m, this.outFeatures, this.inFeatures, act, slope, x, this.weight.value, this.bias ? this.bias.value : this.noBias, y);
+    else k.gemm_f32(0, 1, m, this.outFeatures, this.inFeatures, 1, x, this.weight.value, 0, y);
     return y;
   }
 
   backwardBuf(dy: F32Buf, samples: number, accumulate: boolean, inputGrad: boolean): F32Buf | null {
+    return this.backwardAct(dy, samples, accumulate, inputGrad, null);
+  }
+
+  /**
+   * Backward whose input gradient also goes through the backward of the ReLU (`slope` 0) or LeakyReLU in front of
+   * this layer, fused into the GEMM's epilogue: that activation's output is this layer's input, so its derivative
+   * comes from `x`. `slope` null is the plain backward. Sequential's fused path. @internal
+   */
+  backwardAct(dy: F32Buf, samples: number, accumulate: boolean, inputGrad: boolean, slope: number | null): F32Buf | null {
     const { k } = this.backend, beta = accumulate ? 1 : 0, m = samples * this.rowsPerSample;
     k.gemm_f32(1, 0, this.outFeatures, this.inFeatures, m, 1, dy, this.x!, beta, this.weight.gradBuf);
     if (this.bias) k.col_sum_f32(m, this.outFeatures, beta, dy, this.bias.gradBuf);
     if (!inputGrad) return null;
-    k.gemm_f32(0, 0, m, this.inFeatures, this.outFeatures, 1, dy, this.weight.value, 0, this.dx!);
+    if (slope === null) k.gemm_f32(0, 0, m, this.inFeatures, this.outFeatures, 1, dy, this.weight.value, 0, this.dx!);
+    else k.gemm_act_bwd_f32(m, this.inFeatures, this.outFeatures, slope, dy, this.weight.value, this.x!, this.dx!);
     return this.dx!;
   }
 
@@ -159,6 +182,7 @@ export class Linear extends Layer {
 
   dispose(): void {
     this.freeScratch();
+    this.backend.free(this.noBias);
     for (const p of this.parameters()) p.dispose();
   }
 }

@@ -9,6 +9,7 @@ import type { Backend } from '../backends/types.js';
 import { batchOf, checkBool, checkF32, checkOptions } from '../check.js';
 import { describe, disposedError, dtypeError, optionError, shapeError, stateError } from '../errors.js';
 import { Activation } from './activations.js';
+import { Linear } from './linear.js';
 import type { Initializer, InitName } from './init.js';
 import { formatShape, Layer, sizeOf, type ParamValues, type StateBuffer } from './layer.js';
 import { packParameters, type ParamArena, type Parameter } from './parameter.js';
@@ -60,6 +61,13 @@ export interface SequentialOptions {
    * Flatten or an activation first); when both exist they must agree.
    */
   inputShape?: readonly number[];
+  /**
+   * Fuse each ReLU/LeakyReLU that follows a Linear into the Linear's forward GEMM (bias and activation applied as
+   * the GEMM stores its output) and into the input-gradient GEMM of the Linear after it (default true). Results are
+   * the same bit for bit either way; `false` runs every layer on its own (for comparisons and benchmarks). Running
+   * layers one by one (the lab's `activationStats`) never fuses, so pre-activations stay observable.
+   */
+  fuse?: boolean;
 }
 
 /**
@@ -86,6 +94,12 @@ export class Sequential {
   readonly widths: readonly number[];
   /** Every parameter in one values buffer and one gradient buffer (fused optimizer steps). @internal */
   readonly arena: ParamArena | null;
+  /** True when Linear+ReLU pairs run fused (the `fuse` option). */
+  readonly fused: boolean;
+  /** Per layer: the slope of the activation after this Linear that its forward GEMM applies, else null. */
+  private readonly fuseForward: readonly (number | null)[];
+  /** Per layer: the slope of the activation before this Linear whose backward its input-gradient GEMM applies. */
+  private readonly fuseBackward: readonly (number | null)[];
   private capacity = 0;
   private input: F32Buf | null = null;
   private disposed = false;
@@ -98,7 +112,8 @@ export class Sequential {
    */
   constructor(layers: Layer[], options: SequentialOptions = {}) {
     const call = 'Sequential';
-    const o = checkOptions(call, options, ['inputShape']) as SequentialOptions;
+    const o = checkOptions(call, options, ['inputShape', 'fuse']) as SequentialOptions;
+    this.fused = checkBool(call, 'fuse', o.fuse ?? true);
     if (!Array.isArray(layers) || layers.length === 0) throw optionError(call, 'layers', 'a non-empty array of layers', layers);
     layers.forEach((layer, i) => {
       if (!(layer instanceof Layer)) throw optionError(call, `layers[${i}]`, 'a layer (Linear, ReLU, …)', layer);
@@ -127,6 +142,9 @@ export class Sequential {
       const chosen = layer.resolve(layers[next] ?? null);
       if (chosen.name !== layer.initializer.name) layer.resetParameters(chosen);
     });
+    const slopeAt = (i: number) => (layers[i] instanceof Activation ? layers[i].fusedSlope : null);
+    this.fuseForward = layers.map((layer, i) => (this.fused && layer instanceof Linear ? slopeAt(i + 1) : null));
+    this.fuseBackward = layers.map((layer, i) => (this.fused && layer instanceof Linear && i > 0 ? slopeAt(i - 1) : null));
     this.namedParameters().forEach(([name, p]) => (p.name = name));
     // Layers already packed by another model keep their arena; sharing layers between models stays correct.
     const params = this.parameters();
@@ -209,8 +227,17 @@ export class Sequential {
 
   /** Forward over backend buffers (no checks, no copies): the trainer's path. */
   forwardBuf(x: F32Buf, m: number): F32Buf {
+    const layers = this.layers;
     let h = x;
-    for (const layer of this.layers) h = layer.forwardBuf(h, m);
+    for (let i = 0; i < layers.length; i++) {
+      const slope = this.fuseForward[i];
+      if (slope === null) h = layers[i].forwardBuf(h, m);
+      else {
+        // The Linear's GEMM applies the activation as it stores; the activation adopts that output.
+        h = (layers[i] as Linear).forwardAct(h, m, 1, slope);
+        h = (layers[++i] as Activation).adoptFused(h);
+      }
+    }
     return h;
   }
 
@@ -223,7 +250,12 @@ export class Sequential {
     // The first layer with parameters needs no input gradient; layers before it need nothing at all.
     const firstTrainable = this.layers.findIndex((l) => l.parameters().length > 0);
     for (let i = this.layers.length - 1; i >= Math.max(firstTrainable, 0) && g; i--) {
-      g = this.layers[i].backwardBuf(g, m, accumulate, i > firstTrainable);
+      const slope = this.fuseBackward[i];
+      if (slope !== null && i > firstTrainable) {
+        // The activation in front is folded into this Linear's input-gradient GEMM: skip its own backward.
+        g = (this.layers[i] as Linear).backwardAct(g, m, accumulate, true, slope);
+        i--;
+      } else g = this.layers[i].backwardBuf(g, m, accumulate, i > firstTrainable);
     }
   }
 

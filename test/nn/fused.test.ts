@@ -1,0 +1,93 @@
+/**
+ * Sequential's fused Linear+ReLU path (`fuse`, default on) against the unfused one (`fuse: false`) on every
+ * backend: forward outputs, losses and parameters after Adam steps in train mode, and eval outputs, must agree bit
+ * for bit (the fused kernels apply the unfused kernels' arithmetic), over ReLU and LeakyReLU, a ReLU first (its
+ * input is the caller's), a Dropout or Flatten between (no fusion there) and batches 1 and 13. The lab's
+ * layer-by-layer statistics still see pre-activations.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  activationStats, Adam, Dropout, Flatten, LeakyReLU, Linear, manualSeed, ReLU, Sequential, setBackend, Sigmoid, Trainer, type Layer,
+} from '../../src/index.js';
+import { BACKENDS, expectSameBits, randn, rng } from '../helpers.js';
+
+type Build = () => Layer[];
+
+const MODELS: [string, Build][] = [
+  ['Linear-ReLU-Linear-ReLU-Linear', () => [new Linear(12, 16), new ReLU(), new Linear(16, 9), new ReLU(), new Linear(9, 3)]],
+  ['LeakyReLU(0.2) and a bias-free layer', () => [new Linear(12, 8, { bias: false }), new LeakyReLU(0.2), new Linear(8, 8), new LeakyReLU(0.2), new Linear(8, 3)]],
+  ['ReLU first, Sigmoid and Dropout between', () => [new ReLU(), new Linear(12, 10), new Sigmoid(), new Linear(10, 6), new Dropout(0.3), new ReLU(), new Linear(6, 3)]],
+  ['LeakyReLU(0) and Flatten (not fused)', () => [new Linear(12, 7), new LeakyReLU(0), new Flatten(), new Linear(7, 7), new ReLU(), new Linear(7, 3)]],
+];
+
+function run(build: Build, fuse: boolean, batch: number) {
+  manualSeed(5);
+  const model = new Sequential(build(), { fuse });
+  const r = rng(9);
+  const x = randn(r, batch * 12), labels = new Int32Array(batch).map((_, i) => (i * 7) % 3);
+  const trainer = new Trainer(model, { optimizer: new Adam(model.parameters(), { lr: 0.01 }), loss: 'crossEntropy' });
+  const losses = new Float32Array(3);
+  for (let s = 0; s < 3; s++) {
+    manualSeed(100 + s); // Dropout's masks are the same in both runs
+    losses[s] = trainer.step(x, labels);
+  }
+  const params = model.parameters().map((p) => p.data.slice());
+  const train = model.forward(x);
+  model.eval();
+  const evalOut = model.forward(x);
+  model.dispose();
+  return { losses, params, train, evalOut };
+}
+
+describe.each(BACKENDS.map((b) => [b.name, b] as const))('fused Linear+activation in Sequential on %s', (name, backend) => {
+  for (const [label, build] of MODELS)
+    it(`${label}: fused and unfused agree bit for bit`, () => {
+      setBackend(backend);
+      for (const batch of [1, 13]) {
+        const fused = run(build, true, batch), plain = run(build, false, batch);
+        const context = `${label} on ${name}, batch ${batch}`;
+        expectSameBits([fused.losses], [plain.losses], `${context}: losses`);
+        expectSameBits(fused.params, plain.params, `${context}: parameters after 3 Adam steps`);
+        expectSameBits([fused.train, fused.evalOut], [plain.train, plain.evalOut], `${context}: outputs`);
+        expect(fused.losses.every(Number.isFinite)).toBe(true);
+      }
+    });
+
+  it('reports the option and keeps pre-activations observable to the lab', () => {
+    setBackend(backend);
+    manualSeed(3);
+    const model = new Sequential([new Linear(6, 5), new ReLU(), new Linear(5, 2)]);
+    expect(model.fused).toBe(true);
+    expect(new Sequential([new Linear(6, 5)], { fuse: false }).fused).toBe(false);
+    const x = randn(rng(4), 8 * 6);
+    const { layers } = activationStats(model, x);
+    // The Linear's own output (a pre-activation) has negative values; the ReLU's does not.
+    expect(layers[0].min).toBeLessThan(0);
+    expect(layers[1].min).toBeGreaterThanOrEqual(0);
+    model.dispose();
+  });
+
+  it('runs the activations inside the GEMMs: no relu kernel of its own in a fused training step', () => {
+    setBackend(backend);
+    manualSeed(6);
+    const k = backend.k as unknown as Record<string, (...args: unknown[]) => void>;
+    const names = ['relu_fwd_f32', 'relu_bwd_f32', 'bias_add_f32', 'gemm_bias_act_f32', 'gemm_act_bwd_f32'];
+    const saved = names.map((n) => k[n]);
+    const calls: Record<string, number> = {};
+    names.forEach((n, i) => (k[n] = (...args: unknown[]) => ((calls[n] = (calls[n] ?? 0) + 1), saved[i](...args))));
+    try {
+      const model = new Sequential([new Linear(6, 5), new ReLU(), new Linear(5, 5), new ReLU(), new Linear(5, 2)]);
+      const trainer = new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'crossEntropy' });
+      trainer.step(randn(rng(2), 4 * 6), new Int32Array([0, 1, 1, 0]));
+      expect(calls).toEqual({ gemm_bias_act_f32: 3, gemm_act_bwd_f32: 2 });
+      model.dispose();
+    } finally {
+      names.forEach((n, i) => (k[n] = saved[i]));
+    }
+  });
+
+  it('rejects a non-boolean fuse option', () => {
+    setBackend(backend);
+    expect(() => new Sequential([new Linear(2, 2)], { fuse: 1 as unknown as boolean })).toThrow(expect.objectContaining({ code: 'ERR_OPTION' }));
+  });
+});
