@@ -4,7 +4,10 @@
  * layout (nt: B stored [n, k]) and plain nn, tanh forward and the Adam step over 2²⁰ values, and training steps
  * (MLP 784-256-128-10 ReLU batch 128 Adam; tiny 2-16-16-2 batch 32), at 1 and 2 threads. Also the fixed cost of
  * one N-API crossing. Peers run in bench/peers/peers.py under /usr/bin/python3 (or $PYTHON) with
- * OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset and OPENBLAS_NUM_THREADS = torch threads = the column's threads.
+ * OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, OPENBLAS_NUM_THREADS = torch threads = the column's threads, and
+ * glibc's malloc tuned so PyTorch's per-step tensors are not returned to the OS and faulted in again every step
+ * (GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296; set GLIBC_TUNABLES
+ * yourself to override). The MLP also runs with `fuse: false` ("unfused"): the fused epilogues' gain in the same run.
  *
  *   npm run bench:peers -- [--threads 1,2] [--only gemm,act,adam,train,overhead] [--json]
  */
@@ -100,6 +103,10 @@ for (const threads of THREADS) {
       const label = `${t.name.replace(/ relu adam$/, '').replace(/^mlp /, 'mlp ').replace(/^tiny /, 'tiny ')} batch ${t.batch}`;
       push('train', label, 'samples/s', measure(step, t.batch), threads);
       model.dispose();
+      if (t.cnn) continue;
+      const unfused = trainTrial(t, false);
+      push('train', `${label} unfused`, 'samples/s', measure(unfused.step, t.batch), threads);
+      unfused.model.dispose();
     }
 }
 addon.setThreads(initialThreads);
@@ -126,6 +133,7 @@ if (existsSync(python)) {
     const env: Record<string, string | undefined> = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
     delete env.OPENBLAS_CORETYPE;
     delete env.OPENBLAS_L2_SIZE;
+    env.GLIBC_TUNABLES ??= 'glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296';
     const peerOnly = only.filter((o) => o !== 'overhead').join(',');
     const res = spawnSync(python, ['bench/peers/peers.py', '--threads', String(threads), '--only', peerOnly], { env, encoding: 'utf8' });
     if (res.status !== 0) console.error(`# peers (${threads} threads) failed: ${res.stderr}`);
@@ -148,6 +156,7 @@ else {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(`# peers: ${python}, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? 'glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296'}`);
   console.log(`# native: ${native.detail}; ${new Date().toISOString()}; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (above ~0.5 another process shares the cores: 2-thread rows are then unreliable)`);
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);

@@ -91,8 +91,11 @@ export function fill(a: Float32Array, seed: number, scale = 1): Float32Array {
   return a;
 }
 
-/** A training trial on the active backend: ReLU MLP, Adam, cross-entropy, one fixed batch. */
-export function trainTrial(t: TrainTrial): { model: Sequential; step: () => void } {
+/**
+ * A training trial on the active backend: ReLU MLP, Adam, cross-entropy, one fixed batch. `fuse: false` runs the
+ * Linear+ReLU pairs unfused (bench:peers shows both).
+ */
+export function trainTrial(t: TrainTrial, fuse = true): { model: Sequential; step: () => void } {
   manualSeed(1);
   const layers: Layer[] = [];
   if (t.cnn) layers.push(...t.cnn.build());
@@ -101,7 +104,7 @@ export function trainTrial(t: TrainTrial): { model: Sequential; step: () => void
       layers.push(new Linear(t.layers[i], width));
       if (i < t.layers.length - 2) layers.push(new ReLU());
     });
-  const model = new Sequential(layers, t.cnn ? { inputShape: t.cnn.inputShape } : {});
+  const model = new Sequential(layers, t.cnn ? { inputShape: t.cnn.inputShape, fuse } : { fuse });
   const trainer = new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'crossEntropy' });
   const x = fill(new Float32Array(t.batch * t.layers[0]), 7);
   const classes = t.layers[t.layers.length - 1];

@@ -29,6 +29,16 @@ def build_cnn(torch, spec):
     return nn.Sequential(*[make[layer[0]](*layer[1:]) for layer in spec])
 
 
+def mlp(torch, sizes):
+    """The benchmark MLP: Linear layers of `sizes` with a ReLU between each pair (PyTorch's default init)."""
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
 def measure(fn, work, reps=7, min_time=0.03):
     fn()
     fn()
@@ -115,12 +125,7 @@ def main():
     if "train" in only:
         for name, sizes, batch in TRAIN:
             torch.manual_seed(1)
-            layers = []
-            for i in range(len(sizes) - 1):
-                layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
-                if i < len(sizes) - 2:
-                    layers.append(torch.nn.ReLU())
-            model = torch.nn.Sequential(*layers)
+            model = mlp(torch, sizes)
             opt = torch.optim.Adam(model.parameters(), lr=1e-3)
             x = torch.randn(batch, sizes[0])
             y = torch.arange(batch) % sizes[-1]

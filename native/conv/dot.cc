@@ -1,8 +1,9 @@
 /* gemm_nt_dot, compiled once per ISA: C[i,j] = beta·C[i,j] + Σ_p A[i,p]·B[j,p] for row-major A (m×k) and B (n×k)
  * whose rows are long and contiguous: the weight gradient dY·colᵀ of a convolution with few filters or few taps
  * (16×9 outputs over 784 pixels in CNN-S's first layer), where a packed GEMM would pad the 9 columns to a full
- * register tile. A 4×3 block of outputs keeps 12 vector accumulators over k (7 loads per 12 multiply-adds), then
- * sums their lanes and adds the k tail. Accuracy: float32 sums of k/F32_EPR-long lane partials (≤ k·2⁻²⁴·Σ|a||b|).
+ * register tile, and a dense layer's forward at batch ≤ 8 (gemm.cc). A 4×3 block of outputs keeps 12 vector
+ * accumulators over k (7 loads per 12 multiply-adds), then sums their lanes and adds the k tail; leftover rows run
+ * one at a time against six rows of B. Accuracy: float32 sums of k/F32_EPR-long lane partials (≤ k·2⁻²⁴·Σ|a||b|).
  * beta = 0 never reads C. Also row_sum (out[i] = beta·out[i] + Σⱼ A[i,j], a convolution's bias gradient per sample),
  * with four vector accumulators per row. */
 #include "../kernels.h"
@@ -34,12 +35,42 @@ static inline float lanes_sum(f32v v) {
 #endif
 }
 
+/* One row of A against six rows of B at a time: the rows left over by the 4×3 blocks (all of A at batch 1, a
+ * dense layer's forward in inference), where aliased rows would spend four loads of A on one useful row. Each
+ * output gets the 4×3 block's arithmetic exactly (lane partials in k order, the same lane sum, the same tail). */
+static void dot_row(int64_t n, int64_t k, const float* a, const float* b, int64_t ldb, float beta, float* c) {
+  constexpr int64_t E = F32_EPR;
+  const int64_t kv = k / E * E;
+  for (int64_t j0 = 0; j0 < n; j0 += 6) {
+    const int64_t cols = n - j0 < 6 ? n - j0 : 6;
+    const float* B[6];
+    for (int q = 0; q < 6; q++) B[q] = b + (j0 + (q < cols ? q : cols - 1)) * ldb;
+    f32v c0 = {}, c1 = {}, c2 = {}, c3 = {}, c4 = {}, c5 = {};
+    for (int64_t p = 0; p < kv; p += E) {
+      const f32v x = f32v_load(a + p);
+      c0 += x * f32v_load(B[0] + p), c1 += x * f32v_load(B[1] + p), c2 += x * f32v_load(B[2] + p);
+      c3 += x * f32v_load(B[3] + p), c4 += x * f32v_load(B[4] + p), c5 += x * f32v_load(B[5] + p);
+    }
+    const f32v acc[6] = {c0, c1, c2, c3, c4, c5};
+    for (int64_t q = 0; q < cols; q++) {
+      float s = lanes_sum(acc[q]);
+      for (int64_t p = kv; p < k; p++) s += a[p] * B[q][p];
+      float* out = c + j0 + q;
+      *out = beta == 0.0f ? s : beta * *out + s;
+    }
+  }
+}
+
 void gemm_nt_dot(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
                  float* c, int64_t ldc) {
   constexpr int64_t E = F32_EPR;
   const int64_t kv = k / E * E;
   for (int64_t i0 = 0; i0 < m; i0 += 4) {
     const int64_t rows = m - i0 < 4 ? m - i0 : 4;
+    if (rows < 4) {
+      for (int64_t i = i0; i < m; i++) dot_row(n, k, a + i * lda, b, ldb, beta, c + i * ldc);
+      return;
+    }
     // Rows and columns past the edge alias the last valid one (computed, never stored).
     const float* A[4];
     for (int r = 0; r < 4; r++) A[r] = a + (i0 + (r < rows ? r : rows - 1)) * lda;

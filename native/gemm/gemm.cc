@@ -53,6 +53,11 @@ constexpr int64_t PARALLEL_MIN_MNK = 1 << 19;
  * GFLOP/s); 128×128×10 nn stays packed (1.7 µs packed, 2.3 µs small). */
 constexpr int64_t SMALL_MAX_MNK = 1 << 15, SMALL_NARROW_MAX_MNK = 1 << 18;
 static_assert(SMALL_MAX_MNK < PARALLEL_MIN_MNK && SMALL_NARROW_MAX_MNK < PARALLEL_MIN_MNK, "small path is single-threaded");
+/* A few rows of A against B stored [n, k] (a dense layer's forward at batch ≤ DOT_MAX_M: inference and small
+ * batches) take the ISA's gemm_nt_dot: dot products of contiguous rows read B once per 4 rows of A, where the packed
+ * path would first copy all of B (the whole weight) into panels. Columns split in fixed chunks of DOT_GRAIN_N over
+ * the team, so results do not depend on the thread count. */
+constexpr int64_t DOT_MAX_M = 8, DOT_MIN_K = 64, DOT_GRAIN_N = 48;
 /* A is packed when its block does not comfortably stay in cache in place. */
 constexpr int64_t PACK_A_MIN_MK = 1 << 16;
 
@@ -157,6 +162,15 @@ void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
     return;
   }
   const int64_t mnk = m * n * k;
+  if (ta == 0 && tb == 1 && m <= DOT_MAX_M && k >= DOT_MIN_K && alpha == 1.0f) {
+    auto cols = [&](int64_t j0, int64_t j1) {
+      T->gemm_nt_dot(m, j1 - j0, k, a, k, b + j0 * k, k, beta, c + j0, n);
+      if (epi) apply_epilogue(*T, *epi, 0, j0, m, j1 - j0, n, c + j0);
+    };
+    if (parallel && mnk >= PARALLEL_MIN_MNK) parallel_chunks(n, DOT_GRAIN_N, [&](int64_t j0, int64_t j1) { cols(j0, j1); });
+    else cols(0, n);
+    return;
+  }
   if ((mnk <= SMALL_MAX_MNK || (n <= 16 && mnk <= SMALL_NARROW_MAX_MNK)) && k * ((n + 15) / 16 * 16) <= GEMM_SMALL_B) {
     // Small products: C is at most a few KiB (or a few rows of ≤ 16), still in L1 for the epilogue pass.
     T->gemm_small(ta, tb, m, n, k, alpha, a, b, beta, c);

@@ -66,6 +66,12 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('gemm_f32 on %s', (name
     check(1, 1, 131, 67, 521, 2, 0.25, 15);
   });
 
+  it('few rows against a long weight stored [n, k] (the batch ≤ 8 forward path)', () => {
+    let seed = 40;
+    for (const m of [1, 2, 3, 4, 5, 8, 9])
+      for (const [n, k] of [[1, 64], [7, 100], [256, 784], [13, 65]]) check(0, 1, m, n, k, 1, seed % 2 ? 0 : 0.5, seed++);
+  });
+
   it('leaves C untouched when m, n or k make it empty, and scales C when k = 0', () => {
     const C = put(backend, new Float32Array([1, 2, 3, 4]));
     backend.k.gemm_f32(0, 0, 2, 2, 0, 1, backend.alloc(0), backend.alloc(0), 0.5, C);

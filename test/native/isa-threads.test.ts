@@ -39,7 +39,7 @@ describe('native ISAs, threads and workers', () => {
     it(`${isa}: gemm (4 transposes, edges, beyond KC/MC) and adam match the js reference`, () => {
       expect(addon!.setIsa(isa)).toBe(true);
       const { mr, nr } = addon!.info();
-      const shapes: [number, number, number][] = [[1, 1, 1], [mr + 1, nr - 1, 3], [2 * mr + 1, 2 * nr + 1, 263], [67, 131, 300], [203, 45, 17]];
+      const shapes: [number, number, number][] = [[1, 1, 1], [mr + 1, nr - 1, 3], [2 * mr + 1, 2 * nr + 1, 263], [67, 131, 300], [203, 45, 17], [3, 40, 300], [8, 37, 100]];
       let seed = 1;
       for (const [m, n, kk] of shapes)
         for (const [ta, tb] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
@@ -112,6 +112,12 @@ describe('native ISAs, threads and workers', () => {
         k('gemm_f32')(ta, tb, m, n, kk, 1, a, b, 0, c);
         out.push(c);
       }
+      // The fused dense-layer kernels, and the few-rows forward path split over column chunks.
+      const bias = randn(rng(78), n), fused = new Float32Array(m * n), masked = new Float32Array(m * kk), narrow = new Float32Array(7 * n);
+      k('gemm_bias_act_f32')(m, n, kk, 1, 0, a, b, bias, fused);
+      k('gemm_act_bwd_f32')(m, kk, n, 0.1, fused, b, a, masked);
+      k('gemm_bias_act_f32')(7, n, kk, 1, 0.1, a, b, bias, narrow);
+      out.push(fused, masked, narrow);
       const y = new Float32Array(big);
       k('tanh_fwd_f32')(big, x, y);
       out.push(y.slice());

@@ -1,0 +1,131 @@
+/**
+ * `npm run bench:profile`: where one training step of the MLP 784-256-128-10 (ReLU, Adam, batch 128) spends its
+ * time on a backend, per step: GEMMs (fused epilogues included), elementwise kernels (bias gradient, loss), the
+ * optimizer step, the fixed cost of the JS→kernel crossings, and the rest (JavaScript in the trainer, layers and
+ * adapters). Kernel times come from wrapping every kernel of `backend.k` with a timer; the crossing cost is an
+ * empty kernel call (relu_fwd_f32 with n = 0) timed on its own, times the calls per step, and is taken out of the
+ * kernel rows. The step time is measured unwrapped first. Also prints the FLOP limit at a measured GEMM peak.
+ *
+ *   npm run bench:profile -- [--backend native] [--threads 1] [--batch 128] [--steps 300] [--fuse true]
+ */
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadBackend, setBackend, setThreads, type BackendName } from '../src/index.js';
+import { fill, trainTrial, TRAIN_TRIALS } from './shapes.js';
+
+const { values: args } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'native' },
+    threads: { type: 'string', default: '1' },
+    batch: { type: 'string', default: '128' },
+    steps: { type: 'string', default: '300' },
+    fuse: { type: 'string', default: 'true' },
+  },
+});
+const loadBefore = loadavg();
+const backend = await loadBackend(args.backend as BackendName);
+setBackend(backend);
+if (backend.name === 'native') setThreads(Number(args.threads));
+const trial = { ...TRAIN_TRIALS.find((t) => t.name.startsWith('mlp 784'))!, batch: Number(args.batch) };
+const steps = Number(args.steps);
+const { model, step } = trainTrial(trial, args.fuse !== 'false');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/** Median over 7 rounds of the per-step time (µs) of `steps` steps. */
+function timeSteps(): number {
+  for (let i = 0; i < 20; i++) step();
+  const per: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) step();
+    per.push(((performance.now() - t0) * 1000) / steps);
+  }
+  return median(per);
+}
+
+const stepUs = timeSteps();
+
+// The crossing: an empty kernel call through the adapter (argument checks and the N-API or wasm call).
+const x = backend.alloc(16), y = backend.alloc(16);
+const crossRounds: number[] = [];
+for (let r = 0; r < 7; r++) {
+  const t0 = performance.now();
+  for (let i = 0; i < 100_000; i++) backend.k.relu_fwd_f32(0, x, y);
+  crossRounds.push(((performance.now() - t0) * 1000) / 100_000);
+}
+const crossingUs = median(crossRounds);
+
+// Per-kernel times: wrap every kernel with a timer, run the steps again.
+const k = backend.k as unknown as Record<string, (...a: unknown[]) => void>;
+const originals = Object.fromEntries(Object.keys(k).map((name) => [name, k[name]]));
+const total: Record<string, number> = {}, calls: Record<string, number> = {};
+let timerUs = 0;
+{
+  // The wrapper's own cost (two clock reads), taken out of each timed call.
+  const t0 = performance.now();
+  for (let i = 0; i < 100_000; i++) performance.now();
+  timerUs = ((performance.now() - t0) * 1000) / 100_000;
+}
+for (const name of Object.keys(originals)) {
+  const fn = originals[name];
+  k[name] = (...a: unknown[]) => {
+    const t0 = performance.now();
+    fn(...a);
+    total[name] = (total[name] ?? 0) + (performance.now() - t0) * 1000 - timerUs;
+    calls[name] = (calls[name] ?? 0) + 1;
+  };
+}
+for (let i = 0; i < 20; i++) step();
+for (const name of Object.keys(total)) (total[name] = 0), (calls[name] = 0);
+for (let i = 0; i < steps; i++) step();
+Object.assign(k, originals);
+
+const category = (name: string) =>
+  name.startsWith('gemm') ? 'GEMM (fused epilogues included)' : name.endsWith('_step_f32') ? 'optimizer (one fused Adam call)' : 'elementwise (bias gradient, loss, activations)';
+const rows = new Map<string, { us: number; calls: number; kernels: Set<string> }>();
+let kernelCalls = 0;
+for (const name of Object.keys(total)) {
+  if (!calls[name]) continue;
+  const c = category(name), row = rows.get(c) ?? { us: 0, calls: 0, kernels: new Set() };
+  row.us += (total[name] - calls[name] * crossingUs) / steps;
+  row.calls += calls[name] / steps;
+  row.kernels.add(`${name}×${calls[name] / steps}`);
+  rows.set(c, row);
+  kernelCalls += calls[name] / steps;
+}
+const crossings = kernelCalls * crossingUs;
+const accounted = [...rows.values()].reduce((s, r) => s + r.us, 0) + crossings;
+
+// The FLOP limit: 6 FLOP per weight per sample (forward, weight gradient, input gradient; the first layer skips
+// its input gradient) at the GEMM rate of the dense layer's largest product measured right here.
+const sizes = trial.layers;
+let flop = 0;
+for (let i = 0; i + 1 < sizes.length; i++) flop += (i === 0 ? 4 : 6) * sizes[i] * sizes[i + 1];
+const [m, n, kk] = [trial.batch, sizes[1], sizes[0]];
+const A = backend.alloc(m * kk), B = backend.alloc(n * kk), C = backend.alloc(m * n);
+fill(A.data, 1);
+fill(B.data, 2);
+const gemmRounds: number[] = [];
+for (let r = 0; r < 7; r++) {
+  const t0 = performance.now();
+  for (let i = 0; i < 200; i++) backend.k.gemm_f32(0, 1, m, n, kk, 1, A, B, 0, C);
+  gemmRounds.push((2 * m * n * kk * 200) / ((performance.now() - t0) / 1000) / 1e9);
+}
+const peak = median(gemmRounds);
+
+const pct = (us: number) => `${((100 * us) / stepUs).toFixed(1)} %`;
+console.log(`# ${backend.name} (${backend.detail}), ${args.threads} thread(s), MLP ${sizes.join('-')} batch ${trial.batch}, Adam, fuse ${args.fuse}; ${new Date().toISOString()}`);
+console.log(`# load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`| part of a step | µs/step | share | calls/step |`);
+console.log(`|---|---|---|---|`);
+for (const [c, r] of rows) console.log(`| ${c}: ${[...r.kernels].join(', ')} | ${r.us.toFixed(1)} | ${pct(r.us)} | ${r.calls} |`);
+console.log(`| JS→kernel crossings (${crossingUs.toFixed(3)} µs each) | ${crossings.toFixed(1)} | ${pct(crossings)} | ${kernelCalls} |`);
+console.log(`| JavaScript around the kernels (trainer, layers, adapters) | ${(stepUs - accounted).toFixed(1)} | ${pct(stepUs - accounted)} | |`);
+console.log(`| **step** | ${stepUs.toFixed(1)} | ${(trial.batch / (stepUs / 1e6)).toFixed(0)} samples/s | |`);
+const limit = peak * 1e9 / flop;
+console.log(`# FLOP limit: ${(flop / 1e6).toFixed(2)} MFLOP/sample at ${peak.toFixed(0)} GFLOP/s (gemm nt ${m}x${n}x${kk} here) = ${limit.toFixed(0)} samples/s; this step reaches ${((100 * trial.batch) / (stepUs / 1e6) / limit).toFixed(0)} %`);
+model.dispose();
