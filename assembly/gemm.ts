@@ -12,6 +12,7 @@
  * KC block stored it, while the tile is in L1, instead of a pass of its own over C.
  */
 import { gemm_epilogue } from './bias';
+import { gemm_nt_rows } from './dot';
 import { madd } from './simd';
 
 // @ts-ignore: decorator
@@ -24,6 +25,10 @@ import { madd } from './simd';
 @inline const GEMM_MC: i32 = 128;
 // @ts-ignore: decorator
 @inline const GEMM_NC: i32 = 1024;
+
+/** Rows of A up to which a forward-layout product (B stored [n, k]) takes gemm_nt_rows (dot.ts). */
+// @ts-ignore: decorator
+@inline const GEMM_ROWS_MAX_M: i32 = 4;
 
 // Packing buffers are allocated when the module starts, not at the first call: a kernel call must never grow
 // memory, because callers may hold `.data` views across kernel calls (only allocations detach them).
@@ -263,6 +268,12 @@ export function gemm(
   const epilogue = act != 0 || bias != 0 || mask != 0;
   if (k <= 0) {
     scale_c(m, n, beta, c);
+    if (epilogue) gemm_epilogue(m, n, c, ldc, bias, mask, ldc, act, slope);
+    return;
+  }
+  if (ta == 0 && tb == 1 && m <= GEMM_ROWS_MAX_M && k >= 16 && alpha == 1) {
+    // A few rows against a weight stored [n, k]: dot products read it once per row instead of packing it whole.
+    gemm_nt_rows(m, n, k, a, b, beta, c);
     if (epilogue) gemm_epilogue(m, n, c, ldc, bias, mask, ldc, act, slope);
     return;
   }
