@@ -5,7 +5,7 @@
  * intra- and inter-op threads 1, `session.run` awaited) and PyTorch 1.13 (bench/peers/inference.py under
  * /usr/bin/python3 or $PYTHON, `torch.inference_mode()`, 1 thread, glibc malloc tuned as in bench:peers). Every
  * peer runs the same weights on the same inputs (outputs are checked against native). The machine is shared, so
- * the peers alternate: `--rounds` rounds, each measuring every peer at every batch (warm-up, then 7 repetitions of
+ * the peers alternate: `--rounds` rounds, each measuring every peer at every batch (starting with another peer each round) (warm-up, then 7 repetitions of
  * a loop ≥ 30 ms, median), and the table shows each peer's median over the rounds and the ratio to native.
  *
  *   npm run bench:inference -- [--batches 1,8,64] [--rounds 3] [--json]
@@ -134,7 +134,9 @@ const add = (peer: string, b: number, us: number) => {
   samples.set(key, [...(samples.get(key) ?? []), us]);
 };
 for (let r = 0; r < ROUNDS; r++) {
-  for (const b of BATCHES) for (const p of PEERS) add(p.name, b, await latency(p.run(b)));
+  // Each round starts with another peer, so none always runs right after the same neighbour.
+  const order = PEERS.map((_, i) => PEERS[(i + r) % PEERS.length]);
+  for (const b of BATCHES) for (const p of order) add(p.name, b, await latency(p.run(b)));
   const t = torchRound();
   if (t) for (const [b, us] of t) add('torch', b, us);
 }

@@ -4,7 +4,7 @@
  * optimizer step, the fixed cost of the JS→kernel crossings, and the rest (JavaScript in the trainer, layers and
  * adapters). Kernel times come from wrapping every kernel of `backend.k` with a timer; the crossing cost is an
  * empty kernel call (relu_fwd_f32 with n = 0) timed on its own, times the calls per step, and is taken out of the
- * kernel rows. The step time is measured unwrapped first. Also prints the FLOP limit at a measured GEMM peak.
+ * kernel rows. Unwrapped and wrapped runs alternate over 7 rounds (medians), so both see the same machine load. Also prints the FLOP limit at a measured GEMM peak.
  *
  *   npm run bench:profile -- [--backend native] [--threads 1] [--batch 128] [--steps 300] [--fuse true]
  */
@@ -35,19 +35,45 @@ function median(xs: number[]): number {
   return s[s.length >> 1];
 }
 
-/** Median over 7 rounds of the per-step time (µs) of `steps` steps. */
-function timeSteps(): number {
-  for (let i = 0; i < 20; i++) step();
-  const per: number[] = [];
-  for (let r = 0; r < 7; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) step();
-    per.push(((performance.now() - t0) * 1000) / steps);
-  }
-  return median(per);
+// Per-kernel times: every kernel wrapped with a timer. Rounds alternate unwrapped and wrapped runs (the machine
+// is shared: both see the same load), and each figure is the median over the rounds.
+const k = backend.k as unknown as Record<string, (...a: unknown[]) => void>;
+const originals = Object.fromEntries(Object.keys(k).map((name) => [name, k[name]]));
+let timerUs = 0;
+{
+  // The wrapper's own cost (two clock reads), taken out of each timed call.
+  const t0 = performance.now();
+  for (let i = 0; i < 100_000; i++) performance.now();
+  timerUs = ((performance.now() - t0) * 1000) / 100_000;
 }
-
-const stepUs = timeSteps();
+const wrapped: Record<string, (...a: unknown[]) => void> = {};
+let total: Record<string, number> = {};
+const calls: Record<string, number> = {};
+for (const name of Object.keys(originals)) {
+  const fn = originals[name];
+  wrapped[name] = (...a: unknown[]) => {
+    const t0 = performance.now();
+    fn(...a);
+    total[name] = (total[name] ?? 0) + (performance.now() - t0) * 1000 - timerUs;
+    calls[name] = (calls[name] ?? 0) + 1;
+  };
+}
+for (let i = 0; i < 20; i++) step();
+const stepRounds: number[] = [], kernelRounds: Record<string, number>[] = [];
+for (let r = 0; r < 7; r++) {
+  let t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  stepRounds.push(((performance.now() - t0) * 1000) / steps);
+  Object.assign(k, wrapped);
+  total = {};
+  for (const name of Object.keys(calls)) calls[name] = 0;
+  t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  Object.assign(k, originals);
+  kernelRounds.push(total);
+}
+const stepUs = median(stepRounds);
+for (const name of Object.keys(calls)) total[name] = median(kernelRounds.map((t) => t[name] ?? 0));
 
 // The crossing: an empty kernel call through the adapter (argument checks and the N-API or wasm call).
 const x = backend.alloc(16), y = backend.alloc(16);
@@ -58,31 +84,6 @@ for (let r = 0; r < 7; r++) {
   crossRounds.push(((performance.now() - t0) * 1000) / 100_000);
 }
 const crossingUs = median(crossRounds);
-
-// Per-kernel times: wrap every kernel with a timer, run the steps again.
-const k = backend.k as unknown as Record<string, (...a: unknown[]) => void>;
-const originals = Object.fromEntries(Object.keys(k).map((name) => [name, k[name]]));
-const total: Record<string, number> = {}, calls: Record<string, number> = {};
-let timerUs = 0;
-{
-  // The wrapper's own cost (two clock reads), taken out of each timed call.
-  const t0 = performance.now();
-  for (let i = 0; i < 100_000; i++) performance.now();
-  timerUs = ((performance.now() - t0) * 1000) / 100_000;
-}
-for (const name of Object.keys(originals)) {
-  const fn = originals[name];
-  k[name] = (...a: unknown[]) => {
-    const t0 = performance.now();
-    fn(...a);
-    total[name] = (total[name] ?? 0) + (performance.now() - t0) * 1000 - timerUs;
-    calls[name] = (calls[name] ?? 0) + 1;
-  };
-}
-for (let i = 0; i < 20; i++) step();
-for (const name of Object.keys(total)) (total[name] = 0), (calls[name] = 0);
-for (let i = 0; i < steps; i++) step();
-Object.assign(k, originals);
 
 const category = (name: string) =>
   name.startsWith('gemm') ? 'GEMM (fused epilogues included)' : name.endsWith('_step_f32') ? 'optimizer (one fused Adam call)' : 'elementwise (bias gradient, loss, activations)';
