@@ -6,10 +6,12 @@
  *   descent lab optimizers    optimizer trajectories over 2-D test surfaces
  *   descent lab conv-init     the conv fan-in rule through a deep Conv-ReLU stack
  *   descent lab filters       a trained model's convolution filters as heatmaps
+ *   descent lab serve         the lab as a live web page (dist/lab-web/) on 127.0.0.1
  */
 import { closest } from '../check.js';
 import { ACTIVATION_NAMES, ACTIVATION_TABLE, type ActivationName, type ActivationParams } from '../nn/activation-table.js';
-import { fs, path } from '../node.js';
+import { fs, packageRoot, path } from '../node.js';
+import { serveDirectory } from './lab-serve.js';
 import { INIT_NAMES, kaimingNormal, smallRandom, type Initializer, type InitName } from '../nn/init.js';
 import { activationAt, activationCurve } from '../lab/curves.js';
 import { OPTIMIZER_NAMES, SURFACE_NAMES, SURFACES, trajectory, type SurfaceName } from '../lab/landscapes.js';
@@ -45,8 +47,41 @@ interface Command {
   summary: string;
   usage: string;
   flags: Flags;
+  /** False for commands that compute nothing here (no backend to load). */
+  runtime?: boolean;
   run(values: Values<typeof COMMON>): Promise<void>;
 }
+
+const SERVE_FLAGS = {
+  port: { type: 'number', value: 'N', integer: true, min: 0, max: 65535, default: 8080, help: 'port on 127.0.0.1 (0: any free port)' },
+} as const satisfies Flags;
+
+/** `descent lab serve`: the static page, served until the process is stopped. */
+const SERVE: Command = {
+  summary: 'the lab as a live web page on 127.0.0.1 (activations, init, optimizers, live training; wasm in the browser)',
+  usage: 'descent lab serve [--port 8080]',
+  flags: SERVE_FLAGS,
+  runtime: false,
+  async run(values) {
+    const { port } = values as unknown as Values<typeof SERVE_FLAGS>;
+    const root = path().join(packageRoot(), 'dist', 'lab-web');
+    if (!fs().existsSync(path().join(root, 'index.html'))) throw new UsageError(`the lab page is not built (${root} has no index.html): run \`npm run build:lab-web\``);
+    let server;
+    try {
+      server = await serveDirectory(root, port);
+    } catch (error) {
+      const e = error as Error & { code?: string };
+      if (e.code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use: choose another with --port N (0 picks a free one)`);
+      throw error;
+    }
+    console.log(`descent lab: serving the lab page at ${server.url} (Ctrl-C stops it)`);
+    await new Promise<void>((resolve) => {
+      const stop = () => void server.close().then(resolve);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  },
+};
 
 /** An experiment whose `run` receives its flags parsed and typed by the shared parser. */
 function experiment<D extends Flags>(c: { summary: string; usage: string; flags: D; run(v: Values<D & typeof COMMON>): Promise<void> }): Command {
@@ -176,11 +211,12 @@ ${activation}, ${c.init} told fanIn = ${c.fanInValue} (${fanIn === 'conv' ? 'k²
       }
     },
   }),
+  serve: SERVE,
 };
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  descent lab ${name.padEnd(12)} ${c.summary}`);
-  return `usage: descent lab <experiment> [options]\n\nexperiments:\n${lines.join('\n')}\n\nRun 'descent lab <experiment> --help' for its options; every experiment takes --out DIR, --backend NAME and --threads N.`;
+  return `usage: descent lab <experiment> [options]\n\nexperiments:\n${lines.join('\n')}\n\nRun 'descent lab <experiment> --help' for its options; every experiment but serve takes --out DIR, --backend NAME and --threads N.`;
 }
 
 function commandHelp(name: string, c: Command): string {
@@ -227,8 +263,10 @@ export async function run(args: string[]): Promise<number> {
       console.log(commandHelp(name, command));
       return 0;
     }
-    const { note } = await loadRuntime(values.backend, values.threads);
-    if (note) console.error(`descent lab ${name}: ${note}`);
+    if (command.runtime !== false) {
+      const { note } = await loadRuntime(values.backend, values.threads);
+      if (note) console.error(`descent lab ${name}: ${note}`);
+    }
     await command.run(values);
     return 0;
   } catch (error) {

@@ -4,136 +4,15 @@
  * and gradients are evaluated in float64 at the parameter's float32 values.
  */
 import { getBackend } from '../backends/registry.js';
-import { checkInt, checkNumber, checkOneOf, checkOptions } from '../check.js';
+import { checkBool, checkInt, checkNumber, checkOneOf, checkOptions } from '../check.js';
 import { optionError } from '../errors.js';
 import { Parameter } from '../nn/parameter.js';
 import { Adagrad, Adam, AdamW, RMSprop } from '../optim/adaptive.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Momentum, Nesterov, SGD } from '../optim/sgd.js';
+import { OPTIMIZER_NAMES, SURFACE_NAMES, SURFACES, type OptimizerName, type Surface, type SurfaceName } from './surfaces.js';
 
-/** The 2-D test surfaces of `descent lab optimizers`. */
-export const SURFACE_NAMES = ['saddle', 'monkey', 'rosenbrock', 'beale', 'himmelblau', 'ravine'] as const;
-/** A surface by name. */
-export type SurfaceName = (typeof SURFACE_NAMES)[number];
-
-/** The optimizers the landscape experiments compare. */
-export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw'] as const;
-/** An optimizer by name, for the landscape experiments. */
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
-
-/** A 2-D loss surface with its gradient, default start, learning rates and plot window. */
-export interface Surface {
-  name: SurfaceName;
-  /** For people: `saddle  x² − y²`. */
-  title: string;
-  /** The loss at `(x, y)`. */
-  f(x: number, y: number): number;
-  /** The gradient at `(x, y)`. */
-  grad(x: number, y: number): [number, number];
-  /** The plotted window. */
-  domain: { x: [number, number]; y: [number, number] };
-  /** Marked points: minima (and the saddle point of the saddles). */
-  points: { x: number; y: number; label: string }[];
-  /** Where trajectories start unless told otherwise, and how many steps they take. */
-  start: [number, number];
-  steps: number;
-  /** The learning rate each optimizer uses here unless told otherwise (hand-tuned to show its character). */
-  lr: Record<OptimizerName, number>;
-  /** Contour spacing: geometric for surfaces with a minimum of 0 and steep walls, else even. */
-  levels: 'log' | 'linear';
-}
-
-/** Learning rates: SGD and (Nesterov) momentum share one, so the difference is the momentum alone. */
-const lrs = (sgd: number, adaptive: number, adagrad = adaptive, nesterov = sgd): Record<OptimizerName, number> => ({
-  sgd, momentum: sgd, nesterov, adagrad, rmsprop: adaptive, adam: adaptive, adamw: adaptive,
-});
-
-/** The test functions, by name. @example SURFACES.rosenbrock.f(1, 1) // 0 */
-export const SURFACES: Record<SurfaceName, Surface> = {
-  saddle: {
-    name: 'saddle',
-    title: 'saddle  x² − y²',
-    f: (x, y) => x * x - y * y,
-    grad: (x, y) => [2 * x, -2 * y],
-    domain: { x: [-1.5, 1.5], y: [-1.5, 1.5] },
-    points: [{ x: 0, y: 0, label: 'saddle' }],
-    start: [1.2, 1e-3],
-    steps: 100,
-    lr: lrs(0.02, 0.05, 0.2),
-    levels: 'linear',
-  },
-  monkey: {
-    name: 'monkey',
-    title: 'monkey saddle  x³ − 3xy²',
-    f: (x, y) => x * x * x - 3 * x * y * y,
-    grad: (x, y) => [3 * x * x - 3 * y * y, -6 * x * y],
-    domain: { x: [-1.5, 1.5], y: [-1.5, 1.5] },
-    points: [{ x: 0, y: 0, label: 'saddle' }],
-    start: [1.2, 0.05],
-    steps: 100,
-    lr: lrs(0.02, 0.02, 0.1),
-    levels: 'linear',
-  },
-  rosenbrock: {
-    name: 'rosenbrock',
-    title: 'Rosenbrock  (1 − x)² + 100(y − x²)²',
-    f: (x, y) => (1 - x) ** 2 + 100 * (y - x * x) ** 2,
-    grad: (x, y) => [-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)],
-    domain: { x: [-2, 2], y: [-1, 3] },
-    points: [{ x: 1, y: 1, label: 'minimum (1, 1)' }],
-    start: [-1.5, 2.5],
-    steps: 1000,
-    lr: lrs(1e-3, 0.05, 0.5),
-    levels: 'log',
-  },
-  beale: {
-    name: 'beale',
-    title: 'Beale',
-    f: (x, y) => (1.5 - x + x * y) ** 2 + (2.25 - x + x * y * y) ** 2 + (2.625 - x + x * y ** 3) ** 2,
-    grad: (x, y) => {
-      const a = 1.5 - x + x * y, b = 2.25 - x + x * y * y, c = 2.625 - x + x * y ** 3;
-      return [2 * a * (y - 1) + 2 * b * (y * y - 1) + 2 * c * (y ** 3 - 1), 2 * a * x + 4 * b * x * y + 6 * c * x * y * y];
-    },
-    domain: { x: [-4.5, 4.5], y: [-4.5, 4.5] },
-    points: [{ x: 3, y: 0.5, label: 'minimum (3, 0.5)' }],
-    start: [1, 1.5],
-    steps: 500,
-    lr: lrs(1e-3, 0.05, 0.5),
-    levels: 'log',
-  },
-  himmelblau: {
-    name: 'himmelblau',
-    title: 'Himmelblau  (x² + y − 11)² + (x + y² − 7)²',
-    f: (x, y) => (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2,
-    grad: (x, y) => {
-      const a = x * x + y - 11, b = x + y * y - 7;
-      return [4 * a * x + 2 * b, 2 * a + 4 * b * y];
-    },
-    domain: { x: [-5, 5], y: [-5, 5] },
-    points: [
-      { x: 3, y: 2, label: '(3, 2)' },
-      { x: -2.805118, y: 3.131312, label: '(−2.81, 3.13)' },
-      { x: -3.77931, y: -3.283186, label: '(−3.78, −3.28)' },
-      { x: 3.584428, y: -1.848126, label: '(3.58, −1.85)' },
-    ],
-    start: [-0.3, -0.9],
-    steps: 300,
-    lr: lrs(2e-3, 0.05, 0.5),
-    levels: 'log',
-  },
-  ravine: {
-    name: 'ravine',
-    title: 'ravine  0.1x² + 2y²',
-    f: (x, y) => 0.1 * x * x + 2 * y * y,
-    grad: (x, y) => [0.2 * x, 4 * y],
-    domain: { x: [-10, 10], y: [-4, 4] },
-    points: [{ x: 0, y: 0, label: 'minimum' }],
-    start: [-9, 2],
-    steps: 100,
-    lr: lrs(0.4, 0.3, 2, 0.2),
-    levels: 'linear',
-  },
-};
+export { OPTIMIZER_NAMES, SURFACE_NAMES, SURFACES, type OptimizerName, type Surface, type SurfaceName };
 
 /** An optimizer's path over a surface: the points and the loss at each step. */
 export interface Trajectory {
@@ -149,6 +28,11 @@ export interface Trajectory {
   gradients: [number, number][];
   /** True when the run stopped early on a NaN/Inf or a coordinate beyond 1e6. */
   diverged: boolean;
+  /**
+   * With `{ states: true }`: `states[t]` is the optimizer's state after step t + 1 under torch.optim's names
+   * (`momentum_buffer`, `sum`, `square_avg`, `exp_avg`, `exp_avg_sq`), each the pair of values for (x, y), plus `step`.
+   */
+  states?: Record<string, number[] | number>[];
 }
 
 /** Options of `trajectory`: start, steps, learning rate. */
@@ -161,6 +45,8 @@ export interface TrajectoryOptions {
   lr?: number;
   /** Further optimizer options, e.g. `{ momentum: 0.5 }` or `{ betas: [0.9, 0.99] }` (ignored for a factory). */
   options?: Record<string, unknown>;
+  /** Record the optimizer's state after every step in `states` (default false): what a step inspector shows. */
+  states?: boolean;
 }
 
 /** Builds one of the library's optimizers by name. */
@@ -192,7 +78,8 @@ export function trajectory(
   const call = 'trajectory';
   const s = typeof surface === 'string' ? SURFACES[checkOneOf(call, 'surface', surface, SURFACE_NAMES)] : surface;
   if (!s || typeof s.grad !== 'function' || typeof s.f !== 'function') throw optionError(call, 'surface', `a surface or one of ${SURFACE_NAMES.join(', ')}`, surface);
-  const o = checkOptions(call, options, ['start', 'steps', 'lr', 'options']) as TrajectoryOptions;
+  const o = checkOptions(call, options, ['start', 'steps', 'lr', 'options', 'states']) as TrajectoryOptions;
+  const recordStates = checkBool(call, 'states', o.states ?? false);
   const start = o.start ?? s.start;
   if (!Array.isArray(start) || start.length !== 2 || !start.every(Number.isFinite)) throw optionError(call, 'start', 'a pair [x, y] of finite numbers', start);
   const steps = checkInt(call, 'steps', o.steps ?? s.steps, 0, 10_000_000);
@@ -210,6 +97,7 @@ export function trajectory(
     opt = optimizerByName(name as OptimizerName, [p], { ...(o.options ?? {}), lr });
   }
   const out: Trajectory = { surface: s.name, optimizer: name, lr, points: [], losses: [], gradients: [], diverged: false };
+  if (recordStates) out.states = [];
   try {
     for (let t = 0; ; t++) {
       const w = p.data, x = w[0], y = w[1];
@@ -226,6 +114,10 @@ export function trajectory(
       p.grad[0] = g[0];
       p.grad[1] = g[1];
       opt.step();
+      if (out.states) {
+        const state = opt.stateDict().state[0] ?? {};
+        out.states.push(Object.fromEntries(Object.entries(state).map(([k, v]) => [k, typeof v === 'number' ? v : Array.from(v)])));
+      }
     }
   } finally {
     opt.dispose();

@@ -4,7 +4,8 @@
  * strings, no dependencies, so it runs in browsers too; every chart has labelled axes and a legend.
  */
 import type { ActivationCurve } from './curves.js';
-import type { Surface, Trajectory } from './landscapes.js';
+import type { Trajectory } from './landscapes.js';
+import type { Surface } from './surfaces.js';
 import type { InitProbeResult } from './probe.js';
 import type { LayerStats } from './stats.js';
 
@@ -28,7 +29,7 @@ export function formatNumber(v: number, digits = 3): string {
 }
 
 /** Round numbers for a pixel coordinate. */
-const px = (v: number) => (Math.round(v * 10) / 10).toString();
+export const px = (v: number) => (Math.round(v * 10) / 10).toString();
 
 /** Evenly spaced "nice" ticks covering [lo, hi] (1, 2, 5 × 10^k steps). */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
@@ -50,9 +51,9 @@ function logTicks(lo: number, hi: number): number[] {
   return out;
 }
 
-interface Box { x: number; y: number; w: number; h: number }
+export interface Box { x: number; y: number; w: number; h: number }
 
-interface Axes {
+export interface Axes {
   sx: (v: number) => number;
   sy: (v: number) => number;
   svg: string;
@@ -61,7 +62,7 @@ interface Axes {
 /**
  * Axes in `box`: grid, ticks with labels, axis labels. `logY` maps y through log10 (values must be > 0).
  */
-function axes(box: Box, xd: [number, number], yd: [number, number], o: { xLabel?: string; yLabel?: string; logY?: boolean; xTicks?: number[]; yTicks?: number[]; grid?: boolean; fontSize?: number }): Axes {
+export function axes(box: Box, xd: [number, number], yd: [number, number], o: { xLabel?: string; yLabel?: string; logY?: boolean; xTicks?: number[]; yTicks?: number[]; grid?: boolean; fontSize?: number }): Axes {
   const fs = o.fontSize ?? 11;
   const ly = (v: number) => (o.logY ? Math.log10(v) : v);
   const [y0, y1] = [ly(yd[0]), ly(yd[1])];
@@ -91,29 +92,29 @@ function axes(box: Box, xd: [number, number], yd: [number, number], o: { xLabel?
   return { sx, sy, svg: parts.join('') };
 }
 
-function doc(width: number, height: number, body: string, title: string): string {
+export function doc(width: number, height: number, body: string, title: string): string {
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>` +
     `<title>${escapeXml(title)}</title><rect width="100%" height="100%" fill="#fff"/>${body}</svg>\n`
   );
 }
 
-function heading(x: number, y: number, text: string, size = 15, anchor = 'start'): string {
+export function heading(x: number, y: number, text: string, size = 15, anchor = 'start'): string {
   return `<text x="${x}" y="${y}" font-size="${size}" font-weight="bold" text-anchor="${anchor}" fill="${INK}">${escapeXml(text)}</text>`;
 }
 
-function label(x: number, y: number, text: string, o: { size?: number; anchor?: string; color?: string } = {}): string {
+export function label(x: number, y: number, text: string, o: { size?: number; anchor?: string; color?: string } = {}): string {
   return `<text x="${px(x)}" y="${px(y)}" font-size="${o.size ?? 11}" text-anchor="${o.anchor ?? 'start'}" fill="${o.color ?? INK}">${escapeXml(text)}</text>`;
 }
 
-function polyline(points: [number, number][], color: string, o: { width?: number; dash?: string; opacity?: number } = {}): string {
+export function polyline(points: [number, number][], color: string, o: { width?: number; dash?: string; opacity?: number } = {}): string {
   if (points.length === 0) return '';
   const d = points.map(([x, y], i) => `${i ? 'L' : 'M'}${px(x)} ${px(y)}`).join('');
   return `<path d="${d}" fill="none" stroke="${color}" stroke-width="${o.width ?? 1.8}"${o.dash ? ` stroke-dasharray="${o.dash}"` : ''}${o.opacity !== undefined ? ` stroke-opacity="${o.opacity}"` : ''} stroke-linejoin="round"/>`;
 }
 
 /** A legend of coloured line samples, one entry per row, at (x, y). */
-function legend(x: number, y: number, entries: { text: string; color: string; dash?: string }[], fs = 11): string {
+export function legend(x: number, y: number, entries: { text: string; color: string; dash?: string }[], fs = 11): string {
   const width = 28 + Math.max(...entries.map((e) => e.text.length)) * fs * 0.56;
   const rows = entries.map(
     (e, i) =>
@@ -402,7 +403,8 @@ export function trajectoriesSvg(surface: Surface, trajectories: Trajectory[], op
   const grid = ys.map((y) => xs.map((x) => surface.f(x, y)));
   const levels = contourLevels(surface, grid);
   const a = axes(cBox, xd, yd, { xLabel: 'x', yLabel: 'y', grid: false });
-  const parts: string[] = [heading(16, 28, options.title ?? `${surface.title}: optimizers from (${surface.start.map((v) => formatNumber(v)).join(', ')})`)];
+  const start = trajectories[0]?.points[0] ?? surface.start;
+  const parts: string[] = [heading(16, 28, options.title ?? `${surface.title}: optimizers from (${start.map((v) => formatNumber(v)).join(', ')})`)];
   parts.push(`<defs><clipPath id="plot-${surface.name}"><rect x="${cBox.x}" y="${cBox.y}" width="${cBox.w}" height="${cBox.h}"/></clipPath></defs>`);
   parts.push(a.svg);
   const contours = levels
@@ -429,6 +431,8 @@ export function trajectoriesSvg(surface: Surface, trajectories: Trajectory[], op
     parts.push(`<circle cx="${px(a.sx(sx0))}" cy="${px(a.sy(sy0))}" r="5" fill="none" stroke="#000" stroke-width="1.5"/>`);
   }
   parts.push('</g>');
+  // The plot window and its domain, for pages that map pointer positions to (x, y).
+  parts.push(`<rect data-plot-window="${xd[0]} ${xd[1]} ${yd[0]} ${yd[1]}" x="${cBox.x}" y="${cBox.y}" width="${cBox.w}" height="${cBox.h}" fill="none"/>`);
   parts.push(label(cBox.x, cBox.y - 8, `contours of f (${surface.levels === 'log' ? 'half-decade' : 'even'} levels); ○ start, ★ ${surface.points[0]?.label.startsWith('saddle') ? 'saddle point' : 'minima'}`, { size: 11, color: '#444' }));
 
   // Losses by step; log scale when every loss is positive.

@@ -81,11 +81,38 @@ JS
   (cd "$WORK/$1" && PATH="$2" node train.mjs "$3" | sed "s/^/  $1: /")
 }
 
+# serve_check <project> <PATH>: `descent lab serve --port 0` (the installed bin) in the project serves the lab page with the
+# cross-origin isolation headers and the wasm module as application/wasm.
+serve_check() {
+  cat > "$WORK/$1/serve.mjs" <<'JS'
+import { spawn } from 'node:child_process';
+// The installed bin (what npx runs), started directly so that stopping it stops the server.
+const server = spawn(process.execPath, ['node_modules/.bin/descent', 'lab', 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const timeout = setTimeout(() => { server.kill(); throw new Error('descent lab serve printed no URL within 30 s'); }, 30_000);
+let out = '';
+const url = await new Promise((resolve) => server.stdout.on('data', (d) => { out += d; const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out); if (m) resolve(m[0]); }));
+clearTimeout(timeout);
+try {
+  for (const [path, type] of [['', 'text/html'], ['main.js', 'text/javascript'], ['worker.js', 'text/javascript'], ['descent.wasm', 'application/wasm']]) {
+    const res = await fetch(url + path);
+    if (res.status !== 200 || !res.headers.get('content-type').startsWith(type) || res.headers.get('cross-origin-embedder-policy') !== 'require-corp') {
+      throw new Error(`${url}${path}: ${res.status} ${res.headers.get('content-type')} COEP ${res.headers.get('cross-origin-embedder-policy')}`);
+    }
+  }
+  console.log(`serves the lab page at ${url}`);
+} finally {
+  server.kill('SIGTERM');
+}
+JS
+  (cd "$WORK/$1" && PATH="$2" node serve.mjs | sed "s/^/  $1: /")
+}
+
 # (a) With the prebuild and no compiler: nothing compiles.
 install with-prebuild "$WORK/$tarball" "$WORK/bin"
 [ ! -d "$WORK/with-prebuild/node_modules/descent-nn/build" ] || { echo "pack: (a) the install compiled the addon (build/ exists)" >&2; exit 1; }
 check with-prebuild "$WORK/bin" native
-echo "pack: (a) with the prebuild and no compiler: installed, nothing compiled, trained on native ($((SECONDS - start)) s so far)"
+serve_check with-prebuild "$WORK/bin"
+echo "pack: (a) with the prebuild and no compiler: installed, nothing compiled, trained on native, serves the lab page ($((SECONDS - start)) s so far)"
 
 # (b) No prebuild, no compiler: the install succeeds, wasm is chosen, and the reason says what to do.
 install no-compiler "$WORK/bare.tgz" "$WORK/bin"
