@@ -9,6 +9,8 @@ type FsModule = typeof import('node:fs');
 type PathModule = typeof import('node:path');
 type UrlModule = typeof import('node:url');
 type ZlibModule = typeof import('node:zlib');
+/** node:http's module type, for the one server (`descent lab serve`). */
+export type HttpModule = typeof import('node:http');
 
 interface NodeProcess {
   getBuiltinModule?: (id: string) => unknown;
@@ -49,6 +51,7 @@ export function nodeOnly(call: string, inABrowser: string): void {
 export const fs = (): FsModule => builtin<FsModule>('node:fs');
 export const path = (): PathModule => builtin<PathModule>('node:path');
 export const zlib = (): ZlibModule => builtin<ZlibModule>('node:zlib');
+export const http = (): HttpModule => builtin<HttpModule>('node:http');
 
 /** The directory holding descent-nn's package.json, found by walking up from this module (works from src/ and dist/). */
 export function packageRoot(): string {

@@ -5,9 +5,11 @@
  * for streaming compilation); and nothing outside its folder: `..`, encoded separators, NUL bytes and symlinks
  * leading out are refused.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { builtin, fs, path } from '../node.js';
+import { fs, http, path, type HttpModule } from '../node.js';
+
+type Server = ReturnType<HttpModule['createServer']>;
+type IncomingMessage = InstanceType<HttpModule['IncomingMessage']>;
+type ServerResponse = InstanceType<HttpModule['ServerResponse']>;
 
 /** MIME types of the files a static build holds. */
 export const MIME_TYPES: Record<string, string> = {
@@ -87,13 +89,12 @@ export interface LabServer {
 
 /** Serves `root` on 127.0.0.1:`port` (0: any free port). */
 export async function serveDirectory(root: string, port: number): Promise<LabServer> {
-  const { createServer } = builtin<typeof import('node:http')>('node:http');
-  const server = createServer((req, res) => handle(root, req, res));
+  const server = http().createServer((req, res) => handle(root, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
-  const { port: actual } = server.address() as AddressInfo;
+  const { port: actual } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${actual}/`,
     server,

@@ -34,6 +34,8 @@ export interface Surface {
   lr: Record<OptimizerName, number>;
   /** Contour spacing: geometric for surfaces with a minimum of 0 and steep walls, else even. */
   levels: 'log' | 'linear';
+  /** How many even contour levels to draw (default 16; fewer for surfaces with many small bumps). */
+  levelCount?: number;
 }
 
 /** Learning rates: SGD and (Nesterov) momentum share one, so the difference is the momentum alone. */
@@ -138,5 +140,7 @@ export const SURFACES: Record<SurfaceName, Surface> = {
     steps: 200,
     lr: lrs(2e-3, 0.05, 0.5),
     levels: 'linear',
+    // Each level circles every bump: 8 keep the picture readable (and its file small).
+    levelCount: 8,
   },
 };

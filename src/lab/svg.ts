@@ -297,7 +297,7 @@ export function contourLevels(surface: Surface, grid: number[][]): number[] {
     for (let e = Math.floor(2 * Math.log10(lo)); e <= 2 * Math.log10(hi); e++) out.push(10 ** (e / 2));
     return out;
   }
-  const lo = q(0.02), hi = q(0.98), n = 16;
+  const lo = q(0.02), hi = q(0.98), n = surface.levelCount ?? 16;
   return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * (i + 0.5)) / n);
 }
 
