@@ -9,32 +9,42 @@
  * the 4×8 tile with separate mul/add is at the core's 16 flop/cycle; 5×8 and 6×8 tiles and manual unrolling
  * measured slower (V8 spills or unrolls itself). The fused kernels (gemm_bias_act_f32, gemm_act_bwd_f32) pass an
  * epilogue (bias, ReLU, or a ReLU-derivative mask of C's shape) that runs on each micro-tile right after its last
- * KC block stored it, while the tile is in L1, instead of a pass of its own over C.
+ * KC block stored it, while the tile is in L1, instead of a pass of its own over C. In the threaded modules a
+ * product of at least TEAM_MIN_MNK multiply-adds runs as gemm_team (team.ts) with the same blocking, so each tile's
+ * arithmetic, and the result, are those of one thread.
  */
 import { gemm_epilogue } from './bias';
 import { gemm_nt_rows } from './dot';
 import { madd } from './simd';
+import { gemm_team, team_splits_gemm } from './team';
 
 // @ts-ignore: decorator
-@inline const GEMM_MR: i32 = 4;
+@inline export const GEMM_MR: i32 = 4;
 // @ts-ignore: decorator
-@inline const GEMM_NR: i32 = 8;
+@inline export const GEMM_NR: i32 = 8;
 // @ts-ignore: decorator
-@inline const GEMM_KC: i32 = 256;
+@inline export const GEMM_KC: i32 = 256;
 // @ts-ignore: decorator
-@inline const GEMM_MC: i32 = 128;
+@inline export const GEMM_MC: i32 = 128;
 // @ts-ignore: decorator
-@inline const GEMM_NC: i32 = 1024;
+@inline export const GEMM_NC: i32 = 1024;
 
 /** Rows of A up to which a forward-layout product (B stored [n, k]) takes gemm_nt_rows (dot.ts). */
 // @ts-ignore: decorator
 @inline const GEMM_ROWS_MAX_M: i32 = 4;
 
 // Packing buffers are allocated when the module starts, not at the first call: a kernel call must never grow
-// memory, because callers may hold `.data` views across kernel calls (only allocations detach them).
+// memory, because callers may hold `.data` views across kernel calls (only allocations detach them). In the
+// threaded modules only the owning thread runs the start function; a worker instance gets its own edge tile from
+// set_edge_tile (team.ts) and uses the team's packing buffers, whose addresses it reads from the control block.
 const packA: usize = heap.alloc(<usize>(GEMM_MC * GEMM_KC) << 4);
-const packB: usize = heap.alloc(<usize>(GEMM_KC * GEMM_NC) << 2);
-const edgeTile: usize = heap.alloc(<usize>(GEMM_MR * GEMM_NR) << 2);
+export const packB: usize = heap.alloc(<usize>(GEMM_KC * GEMM_NC) << 2);
+let edgeTile: usize = heap.alloc(<usize>(GEMM_MR * GEMM_NR) << 2);
+
+/** This instance's 4×8 scratch tile for edge tiles (each thread of a team has its own). */
+export function set_edge_tile(tile: usize): void {
+  edgeTile = tile;
+}
 
 /** Stores the 4×4 transpose of rows r0..r3 at dst, dst+stride, dst+2·stride, dst+3·stride. */
 // @ts-ignore: decorator
@@ -64,7 +74,7 @@ const edgeTile: usize = heap.alloc(<usize>(GEMM_MR * GEMM_NR) << 2);
  * of load32_splat into its address and spends an extra instruction per row on it; plain loads fold. Rows past m
  * are zeros.
  */
-function pack_a(ta: i32, m: i32, k: i32, a: usize, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+export function pack_a(ta: i32, m: i32, k: i32, a: usize, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
   for (let ir = 0; ir < mc; ir += GEMM_MR) {
     const rows = min(GEMM_MR, mc - ir);
     const i = i0 + ir;
@@ -130,7 +140,7 @@ function pack_a(ta: i32, m: i32, k: i32, a: usize, i0: i32, mc: i32, p0: i32, kc
  * Packs rows p0..p0+kc, columns j0..j0+nc of op(B) into NR-wide micro-panels: panel c holds, for each p, the NR
  * values op(B)[p, j0+c·NR .. +NR] contiguously. Columns past n are zeros.
  */
-function pack_b(tb: i32, n: i32, k: i32, b: usize, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+export function pack_b(tb: i32, n: i32, k: i32, b: usize, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
   for (let jr = 0; jr < nc; jr += GEMM_NR) {
     const cols = min(GEMM_NR, nc - jr);
     const j = j0 + jr;
@@ -259,6 +269,49 @@ function scale_c(m: i32, n: i32, beta: f32, c: usize): void {
   for (let i: usize = 0; i < total; i++) store<f32>(c + (i << 2), beta * load<f32>(c + (i << 2)));
 }
 
+/**
+ * The register tiles of one packed block: rows [0, mc) of the MR-tall micro-panels at pa0 against columns
+ * [jr0, jr1) of the NR-wide micro-panels at pb0 (nc columns in all), into C at c = &C[ic, jc] (row stride ldc
+ * bytes, n columns). In the last KC block (lastBlock) each tile gets the epilogue (bias, activation or mask) right
+ * after it is stored. Each tile's arithmetic depends only on kc and the packed values, so any split of a block's
+ * columns or rows between threads gives the same bits.
+ */
+export function gemm_block(
+  mc: i32, nc: i32, jr0: i32, jr1: i32, kc: i32, pa0: usize, pb0: usize, c: usize, ldc: usize, alpha: f32, betaBlock: f32,
+  lastBlock: bool, ic: i32, jc: i32, n: i32, act: i32, slope: f32, bias: usize, mask: usize,
+): void {
+  const readC = betaBlock != 0;
+  for (let jr = jr0; jr < jr1; jr += GEMM_NR) {
+    const nr = min(GEMM_NR, nc - jr);
+    const pb = pb0 + (<usize>(jr * kc) << 2);
+    for (let ir = 0; ir < mc; ir += GEMM_MR) {
+      const mr = min(GEMM_MR, mc - ir);
+      const pa = pa0 + (<usize>(ir * kc) << 4);
+      const cp = c + <usize>ir * ldc + (<usize>jr << 2);
+      if (mr == GEMM_MR && nr == GEMM_NR) {
+        gemm_ukernel_4x8__wasmsimd(kc, pa, pb, cp, ldc, alpha, betaBlock, readC);
+      } else {
+        // Edge tile: compute the full (zero-padded) tile aside, then update only the valid part of C.
+        if (nr <= 4) gemm_ukernel_4x4__wasmsimd(kc, pa, pb, edgeTile, GEMM_NR << 2, alpha);
+        else gemm_ukernel_4x8__wasmsimd(kc, pa, pb, edgeTile, GEMM_NR << 2, alpha, 0, false);
+        for (let r = 0; r < mr; r++) {
+          const crow = cp + <usize>r * ldc;
+          const trow = edgeTile + (<usize>(r * GEMM_NR) << 2);
+          for (let j = 0; j < nr; j++) {
+            const v = load<f32>(trow + (<usize>j << 2));
+            const o = crow + (<usize>j << 2);
+            store<f32>(o, readC ? v + betaBlock * load<f32>(o) : v);
+          }
+        }
+      }
+      if (lastBlock) {
+        const i0 = <usize>(ic + ir), j0 = <usize>(jc + jr);
+        gemm_epilogue(mr, nr, cp, ldc, bias != 0 ? bias + (j0 << 2) : 0, mask != 0 ? mask + ((i0 * <usize>n + j0) << 2) : 0, ldc, act, slope);
+      }
+    }
+  }
+}
+
 export function gemm(
   ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize,
   act: i32 = 0, slope: f32 = 0, bias: usize = 0, mask: usize = 0,
@@ -277,47 +330,24 @@ export function gemm(
     if (epilogue) gemm_epilogue(m, n, c, ldc, bias, mask, ldc, act, slope);
     return;
   }
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits_gemm(m, n, k)) {
+      gemm_team(ta, tb, m, n, k, alpha, a, b, beta, c, act, slope, bias, mask);
+      return;
+    }
+  }
   for (let jc = 0; jc < n; jc += GEMM_NC) {
     const nc = min(GEMM_NC, n - jc);
     for (let pc = 0; pc < k; pc += GEMM_KC) {
       const kc = min(GEMM_KC, k - pc);
       // Later KC blocks add onto what the first one stored.
       const betaBlock: f32 = pc == 0 ? beta : 1;
-      const readC = betaBlock != 0;
       const lastBlock = epilogue && pc + kc == k;
       pack_b(tb, n, k, b, pc, kc, jc, nc, packB);
       for (let ic = 0; ic < m; ic += GEMM_MC) {
         const mc = min(GEMM_MC, m - ic);
         pack_a(ta, m, k, a, ic, mc, pc, kc, packA);
-        for (let jr = 0; jr < nc; jr += GEMM_NR) {
-          const nr = min(GEMM_NR, nc - jr);
-          const pb = packB + (<usize>(jr * kc) << 2);
-          for (let ir = 0; ir < mc; ir += GEMM_MR) {
-            const mr = min(GEMM_MR, mc - ir);
-            const pa = packA + (<usize>(ir * kc) << 4);
-            const cp = c + ((<usize>(ic + ir) * <usize>n + <usize>(jc + jr)) << 2);
-            if (mr == GEMM_MR && nr == GEMM_NR) {
-              gemm_ukernel_4x8__wasmsimd(kc, pa, pb, cp, ldc, alpha, betaBlock, readC);
-            } else {
-              // Edge tile: compute the full (zero-padded) tile aside, then update only the valid part of C.
-              if (nr <= 4) gemm_ukernel_4x4__wasmsimd(kc, pa, pb, edgeTile, GEMM_NR << 2, alpha);
-              else gemm_ukernel_4x8__wasmsimd(kc, pa, pb, edgeTile, GEMM_NR << 2, alpha, 0, false);
-              for (let r = 0; r < mr; r++) {
-                const crow = cp + <usize>r * ldc;
-                const trow = edgeTile + (<usize>(r * GEMM_NR) << 2);
-                for (let j = 0; j < nr; j++) {
-                  const v = load<f32>(trow + (<usize>j << 2));
-                  const o = crow + (<usize>j << 2);
-                  store<f32>(o, readC ? v + betaBlock * load<f32>(o) : v);
-                }
-              }
-            }
-            if (lastBlock) {
-              const i0 = <usize>(ic + ir), j0 = <usize>(jc + jr);
-              gemm_epilogue(mr, nr, cp, ldc, bias != 0 ? bias + (j0 << 2) : 0, mask != 0 ? mask + ((i0 * <usize>n + j0) << 2) : 0, ldc, act, slope);
-            }
-          }
-        }
+        gemm_block(mc, nc, 0, nc, kc, packA, packB, c + ((<usize>ic * <usize>n + <usize>jc) << 2), ldc, alpha, betaBlock, lastBlock, ic, jc, n, act, slope, bias, mask);
       }
     }
   }

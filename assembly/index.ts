@@ -11,10 +11,28 @@ import { bce_logits, mse, softmax_xent } from './loss';
 import { batch_norm_bwd, batch_norm_eval, batch_norm_train, dropout_fwd, mul } from './norm';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
 import { conv2d_bwd_data, conv2d_bwd_filter, conv2d_fwd } from './conv';
+import { gemm_team, Scaled, Step, team_init, team_scaled, team_splits, team_splits_gemm, team_step, team_unary, Unary, worker_main } from './team';
 import { avg_pool2d_bwd, avg_pool2d_fwd, max_pool2d_bwd, max_pool2d_fwd } from './pool';
 
 /** 1 in descent-relaxed.wasm (relaxed SIMD: fused multiply-add), 0 in descent.wasm: the loader reports which it got. */
 export const RELAXED_SIMD: i32 = ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+
+/** 1 in the threaded modules (shared imported memory, a team of workers; assembly/team.ts), 0 in the others. */
+export const THREADS: i32 = ASC_FEATURE_THREADS ? 1 : 0;
+
+/**
+ * Threaded modules only, on the owning thread: splits later kernel calls over `threads` threads (the caller plus
+ * workers parked in thread_main). Returns the team's control block address for the workers (0 without threads).
+ */
+export function threads_init(threads: i32): usize {
+  if (ASC_FEATURE_THREADS) return team_init(threads);
+  return 0;
+}
+
+/** Threaded modules only: a worker instance's whole life as thread `t` of the team at `control` (see team.ts). */
+export function thread_main(t: i32, control: usize): void {
+  if (ASC_FEATURE_THREADS) worker_main(t, control);
+}
 
 /** A zero-filled block of `bytes` bytes, 16-byte aligned (TLSF); traps when memory cannot grow. */
 export function alloc(bytes: usize): usize {
@@ -48,74 +66,128 @@ export function col_sum_f32(m: i32, n: i32, beta: f64, a: usize, out: usize): vo
 }
 
 export function sigmoid_fwd_f32(n: i32, x: usize, y: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_unary(Unary.SIGMOID_FWD, n, x, y, 0);
+  }
   sigmoid_fwd(n, x, y);
 }
 
 export function tanh_fwd_f32(n: i32, x: usize, y: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_unary(Unary.TANH_FWD, n, x, y, 0);
+  }
   tanh_fwd(n, x, y);
 }
 
 export function relu_fwd_f32(n: i32, x: usize, y: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_unary(Unary.RELU_FWD, n, x, y, 0);
+  }
   relu_fwd(n, x, y);
 }
 
 export function leaky_relu_fwd_f32(n: i32, slope: f64, x: usize, y: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_scaled(Scaled.LEAKY_RELU_FWD, n, <f32>slope, 0, x, y, 0);
+  }
   leaky_relu_fwd(n, <f32>slope, x, y);
 }
 
 export function sigmoid_bwd_f32(n: i32, y: usize, dy: usize, dx: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_unary(Unary.SIGMOID_BWD, n, y, dy, dx);
+  }
   sigmoid_bwd(n, y, dy, dx);
 }
 
 export function tanh_bwd_f32(n: i32, y: usize, dy: usize, dx: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_unary(Unary.TANH_BWD, n, y, dy, dx);
+  }
   tanh_bwd(n, y, dy, dx);
 }
 
 export function relu_bwd_f32(n: i32, y: usize, dy: usize, dx: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_unary(Unary.RELU_BWD, n, y, dy, dx);
+  }
   relu_bwd(n, y, dy, dx);
 }
 
 export function leaky_relu_bwd_f32(n: i32, slope: f64, y: usize, dy: usize, dx: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_scaled(Scaled.LEAKY_RELU_BWD, n, <f32>slope, 0, y, dy, dx);
+  }
   leaky_relu_bwd(n, <f32>slope, y, dy, dx);
 }
 
 export function elu_fwd_f32(n: i32, alpha: f64, x: usize, y: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_scaled(Scaled.ELU_FWD, n, <f32>alpha, 0, x, y, 0);
+  }
   elu_fwd(n, <f32>alpha, x, y);
 }
 
 export function elu_bwd_f32(n: i32, alpha: f64, x: usize, dy: usize, dx: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_scaled(Scaled.ELU_BWD, n, <f32>alpha, 0, x, dy, dx);
+  }
   elu_bwd(n, <f32>alpha, x, dy, dx);
 }
 
 export function gelu_fwd_f32(n: i32, x: usize, y: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_unary(Unary.GELU_FWD, n, x, y, 0);
+  }
   gelu_fwd(n, x, y);
 }
 
 export function gelu_bwd_f32(n: i32, x: usize, dy: usize, dx: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_unary(Unary.GELU_BWD, n, x, dy, dx);
+  }
   gelu_bwd(n, x, dy, dx);
 }
 
 export function gelu_tanh_fwd_f32(n: i32, x: usize, y: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_unary(Unary.GELU_TANH_FWD, n, x, y, 0);
+  }
   gelu_tanh_fwd(n, x, y);
 }
 
 export function gelu_tanh_bwd_f32(n: i32, x: usize, dy: usize, dx: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_unary(Unary.GELU_TANH_BWD, n, x, dy, dx);
+  }
   gelu_tanh_bwd(n, x, dy, dx);
 }
 
 export function silu_fwd_f32(n: i32, x: usize, y: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_unary(Unary.SILU_FWD, n, x, y, 0);
+  }
   silu_fwd(n, x, y);
 }
 
 export function silu_bwd_f32(n: i32, x: usize, dy: usize, dx: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_unary(Unary.SILU_BWD, n, x, dy, dx);
+  }
   silu_bwd(n, x, dy, dx);
 }
 
 export function softplus_fwd_f32(n: i32, beta: f64, threshold: f64, x: usize, y: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_scaled(Scaled.SOFTPLUS_FWD, n, <f32>beta, <f32>threshold, x, y, 0);
+  }
   softplus_fwd(n, <f32>beta, <f32>threshold, x, y);
 }
 
 export function softplus_bwd_f32(n: i32, beta: f64, threshold: f64, x: usize, dy: usize, dx: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_scaled(Scaled.SOFTPLUS_BWD, n, <f32>beta, <f32>threshold, x, dy, dx);
+  }
   softplus_bwd(n, <f32>beta, <f32>threshold, x, dy, dx);
 }
 
@@ -136,24 +208,39 @@ export function bce_logits_f32(m: i32, n: i32, scale: f64, pred: usize, target: 
 }
 
 export function sgd_step_f32(n: i32, lr: f64, wd: f64, w: usize, g: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_step(Step.SGD, n, <f32>lr, <f32>wd, 0, 0, 0, 0, 0, 0, 0, w, g, 0, 0, 0);
+  }
   sgd_step(n, <f32>lr, <f32>wd, w, g);
 }
 
 export function momentum_step_f32(n: i32, lr: f64, mu: f64, damp: f64, wd: f64, nesterov: i32, w: usize, g: usize, buf: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_step(Step.MOMENTUM, n, <f32>lr, <f32>mu, <f32>(1 - damp), <f32>wd, 0, 0, 0, 0, nesterov, w, g, buf, 0, 0);
+  }
   momentum_step(n, <f32>lr, <f32>mu, <f32>(1 - damp), <f32>wd, nesterov, w, g, buf);
 }
 
 export function adagrad_step_f32(n: i32, clr: f64, wd: f64, eps: f64, w: usize, g: usize, sum: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_step(Step.ADAGRAD, n, <f32>clr, <f32>wd, <f32>eps, 0, 0, 0, 0, 0, 0, w, g, sum, 0, 0);
+  }
   adagrad_step(n, <f32>clr, <f32>wd, <f32>eps, w, g, sum);
 }
 
 export function rmsprop_step_f32(n: i32, lr: f64, alpha: f64, eps: f64, wd: f64, mu: f64, centered: i32, w: usize, g: usize, sq: usize, buf: usize, gavg: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_step(Step.RMSPROP, n, <f32>lr, <f32>alpha, <f32>(1 - alpha), <f32>eps, <f32>wd, <f32>mu, 0, 0, centered, w, g, sq, buf, gavg);
+  }
   rmsprop_step(n, <f32>lr, <f32>alpha, <f32>(1 - alpha), <f32>eps, <f32>wd, <f32>mu, centered, w, g, sq, buf, gavg);
 }
 
 export function adam_step_f32(n: i32, lr: f64, b1: f64, b2: f64, eps: f64, wd: f64, decoupled: i32, bc1: f64, bc2: f64, w: usize, g: usize, m: usize, v: usize, vmax: usize): void {
   const decay = decoupled != 0 ? 1 - lr * wd : 1;
   const l2 = decoupled != 0 ? 0 : wd;
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_step(Step.ADAM, n, <f32>(lr / bc1), <f32>(1 - b1), <f32>b2, <f32>(1 - b2), <f32>eps, <f32>decay, <f32>l2, <f32>(1 / Math.sqrt(bc2)), 0, w, g, m, v, vmax);
+  }
   adam_step(n, <f32>(lr / bc1), <f32>(1 - b1), <f32>b2, <f32>(1 - b2), <f32>eps, <f32>decay, <f32>l2, <f32>(1 / Math.sqrt(bc2)), w, g, m, v, vmax);
 }
 
@@ -174,6 +261,9 @@ export function dropout_fwd_f32(n: i32, seed: i32, threshold: i32, scale: f64, x
 }
 
 export function mul_f32(n: i32, a: usize, b: usize, out: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(n)) return team_unary(Unary.MUL, n, a, b, out);
+  }
   mul(n, a, b, out);
 }
 

@@ -10,4 +10,4 @@ export type { BackendLoader } from './registry.js';
 export type { Backend, BackendInfo, BackendName } from './types.js';
 export type { LoadBackendOptions, WasmSource } from './wasm.js';
 export { jsBackend, jsKernels } from './js.js';
-export { setThreads, getThreads } from './native.js';
+export { setThreads, getThreads } from './threads.js';

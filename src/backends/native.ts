@@ -9,7 +9,7 @@
  * const b = await loadBackend('native');   // detail: 'avx512f, 2 threads'
  */
 import { heapF32, heapI32, type F32Buf, type I32Buf } from '../buffers.js';
-import { backendError, optionError } from '../errors.js';
+import { backendError } from '../errors.js';
 import { KERNELS } from '../kernels.js';
 import { builtin, nodeUnavailable, packageRoot } from '../node.js';
 import { nativeKernels } from './kernels.gen.js';
@@ -99,22 +99,6 @@ function missingAddon(node: NodeBuiltins, root: string, why: string): string {
 function platformTag(): string {
   const proc = (globalThis as { process?: { platform?: string; arch?: string } }).process;
   return `${proc?.platform ?? '?'}-${proc?.arch ?? '?'}`;
-}
-
-/**
- * Sets the native backend's thread count (default: `DESCENT_THREADS`, else the CPUs this process may use).
- * Results are bit-identical for any count. Returns the count now in use.
- * @example
- * setThreads(1);   // single-threaded kernels, e.g. when running several workers
- */
-export function setThreads(n: number): number {
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw optionError('setThreads', 'n', 'an integer in [1, 256]', n);
-  return loadAddon().setThreads(n);
-}
-
-/** The native thread count now in use. */
-export function getThreads(): number {
-  return loadAddon().info().threads;
 }
 
 /** A zero-filled Float32Array of `n` elements starting on a 64-byte boundary (cache lines, full vector loads). */

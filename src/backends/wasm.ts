@@ -4,7 +4,10 @@
  * module's linear memory and kernels receive byte pointers, so no call copies an array. Memory growth detaches
  * every view, so handles rebuild theirs on each `.data` read when `memory.buffer` has changed. The adapter is
  * the module's public door: it checks every length against the sizes given (a few compares per call) so no call
- * reads or writes outside its buffers. No static import of Node modules: this file must bundle for browsers.
+ * reads or writes outside its buffers. Where SharedArrayBuffer and cross-origin isolation exist (Node always;
+ * browsers when `crossOriginIsolated`, in a Web Worker), the threaded build (descent-threads.wasm,
+ * descent-relaxed-threads.wasm) splits large kernels over workers (wasm-threads.ts); elsewhere the single-threaded
+ * module runs, and `detail` says why. No static import of Node modules: this file must bundle for browsers.
  */
 import type { F32Buf, I32Buf } from '../buffers.js';
 import { backendError, dtypeError, optionError, stateError, withCode } from '../errors.js';
@@ -15,15 +18,27 @@ import type { BackendLoader } from './registry.js';
 import type { Backend } from './types.js';
 import { memoryError } from '../errors.js';
 import { checkAllocSize } from './memory.js';
+import { copyStaticData, defaultThreads, importsMemory, sharedMemory, threadsUnavailable, WasmTeam } from './wasm-threads.js';
+import { onThreadsChange, reportWasmThreads, requestedThreads } from './threads.js';
 
 type Kernel = (...args: number[]) => void;
-type WasmExports = { memory: WebAssembly.Memory; alloc(bytes: number): number; free(ptr: number): void } & Record<KernelName, Kernel>;
+type WasmExports = {
+  memory: WebAssembly.Memory;
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  threads_init(threads: number): number;
+  _initialize?(): void;
+} & Record<KernelName, Kernel>;
 
 /** The wasm backend as loaded here: a Backend plus its memory (tests and diagnostics read its size). */
 export interface WasmBackend extends Backend {
   readonly memory: WebAssembly.Memory;
   /** Whether this module uses relaxed SIMD (fused multiply-add). */
   readonly relaxed: boolean;
+  /** Threads its kernels split over (1 for the single-threaded module). */
+  readonly threads: number;
+  /** Whether this is the threaded module (shared memory, a team of workers). */
+  readonly threaded: boolean;
 }
 
 // (func (result v128) i32.const 0 i32x4.splat): valid exactly where SIMD128 is.
@@ -45,7 +60,8 @@ const TILES = { mr: 4, nr: 8 } as const;
  * `new URL(…, import.meta.url)` so bundlers that understand the pattern (Vite, webpack, Parcel) copy the file.
  * Tests that import the sources map this path to dist/wasm (test/vitest.config.ts).
  */
-function defaultUrl(relaxed: boolean): URL {
+function defaultUrl(relaxed: boolean, threaded: boolean): URL {
+  if (threaded) return relaxed ? new URL('../../wasm/descent-relaxed-threads.wasm', import.meta.url) : new URL('../../wasm/descent-threads.wasm', import.meta.url);
   return relaxed ? new URL('../../wasm/descent-relaxed.wasm', import.meta.url) : new URL('../../wasm/descent.wasm', import.meta.url);
 }
 
@@ -74,12 +90,13 @@ function probe(): boolean {
   return env?.DESCENT_WASM_RELAXED !== '0' && WebAssembly.validate(RELAXED_PROBE);
 }
 
-function imports(): WebAssembly.Imports {
+function imports(memory?: WebAssembly.Memory): WebAssembly.Imports {
   return {
     env: {
       abort(_msg: number, _file: number, line: number, column: number) {
         throw new Error(`descent.wasm aborted at ${line}:${column}`);
       },
+      ...(memory ? { memory } : {}),
     },
   };
 }
@@ -240,9 +257,13 @@ function makeKernels(mod: WasmModule): Kernels {
   return wasmKernels(mod, mod.ex);
 }
 
-/** Wraps an instantiated descent.wasm as a Backend. */
-export function wasmBackendFromInstance(instance: WebAssembly.Instance, relaxed: boolean): WasmBackend {
+/**
+ * Wraps an instantiated descent.wasm as a Backend; `team` is the threaded module's worker team (started by the
+ * caller), absent for the single-threaded module, whose `detail` then gives `single` (why not threads).
+ */
+export function wasmBackendFromInstance(instance: WebAssembly.Instance, relaxed: boolean, team?: WasmTeam, single?: string): WasmBackend {
   const mod = new WasmModule(instance);
+  const simd = relaxed ? 'relaxed-simd (fused multiply-add)' : 'simd128';
   // Blocks whose handle the garbage collector reclaimed go back to the allocator, so models, trainers and
   // optimizers dropped without dispose() do not leak linear memory (dispose() still frees at once). Every owner of
   // a view into a block (parameters into their arena, optimizer state views) also holds the block's handle.
@@ -255,10 +276,17 @@ export function wasmBackendFromInstance(instance: WebAssembly.Instance, relaxed:
   const i32 = (ptr: number, n: number, owns: boolean): I32Handle => new WasmBuf(mod, ptr, n, owns, Int32Array);
   return {
     name: 'wasm',
-    detail: relaxed ? 'relaxed-simd (fused multiply-add), 1 thread' : 'simd128, 1 thread',
+    get detail() {
+      if (!team) return `${simd}, 1 thread${single ? ` (single-threaded module: ${single})` : ''}`;
+      return `${simd}, ${team.size} thread${team.size === 1 ? '' : 's'} (shared memory)${team.note}`;
+    },
     tiles: TILES,
     memory: mod.memory,
     relaxed,
+    get threads() {
+      return team?.size ?? 1;
+    },
+    threaded: team !== undefined,
     alloc: (n: number): F32Buf => (n === 0 ? f32(0, 0, false) : owned(f32(mod.alloc('alloc', n), n, true))),
     allocI32: (n: number): I32Buf => (n === 0 ? i32(0, 0, false) : owned(i32(mod.alloc('allocI32', n), n, true))),
     free(buf: F32Buf | I32Buf) {
@@ -312,18 +340,18 @@ function notFound(tried: string[]): Error {
   return new Error(`descent.wasm could not be loaded (tried: ${tried.join('; ')}); ${fix}`);
 }
 
-async function instantiateResponse(response: Response): Promise<WebAssembly.Instance> {
+async function compileResponse(response: Response): Promise<WebAssembly.Module> {
   if (!response.ok) throw new Error(`HTTP ${response.status} for ${response.url || 'the given Response'}`);
-  if (typeof WebAssembly.instantiateStreaming === 'function' && response.headers.get('content-type')?.startsWith('application/wasm')) {
-    return (await WebAssembly.instantiateStreaming(response, imports())).instance;
+  if (typeof WebAssembly.compileStreaming === 'function' && response.headers.get('content-type')?.startsWith('application/wasm')) {
+    return WebAssembly.compileStreaming(response);
   }
-  return (await WebAssembly.instantiate(await response.arrayBuffer(), imports())).instance;
+  return WebAssembly.compile(await response.arrayBuffer());
 }
 
-async function instantiateFrom(url: URL): Promise<WebAssembly.Instance> {
+async function compileFrom(url: URL): Promise<WebAssembly.Module> {
   const fs = url.protocol === 'file:' ? nodeFs() : null;
-  if (fs) return (await WebAssembly.instantiate(fs.readFileSync(url), imports())).instance;
-  return instantiateResponse(await fetch(url));
+  if (fs) return WebAssembly.compile(fs.readFileSync(url));
+  return compileResponse(await fetch(url));
 }
 
 /** The page (or worker) address relative URL strings resolve against, like `fetch`; undefined in Node. */
@@ -331,39 +359,70 @@ function baseUrl(): string | undefined {
   return (globalThis as { location?: { href?: string } }).location?.href;
 }
 
-async function instantiateSource(source: WasmSource): Promise<WebAssembly.Instance> {
-  if (source instanceof WebAssembly.Module) return WebAssembly.instantiate(source, imports());
+async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer as ArrayBuffer, source.byteOffset, source.byteLength);
-    return (await WebAssembly.instantiate(bytes, imports())).instance;
+    return WebAssembly.compile(bytes);
   }
-  if (source instanceof URL) return instantiateFrom(source);
+  if (source instanceof URL) return compileFrom(source);
   if (typeof source === 'string') {
     const fs = nodeFs();
     // In Node a string without a scheme is a file path; elsewhere it is a URL relative to the page, as for fetch.
-    if (fs && baseUrl() === undefined && !/^[a-z][a-z\d+.-]*:/i.test(source)) return (await WebAssembly.instantiate(fs.readFileSync(source), imports())).instance;
-    return instantiateFrom(new URL(source, baseUrl()));
+    if (fs && baseUrl() === undefined && !/^[a-z][a-z\d+.-]*:/i.test(source)) return WebAssembly.compile(fs.readFileSync(source));
+    return compileFrom(new URL(source, baseUrl()));
   }
-  return instantiateResponse(await source);
+  return compileResponse(await source);
+}
+
+/** The threaded module's first instance, on this (the owning) thread: shared memory, static data, start function. */
+function ownerImports(module: WebAssembly.Module): { imports: WebAssembly.Imports; memory?: WebAssembly.Memory } {
+  if (!importsMemory(module)) return { imports: imports() };
+  const memory = sharedMemory();
+  return { imports: imports(memory), memory };
+}
+
+/**
+ * Makes the backend from this thread's instance. For the threaded module: copies the static data into the shared
+ * memory, runs the start function (the allocator's and packing buffers' set-up; workers never run it) and starts
+ * the team at the requested thread count. `single` says why the module is not the threaded one.
+ */
+function start(module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory | undefined, relaxed: boolean, single: string): WasmBackend {
+  if (!memory) {
+    reportWasmThreads(() => 1);
+    return (loaded = wasmBackendFromInstance(instance, relaxed, undefined, single));
+  }
+  const ex = instance.exports as unknown as WasmExports;
+  copyStaticData(module, memory);
+  ex._initialize?.();
+  const team = new WasmTeam(module, memory, ex);
+  team.resize(requestedThreads() ?? defaultThreads());
+  onThreadsChange((n) => team.resize(n));
+  reportWasmThreads(() => team.size);
+  return (loaded = wasmBackendFromInstance(instance, relaxed, team));
 }
 
 /** The module given to `loadBackend('wasm', { wasm })`: checked to be descent's, and of this version. */
 async function loadFrom(source: WasmSource): Promise<WasmBackend> {
   const relaxedEngine = probe();
-  let instance: WebAssembly.Instance;
+  let module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory | undefined;
   try {
-    instance = await instantiateSource(source);
+    module = await compileSource(source);
+    const owner = ownerImports(module);
+    memory = owner.memory;
+    if (memory && threadsUnavailable() !== null) throw new Error(`it is a threaded module, and ${threadsUnavailable()}; pass descent.wasm instead`);
+    instance = await WebAssembly.instantiate(module, owner.imports);
   } catch (error) {
     const hint = relaxedEngine ? '' : ' (this engine lacks relaxed SIMD: pass descent.wasm, not descent-relaxed.wasm)';
     throw new Error(`the wasm module given in options.wasm could not be instantiated: ${messageOf(error)}${hint}`);
   }
   const exports = instance.exports as Record<string, unknown>;
-  const missing = ['memory', 'alloc', 'free', ...Object.keys(KERNELS)].filter((name) => exports[name] === undefined);
+  const missing = ['memory', 'alloc', 'free', 'threads_init', ...Object.keys(KERNELS)].filter((name) => exports[name] === undefined);
   if (missing.length > 0) {
     throw new Error(`the wasm module given in options.wasm is not this version of descent-nn's descent.wasm: it lacks ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}`);
   }
   const relaxed = (exports.RELAXED_SIMD as WebAssembly.Global | undefined)?.value === 1;
-  return (loaded = wasmBackendFromInstance(instance, relaxed));
+  return start(module, instance, memory, relaxed, 'options.wasm is a single-threaded module');
 }
 
 let pending: Promise<WasmBackend> | null = null;
@@ -379,13 +438,25 @@ function load(options?: LoadBackendOptions): Promise<WasmBackend> {
   return pending;
 }
 
-async function loadAsync(): Promise<WasmBackend> {
+/** The modules to try, best first: threaded where possible (else `single` says why), relaxed SIMD where valid. */
+function variants(): { relaxed: boolean; threaded: boolean; single: string }[] {
   const relaxed = probe();
+  const single = threadsUnavailable();
+  const list: { relaxed: boolean; threaded: boolean; single: string }[] = [];
+  for (const threaded of single === null ? [true, false] : [false]) {
+    for (const r of relaxed ? [true, false] : [false]) list.push({ relaxed: r, threaded, single: single ?? 'the threaded module did not load' });
+  }
+  return list;
+}
+
+async function loadAsync(): Promise<WasmBackend> {
   const tried: string[] = [];
-  for (const variant of relaxed ? [true, false] : [false]) {
-    const url = defaultUrl(variant);
+  for (const { relaxed, threaded, single } of variants()) {
+    const url = defaultUrl(relaxed, threaded);
     try {
-      return (loaded = wasmBackendFromInstance(await instantiateFrom(url), variant));
+      const module = await compileFrom(url);
+      const { imports, memory } = ownerImports(module);
+      return start(module, await WebAssembly.instantiate(module, imports), memory, relaxed, single);
     } catch (error) {
       tried.push(`${url.href}: ${messageOf(error)}`);
     }
@@ -395,16 +466,16 @@ async function loadAsync(): Promise<WasmBackend> {
 
 function loadSync(): WasmBackend {
   if (loaded) return loaded;
-  const relaxed = probe();
   const fs = nodeFs();
   if (!fs) throw new Error('synchronous loading needs node:fs; call await loadBackend() instead');
   const tried: string[] = [];
-  for (const variant of relaxed ? [true, false] : [false]) {
-    const url = defaultUrl(variant);
+  for (const { relaxed, threaded, single } of variants()) {
+    const url = defaultUrl(relaxed, threaded);
     if (url.protocol !== 'file:') continue;
     try {
       const module = new WebAssembly.Module(fs.readFileSync(url));
-      return (loaded = wasmBackendFromInstance(new WebAssembly.Instance(module, imports()), variant));
+      const { imports, memory } = ownerImports(module);
+      return start(module, new WebAssembly.Instance(module, imports), memory, relaxed, single);
     } catch (error) {
       tried.push(`${url.href}: ${messageOf(error)}`);
     }

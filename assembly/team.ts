@@ -1,0 +1,374 @@
+/**
+ * The thread team of the threaded modules (descent-threads.wasm, descent-relaxed-threads.wasm): the owning thread
+ * (the one that loaded the module; it alone runs the start function and the allocator) plus workers, each its own
+ * instance over the one shared memory, parked in worker_main. As in native/pool.cc, a job is announced in one
+ * 64-bit word (generation 16 bits | task count 24 | next task 24) and any thread claims the next task with a
+ * compare-and-swap, so a claim is valid only for the job it names, and the owner finishes a job alone when a
+ * worker is slow to wake (another process on its core). Partitions depend only on the problem's sizes, or (GEMM
+ * tiles) do not change any element's arithmetic, so results are bit-identical for every thread count and equal to
+ * the single-threaded module's. Workers spin briefly after a job (back-to-back kernel calls find them awake), then
+ * sleep in memory.atomic.wait64; the owner waits only while another thread finishes its last task. Only this
+ * file uses atomics: the single-threaded modules never reach it (every call is behind ASC_FEATURE_THREADS).
+ */
+import { gemm_block, GEMM_KC, GEMM_MC, GEMM_MR, GEMM_NC, GEMM_NR, pack_a, pack_b, packB, set_edge_tile } from './gemm';
+import { elu_bwd, elu_fwd, gelu_bwd, gelu_fwd, gelu_tanh_bwd, gelu_tanh_fwd, leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd, sigmoid_bwd, sigmoid_fwd, silu_bwd, silu_fwd, softplus_bwd, softplus_fwd, tanh_bwd, tanh_fwd } from './act';
+import { mul } from './norm';
+import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
+
+/** The most threads a team can have (the owner included). */
+// @ts-ignore: decorator
+@inline export const TEAM_MAX: i32 = 64;
+/**
+ * Elements per elementwise task: fixed (never derived from the thread count) and a multiple of 8, so every chunk
+ * but the last runs only full vectors and each element gets the arithmetic it gets in one call over the array.
+ */
+// @ts-ignore: decorator
+@inline export const TEAM_GRAIN: i32 = 1 << 15;
+/** GEMMs with m·n·k below this run on the caller: waking workers costs more than it saves (bench/shapes.ts). */
+// @ts-ignore: decorator
+@inline export const TEAM_MIN_MNK: i64 = 1 << 19;
+/** Rows of op(A) packed per team job: 4 MC blocks, 2 MiB of pre-broadcast panels. */
+// @ts-ignore: decorator
+@inline const TEAM_MA: i32 = 4 * GEMM_MC;
+/** Micro-panels of B (NR columns each) and of A (MR rows each) one packing task writes. */
+// @ts-ignore: decorator
+@inline const PACK_B_PANELS: i32 = 8;
+// @ts-ignore: decorator
+@inline const PACK_A_PANELS: i32 = 8;
+// Worker spin before sleeping: about 0.1–0.3 ms of atomic loads.
+// @ts-ignore: decorator
+@inline const SPIN: i32 = 1 << 16;
+
+// The control block (team_init allocates it on the owner's heap; workers get its address in worker_main).
+// Fields sit on separate 64-byte lines: the job word and the done count are written by every thread.
+// @ts-ignore: decorator
+@inline const CTL_WORD: usize = 0; // i64 job word
+// @ts-ignore: decorator
+@inline const CTL_DONE: usize = 64; // i32 tasks finished in the current job
+// @ts-ignore: decorator
+@inline const CTL_SLEEPERS: usize = 128; // i32 workers in wait64
+// @ts-ignore: decorator
+@inline const CTL_LIMIT: usize = 192; // i32: workers with an index ≥ limit return from worker_main
+// @ts-ignore: decorator
+@inline const CTL_KIND: usize = 256; // i32 job kind
+// @ts-ignore: decorator
+@inline const CTL_ARGS: usize = 320; // f64 × 24 job arguments (sizes, scalars and byte pointers are exact in f64)
+// @ts-ignore: decorator
+@inline const CTL_PACK_A: usize = 512; // usize: the team's packed-A buffer
+// @ts-ignore: decorator
+@inline const CTL_PACK_B: usize = 516; // usize: the owner's packed-B buffer, shared by the team
+// @ts-ignore: decorator
+@inline const CTL_EDGE: usize = 576; // usize × TEAM_MAX: each thread's edge tile
+// @ts-ignore: decorator
+@inline const CTL_BYTES: usize = CTL_EDGE + (<usize>TEAM_MAX << 2);
+
+// @ts-ignore: decorator
+@inline const COUNT_SHIFT: i64 = 24;
+// @ts-ignore: decorator
+@inline const GEN_SHIFT: i64 = 48;
+// @ts-ignore: decorator
+@inline const FIELD: i64 = (1 << 24) - 1;
+
+/** Job kinds: GEMM packing and tiles, then one per elementwise kernel. */
+// @ts-ignore: decorator
+@inline const K_GEMM_PACK = 1;
+// @ts-ignore: decorator
+@inline const K_GEMM_TILES = 2;
+export const enum Unary { SIGMOID_FWD = 10, TANH_FWD, RELU_FWD, GELU_FWD, GELU_TANH_FWD, SILU_FWD, SIGMOID_BWD, TANH_BWD, RELU_BWD, GELU_BWD, GELU_TANH_BWD, SILU_BWD, MUL }
+export const enum Scaled { LEAKY_RELU_FWD = 30, ELU_FWD, LEAKY_RELU_BWD, ELU_BWD, SOFTPLUS_FWD, SOFTPLUS_BWD }
+export const enum Step { SGD = 40, MOMENTUM, ADAGRAD, RMSPROP, ADAM }
+
+/** This instance's control block (0 until team_init or worker_main). */
+let ctl: usize = 0;
+/** Threads the owner splits work over (1: every kernel runs on the caller, as in the single-threaded module). */
+let teamSize: i32 = 1;
+
+// @ts-ignore: decorator
+@inline function arg(i: i32): f64 {
+  return load<f64>(ctl + CTL_ARGS + (<usize>i << 3));
+}
+// @ts-ignore: decorator
+@inline function argPtr(i: i32): usize {
+  return <usize>load<f64>(ctl + CTL_ARGS + (<usize>i << 3));
+}
+// @ts-ignore: decorator
+@inline function argInt(i: i32): i32 {
+  return <i32>load<f64>(ctl + CTL_ARGS + (<usize>i << 3));
+}
+// @ts-ignore: decorator
+@inline function setArg(i: i32, v: f64): void {
+  store<f64>(ctl + CTL_ARGS + (<usize>i << 3), v);
+}
+
+/**
+ * Owner only (it allocates): sizes the team to `threads` (1..TEAM_MAX), allocating the control block, the shared
+ * packed-A buffer and an edge tile per thread on first need; workers with an index ≥ threads park until the team
+ * grows again. `threads` = 0 lets every worker return (the owner then runs alone).
+ * Returns the control block's address, which each worker passes to worker_main.
+ */
+export function team_init(threads: i32): usize {
+  if (ctl == 0) {
+    ctl = heap.alloc(CTL_BYTES + 64);
+    ctl = (ctl + 63) & ~(<usize>63);
+    memory.fill(ctl, 0, CTL_BYTES);
+    store<usize>(ctl + CTL_PACK_A, heap.alloc(<usize>(TEAM_MA * GEMM_KC) << 4));
+    store<usize>(ctl + CTL_PACK_B, packB);
+  }
+  const n = min(max(threads, 1), TEAM_MAX);
+  for (let t = 1; t < n; t++) {
+    const slot = ctl + CTL_EDGE + (<usize>t << 2);
+    if (load<usize>(slot) == 0) store<usize>(slot, heap.alloc(<usize>(GEMM_MR * GEMM_NR) << 2));
+  }
+  teamSize = threads <= 0 ? 1 : n;
+  // Parked workers sleep on the size word, working ones on the job word: wake both kinds.
+  atomic.store<i32>(ctl + CTL_LIMIT, threads <= 0 ? 0 : n);
+  atomic.notify(ctl + CTL_LIMIT, TEAM_MAX);
+  atomic.notify(ctl + CTL_WORD, TEAM_MAX);
+  return ctl;
+}
+
+/**
+ * A worker's whole life: attach to the team as thread `t` (1..), then run tasks of each job announced. While the
+ * team is smaller than t + 1 the worker sleeps on the size word; a size of 0 lets it return. Never allocates and
+ * never runs the start function (the owner did both).
+ */
+export function worker_main(t: i32, control: usize): void {
+  ctl = control;
+  set_edge_tile(load<usize>(ctl + CTL_EDGE + (<usize>t << 2)));
+  // A worker that starts while a job runs joins it: the first word it sees counts as new.
+  let seen: i64 = -1;
+  let spins = 0;
+  for (;;) {
+    const limit = atomic.load<i32>(ctl + CTL_LIMIT);
+    if (limit == 0) return;
+    if (t >= limit) {
+      memory.atomic.wait32(ctl + CTL_LIMIT, limit, -1);
+      continue;
+    }
+    const w = atomic.load<i64>(ctl + CTL_WORD);
+    const gen = w >>> GEN_SHIFT;
+    if (gen != seen) {
+      seen = gen;
+      drain(w, gen);
+      spins = 0;
+    } else if (++spins > SPIN) {
+      atomic.add<i32>(ctl + CTL_SLEEPERS, 1);
+      memory.atomic.wait64(ctl + CTL_WORD, w, -1);
+      atomic.sub<i32>(ctl + CTL_SLEEPERS, 1);
+      spins = 0;
+    }
+  }
+}
+
+/** Claims and runs tasks of the job announced by `w` (generation `gen`) until none are left. */
+function drain(w: i64, gen: i64): void {
+  while ((w >>> GEN_SHIFT) == gen && (w & FIELD) < ((w >>> COUNT_SHIFT) & FIELD)) {
+    const old = atomic.cmpxchg<i64>(ctl + CTL_WORD, w, w + 1);
+    if (old == w) {
+      // The job cannot complete before this task does, so its kind and arguments are still in place.
+      run_task(atomic.load<i32>(ctl + CTL_KIND), <i32>(w & FIELD));
+      const count = <i32>((w >>> COUNT_SHIFT) & FIELD);
+      if (atomic.add<i32>(ctl + CTL_DONE, 1) + 1 == count) atomic.notify(ctl + CTL_DONE, 1);
+      w = atomic.load<i64>(ctl + CTL_WORD);
+    } else w = old;
+  }
+}
+
+/** Owner: runs tasks 0..ntasks−1 of job `kind` (arguments already stored) over the team; returns when all are done. */
+function run_job(kind: i32, ntasks: i32): void {
+  if (ntasks <= 0) return;
+  if (ntasks == 1) {
+    run_task(kind, 0);
+    return;
+  }
+  atomic.store<i32>(ctl + CTL_KIND, kind);
+  atomic.store<i32>(ctl + CTL_DONE, 0);
+  const gen: i64 = (((atomic.load<i64>(ctl + CTL_WORD) >>> GEN_SHIFT) + 1) & 0xffff);
+  const w = (gen << GEN_SHIFT) | (<i64>ntasks << COUNT_SHIFT);
+  atomic.store<i64>(ctl + CTL_WORD, w);
+  if (atomic.load<i32>(ctl + CTL_SLEEPERS) > 0) atomic.notify(ctl + CTL_WORD, TEAM_MAX);
+  drain(w, gen);
+  // Another thread still runs a task: spin briefly, then sleep until the last one notifies (or 50 µs pass).
+  let spins = 0;
+  for (let d = atomic.load<i32>(ctl + CTL_DONE); d < ntasks; d = atomic.load<i32>(ctl + CTL_DONE)) {
+    if (++spins > 4096) memory.atomic.wait32(ctl + CTL_DONE, d, 50_000);
+  }
+}
+
+/** Whether an elementwise call over n elements is split (fixed threshold: never depends on the thread count). */
+export function team_splits(n: i32): bool {
+  return teamSize > 1 && n >= 2 * TEAM_GRAIN;
+}
+
+/** Whether a GEMM is split. */
+export function team_splits_gemm(m: i32, n: i32, k: i32): bool {
+  return teamSize > 1 && <i64>m * <i64>n * <i64>k >= TEAM_MIN_MNK;
+}
+
+function chunks(n: i32): i32 {
+  return (n + TEAM_GRAIN - 1) / TEAM_GRAIN;
+}
+
+/** Splits a two-array elementwise kernel (x → y, or a·b → out with a third pointer) over the team. */
+export function team_unary(kind: Unary, n: i32, p0: usize, p1: usize, p2: usize): void {
+  setArg(0, n);
+  setArg(1, <f64>p0);
+  setArg(2, <f64>p1);
+  setArg(3, <f64>p2);
+  run_job(kind, chunks(n));
+}
+
+/** Splits an elementwise kernel with float32 scalars s0, s1 over the team. */
+export function team_scaled(kind: Scaled, n: i32, s0: f32, s1: f32, p0: usize, p1: usize, p2: usize): void {
+  setArg(4, s0);
+  setArg(5, s1);
+  team_unary(<Unary>kind, n, p0, p1, p2);
+}
+
+/** Splits an optimizer step over the team: scalars s[0..7] (float32 values), flag, and up to five arrays (0 = absent). */
+export function team_step(kind: Step, n: i32, s0: f32, s1: f32, s2: f32, s3: f32, s4: f32, s5: f32, s6: f32, s7: f32, flag: i32, w: usize, g: usize, b0: usize, b1: usize, b2: usize): void {
+  setArg(4, s0);
+  setArg(5, s1);
+  setArg(6, s2);
+  setArg(7, s3);
+  setArg(8, s4);
+  setArg(9, s5);
+  setArg(10, s6);
+  setArg(11, s7);
+  setArg(12, flag);
+  setArg(13, <f64>b0);
+  setArg(14, <f64>b1);
+  setArg(15, <f64>b2);
+  team_unary(<Unary>kind, n, w, g, 0);
+}
+
+/** A pointer argument advanced to element `lo`; 0 (an absent optional array) stays 0. */
+// @ts-ignore: decorator
+@inline function at(i: i32, lo: usize): usize {
+  const p = argPtr(i);
+  return p == 0 ? 0 : p + (lo << 2);
+}
+
+function run_task(kind: i32, task: i32): void {
+  if (kind == K_GEMM_PACK) return gemm_pack_task(task);
+  if (kind == K_GEMM_TILES) return gemm_tiles_task(task);
+  const lo = task * TEAM_GRAIN;
+  const len = min(TEAM_GRAIN, argInt(0) - lo);
+  const o = <usize>lo;
+  const s0 = <f32>arg(4), s1 = <f32>arg(5);
+  switch (kind) {
+    case Unary.SIGMOID_FWD: sigmoid_fwd(len, at(1, o), at(2, o)); break;
+    case Unary.TANH_FWD: tanh_fwd(len, at(1, o), at(2, o)); break;
+    case Unary.RELU_FWD: relu_fwd(len, at(1, o), at(2, o)); break;
+    case Unary.GELU_FWD: gelu_fwd(len, at(1, o), at(2, o)); break;
+    case Unary.GELU_TANH_FWD: gelu_tanh_fwd(len, at(1, o), at(2, o)); break;
+    case Unary.SILU_FWD: silu_fwd(len, at(1, o), at(2, o)); break;
+    case Unary.SIGMOID_BWD: sigmoid_bwd(len, at(1, o), at(2, o), at(3, o)); break;
+    case Unary.TANH_BWD: tanh_bwd(len, at(1, o), at(2, o), at(3, o)); break;
+    case Unary.RELU_BWD: relu_bwd(len, at(1, o), at(2, o), at(3, o)); break;
+    case Unary.GELU_BWD: gelu_bwd(len, at(1, o), at(2, o), at(3, o)); break;
+    case Unary.GELU_TANH_BWD: gelu_tanh_bwd(len, at(1, o), at(2, o), at(3, o)); break;
+    case Unary.SILU_BWD: silu_bwd(len, at(1, o), at(2, o), at(3, o)); break;
+    case Unary.MUL: mul(len, at(1, o), at(2, o), at(3, o)); break;
+    case Scaled.LEAKY_RELU_FWD: leaky_relu_fwd(len, s0, at(1, o), at(2, o)); break;
+    case Scaled.ELU_FWD: elu_fwd(len, s0, at(1, o), at(2, o)); break;
+    case Scaled.LEAKY_RELU_BWD: leaky_relu_bwd(len, s0, at(1, o), at(2, o), at(3, o)); break;
+    case Scaled.ELU_BWD: elu_bwd(len, s0, at(1, o), at(2, o), at(3, o)); break;
+    case Scaled.SOFTPLUS_FWD: softplus_fwd(len, s0, s1, at(1, o), at(2, o)); break;
+    case Scaled.SOFTPLUS_BWD: softplus_bwd(len, s0, s1, at(1, o), at(2, o), at(3, o)); break;
+    case Step.SGD: sgd_step(len, s0, s1, at(1, o), at(2, o)); break;
+    case Step.MOMENTUM: momentum_step(len, s0, s1, <f32>arg(6), <f32>arg(7), argInt(12), at(1, o), at(2, o), at(13, o)); break;
+    case Step.ADAGRAD: adagrad_step(len, s0, s1, <f32>arg(6), at(1, o), at(2, o), at(13, o)); break;
+    case Step.RMSPROP: rmsprop_step(len, s0, s1, <f32>arg(6), <f32>arg(7), <f32>arg(8), <f32>arg(9), argInt(12), at(1, o), at(2, o), at(13, o), at(14, o), at(15, o)); break;
+    case Step.ADAM: adam_step(len, s0, s1, <f32>arg(6), <f32>arg(7), <f32>arg(8), <f32>arg(9), <f32>arg(10), <f32>arg(11), at(1, o), at(2, o), at(13, o), at(14, o), at(15, o)); break;
+    default: unreachable();
+  }
+}
+
+// GEMM over the team. Argument slots: 0 ta, 1 tb, 2 m, 3 n, 4 k, 5 alpha, 6 a, 7 b, 8 c, 19 act, 20 slope,
+// 21 bias, 22 mask (the fused epilogue), then per block 9 jc, 10 nc, 11 pc, 12 kc, 13 ia, 14 ma, 15 beta of the
+// block, 16 B packing tasks, 17 panel groups, 18 group size, 23 last KC block with an epilogue (0/1).
+
+/**
+ * gemm() split over the team with gemm()'s blocking (same NC, KC and beta per KC block), so every C tile gets the
+ * same arithmetic as in one thread. Per (NC, KC) block and per TEAM_MA rows of op(A), one job packs B (first row
+ * chunk only) and A into shared buffers, a second runs (MC block × group of B micro-panels) tile tasks.
+ * Caller: m, n, k > 0.
+ */
+export function gemm_team(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize, act: i32, slope: f32, bias: usize, mask: usize): void {
+  const epilogue = act != 0 || bias != 0 || mask != 0;
+  setArg(0, ta);
+  setArg(1, tb);
+  setArg(2, m);
+  setArg(3, n);
+  setArg(4, k);
+  setArg(5, alpha);
+  setArg(6, <f64>a);
+  setArg(7, <f64>b);
+  setArg(8, <f64>c);
+  setArg(19, act);
+  setArg(20, slope);
+  setArg(21, <f64>bias);
+  setArg(22, <f64>mask);
+  for (let jc = 0; jc < n; jc += GEMM_NC) {
+    const nc = min(GEMM_NC, n - jc);
+    const panels = (nc + GEMM_NR - 1) / GEMM_NR;
+    for (let pc = 0; pc < k; pc += GEMM_KC) {
+      const kc = min(GEMM_KC, k - pc);
+      for (let ia = 0; ia < m; ia += TEAM_MA) {
+        const ma = min(TEAM_MA, m - ia);
+        const blocks = (ma + GEMM_MC - 1) / GEMM_MC;
+        // About 4 tile tasks per thread, so a thread that wakes late leaves little for the others to wait on.
+        let groups = min(panels, max(1, (4 * teamSize + blocks - 1) / blocks));
+        const group = (panels + groups - 1) / groups;
+        groups = (panels + group - 1) / group;
+        const packTasksB = ia == 0 ? (panels + PACK_B_PANELS - 1) / PACK_B_PANELS : 0;
+        const packTasksA = (ma + PACK_A_PANELS * GEMM_MR - 1) / (PACK_A_PANELS * GEMM_MR);
+        setArg(9, jc);
+        setArg(10, nc);
+        setArg(11, pc);
+        setArg(12, kc);
+        setArg(13, ia);
+        setArg(14, ma);
+        // Later KC blocks add onto what the first one stored.
+        setArg(15, pc == 0 ? beta : 1);
+        setArg(16, packTasksB);
+        setArg(17, groups);
+        setArg(18, group);
+        setArg(23, epilogue && pc + kc == k ? 1 : 0);
+        run_job(K_GEMM_PACK, packTasksB + packTasksA);
+        run_job(K_GEMM_TILES, blocks * groups);
+      }
+    }
+  }
+}
+
+function gemm_pack_task(task: i32): void {
+  const m = argInt(2), n = argInt(3), k = argInt(4);
+  const jc = argInt(9), nc = argInt(10), pc = argInt(11), kc = argInt(12), ia = argInt(13), ma = argInt(14);
+  const tasksB = argInt(16);
+  if (task < tasksB) {
+    const j0 = task * PACK_B_PANELS * GEMM_NR;
+    const packB = load<usize>(ctl + CTL_PACK_B);
+    pack_b(argInt(1), n, k, argPtr(7), pc, kc, jc + j0, min(PACK_B_PANELS * GEMM_NR, nc - j0), packB + (<usize>(j0 * kc) << 2));
+  } else {
+    const r0 = (task - tasksB) * PACK_A_PANELS * GEMM_MR;
+    const packA = load<usize>(ctl + CTL_PACK_A);
+    pack_a(argInt(0), m, k, argPtr(6), ia + r0, min(PACK_A_PANELS * GEMM_MR, ma - r0), pc, kc, packA + (<usize>(r0 * kc) << 4));
+  }
+}
+
+function gemm_tiles_task(task: i32): void {
+  const n = argInt(3);
+  const jc = argInt(9), nc = argInt(10), kc = argInt(12), ia = argInt(13), ma = argInt(14);
+  const groups = argInt(17), group = argInt(18);
+  const betaBlock = <f32>arg(15);
+  const r0 = (task / groups) * GEMM_MC;
+  const jr0 = (task % groups) * group * GEMM_NR;
+  const packA = load<usize>(ctl + CTL_PACK_A), packB = load<usize>(ctl + CTL_PACK_B);
+  const c = argPtr(8) + ((<usize>(ia + r0) * <usize>n + <usize>jc) << 2);
+  gemm_block(
+    min(GEMM_MC, ma - r0), nc, jr0, min(nc, jr0 + group * GEMM_NR), kc, packA + (<usize>(r0 * kc) << 4), packB, c, <usize>n << 2, <f32>arg(5), betaBlock,
+    argInt(23) != 0, ia + r0, jc, n, argInt(19), <f32>arg(20), argPtr(21), argPtr(22),
+  );
+}
