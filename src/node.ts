@@ -30,6 +30,9 @@ export function maybeBuiltin<T>(id: string): T | null {
   return (proc?.getBuiltinModule?.(id) as T | undefined) ?? null;
 }
 
+/** The expression that gives an eval'd worker_threads script its workerData (the wasm team's workers: wasm-threads.ts). */
+export const NODE_WORKER_DATA = "require('node:worker_threads').workerData";
+
 export function builtin<T>(id: string): T {
   const mod = maybeBuiltin<T>(id);
   if (!mod) throw new Error(`${id} is only available in Node.js ≥ 20.16`);

@@ -8,7 +8,7 @@
  * a task never changes a result, so a worker that starts late or never does only costs speed.
  * No static import of Node modules: this file must bundle for browsers.
  */
-import { maybeBuiltin } from '../node.js';
+import { maybeBuiltin, NODE_WORKER_DATA } from '../node.js';
 
 /** The most threads the wasm team takes (assembly/team.ts TEAM_MAX). */
 export const WASM_MAX_THREADS = 64;
@@ -57,7 +57,7 @@ export function threadsUnavailable(): string | null {
   }
   if (!WebAssembly.validate(THREADS_PROBE)) return 'this engine lacks WebAssembly threads (shared memory and atomics)';
   if (inNode()) {
-    if (!maybeBuiltin<NodeWorkerThreads>('node:worker_threads')) return 'node:worker_threads is unavailable (Node without process.getBuiltinModule)';
+    if (!maybeBuiltin<NodeWorkerThreads>('node:worker_threads')) return 'node:worker_threads is unavailable (this Node is older than 20.16)';
   } else if (typeof Worker !== 'function' || typeof Blob !== 'function' || typeof URL.createObjectURL !== 'function') {
     return 'this context cannot start Web Workers';
   }
@@ -118,7 +118,7 @@ const WORKER_SOURCE = `
 const run = ({ module, memory, t, control }) =>
   WebAssembly.instantiate(module, { env: { memory, abort() { throw new Error('descent.wasm worker ' + t + ' aborted'); } } })
     .then((instance) => instance.exports.thread_main(t, control));
-if (typeof require === 'function') run(require('node:worker_threads').workerData);
+if (typeof require === 'function') run(${NODE_WORKER_DATA});
 else self.onmessage = (event) => run(event.data).then(() => self.close());
 `;
 

@@ -1,0 +1,127 @@
+/**
+ * The threaded wasm module (Node always has threads): bit-identical results for 1, 2 and 3 threads — GEMMs above
+ * the split threshold in all four transpose cases and across several NC/KC/row-chunk blocks, every activation,
+ * mul and every optimizer step over arrays long enough to split, and whole MLP training trajectories — and the
+ * same bits as the single-threaded module. Also: setThreads reaches the wasm team, and workers do not keep the
+ * process alive.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { wasmBackendFromInstance, type WasmBackend } from '../../src/backends/wasm.js';
+import { Adam, getThreads, Linear, loadBackend, manualSeed, ReLU, Sequential, setBackend, setThreads, Tanh, Trainer } from '../../src/index.js';
+import type { Backend } from '../../src/backends/types.js';
+import { ACTIVATION_NAMES, ACTIVATION_TABLE, activationParams } from '../../src/nn/activation-table.js';
+import { expectSameBits, put, randn, rng, uniform } from '../helpers.js';
+
+const wasm = (await loadBackend('wasm')) as WasmBackend;
+const initialThreads = getThreads();
+
+/** The single-threaded module of the same SIMD flavour, as a second backend. */
+function singleThreaded(): Backend {
+  const file = new URL(`../../dist/wasm/${wasm.relaxed ? 'descent-relaxed.wasm' : 'descent.wasm'}`, import.meta.url);
+  const abort = () => {
+    throw new Error('abort');
+  };
+  return wasmBackendFromInstance(new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { abort } }), wasm.relaxed);
+}
+
+/** Runs every kernel the team splits on backend `b`; returns the outputs as plain arrays. */
+function runAll(b: Backend): Float32Array[] {
+  const r = rng(77);
+  const out: Float32Array[] = [];
+  // 301×263×517: several MC blocks and two KC blocks; 600×37×300: two row chunks of the team's packed A;
+  // 40×1100×70: two NC blocks.
+  for (const [m, n, k] of [[301, 263, 517], [600, 37, 300], [40, 1100, 70]]) {
+    const a = put(b, randn(r, m * k)), bb = put(b, randn(r, k * n)), c0 = randn(r, m * n);
+    for (const [ta, tb] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+      const c = put(b, c0);
+      b.k.gemm_f32(ta, tb, m, n, k, 0.75, a, bb, ta === tb ? 0 : 0.5, c);
+      out.push(c.data.slice());
+    }
+  }
+  const big = 3 * 32768 + 13;
+  const x = put(b, uniform(r, big, -5, 5)), g = put(b, randn(r, big));
+  for (const name of ACTIVATION_NAMES) {
+    const spec = ACTIVATION_TABLE[name], p = activationParams('test', name);
+    const y = b.alloc(big), dx = b.alloc(big);
+    spec.fwd(b.k, big, p, x, y);
+    spec.bwd(b.k, big, p, spec.backwardFrom === 'y' ? y : x, g, dx);
+    out.push(y.data.slice(), dx.data.slice());
+  }
+  const prod = b.alloc(big);
+  b.k.mul_f32(big, x, g, prod);
+  out.push(prod.data.slice());
+  const state = () => Array.from({ length: 4 }, () => b.alloc(big));
+  const [w1, m1, v1, vmax] = state();
+  w1.data.set(x.data);
+  for (let t = 1; t <= 3; t++) b.k.adam_step_f32(big, 1e-3, 0.9, 0.999, 1e-8, 0.01, t % 2, 1 - 0.9 ** t, 1 - 0.999 ** t, w1, g, m1, v1, vmax);
+  const [w2, sq, buf, gavg] = state();
+  w2.data.set(x.data);
+  b.k.rmsprop_step_f32(big, 1e-2, 0.99, 1e-8, 0.01, 0.9, 1, w2, g, sq, buf, gavg);
+  const [w3, mom, w4, sum] = state();
+  w3.data.set(x.data);
+  w4.data.set(x.data);
+  b.k.momentum_step_f32(big, 0.1, 0.9, 0, 0.01, 1, w3, g, mom);
+  b.k.adagrad_step_f32(big, 0.1, 0.01, 1e-10, w4, g, sum);
+  b.k.sgd_step_f32(big, 0.1, 0.01, w4, g);
+  for (const s of [w1, m1, v1, vmax, w2, sq, buf, gavg, w3, mom, w4, sum]) out.push(s.data.slice());
+  return out;
+}
+
+/** Five Adam steps of a 100-300-64-10 MLP (batch 64): its parameters after each step. */
+function trajectory(): Float32Array[] {
+  setBackend(wasm);
+  manualSeed(3);
+  const model = new Sequential([new Linear(100, 300), new ReLU(), new Linear(300, 64), new Tanh(), new Linear(64, 10)]);
+  const trainer = new Trainer(model, { optimizer: new Adam(model.parameters(), { lr: 1e-3 }), loss: 'crossEntropy' });
+  const r = rng(5);
+  const x = randn(r, 64 * 100), labels = new Int32Array(64).map((_, i) => (i * 7) % 10);
+  const out: Float32Array[] = [];
+  for (let step = 0; step < 5; step++) {
+    trainer.step(x, labels);
+    for (const p of model.parameters()) out.push(p.value.data.slice());
+  }
+  model.dispose();
+  return out;
+}
+
+describe('threaded wasm', () => {
+  afterAll(() => setThreads(initialThreads));
+
+  it('loads the threaded module in Node and follows setThreads', () => {
+    expect(wasm.threaded).toBe(true);
+    expect(setThreads(3)).toBe(3);
+    expect(wasm.threads).toBe(3);
+    expect(wasm.detail).toMatch(/, 3 threads \(shared memory\)$/);
+    setThreads(1);
+    expect(wasm.detail).toMatch(/, 1 thread \(shared memory\)$/);
+  });
+
+  it('gives the same bits for 1, 2 and 3 threads as the single-threaded module (gemm, activations, mul, optimizers)', () => {
+    const single = runAll(singleThreaded());
+    for (const threads of [1, 2, 3]) {
+      setThreads(threads);
+      expectSameBits(single, runAll(wasm), `wasm with ${threads} thread(s) vs the single-threaded module`);
+    }
+  });
+
+  it('trains an MLP along the same trajectory, bit for bit, on 1, 2 and 3 threads', () => {
+    setThreads(1);
+    const one = trajectory();
+    for (const threads of [2, 3]) {
+      setThreads(threads);
+      expectSameBits(one, trajectory(), `MLP trajectory with ${threads} threads`);
+    }
+  });
+
+  it('lets the process exit while workers are parked', () => {
+    const entry = new URL('../../dist/src/index.js', import.meta.url).href;
+    const script = `const d = await import(${JSON.stringify(entry)}); const b = await d.loadBackend('wasm'); d.setThreads(2);
+      const a = b.alloc(600 * 600), c = b.alloc(600 * 600); b.k.gemm_f32(0, 0, 600, 600, 600, 1, a, a, 0, c); console.log(b.detail);`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/2 threads \(shared memory\)/);
+  });
+});
