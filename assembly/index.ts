@@ -11,7 +11,7 @@ import { bce_logits, mse, softmax_xent } from './loss';
 import { batch_norm_bwd, batch_norm_eval, batch_norm_train, dropout_fwd, mul } from './norm';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
 import { conv2d_bwd_data, conv2d_bwd_filter, conv2d_fwd } from './conv';
-import { gemm_team, Scaled, Step, team_init, team_scaled, team_splits, team_splits_gemm, team_step, team_unary, Unary, worker_main } from './team';
+import { gemm_team, Scaled, Step, team_init, team_scaled, team_splits, team_splits_gemm, team_started, team_step, team_unary, Unary, worker_main } from './team';
 import { avg_pool2d_bwd, avg_pool2d_fwd, max_pool2d_bwd, max_pool2d_fwd } from './pool';
 
 /** 1 in descent-relaxed.wasm (relaxed SIMD: fused multiply-add), 0 in descent.wasm: the loader reports which it got. */
@@ -26,6 +26,12 @@ export const THREADS: i32 = ASC_FEATURE_THREADS ? 1 : 0;
  */
 export function threads_init(threads: i32): usize {
   if (ASC_FEATURE_THREADS) return team_init(threads);
+  return 0;
+}
+
+/** Threaded modules only: how many workers have started (0 without threads). */
+export function threads_started(): i32 {
+  if (ASC_FEATURE_THREADS) return team_started();
   return 0;
 }
 

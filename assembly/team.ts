@@ -48,7 +48,9 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 // @ts-ignore: decorator
 @inline const CTL_SLEEPERS: usize = 128; // i32 workers in wait64
 // @ts-ignore: decorator
-@inline const CTL_LIMIT: usize = 192; // i32: workers with an index ≥ limit return from worker_main
+@inline const CTL_LIMIT: usize = 192; // i32 team size: workers with an index ≥ it park (0: they return)
+// @ts-ignore: decorator
+@inline const CTL_STARTED: usize = 224; // i32 workers that have entered worker_main
 // @ts-ignore: decorator
 @inline const CTL_KIND: usize = 256; // i32 job kind
 // @ts-ignore: decorator
@@ -135,6 +137,7 @@ export function team_init(threads: i32): usize {
 export function worker_main(t: i32, control: usize): void {
   ctl = control;
   set_edge_tile(load<usize>(ctl + CTL_EDGE + (<usize>t << 2)));
+  atomic.add<i32>(ctl + CTL_STARTED, 1);
   // A worker that starts while a job runs joins it: the first word it sees counts as new.
   let seen: i64 = -1;
   let spins = 0;
@@ -193,6 +196,11 @@ function run_job(kind: i32, ntasks: i32): void {
   for (let d = atomic.load<i32>(ctl + CTL_DONE); d < ntasks; d = atomic.load<i32>(ctl + CTL_DONE)) {
     if (++spins > 4096) memory.atomic.wait32(ctl + CTL_DONE, d, 50_000);
   }
+}
+
+/** Workers that have started (diagnostics: workers start asynchronously, and a job never waits for them). */
+export function team_started(): i32 {
+  return ctl == 0 ? 0 : atomic.load<i32>(ctl + CTL_STARTED);
 }
 
 /** Whether an elementwise call over n elements is split (fixed threshold: never depends on the thread count). */

@@ -126,6 +126,7 @@ let blobUrl: string | null = null;
 
 interface TeamExports {
   threads_init(threads: number): number;
+  threads_started(): number;
 }
 
 /** The owner's view of its workers: start them, resize the team, say what runs. */
@@ -148,6 +149,11 @@ export class WasmTeam {
     const control = this.ex.threads_init(size);
     for (let t = this.workers.length + 1; t < size; t++) this.workers.push(this.start(t, control));
     return (this.size = size);
+  }
+
+  /** Workers running now (they start asynchronously; until then the others, the owner included, do their share). */
+  get running(): number {
+    return Math.min(this.ex.threads_started(), this.size - 1);
   }
 
   /** Why a worker failed, if one did (its share of the work then runs on the others). */

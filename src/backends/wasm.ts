@@ -27,6 +27,7 @@ type WasmExports = {
   alloc(bytes: number): number;
   free(ptr: number): void;
   threads_init(threads: number): number;
+  threads_started(): number;
   _initialize?(): void;
 } & Record<KernelName, Kernel>;
 
@@ -39,6 +40,11 @@ export interface WasmBackend extends Backend {
   readonly threads: number;
   /** Whether this is the threaded module (shared memory, a team of workers). */
   readonly threaded: boolean;
+  /**
+   * Workers of the team running now: they start asynchronously after `loadBackend()` or `setThreads()`, and until
+   * they do, kernels run their share on the threads already there (same results, less speed).
+   */
+  readonly workersRunning: number;
 }
 
 // (func (result v128) i32.const 0 i32x4.splat): valid exactly where SIMD128 is.
@@ -287,6 +293,9 @@ export function wasmBackendFromInstance(instance: WebAssembly.Instance, relaxed:
       return team?.size ?? 1;
     },
     threaded: team !== undefined,
+    get workersRunning() {
+      return team?.running ?? 0;
+    },
     alloc: (n: number): F32Buf => (n === 0 ? f32(0, 0, false) : owned(f32(mod.alloc('alloc', n), n, true))),
     allocI32: (n: number): I32Buf => (n === 0 ? i32(0, 0, false) : owned(i32(mod.alloc('allocI32', n), n, true))),
     free(buf: F32Buf | I32Buf) {
@@ -417,7 +426,7 @@ async function loadFrom(source: WasmSource): Promise<WasmBackend> {
     throw new Error(`the wasm module given in options.wasm could not be instantiated: ${messageOf(error)}${hint}`);
   }
   const exports = instance.exports as Record<string, unknown>;
-  const missing = ['memory', 'alloc', 'free', 'threads_init', ...Object.keys(KERNELS)].filter((name) => exports[name] === undefined);
+  const missing = ['memory', 'alloc', 'free', 'threads_init', 'threads_started', ...Object.keys(KERNELS)].filter((name) => exports[name] === undefined);
   if (missing.length > 0) {
     throw new Error(`the wasm module given in options.wasm is not this version of descent-nn's descent.wasm: it lacks ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}`);
   }

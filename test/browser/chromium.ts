@@ -40,8 +40,12 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
   };
 }
 
-/** Serves `root` (plus a blank /__test__.html page) and starts Chromium. */
-export async function openBrowser(root: string): Promise<Browser> {
+/**
+ * Serves `root` (plus a blank /__test__.html page) and starts Chromium. `isolated` adds the headers that make
+ * pages cross-origin isolated (COOP same-origin, COEP require-corp), so SharedArrayBuffer and wasm threads exist.
+ */
+export async function openBrowser(root: string, { isolated = false } = {}): Promise<Browser> {
+  const isolation: Record<string, string> = isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
   const inside = root.endsWith(sep) ? root : root + sep;
   const server: Server = createServer((req, res) => {
     let path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
@@ -50,7 +54,7 @@ export async function openBrowser(root: string): Promise<Browser> {
       return;
     }
     if (path.endsWith(`${sep}__test__.html`)) {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><title>descent</title>');
+      res.writeHead(200, { 'content-type': 'text/html', ...isolation }).end('<!doctype html><meta charset="utf-8"><title>descent</title>');
       return;
     }
     if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'index.html');
@@ -58,7 +62,7 @@ export async function openBrowser(root: string): Promise<Browser> {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', ...isolation }).end(readFileSync(path));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const browser = await launchChromium();

@@ -86,6 +86,12 @@ function trajectory(): Float32Array[] {
   return out;
 }
 
+/** Waits until `n` workers run, so the comparisons below really split work (workers start asynchronously). */
+async function workersUp(n: number): Promise<void> {
+  for (let i = 0; i < 500 && wasm.workersRunning < n; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(wasm.workersRunning).toBeGreaterThanOrEqual(n);
+}
+
 describe('threaded wasm', () => {
   afterAll(() => setThreads(initialThreads));
 
@@ -98,7 +104,9 @@ describe('threaded wasm', () => {
     expect(wasm.detail).toMatch(/, 1 thread \(shared memory\)$/);
   });
 
-  it('gives the same bits for 1, 2 and 3 threads as the single-threaded module (gemm, activations, mul, optimizers)', () => {
+  it('gives the same bits for 1, 2 and 3 threads as the single-threaded module (gemm, activations, mul, optimizers)', async () => {
+    setThreads(3);
+    await workersUp(2);
     const single = runAll(singleThreaded());
     for (const threads of [1, 2, 3]) {
       setThreads(threads);
