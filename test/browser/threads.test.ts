@@ -53,23 +53,24 @@ self.onmessage = async (event) => {
 };`;
 
 interface Run { threads: number; detail: string; gemm: number; worst: number; mlp: number; losses: number[] }
-interface WorkerResult { isolated: boolean; runs: Run[]; running: number; error?: string }
+interface WorkerResult { isolated: boolean; runs: Run[]; running: number }
+type WorkerReply = WorkerResult | { error: string };
 
 async function inWorker(browser: Browser, threads: number[]): Promise<WorkerResult> {
   const page = await browser.context.newPage();
   await page.goto(`${browser.url}__test__.html`);
   const result = (await page.evaluate(
     ({ source, threads }) =>
-      new Promise((resolve) => {
+      new Promise<WorkerReply>((resolve) => {
         const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
         worker.onmessage = (event) => resolve(event.data);
         worker.onerror = (event) => resolve({ error: event.message });
         worker.postMessage({ url: `${location.origin}/src/index.js`, threads });
       }),
     { source: WORKER, threads },
-  )) as WorkerResult;
+  )) as WorkerReply;
   await page.close();
-  if (result.error) throw new Error(`in the worker: ${result.error}`);
+  if ('error' in result) throw new Error(`in the worker: ${result.error}`);
   return result;
 }
 
