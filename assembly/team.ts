@@ -29,7 +29,7 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 @inline export const TEAM_MIN_MNK: i64 = 1 << 19;
 /** Rows of op(A) packed per team job: 4 MC blocks, 2 MiB of pre-broadcast panels. */
 // @ts-ignore: decorator
-@inline const TEAM_MA: i32 = 4 * GEMM_MC;
+@inline const TEAM_MA: i32 = 512; // 4 × GEMM_MC (a literal: gemm.ts imports this file)
 /** Micro-panels of B (NR columns each) and of A (MR rows each) one packing task writes. */
 // @ts-ignore: decorator
 @inline const PACK_B_PANELS: i32 = 8;

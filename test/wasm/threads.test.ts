@@ -1,6 +1,7 @@
 /**
  * The threaded wasm module (Node always has threads): bit-identical results for 1, 2 and 3 threads — GEMMs above
- * the split threshold in all four transpose cases and across several NC/KC/row-chunk blocks, every activation,
+ * the split threshold in all four transpose cases and across several NC/KC/row-chunk blocks, the fused
+ * dense-layer GEMMs (epilogues on the workers' tiles), every activation,
  * mul and every optimizer step over arrays long enough to split, and whole MLP training trajectories — and the
  * same bits as the single-threaded module. Also: setThreads reaches the wasm team, and workers do not keep the
  * process alive.
@@ -39,6 +40,14 @@ function runAll(b: Backend): Float32Array[] {
       b.k.gemm_f32(ta, tb, m, n, k, 0.75, a, bb, ta === tb ? 0 : 0.5, c);
       out.push(c.data.slice());
     }
+  }
+  // The fused dense-layer kernels: bias + LeakyReLU in the forward GEMM's epilogue, the ReLU mask in dX's.
+  {
+    const [m, n, k] = [130, 301, 517];
+    const x = put(b, randn(r, m * k)), w = put(b, randn(r, n * k)), bias = put(b, randn(r, n)), y = b.alloc(m * n), dx = b.alloc(m * k);
+    b.k.gemm_bias_act_f32(m, n, k, 1, 0.01, x, w, bias, y);
+    b.k.gemm_act_bwd_f32(m, k, n, 0, y, w, x, dx);
+    out.push(y.data.slice(), dx.data.slice());
   }
   const big = 3 * 32768 + 13;
   const x = put(b, uniform(r, big, -5, 5)), g = put(b, randn(r, big));
