@@ -9,7 +9,7 @@ import { Activation } from '../../nn/activations.js';
 import type { Layer } from '../../nn/layer.js';
 import { Linear } from '../../nn/linear.js';
 import { Sequential } from '../../nn/sequential.js';
-import { Rng } from '../../rng.js';
+import { Rng, type RngState } from '../../rng.js';
 import { Trainer } from '../../trainer.js';
 import { activationCurve } from '../curves.js';
 import { activationStats, parameterStats, snapshot } from '../diagnostics.js';
@@ -56,47 +56,55 @@ export interface InitResult {
   backend: string;
 }
 
-/** The largest network the page builds: weights and gradients of depth·width² parameters stay under ~270 MB. */
-export const MAX_INIT_PARAMETERS = 1 << 25;
-
 /**
  * The lecture's experiment with a backward pass: `depth` × (Linear(width, width, bias=False) + activation), a
- * batch of N(0, 1) rows forward, then a N(0, 1) upstream gradient backward. Returns each layer's activation
- * statistics and the statistics of ∂L/∂h (the gradient arriving at that layer's output).
+ * batch of N(0, 1) rows forward, then an N(0, 1) upstream gradient backward. Returns each layer's activation
+ * statistics and those of ∂L/∂h (the gradient arriving at that layer's output). As in `initProbe`, one Linear is
+ * redrawn for every layer, so only one layer's weights exist at a time (the lecture's width of 4096 needs 128 MB,
+ * not 800): the generator's state before each draw is kept, and the backward pass redraws the same weights.
  */
 export function initExperiment(o: InitOptions): InitResult {
-  if (o.depth * o.width * o.width > MAX_INIT_PARAMETERS) {
-    throw new Error(`${o.depth} layers of width ${o.width} need ${((o.depth * o.width * o.width * 8) / 2 ** 20).toFixed(0)} MB of weights and gradients; choose a smaller width or depth`);
-  }
   const rng = new Rng(o.seed);
-  const init = INIT_CHOICES[o.init].make();
-  const layers: Layer[] = [];
-  for (let l = 0; l < o.depth; l++) layers.push(new Linear(o.width, o.width, { bias: false, init, rng }), new Activation(o.activation, activationParams('initExperiment', o.activation, o.params, false)));
-  const model = new Sequential(layers);
+  const n = o.batch * o.width;
+  const linear = new Linear(o.width, o.width, { bias: false, init: INIT_CHOICES[o.init].make(), rng });
+  const act = new Activation(o.activation, activationParams('initExperiment', o.activation, o.params, false));
+  const model = new Sequential([linear, act]);
   const b = model.backend;
-  const upstream = b.alloc(o.batch * o.width);
+  const g = b.alloc(n);
   try {
-    const x = new Float32Array(o.batch * o.width);
-    for (let i = 0; i < x.length; i++) x[i] = rng.normal();
-    const stats = activationStats(model, x, { batch: o.batch }).layers;
-    const activations = stats.filter((s) => s.activation !== null).map((s, i) => ({ ...s, index: i }));
-    for (let i = 0; i < o.batch * o.width; i++) upstream.data[i] = rng.normal();
+    model.prepare(o.batch);
+    // inputs[l]: what layer l + 1 reads (inputs[0] = x); drawStates[l]: the generator before layer l + 1's weights.
+    const inputs: Float32Array[] = [Float32Array.from({ length: n }, () => rng.normal())];
+    const drawStates: RngState[] = [];
+    const activations: LayerStats[] = [];
+    /** Layer l's forward with its weights drawn afresh from the state saved for it (or saved now). */
+    const forward = (l: number) => {
+      if (drawStates[l]) rng.setState(drawStates[l]);
+      else drawStates[l] = rng.getState();
+      linear.resetParameters();
+      return act.forwardBuf(linear.forwardBuf(model.inputBuffer(inputs[l], o.batch), o.batch), o.batch);
+    };
+    for (let l = 0; l < o.depth; l++) {
+      const h = forward(l);
+      activations.push(summarize(h.data, o.batch, o.width, { index: l, type: act.type, activation: o.activation }, 40));
+      inputs.push(h.data.slice(0, n));
+    }
+    const upstream = new Rng(o.seed + 1);
+    for (let i = 0; i < n; i++) g.data[i] = upstream.normal();
     const gradients: LayerStats[] = [];
-    let g = upstream;
-    for (let i = model.layers.length - 1; i >= 0; i--) {
-      const layer = model.layers[i];
-      if (layer instanceof Activation) gradients.unshift(summarize(g.data, o.batch, o.width, { index: (i - 1) / 2, type: 'gradient', activation: null }, 40));
-      const next = layer.backwardBuf(g, o.batch, false, true);
-      if (!next) break;
-      g = next;
+    for (let l = o.depth - 1; l >= 0; l--) {
+      gradients.unshift(summarize(g.data, o.batch, o.width, { index: l, type: 'gradient', activation: null }, 40));
+      if (l === 0) break;
+      forward(l);
+      const into = linear.backwardBuf(act.backwardBuf(g, o.batch, false, true)!, o.batch, false, true)!;
+      g.data.set(into.data.subarray(0, n));
     }
     return { activations, gradients, backend: b.name };
   } finally {
-    b.free(upstream);
+    b.free(g);
     model.dispose();
   }
 }
-
 
 // ------------------------------------------------------------------------------------------ optimizers
 
