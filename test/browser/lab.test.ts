@@ -228,16 +228,24 @@ describe('the lab page in Chromium', () => {
   it('is keyboard accessible and readable at phone width', async () => {
     const { page, errors } = await open('panel=activations', { width: 390, height: 844 });
     await page.locator('#tab-activations').focus();
-    await page.keyboard.press('ArrowRight');
-    expect(await page.locator('#tab-init').getAttribute('aria-selected')).toBe('true');
-    expect(await page.locator('#init').isVisible()).toBe(true);
-    await page.keyboard.press('End');
-    expect(await page.locator('#train').isVisible()).toBe(true);
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-train');
-    // Wide figures scroll inside their own boxes; the page itself never scrolls sideways.
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('#train')?.dataset.step === '0');
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await page.screenshot({ path: join(SHOTS, 'train-phone.png'), fullPage: true });
+    const ready: Record<string, () => boolean> = {
+      activations: () => !!document.querySelector('#act-questions tr[data-x="0"]'),
+      init: () => document.querySelector<HTMLElement>('#init')?.dataset.ready === 'true',
+      optimizers: () => document.querySelector<HTMLElement>('#race-chart')?.dataset.ready === 'true',
+      train: () => document.querySelector<HTMLElement>('#train')?.dataset.step === '0',
+    };
+    for (const [i, panel] of ['activations', 'init', 'optimizers', 'train'].entries()) {
+      if (i > 0) await page.keyboard.press('ArrowRight');
+      expect(await page.locator(`#tab-${panel}`).getAttribute('aria-selected')).toBe('true');
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe(`tab-${panel}`);
+      expect(await page.locator(`#${panel}`).isVisible()).toBe(true);
+      await page.waitForFunction(ready[panel], undefined, { timeout: 30_000 });
+      // Wide figures scroll inside their own boxes; the page itself never scrolls sideways.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), panel).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: join(SHOTS, `${panel}-phone.png`), fullPage: true });
+    }
+    await page.keyboard.press('Home');
+    expect(await page.locator('#activations').isVisible()).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -80,7 +80,7 @@ function draw(): void {
     while (e + 1 < idx.length && kind(idx[e + 1]) === here) e++;
     if (here) {
       const x0 = a.sx(k === 0 ? -range : (c.x[idx[k]] + c.x[idx[k - 1]]) / 2), x1 = a.sx(e === idx.length - 1 ? range : (c.x[idx[e]] + c.x[idx[e + 1]]) / 2);
-      shade.push(`<rect x="${px(x0)}" y="${BOX.y}" width="${px(x1 - x0)}" height="${BOX.h}" fill="${here === 'dead' ? '#f6c9c9' : '#fbe3b8'}" data-region="${here}"/>`);
+      shade.push(`<rect x="${px(x0)}" y="${BOX.y}" width="${px(x1 - x0)}" height="${BOX.h}" fill="${here === 'dead' ? '#d5d5d5' : '#fbe3b8'}" data-region="${here}"/>`);
     }
     k = e + 1;
   }
@@ -96,7 +96,7 @@ function draw(): void {
     `<circle cx="${px(a.sx(cur.x))}" cy="${px(a.sy(cur.y))}" r="4" fill="#fff" stroke="${PALETTE[0]}" stroke-width="2"/>` +
     `<circle cx="${px(a.sx(cur.x))}" cy="${px(a.sy(cur.dy))}" r="4" fill="#fff" stroke="${PALETTE[1]}" stroke-width="2"/>`;
   const entries = [{ text: `f(x) = ${c.label}(x)`, color: PALETTE[0] }, { text: 'f′(x), backward kernel', color: PALETTE[1], dash: '6 4' }];
-  const swatches = `<rect x="${BOX.x + 8}" y="${BOX.y + 56}" width="170" height="42" fill="#fff" fill-opacity="0.9" stroke="#ccc"/><rect x="${BOX.x + 10}" y="${BOX.y + 62}" width="14" height="12" fill="#f6c9c9"/><text x="${BOX.x + 30}" y="${BOX.y + 72}" font-size="12">dead: f′ = 0</text>` +
+  const swatches = `<rect x="${BOX.x + 8}" y="${BOX.y + 56}" width="170" height="42" fill="#fff" fill-opacity="0.9" stroke="#ccc"/><rect x="${BOX.x + 10}" y="${BOX.y + 62}" width="14" height="12" fill="#d5d5d5"/><text x="${BOX.x + 30}" y="${BOX.y + 72}" font-size="12">dead: f′ = 0</text>` +
     `<rect x="${BOX.x + 10}" y="${BOX.y + 80}" width="14" height="12" fill="#fbe3b8"/><text x="${BOX.x + 30}" y="${BOX.y + 90}" font-size="12">saturated: |f′| &lt; ${SATURATED}</text>`;
   const body = shade.join('') + a.svg + polyline(pts(c.y), PALETTE[0], { width: 2.6 }) + polyline(pts(c.dy), PALETTE[1], { width: 2.6, dash: '7 4' }) + marks.join('') + cursorSvg +
     legend(BOX.x + 8, BOX.y + 8, entries, 12) + swatches;

@@ -24,9 +24,9 @@ export function setupInit(lab: Lab): { show(): void } {
       const r = await call;
       if (call.id !== latest) return;
       const what = `${options.activation} after Linear(${options.width}, ${options.width}, bias=False) × ${options.depth}, init ${INIT_CHOICES[options.init].label}`;
-      $('#init-desc').textContent = `${what}.`;
       status.textContent = `${what}, batch ${options.batch}, seed ${options.seed}, backend ${r.backend}`;
-      const columns = Math.min(options.depth, 4);
+      // Rows of three for the lecture's six layers; wider rows for deep networks.
+      const columns = options.depth <= 4 ? options.depth : options.depth <= 9 ? 3 : 5;
       $('#init-acts').innerHTML = histogramPanelsSvg(r.activations, { title: `Activations: ${options.activation} output by layer`, columns });
       $('#init-grads').innerHTML = histogramPanelsSvg(r.gradients, { title: 'Gradients ∂L/∂h flowing back into each layer (upstream N(0, 1))', columns });
       const rows = r.activations.map((a, i) => {
