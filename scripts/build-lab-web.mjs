@@ -1,5 +1,5 @@
 // Builds the lab page (src/lab/web/) into dist/lab-web/: two esbuild bundles (the page and its worker), the HTML
-// and CSS, and the two wasm modules next to the worker, which loads them by relative URL. Needs dist/wasm/
+// and CSS, and the four wasm modules (plain, relaxed SIMD, and their threaded builds) next to the worker, which loads them by relative URL. Needs dist/wasm/
 // (npm run build:wasm). Prints each file's size and the gzipped total.
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { gzipSync } from 'node:zlib';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'src/lab/web'), out = join(root, 'dist/lab-web');
-for (const wasm of ['descent.wasm', 'descent-relaxed.wasm']) {
+const WASM = ['descent.wasm', 'descent-relaxed.wasm', 'descent-threads.wasm', 'descent-relaxed-threads.wasm'];
+for (const wasm of WASM) {
   if (!existsSync(join(root, 'dist/wasm', wasm))) throw new Error(`dist/wasm/${wasm} is missing: run \`npm run build:wasm\` first`);
 }
 rmSync(out, { recursive: true, force: true });
@@ -25,7 +26,7 @@ await build({
   logLevel: 'warning',
 });
 for (const file of ['index.html', 'lab.css']) copyFileSync(join(src, file), join(out, file));
-for (const wasm of ['descent.wasm', 'descent-relaxed.wasm']) copyFileSync(join(root, 'dist/wasm', wasm), join(out, wasm));
+for (const wasm of WASM) copyFileSync(join(root, 'dist/wasm', wasm), join(out, wasm));
 let total = 0, zipped = 0;
 const lines = readdirSync(out).sort().map((file) => {
   const bytes = statSync(join(out, file)).size, gz = gzipSync(readFileSync(join(out, file))).length;

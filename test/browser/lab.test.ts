@@ -127,6 +127,9 @@ describe('the lab page in Chromium', () => {
     await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#act-readout')?.dataset.x) > 0);
     expect(Number(await page.locator('#act-readout').getAttribute('data-dy'))).toBe(1);
     expect(page.url()).toContain('act=relu');
+    // Served cross-origin isolated, the page's worker runs the threaded wasm module.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await page.locator('#backend').textContent()).toMatch(/wasm \(.*threads? \(shared memory\)/);
     await page.getByLabel('sigmoid', { exact: true }).check();
     await page.waitForFunction(() => document.querySelector('#act-questions th')?.textContent === 'sigmoid');
     await page.screenshot({ path: join(SHOTS, 'activations.png'), fullPage: true });

@@ -23,7 +23,7 @@ const required = [
   'package.json', 'README.md', 'LICENSE', 'binding.gyp', 'scripts/install.mjs', 'native/addon.cc', 'native/kernels.h',
   'dist/wasm/descent.wasm', 'dist/wasm/descent-relaxed.wasm', 'src/data/digits.csv.gz', 'src/index.ts',
   // What `npx descent lab serve` serves.
-  ...['index.html', 'lab.css', 'main.js', 'worker.js', 'descent.wasm', 'descent-relaxed.wasm'].map((f) => `dist/lab-web/${f}`),
+  ...['index.html', 'lab.css', 'main.js', 'worker.js', 'descent.wasm', 'descent-relaxed.wasm', 'descent-threads.wasm', 'descent-relaxed-threads.wasm'].map((f) => `dist/lab-web/${f}`),
   ...entryPoints.map((p) => posix.normalize(p)),
 ];
 for (const file of required) if (!files.has(file)) problems.push(`missing ${file}`);

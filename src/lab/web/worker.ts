@@ -9,10 +9,24 @@ import type { Reply, Request, TrainProgress } from './protocol.js';
 
 const scope = self as unknown as { postMessage(message: unknown, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<Request>) => void) | null };
 
-/** The relaxed-SIMD module where the engine validates it (fused multiply-add), else the plain SIMD128 one. */
-const backend = loadBackend('wasm', { wasm: new URL('./descent-relaxed.wasm', import.meta.url) }).catch(() =>
-  loadBackend('wasm', { wasm: new URL('./descent.wasm', import.meta.url) }),
-);
+/**
+ * The best module this engine and page allow, from the files next to this bundle: threaded (the page is served
+ * cross-origin isolated, and this is a worker, where a kernel call may wait for its team) with relaxed SIMD, then
+ * threaded, then single-threaded with and without relaxed SIMD. A module the engine cannot use is refused with
+ * the reason, and the next one is tried.
+ */
+const MODULES = ['descent-relaxed-threads.wasm', 'descent-threads.wasm', 'descent-relaxed.wasm', 'descent.wasm'];
+const backend = (async () => {
+  let failure: unknown;
+  for (const file of MODULES) {
+    try {
+      return await loadBackend('wasm', { wasm: new URL(file, import.meta.url) });
+    } catch (error) {
+      failure = error;
+    }
+  }
+  throw failure;
+})();
 
 let session: TrainingSession | null = null;
 let sessionId = 0;
