@@ -96,17 +96,6 @@ function probe(): boolean {
   return env?.DESCENT_WASM_RELAXED !== '0' && WebAssembly.validate(RELAXED_PROBE);
 }
 
-function imports(memory?: WebAssembly.Memory): WebAssembly.Imports {
-  return {
-    env: {
-      abort(_msg: number, _file: number, line: number, column: number) {
-        throw new Error(`descent.wasm aborted at ${line}:${column}`);
-      },
-      ...(memory ? { memory } : {}),
-    },
-  };
-}
-
 /** Views into linear memory that survive growth: the view is rebuilt when `memory.buffer` is a new buffer. */
 class WasmBuf<T extends Float32Array | Int32Array> {
   #view: T;
@@ -384,11 +373,43 @@ async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
   return compileResponse(await source);
 }
 
-/** The threaded module's first instance, on this (the owning) thread: shared memory, static data, start function. */
-function ownerImports(module: WebAssembly.Module): { imports: WebAssembly.Imports; memory?: WebAssembly.Memory } {
-  if (!importsMemory(module)) return { imports: imports() };
-  const memory = sharedMemory();
-  return { imports: imports(memory), memory };
+/**
+ * An AssemblyScript string in linear memory (UTF-16; its byte length sits in the object header just before it),
+ * read the way @assemblyscript/loader's abort import reads it, so abort messages name the reason and the file.
+ */
+function stringAt(memory: WebAssembly.Memory | undefined, ptr: number): string {
+  if (!memory || ptr < 4 || ptr % 4 !== 0 || ptr >= memory.buffer.byteLength) return '?';
+  const bytes = Math.min(new Uint32Array(memory.buffer, ptr - 4, 1)[0], 2048, memory.buffer.byteLength - ptr);
+  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
+}
+
+/** The imports of this thread's instance, the shared memory it imports (threaded modules), and `bind`. */
+interface OwnerImports {
+  imports: WebAssembly.Imports;
+  memory?: WebAssembly.Memory;
+  /** Tells the abort import the instance's memory (exported by the single-threaded modules). */
+  bind(instance: WebAssembly.Instance): WebAssembly.Instance;
+}
+
+/**
+ * The module's imports: `abort` (reached only by the allocator when memory cannot grow: kernels are built without
+ * assertions) and, for a threaded module, a new shared memory. @assemblyscript/loader was measured for this job and
+ * not taken (README, "Bundlers and browsers"); its abort import's decoding of message and file is kept here.
+ */
+function ownerImports(module: WebAssembly.Module): OwnerImports {
+  const memory = importsMemory(module) ? sharedMemory() : undefined;
+  let seen = memory;
+  const abort = (msg: number, file: number, line: number, column: number) => {
+    throw new Error(`descent.wasm aborted: ${stringAt(seen, msg)} at ${stringAt(seen, file)}:${line}:${column}`);
+  };
+  return {
+    imports: { env: memory ? { abort, memory } : { abort } },
+    memory,
+    bind: (instance) => {
+      seen ??= instance.exports.memory as WebAssembly.Memory;
+      return instance;
+    },
+  };
 }
 
 /**
@@ -420,7 +441,7 @@ async function loadFrom(source: WasmSource): Promise<WasmBackend> {
     const owner = ownerImports(module);
     memory = owner.memory;
     if (memory && threadsUnavailable() !== null) throw new Error(`it is a threaded module, and ${threadsUnavailable()}; pass descent.wasm instead`);
-    instance = await WebAssembly.instantiate(module, owner.imports);
+    instance = owner.bind(await WebAssembly.instantiate(module, owner.imports));
   } catch (error) {
     const hint = relaxedEngine ? '' : ' (this engine lacks relaxed SIMD: pass descent.wasm, not descent-relaxed.wasm)';
     throw new Error(`the wasm module given in options.wasm could not be instantiated: ${messageOf(error)}${hint}`);
@@ -464,8 +485,8 @@ async function loadAsync(): Promise<WasmBackend> {
     const url = defaultUrl(relaxed, threaded);
     try {
       const module = await compileFrom(url);
-      const { imports, memory } = ownerImports(module);
-      return start(module, await WebAssembly.instantiate(module, imports), memory, relaxed, single);
+      const owner = ownerImports(module);
+      return start(module, owner.bind(await WebAssembly.instantiate(module, owner.imports)), owner.memory, relaxed, single);
     } catch (error) {
       tried.push(`${url.href}: ${messageOf(error)}`);
     }
@@ -483,8 +504,8 @@ function loadSync(): WasmBackend {
     if (url.protocol !== 'file:') continue;
     try {
       const module = new WebAssembly.Module(fs.readFileSync(url));
-      const { imports, memory } = ownerImports(module);
-      return start(module, new WebAssembly.Instance(module, imports), memory, relaxed, single);
+      const owner = ownerImports(module);
+      return start(module, owner.bind(new WebAssembly.Instance(module, owner.imports)), owner.memory, relaxed, single);
     } catch (error) {
       tried.push(`${url.href}: ${messageOf(error)}`);
     }

@@ -21,7 +21,8 @@ const manifest = JSON.parse(read('package.json'));
 const entryPoints = [manifest.main, manifest.types, ...Object.values(manifest.bin), ...Object.values(manifest.exports).flatMap((e) => (typeof e === 'string' ? [e] : Object.values(e)))];
 const required = [
   'package.json', 'README.md', 'LICENSE', 'binding.gyp', 'scripts/install.mjs', 'native/addon.cc', 'native/kernels.h',
-  'dist/wasm/descent.wasm', 'dist/wasm/descent-relaxed.wasm', 'src/data/digits.csv.gz', 'src/index.ts',
+  'dist/wasm/descent.wasm', 'dist/wasm/descent-relaxed.wasm', 'dist/wasm/descent-threads.wasm', 'dist/wasm/descent-relaxed-threads.wasm',
+  'src/data/digits.csv.gz', 'src/index.ts',
   // What `npx descent lab serve` serves.
   ...['index.html', 'lab.css', 'main.js', 'worker.js', 'descent.wasm', 'descent-relaxed.wasm', 'descent-threads.wasm', 'descent-relaxed-threads.wasm'].map((f) => `dist/lab-web/${f}`),
   ...entryPoints.map((p) => posix.normalize(p)),
