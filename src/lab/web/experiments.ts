@@ -66,6 +66,8 @@ export interface InitResult {
 export function initExperiment(o: InitOptions): InitResult {
   const rng = new Rng(o.seed);
   const n = o.batch * o.width;
+  // Draws in initProbe's order (inputs, then each layer's weights), so the forward pass is initProbe's exactly.
+  const inputs: Float32Array[] = [Float32Array.from({ length: n }, () => rng.normal())];
   const linear = new Linear(o.width, o.width, { bias: false, init: INIT_CHOICES[o.init].make(), rng });
   const act = new Activation(o.activation, activationParams('initExperiment', o.activation, o.params, false));
   const model = new Sequential([linear, act]);
@@ -73,15 +75,17 @@ export function initExperiment(o: InitOptions): InitResult {
   const g = b.alloc(n);
   try {
     model.prepare(o.batch);
-    // inputs[l]: what layer l + 1 reads (inputs[0] = x); drawStates[l]: the generator before layer l + 1's weights.
-    const inputs: Float32Array[] = [Float32Array.from({ length: n }, () => rng.normal())];
+    // inputs[l]: what layer l + 1 reads; drawStates[l]: the generator before layer l + 1's weights (layer 1's
+    // come from the constructor and are never redrawn: the backward pass needs no input gradient there).
     const drawStates: RngState[] = [];
     const activations: LayerStats[] = [];
-    /** Layer l's forward with its weights drawn afresh from the state saved for it (or saved now). */
+    /** Layer l + 1's forward, its weights drawn afresh from the state saved for it (or saved now). */
     const forward = (l: number) => {
-      if (drawStates[l]) rng.setState(drawStates[l]);
-      else drawStates[l] = rng.getState();
-      linear.resetParameters();
+      if (l > 0) {
+        if (drawStates[l]) rng.setState(drawStates[l]);
+        else drawStates[l] = rng.getState();
+        linear.resetParameters();
+      }
       return act.forwardBuf(linear.forwardBuf(model.inputBuffer(inputs[l], o.batch), o.batch), o.batch);
     };
     for (let l = 0; l < o.depth; l++) {
