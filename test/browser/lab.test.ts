@@ -147,6 +147,14 @@ describe('the lab page in Chromium', () => {
     const std = Number(await layer6.getAttribute('data-std'));
     expect(std).toBeGreaterThan(0.2);
     expect(std).toBeLessThan(0.45);
+    // The lecture's case buttons set the controls (and the URL) and rerun.
+    await page.getByRole('button', { name: 'ReLU · Kaiming: steady' }).click();
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#init')?.dataset.ready === 'true' && document.querySelector('#init-status')?.textContent?.startsWith('relu') && document.querySelector('#init-status')?.textContent?.includes('Kaiming'), undefined, { timeout: 30_000 });
+    expect(page.url()).toMatch(/iact=relu/);
+    const kaiming = await page.locator('#init-table tr[data-layer]').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset.std)));
+    expect(Math.max(...kaiming) / Math.min(...kaiming)).toBeLessThan(1.5);
+    await page.getByRole('button', { name: 'tanh · Xavier: healthy' }).click();
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#init')?.dataset.ready === 'true' && document.querySelector('#init-status')?.textContent?.startsWith('tanh'), undefined, { timeout: 30_000 });
     expect(await page.locator('#init-acts svg').count()).toBe(1);
     expect(await page.locator('#init-grads svg').count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'init.png'), fullPage: true });

@@ -4,7 +4,7 @@
  */
 import { histogramPanelsSvg } from '../svg.js';
 import { INIT_CHOICES, type InitChoice } from './inits.js';
-import { $, fmt, num, onChange, showError, text, type Lab } from './ui.js';
+import { $, fmt, num, onChange, setState, showError, text, type Lab } from './ui.js';
 import type { ActivationName } from '../../nn/activation-table.js';
 
 export function setupInit(lab: Lab): { show(): void } {
@@ -41,6 +41,16 @@ export function setupInit(lab: Lab): { show(): void } {
     }
   };
   onChange(['init', 'iact', 'depth', 'width', 'ibatch', 'iseed'], run);
+  // One click per case of the lecture: activation, initialiser and width (the rest stays as set).
+  $('#init-presets').addEventListener('click', (e) => {
+    const preset = (e.target as HTMLElement).closest<HTMLElement>('[data-preset]')?.dataset.preset;
+    if (!preset) return;
+    const [activation, initName, width] = preset.split(',');
+    setState('iact', activation);
+    setState('init', initName);
+    setState('width', width);
+    void run();
+  });
   let shown = false;
   return { show: () => { if (!shown) { shown = true; void run(); } } };
 }
