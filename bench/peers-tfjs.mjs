@@ -3,17 +3,22 @@
  * (XNNPACK, SIMD, one thread in Node), in one process, trial by trial, with ratios. Workloads: the GEMMs of
  * bench/shapes.ts (nn, tfjs-wasm's fast layout, plus the dense-layer forward layout nt once), an Adam step over 2²⁰ parameters
  * (28 bytes per parameter), tanh forward over 2²⁰ values, and a training step of MLP 784-256-128-10 (ReLU,
- * batch 128, Adam, cross-entropy; tfjs through tfjs-layers' trainOnBatch). Protocol: warm-up, then 7 repetitions
- * of a loop lasting ≥ 50 ms; median (min–max) of the rate. Needs `npm run build` (imports dist/src/index.js).
+ * batch 128, Adam, cross-entropy; tfjs through tfjs-layers' trainOnBatch), and (`cnn`) a training step of the two
+ * CNNs of bench/shapes.ts (CNN-S and "2 Conv+pooling", batch 128, Adam) against tfjs's wasm and cpu backends. tfjs
+ * trains its convolutions in NHWC, its own layout; where a backend cannot train a convolution at all (tfjs-wasm has no
+ * Conv2DBackpropFilter kernel) the row says so with tfjs's error. Protocol: warm-up, then 7 repetitions of a loop
+ * lasting ≥ 50 ms; median (min–max) of the rate; tfjs-cpu's CNN steps take tens of seconds to minutes, so CNN-S gets 1
+ * warm-up step and 3 timed steps, the 2-conv net a single timed step (first-call setup included, which flatters it
+ * least of all). Needs `npm run build` (imports dist/src/index.js).
  *
- *   npm run bench:peers:tfjs -- [--only gemm,adam,tanh,train] [--json]
+ *   npm run bench:peers:tfjs -- [--only gemm,adam,tanh,train,cnn] [--json]
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
-  options: { only: { type: 'string', default: 'gemm,adam,tanh,train' }, json: { type: 'boolean', default: false } },
+  options: { only: { type: 'string', default: 'gemm,adam,tanh,train,cnn' }, json: { type: 'boolean', default: false } },
 });
 const only = new Set(args.only.split(','));
 
@@ -26,6 +31,7 @@ const d = await import(dist.href);
 const tf = await import('@tensorflow/tfjs-core');
 const tfwasm = await import('@tensorflow/tfjs-backend-wasm');
 const tfl = await import('@tensorflow/tfjs-layers');
+await import('@tensorflow/tfjs-backend-cpu');
 
 const require = createRequire(import.meta.url);
 tfwasm.setWasmPaths(require.resolve('@tensorflow/tfjs-backend-wasm').replace(/[^/]*$/, ''));
@@ -54,6 +60,26 @@ function measure(fn, work) {
   return [rates[3], rates[0], rates[6]];
 }
 
+/** The rate of an async step: `warm` warm-up steps, then `reps` timed loops of `calls` steps; [median, min, max]. */
+async function measureAsync(step, work, { warm = 3, reps = 7, minMs = 50 } = {}) {
+  for (let i = 0; i < warm; i++) await step();
+  let calls = 1;
+  while (minMs > 0) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) await step();
+    if (performance.now() - t0 >= minMs) break;
+    calls *= 2;
+  }
+  const rates = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) await step();
+    rates.push((work * calls) / ((performance.now() - t0) / 1000));
+  }
+  rates.sort((a, b) => a - b);
+  return [rates[reps >> 1], rates[0], rates[reps - 1]];
+}
+
 function fill(a, seed, scale = 1) {
   let s = seed >>> 0;
   for (let i = 0; i < a.length; i++) {
@@ -64,11 +90,13 @@ function fill(a, seed, scale = 1) {
 }
 
 const rows = [];
-function record(kind, shape, unit, target, descent, tfjs) {
-  rows.push({ kind, shape, unit, target, descent, tfjs });
+/** One row; `tfjs` is [median, min, max], or the error message of a peer that cannot run the workload. */
+function record(kind, shape, unit, target, descent, tfjs, peer = 'tfjs-wasm') {
+  rows.push({ kind, shape, unit, target, descent, tfjs, peer });
   if (args.json) {
-    for (const [backend, [value, min, max]] of [['descent-wasm', descent], ['tfjs-wasm', tfjs]]) {
-      console.log(JSON.stringify({ kernel: kind, backend, shape, unit, value, min, max, reps: 7 }));
+    for (const [backend, result] of [['descent-wasm', descent], [peer, tfjs]]) {
+      if (typeof result === 'string') console.log(JSON.stringify({ kernel: kind, backend, shape, unit, error: result }));
+      else console.log(JSON.stringify({ kernel: kind, backend, shape, unit, value: result[0], min: result[1], max: result[2] }));
     }
   }
 }
@@ -152,36 +180,69 @@ if (only.has('train')) {
   const tx = tf.tensor2d(x, [batch, 784]);
   const ty = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
   // trainOnBatch is async only because it reads the loss back; the wasm backend computes synchronously.
-  const step = () => net.trainOnBatch(tx, ty);
-  for (let i = 0; i < 3; i++) await step();
-  let calls = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < calls; i++) await step();
-    if (performance.now() - t0 >= 50) break;
-    calls *= 2;
-  }
-  const rates = [];
-  for (let r = 0; r < 7; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < calls; i++) await step();
-    rates.push((batch * calls) / ((performance.now() - t0) / 1000));
-  }
-  rates.sort((a, b) => a - b);
-  record('train_step', 'mlp 784-256-128-10 relu adam, batch 128', 'samples/s', '≥ 10×, ≥ 35k', mine, [rates[3], rates[0], rates[6]]);
+  const theirs = await measureAsync(() => net.trainOnBatch(tx, ty), batch);
+  record('train_step', 'mlp 784-256-128-10 relu adam, batch 128', 'samples/s', '≥ 10×, ≥ 35k', mine, theirs);
   model.dispose();
+}
+
+if (only.has('cnn')) {
+  const batch = 128;
+  const nets = [
+    { name: 'cnn-s', label: 'CNN-S (conv16k3p1,pool,conv32k3p1,pool,fc128), batch 128', convs: [[16, 3], [32, 3]], hidden: 128 },
+    { name: '2conv', label: '2 Conv+pooling (conv32k5p2,pool,conv64k5p2,pool,fc1024), batch 128', convs: [[32, 5], [64, 5]], hidden: 1024 },
+  ];
+  const x = fill(new Float32Array(batch * 784), 9);
+  const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
+  for (const net of nets) {
+    d.manualSeed(1);
+    const model = d.buildModel(net.name, { inputShape: [1, 28, 28], classes: 10 });
+    const trainer = new d.Trainer(model, { optimizer: new d.Adam(model.parameters(), { lr: 1e-3 }), loss: 'crossEntropy' });
+    process.stderr.write(`${net.name}: descent wasm…\n`);
+    const mine = measure(() => trainer.step(x, labels), batch);
+    model.dispose();
+    const theirs = {};
+    for (const backend of ['wasm', 'cpu']) {
+      process.stderr.write(`${net.name}: tfjs-${backend}…\n`);
+      await tf.setBackend(backend);
+      const layers = [];
+      for (const [filters, k] of net.convs) {
+        layers.push(tfl.layers.conv2d({ ...(layers.length ? {} : { inputShape: [28, 28, 1] }), filters, kernelSize: k, padding: 'same', activation: 'relu' }));
+        layers.push(tfl.layers.maxPooling2d({ poolSize: 2 }));
+      }
+      layers.push(tfl.layers.flatten(), tfl.layers.dense({ units: net.hidden, activation: 'relu' }), tfl.layers.dense({ units: 10 }));
+      const cnn = tfl.sequential({ layers });
+      cnn.compile({ optimizer: tf.train.adam(1e-3), loss: (y, logits) => tf.losses.softmaxCrossEntropy(y, logits) });
+      const tx = tf.tensor4d(x, [batch, 28, 28, 1]);
+      const ty = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+      try {
+        // tfjs-cpu's convolutions are plain loops: a CNN-S step takes tens of seconds, a 2-conv step minutes.
+        const cpu = net.name === 'cnn-s' ? { warm: 1, reps: 3, minMs: 0 } : { warm: 0, reps: 1, minMs: 0 };
+        theirs[backend] = await measureAsync(() => cnn.trainOnBatch(tx, ty), batch, backend === 'cpu' ? cpu : {});
+      } catch (error) {
+        theirs[backend] = String(error?.message ?? error).split('\n')[0];
+      }
+      cnn.dispose();
+      tf.dispose([tx, ty]);
+    }
+    await tf.setBackend('wasm');
+    for (const backend of ['wasm', 'cpu']) {
+      record('train_step', `${net.label}, vs tfjs-${backend}`, 'samples/s', backend === 'wasm' ? 'trains' : '≥ 10×', mine, theirs[backend], `tfjs-${backend}`);
+    }
+  }
 }
 
 if (!args.json) {
   const fmt = (v) => (v >= 1000 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
   console.log(`descent wasm: ${ours.detail}; tfjs ${tf.version_core} wasm: simd ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, threads ${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')}; node ${process.versions.node}`);
   console.log('median (min–max) over 7 repetitions\n');
-  const header = ['kernel', 'shape', 'unit', 'descent wasm', 'tfjs wasm', 'ratio', 'target'];
+  const header = ['kernel', 'shape', 'unit', 'descent wasm', 'peer', 'peer result', 'ratio', 'target'];
+  const failed = (r) => typeof r.tfjs === 'string';
   const table = rows.map((r) => [
     r.kind, r.shape, r.unit,
     `${fmt(r.descent[0])} (${fmt(r.descent[1])}–${fmt(r.descent[2])})`,
-    `${fmt(r.tfjs[0])} (${fmt(r.tfjs[1])}–${fmt(r.tfjs[2])})`,
-    `${(r.descent[0] / r.tfjs[0]).toFixed(2)}×`, r.target,
+    r.peer,
+    failed(r) ? `cannot: ${r.tfjs}` : `${fmt(r.tfjs[0])} (${fmt(r.tfjs[1])}–${fmt(r.tfjs[2])})`,
+    failed(r) ? '—' : `${(r.descent[0] / r.tfjs[0]).toFixed(2)}×`, r.target,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
   for (const line of [header, ...table]) console.log(line.map((c, i) => c.padEnd(widths[i])).join('  '));

@@ -207,7 +207,14 @@ struct Args {
   /* The first `count` values (count ≤ length: fits ran first) each in [0, bound); skipped for absent arrays. */
   void values(const char* name, const int32_t* v, double count, double bound) {
     if (!ok || v == nullptr) return;
-    for (int64_t i = 0; i < (int64_t)count; i++)
+    // One branch-free pass (vectorised: max-pool indices are a value per output) finds whether any value is out of
+    // range; only then the scan below finds the first. As unsigned, a negative value is ≥ 2³¹ ≥ any limit here.
+    const uint32_t limit = bound >= 2147483648.0 ? 2147483648u : (uint32_t)bound;
+    const int64_t n = (int64_t)count;
+    uint32_t any = 0;
+    for (int64_t i = 0; i < n; i++) any |= (uint32_t)((uint32_t)v[i] >= limit);
+    if (!any) return;
+    for (int64_t i = 0; i < n; i++)
       if (v[i] < 0 || (double)v[i] >= bound) {
         char lim[32], msg[200];
         js_number(bound, lim, sizeof lim);

@@ -109,10 +109,42 @@ function tsType(a) {
   return a.kind === 'f32' ? 'F32Buf' : a.kind === 'i32' ? 'I32Buf' : 'number';
 }
 
+/**
+ * A wasm door. Fast path first: when every array is a live buffer of this module and every number is in range (one
+ * inline test each, no calls but `D.own`), the length rules hold and the int32 values are in range, the kernel runs
+ * at once. Anything else takes the ordered path below it (the addon's order and messages, staging of other
+ * backends' arrays), which reports the same first error the addon would.
+ */
 function wasmDoor(name, spec) {
   const quote = (s) => `'${s}'`;
   const params = spec.args.map((a) => a.name).join(', ');
+  const arrays = spec.args.filter((a) => a.lenExpr);
   const lines = [`    ${name}(${params}) {`];
+  for (const a of arrays) lines.push(`      const P_${a.name} = D.own(${a.name}, ${a.kind === 'i32'});`);
+  const fast = [];
+  for (const a of spec.args) {
+    if (a.kind === 'size') fast.push(`typeof ${a.name} === 'number' && (${a.name} | 0) === ${a.name} && ${a.name} >= ${a.min ?? 0}`);
+    else if (a.kind === 'flag') fast.push(`(${a.name} === 0 || ${a.name} === 1)`);
+    else if (a.kind === 'scalar') fast.push(`typeof ${a.name} === 'number'`);
+    else fast.push(`P_${a.name} >= 0`);
+  }
+  const on = (a, lang, len) => [a.whenCond && condition(a.whenCond, lang), a.optional && `${len} !== 0`].filter(Boolean);
+  for (const a of arrays) {
+    const need = `${bare(render(a.lenExpr.node, 'ts'))} <= ${a.name}.length`;
+    const when = on(a, 'ts', `${a.name}.length`);
+    fast.push(when.length ? `(!(${when.join(' && ')}) || ${need})` : need);
+  }
+  lines.push(`      if (${fast.join(' &&\n          ')}) {`);
+  for (const a of arrays.filter((x) => x.valuesExpr)) {
+    const when = on(a, 'ts', `${a.name}.length`);
+    lines.push(`        ${when.length ? `if (${when.join(' && ')}) ` : ''}D.values('${name}', ${quote(a.name)}, ${a.name}, ${bare(render(a.lenExpr.node, 'ts'))}, ${bare(render(a.valuesExpr.node, 'ts'))});`);
+  }
+  const fastArg = (a) => {
+    if (!a.lenExpr) return a.name;
+    const when = on(a, 'ts', `${a.name}.length`);
+    return when.length ? `${when.join(' && ')} ? P_${a.name} : 0` : `P_${a.name}`;
+  };
+  lines.push(`        EX.${name}(${spec.args.map(fastArg).join(', ')});`, '        return;', '      }');
   for (const a of spec.args) {
     const n = quote(a.name);
     if (a.kind === 'size') lines.push(`      D.size('${name}', ${n}, ${a.name}, ${a.min ?? 0});`);
@@ -122,16 +154,15 @@ function wasmDoor(name, spec) {
   }
   const arg = (a) => {
     if (!a.lenExpr) return a.name;
-    const on = [a.whenCond && condition(a.whenCond, 'ts'), a.optional && `L_${a.name} !== 0`].filter(Boolean);
-    return on.length ? `ON_${a.name} ? D.ptr(${a.name}) : 0` : `D.ptr(${a.name})`;
+    return on(a, 'ts', `L_${a.name}`).length ? `ON_${a.name} ? D.ptr(${a.name}) : 0` : `D.ptr(${a.name})`;
   };
-  for (const a of spec.args.filter((x) => x.lenExpr)) {
+  for (const a of arrays) {
     const fits = `D.fits('${name}', ${quote(what(a))}, ${bare(render(a.lenExpr.node, 'ts'))}, ${quote(a.name)}, L_${a.name})`;
-    const on = [a.whenCond && condition(a.whenCond, 'ts'), a.optional && `L_${a.name} !== 0`].filter(Boolean);
-    if (on.length === 0) lines.push(`      ${fits};`);
-    else lines.push(`      const ON_${a.name} = ${on.join(' && ')};`, `      if (ON_${a.name}) ${fits};`);
+    const when = on(a, 'ts', `L_${a.name}`);
+    if (when.length === 0) lines.push(`      ${fits};`);
+    else lines.push(`      const ON_${a.name} = ${when.join(' && ')};`, `      if (ON_${a.name}) ${fits};`);
   }
-  for (const a of spec.args.filter((x) => x.valuesExpr)) {
+  for (const a of arrays.filter((x) => x.valuesExpr)) {
     const absentable = a.whenCond !== undefined || a.optional === true;
     lines.push(`      ${absentable ? `if (ON_${a.name}) ` : ''}D.values('${name}', ${quote(a.name)}, ${a.name}, ${bare(render(a.lenExpr.node, 'ts'))}, ${bare(render(a.valuesExpr.node, 'ts'))});`);
   }
@@ -166,6 +197,8 @@ function generateTs(table) {
     '  /** The byte pointer of a checked buffer (a foreign one is staged for this call). */',
     '  ptr(buf: F32Buf | I32Buf): number;',
     '  unstage(): void;',
+    '  /** The byte pointer of a live buffer of this module of the given type, else −1 (the door then takes its ordered path). */',
+    '  own(buf: F32Buf | I32Buf, i32: boolean): number;',
     '}',
     '',
     'type Exports = Record<KernelName, (...args: number[]) => void>;',

@@ -33,6 +33,8 @@ export type { Pool2dOptions, AvgPool2dOptions } from './nn/pooling.js';
 export { BatchNorm1d, BatchNorm2d } from './nn/batchnorm.js';
 export type { BatchNormOptions } from './nn/batchnorm.js';
 export { Dropout } from './nn/dropout.js';
+export { buildModel, ARCHITECTURES } from './nn/architecture.js';
+export type { BuildOptions } from './nn/architecture.js';
 export type { DropoutOptions } from './nn/dropout.js';
 /** Weight initialisers with torch.nn.init's formulas (`init.xavierNormal()`, `init.kaimingUniform({ a })`, …), for `Linear`'s `init` option. */
 export * as init from './nn/init.js';

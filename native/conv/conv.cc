@@ -9,6 +9,7 @@
 #include <cstring>
 #include <thread>
 
+#include "../clones.h"
 #include "../kernels.h"
 #include "../pool.h"
 
@@ -62,14 +63,60 @@ inline void valid_cols(int64_t off, int64_t sw, int64_t w, int64_t ow, int64_t* 
   *lo = l, *hi = r;
 }
 
+/* Stride 1 with output rows as wide as input rows (ow = w: 'same' padding, k3p1, k5p2): a tap's col row is the
+ * input plane shifted by dy·w + dx as one flat array, so im2col and col2im move it in one long vectorised loop
+ * instead of a short loop per output row; only the positions that wrap into the neighbouring row (|dx| of them per
+ * row) and the rows above or below the image are fixed up. */
+inline bool flat_taps(const Conv& P) {
+  return P.sh == 1 && P.sw == 1 && P.ow == P.w && P.pw < P.w && (P.kw - 1) * P.dilw - P.pw < P.w;
+}
+
+/* One tap of the flat layout: output rows [oy0, oy1) read input rows oy + dy; flat positions [jlo, jhi) are in
+ * range for a shift of dy·w + dx. */
+struct FlatTap {
+  int64_t dy, dx, oy0, oy1, jlo, jhi;
+};
+
+inline FlatTap flat_tap(const Conv& P, int64_t ky, int64_t kx) {
+  FlatTap t;
+  t.dy = ky * P.dilh - P.ph, t.dx = kx * P.dilw - P.pw;
+  t.oy0 = t.dy < 0 ? -t.dy : 0;
+  t.oy1 = P.h - t.dy < P.oh ? P.h - t.dy : P.oh;
+  if (t.oy0 > P.oh) t.oy0 = P.oh;
+  if (t.oy1 < t.oy0) t.oy1 = t.oy0;
+  t.jlo = t.oy0 * P.w + (t.dx < 0 ? -t.dx : 0);
+  t.jhi = t.oy1 * P.w - (t.dx > 0 ? t.dx : 0);
+  if (t.jhi < t.jlo) t.jhi = t.jlo;
+  return t;
+}
+
+/* Zeroes the positions of rows [oy0, oy1) that a shift of dx wraps into the neighbouring input row. */
+inline void zero_wrapped(const Conv& P, const FlatTap& t, float* row) {
+  const int64_t from = t.dx > 0 ? P.w - t.dx : 0, to = t.dx > 0 ? P.w : -t.dx;
+  for (int64_t oy = t.oy0; oy < t.oy1; oy++)
+    for (int64_t ox = from; ox < to; ox++) row[oy * P.w + ox] = 0.0f;
+}
+
 /* col[(ci·kh + ky)·kw + kx, oy·ow + ox] = x[ci, oy·sh − ph + ky·dilh, ox·sw − pw + kx·dilw], zero outside. */
-void im2col(const Conv& P, const float* x, float* col) {
+DESCENT_CLONES void im2col(const Conv& P, const float* x, float* col) {
   const int64_t rows = P.groups * P.cg;
+  const bool flat = flat_taps(P);
   for (int64_t ci = 0; ci < rows; ci++)
     for (int64_t ky = 0; ky < P.kh; ky++)
       for (int64_t kx = 0; kx < P.kw; kx++) {
         float* out = col + ((ci * P.kh + ky) * P.kw + kx) * P.ohw;
         const float* xp = x + ci * P.h * P.w;
+        if (flat) {
+          const FlatTap t = flat_tap(P, ky, kx);
+          float* __restrict o = out;
+          const float* __restrict src = xp;
+          const int64_t shift = t.dy * P.w + t.dx;  // j + shift stays in the plane for j in [jlo, jhi)
+          std::memset(o, 0, t.jlo * sizeof(float));
+          for (int64_t j = t.jlo; j < t.jhi; j++) o[j] = src[j + shift];
+          std::memset(o + t.jhi, 0, (P.ohw - t.jhi) * sizeof(float));
+          zero_wrapped(P, t, o);
+          continue;
+        }
         const int64_t off = kx * P.dilw - P.pw;
         int64_t lo, hi;
         valid_cols(off, P.sw, P.w, P.ow, &lo, &hi);
@@ -89,15 +136,27 @@ void im2col(const Conv& P, const float* x, float* col) {
       }
 }
 
-/* dx = 0, then dx[ci, iy, ix] += col[(ci, ky, kx), (oy, ox)] over every tap inside the image (im2col's adjoint). */
-void col2im(const Conv& P, const float* col, float* dx) {
+/* dx = 0, then dx[ci, iy, ix] += col[(ci, ky, kx), (oy, ox)] over every tap inside the image (im2col's adjoint).
+ * The flat layout first zeroes the wrapped positions of the (scratch) col row: adding +0 leaves every sum as it was,
+ * since dx starts at +0 and so is never −0. */
+DESCENT_CLONES void col2im(const Conv& P, float* col, float* dx) {
   std::memset(dx, 0, P.c * P.h * P.w * sizeof(float));
   const int64_t rows = P.groups * P.cg;
+  const bool flat = flat_taps(P);
   for (int64_t ci = 0; ci < rows; ci++)
     for (int64_t ky = 0; ky < P.kh; ky++)
       for (int64_t kx = 0; kx < P.kw; kx++) {
-        const float* in = col + ((ci * P.kh + ky) * P.kw + kx) * P.ohw;
+        float* in = col + ((ci * P.kh + ky) * P.kw + kx) * P.ohw;
         float* xp = dx + ci * P.h * P.w;
+        if (flat) {
+          const FlatTap t = flat_tap(P, ky, kx);
+          zero_wrapped(P, t, in);
+          const float* __restrict i = in;
+          float* __restrict dst = xp;
+          const int64_t shift = t.dy * P.w + t.dx;
+          for (int64_t j = t.jlo; j < t.jhi; j++) dst[j + shift] += i[j];
+          continue;
+        }
         const int64_t off = kx * P.dilw - P.pw;
         int64_t lo, hi;
         valid_cols(off, P.sw, P.w, P.ow, &lo, &hi);
@@ -248,6 +307,9 @@ void conv2d_bwd_filter_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o
                            float* gb) noexcept {
   const Conv P = make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow);
   const int64_t wsize = P.groups * P.ocg * P.kg, osize = P.groups * P.ocg;
+  // No filters (more groups than output channels): nothing to compute, and the group loops below would otherwise
+  // spin through every one of up to 2³¹ empty groups.
+  if (osize == 0) return;
   const int64_t chunks = (n + CHUNK - 1) / CHUNK;
   float* part = chunks > 0 ? partials.get((size_t)(chunks * (wsize + osize))) : nullptr;
   if (chunks > 0 && !part) {

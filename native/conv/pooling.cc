@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 
+#include "../clones.h"
 #include "../kernels.h"
 #include "../pool.h"
 
@@ -46,7 +47,7 @@ void max_plane(int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t
 
 /* kh = kw = sh = sw = 2, no padding: windows never leave the image when 2·oh ≤ h and 2·ow ≤ w. Branch-free
  * selects (window order, replace when greater or NaN) so the compiler vectorises across outputs. */
-void max_plane_2x2(int64_t w, int64_t oh, int64_t ow, const float* x, float* y, int32_t* idx) {
+DESCENT_CLONES void max_plane_2x2(int64_t w, int64_t oh, int64_t ow, const float* x, float* y, int32_t* idx) {
   for (int64_t oy = 0; oy < oh; oy++) {
     const float* r0 = x + 2 * oy * w;
     const float* r1 = r0 + w;
@@ -70,6 +71,12 @@ void max_plane_2x2(int64_t w, int64_t oh, int64_t ow, const float* x, float* y, 
       io[ox] = at;
     }
   }
+}
+
+/* dx = 0, then each output's gradient added at its recorded position (windows may overlap, so +=, in output order). */
+DESCENT_CLONES void max_bwd_plane(int64_t hw, int64_t ohw, const float* g, const int32_t* at, float* d) {
+  std::memset(d, 0, hw * sizeof(float));
+  for (int64_t o = 0; o < ohw; o++) d[at[o]] += g[o];
 }
 
 /* PyTorch's divisor for the window starting at padded coordinates (ys, xs); ≤ 0 means the output is 0. */
@@ -96,13 +103,7 @@ void max_pool2d_fwd_f32(int64_t nc, int64_t h, int64_t w, int64_t kh, int64_t kw
 void max_pool2d_bwd_f32(int64_t nc, int64_t h, int64_t w, int64_t oh, int64_t ow, const float* dy, const int32_t* idx,
                         float* dx) noexcept {
   parallel_chunks(nc, plane_grain(h, w, oh, ow), [&](int64_t lo, int64_t hi) {
-    for (int64_t p = lo; p < hi; p++) {
-      float* d = dx + p * h * w;
-      std::memset(d, 0, h * w * sizeof(float));
-      const float* g = dy + p * oh * ow;
-      const int32_t* at = idx + p * oh * ow;
-      for (int64_t o = 0; o < oh * ow; o++) d[at[o]] += g[o];
-    }
+    for (int64_t p = lo; p < hi; p++) max_bwd_plane(h * w, oh * ow, dy + p * oh * ow, idx + p * oh * ow, dx + p * h * w);
   });
 }
 

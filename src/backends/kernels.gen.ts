@@ -16,6 +16,8 @@ export interface WasmDoorChecks {
   /** The byte pointer of a checked buffer (a foreign one is staged for this call). */
   ptr(buf: F32Buf | I32Buf): number;
   unstage(): void;
+  /** The byte pointer of a live buffer of this module of the given type, else −1 (the door then takes its ordered path). */
+  own(buf: F32Buf | I32Buf, i32: boolean): number;
 }
 
 type Exports = Record<KernelName, (...args: number[]) => void>;
@@ -25,6 +27,25 @@ type Addon = Record<KernelName, (...args: unknown[]) => void>;
 export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
   return {
     gemm_f32(ta, tb, m, n, k, alpha, a, b, beta, c) {
+      const P_a = D.own(a, false);
+      const P_b = D.own(b, false);
+      const P_c = D.own(c, false);
+      if ((ta === 0 || ta === 1) &&
+          (tb === 0 || tb === 1) &&
+          typeof m === 'number' && (m | 0) === m && m >= 0 &&
+          typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof k === 'number' && (k | 0) === k && k >= 0 &&
+          typeof alpha === 'number' &&
+          P_a >= 0 &&
+          P_b >= 0 &&
+          typeof beta === 'number' &&
+          P_c >= 0 &&
+          m * k <= a.length &&
+          k * n <= b.length &&
+          m * n <= c.length) {
+        EX.gemm_f32(ta, tb, m, n, k, alpha, P_a, P_b, beta, P_c);
+        return;
+      }
       D.flag('gemm_f32', 'ta', ta);
       D.flag('gemm_f32', 'tb', tb);
       D.size('gemm_f32', 'm', m, 0);
@@ -85,6 +106,17 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     bias_add_f32(m, n, bias, c) {
+      const P_bias = D.own(bias, false);
+      const P_c = D.own(c, false);
+      if (typeof m === 'number' && (m | 0) === m && m >= 0 &&
+          typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_bias >= 0 &&
+          P_c >= 0 &&
+          n <= bias.length &&
+          m * n <= c.length) {
+        EX.bias_add_f32(m, n, P_bias, P_c);
+        return;
+      }
       D.size('bias_add_f32', 'm', m, 0);
       D.size('bias_add_f32', 'n', n, 0);
       const L_bias = D.f32('bias_add_f32', 'bias', bias);
@@ -98,6 +130,18 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     col_sum_f32(m, n, beta, a, out) {
+      const P_a = D.own(a, false);
+      const P_out = D.own(out, false);
+      if (typeof m === 'number' && (m | 0) === m && m >= 0 &&
+          typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof beta === 'number' &&
+          P_a >= 0 &&
+          P_out >= 0 &&
+          m * n <= a.length &&
+          n <= out.length) {
+        EX.col_sum_f32(m, n, beta, P_a, P_out);
+        return;
+      }
       D.size('col_sum_f32', 'm', m, 0);
       D.size('col_sum_f32', 'n', n, 0);
       D.scalar('col_sum_f32', 'beta', beta);
@@ -112,6 +156,16 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     sigmoid_fwd_f32(n, x, y) {
+      const P_x = D.own(x, false);
+      const P_y = D.own(y, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_x >= 0 &&
+          P_y >= 0 &&
+          n <= x.length &&
+          n <= y.length) {
+        EX.sigmoid_fwd_f32(n, P_x, P_y);
+        return;
+      }
       D.size('sigmoid_fwd_f32', 'n', n, 0);
       const L_x = D.f32('sigmoid_fwd_f32', 'x', x);
       const L_y = D.f32('sigmoid_fwd_f32', 'y', y);
@@ -124,6 +178,16 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     tanh_fwd_f32(n, x, y) {
+      const P_x = D.own(x, false);
+      const P_y = D.own(y, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_x >= 0 &&
+          P_y >= 0 &&
+          n <= x.length &&
+          n <= y.length) {
+        EX.tanh_fwd_f32(n, P_x, P_y);
+        return;
+      }
       D.size('tanh_fwd_f32', 'n', n, 0);
       const L_x = D.f32('tanh_fwd_f32', 'x', x);
       const L_y = D.f32('tanh_fwd_f32', 'y', y);
@@ -136,6 +200,16 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     relu_fwd_f32(n, x, y) {
+      const P_x = D.own(x, false);
+      const P_y = D.own(y, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_x >= 0 &&
+          P_y >= 0 &&
+          n <= x.length &&
+          n <= y.length) {
+        EX.relu_fwd_f32(n, P_x, P_y);
+        return;
+      }
       D.size('relu_fwd_f32', 'n', n, 0);
       const L_x = D.f32('relu_fwd_f32', 'x', x);
       const L_y = D.f32('relu_fwd_f32', 'y', y);
@@ -148,6 +222,17 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     leaky_relu_fwd_f32(n, slope, x, y) {
+      const P_x = D.own(x, false);
+      const P_y = D.own(y, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof slope === 'number' &&
+          P_x >= 0 &&
+          P_y >= 0 &&
+          n <= x.length &&
+          n <= y.length) {
+        EX.leaky_relu_fwd_f32(n, slope, P_x, P_y);
+        return;
+      }
       D.size('leaky_relu_fwd_f32', 'n', n, 0);
       D.scalar('leaky_relu_fwd_f32', 'slope', slope);
       const L_x = D.f32('leaky_relu_fwd_f32', 'x', x);
@@ -161,6 +246,19 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     sigmoid_bwd_f32(n, y, dy, dx) {
+      const P_y = D.own(y, false);
+      const P_dy = D.own(dy, false);
+      const P_dx = D.own(dx, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_y >= 0 &&
+          P_dy >= 0 &&
+          P_dx >= 0 &&
+          n <= y.length &&
+          n <= dy.length &&
+          n <= dx.length) {
+        EX.sigmoid_bwd_f32(n, P_y, P_dy, P_dx);
+        return;
+      }
       D.size('sigmoid_bwd_f32', 'n', n, 0);
       const L_y = D.f32('sigmoid_bwd_f32', 'y', y);
       const L_dy = D.f32('sigmoid_bwd_f32', 'dy', dy);
@@ -175,6 +273,19 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     tanh_bwd_f32(n, y, dy, dx) {
+      const P_y = D.own(y, false);
+      const P_dy = D.own(dy, false);
+      const P_dx = D.own(dx, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_y >= 0 &&
+          P_dy >= 0 &&
+          P_dx >= 0 &&
+          n <= y.length &&
+          n <= dy.length &&
+          n <= dx.length) {
+        EX.tanh_bwd_f32(n, P_y, P_dy, P_dx);
+        return;
+      }
       D.size('tanh_bwd_f32', 'n', n, 0);
       const L_y = D.f32('tanh_bwd_f32', 'y', y);
       const L_dy = D.f32('tanh_bwd_f32', 'dy', dy);
@@ -189,6 +300,19 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     relu_bwd_f32(n, y, dy, dx) {
+      const P_y = D.own(y, false);
+      const P_dy = D.own(dy, false);
+      const P_dx = D.own(dx, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_y >= 0 &&
+          P_dy >= 0 &&
+          P_dx >= 0 &&
+          n <= y.length &&
+          n <= dy.length &&
+          n <= dx.length) {
+        EX.relu_bwd_f32(n, P_y, P_dy, P_dx);
+        return;
+      }
       D.size('relu_bwd_f32', 'n', n, 0);
       const L_y = D.f32('relu_bwd_f32', 'y', y);
       const L_dy = D.f32('relu_bwd_f32', 'dy', dy);
@@ -203,6 +327,20 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     leaky_relu_bwd_f32(n, slope, y, dy, dx) {
+      const P_y = D.own(y, false);
+      const P_dy = D.own(dy, false);
+      const P_dx = D.own(dx, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof slope === 'number' &&
+          P_y >= 0 &&
+          P_dy >= 0 &&
+          P_dx >= 0 &&
+          n <= y.length &&
+          n <= dy.length &&
+          n <= dx.length) {
+        EX.leaky_relu_bwd_f32(n, slope, P_y, P_dy, P_dx);
+        return;
+      }
       D.size('leaky_relu_bwd_f32', 'n', n, 0);
       D.scalar('leaky_relu_bwd_f32', 'slope', slope);
       const L_y = D.f32('leaky_relu_bwd_f32', 'y', y);
@@ -218,6 +356,17 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     elu_fwd_f32(n, alpha, x, y) {
+      const P_x = D.own(x, false);
+      const P_y = D.own(y, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof alpha === 'number' &&
+          P_x >= 0 &&
+          P_y >= 0 &&
+          n <= x.length &&
+          n <= y.length) {
+        EX.elu_fwd_f32(n, alpha, P_x, P_y);
+        return;
+      }
       D.size('elu_fwd_f32', 'n', n, 0);
       D.scalar('elu_fwd_f32', 'alpha', alpha);
       const L_x = D.f32('elu_fwd_f32', 'x', x);
@@ -231,6 +380,20 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     elu_bwd_f32(n, alpha, x, dy, dx) {
+      const P_x = D.own(x, false);
+      const P_dy = D.own(dy, false);
+      const P_dx = D.own(dx, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof alpha === 'number' &&
+          P_x >= 0 &&
+          P_dy >= 0 &&
+          P_dx >= 0 &&
+          n <= x.length &&
+          n <= dy.length &&
+          n <= dx.length) {
+        EX.elu_bwd_f32(n, alpha, P_x, P_dy, P_dx);
+        return;
+      }
       D.size('elu_bwd_f32', 'n', n, 0);
       D.scalar('elu_bwd_f32', 'alpha', alpha);
       const L_x = D.f32('elu_bwd_f32', 'x', x);
@@ -246,6 +409,16 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     gelu_fwd_f32(n, x, y) {
+      const P_x = D.own(x, false);
+      const P_y = D.own(y, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_x >= 0 &&
+          P_y >= 0 &&
+          n <= x.length &&
+          n <= y.length) {
+        EX.gelu_fwd_f32(n, P_x, P_y);
+        return;
+      }
       D.size('gelu_fwd_f32', 'n', n, 0);
       const L_x = D.f32('gelu_fwd_f32', 'x', x);
       const L_y = D.f32('gelu_fwd_f32', 'y', y);
@@ -258,6 +431,19 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     gelu_bwd_f32(n, x, dy, dx) {
+      const P_x = D.own(x, false);
+      const P_dy = D.own(dy, false);
+      const P_dx = D.own(dx, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_x >= 0 &&
+          P_dy >= 0 &&
+          P_dx >= 0 &&
+          n <= x.length &&
+          n <= dy.length &&
+          n <= dx.length) {
+        EX.gelu_bwd_f32(n, P_x, P_dy, P_dx);
+        return;
+      }
       D.size('gelu_bwd_f32', 'n', n, 0);
       const L_x = D.f32('gelu_bwd_f32', 'x', x);
       const L_dy = D.f32('gelu_bwd_f32', 'dy', dy);
@@ -272,6 +458,16 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     gelu_tanh_fwd_f32(n, x, y) {
+      const P_x = D.own(x, false);
+      const P_y = D.own(y, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_x >= 0 &&
+          P_y >= 0 &&
+          n <= x.length &&
+          n <= y.length) {
+        EX.gelu_tanh_fwd_f32(n, P_x, P_y);
+        return;
+      }
       D.size('gelu_tanh_fwd_f32', 'n', n, 0);
       const L_x = D.f32('gelu_tanh_fwd_f32', 'x', x);
       const L_y = D.f32('gelu_tanh_fwd_f32', 'y', y);
@@ -284,6 +480,19 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     gelu_tanh_bwd_f32(n, x, dy, dx) {
+      const P_x = D.own(x, false);
+      const P_dy = D.own(dy, false);
+      const P_dx = D.own(dx, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_x >= 0 &&
+          P_dy >= 0 &&
+          P_dx >= 0 &&
+          n <= x.length &&
+          n <= dy.length &&
+          n <= dx.length) {
+        EX.gelu_tanh_bwd_f32(n, P_x, P_dy, P_dx);
+        return;
+      }
       D.size('gelu_tanh_bwd_f32', 'n', n, 0);
       const L_x = D.f32('gelu_tanh_bwd_f32', 'x', x);
       const L_dy = D.f32('gelu_tanh_bwd_f32', 'dy', dy);
@@ -298,6 +507,16 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     silu_fwd_f32(n, x, y) {
+      const P_x = D.own(x, false);
+      const P_y = D.own(y, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_x >= 0 &&
+          P_y >= 0 &&
+          n <= x.length &&
+          n <= y.length) {
+        EX.silu_fwd_f32(n, P_x, P_y);
+        return;
+      }
       D.size('silu_fwd_f32', 'n', n, 0);
       const L_x = D.f32('silu_fwd_f32', 'x', x);
       const L_y = D.f32('silu_fwd_f32', 'y', y);
@@ -310,6 +529,19 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     silu_bwd_f32(n, x, dy, dx) {
+      const P_x = D.own(x, false);
+      const P_dy = D.own(dy, false);
+      const P_dx = D.own(dx, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_x >= 0 &&
+          P_dy >= 0 &&
+          P_dx >= 0 &&
+          n <= x.length &&
+          n <= dy.length &&
+          n <= dx.length) {
+        EX.silu_bwd_f32(n, P_x, P_dy, P_dx);
+        return;
+      }
       D.size('silu_bwd_f32', 'n', n, 0);
       const L_x = D.f32('silu_bwd_f32', 'x', x);
       const L_dy = D.f32('silu_bwd_f32', 'dy', dy);
@@ -324,6 +556,18 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     softplus_fwd_f32(n, beta, threshold, x, y) {
+      const P_x = D.own(x, false);
+      const P_y = D.own(y, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof beta === 'number' &&
+          typeof threshold === 'number' &&
+          P_x >= 0 &&
+          P_y >= 0 &&
+          n <= x.length &&
+          n <= y.length) {
+        EX.softplus_fwd_f32(n, beta, threshold, P_x, P_y);
+        return;
+      }
       D.size('softplus_fwd_f32', 'n', n, 0);
       D.scalar('softplus_fwd_f32', 'beta', beta);
       D.scalar('softplus_fwd_f32', 'threshold', threshold);
@@ -338,6 +582,21 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     softplus_bwd_f32(n, beta, threshold, x, dy, dx) {
+      const P_x = D.own(x, false);
+      const P_dy = D.own(dy, false);
+      const P_dx = D.own(dx, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof beta === 'number' &&
+          typeof threshold === 'number' &&
+          P_x >= 0 &&
+          P_dy >= 0 &&
+          P_dx >= 0 &&
+          n <= x.length &&
+          n <= dy.length &&
+          n <= dx.length) {
+        EX.softplus_bwd_f32(n, beta, threshold, P_x, P_dy, P_dx);
+        return;
+      }
       D.size('softplus_bwd_f32', 'n', n, 0);
       D.scalar('softplus_bwd_f32', 'beta', beta);
       D.scalar('softplus_bwd_f32', 'threshold', threshold);
@@ -354,6 +613,17 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     softmax_fwd_f32(m, n, x, y) {
+      const P_x = D.own(x, false);
+      const P_y = D.own(y, false);
+      if (typeof m === 'number' && (m | 0) === m && m >= 0 &&
+          typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_x >= 0 &&
+          P_y >= 0 &&
+          m * n <= x.length &&
+          m * n <= y.length) {
+        EX.softmax_fwd_f32(m, n, P_x, P_y);
+        return;
+      }
       D.size('softmax_fwd_f32', 'm', m, 0);
       D.size('softmax_fwd_f32', 'n', n, 0);
       const L_x = D.f32('softmax_fwd_f32', 'x', x);
@@ -367,6 +637,25 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     softmax_xent_f32(m, n, scale, logits, labels, loss, grad) {
+      const P_logits = D.own(logits, false);
+      const P_labels = D.own(labels, true);
+      const P_loss = D.own(loss, false);
+      const P_grad = D.own(grad, false);
+      if (typeof m === 'number' && (m | 0) === m && m >= 0 &&
+          typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof scale === 'number' &&
+          P_logits >= 0 &&
+          P_labels >= 0 &&
+          P_loss >= 0 &&
+          P_grad >= 0 &&
+          m * n <= logits.length &&
+          m <= labels.length &&
+          m <= loss.length &&
+          (!(grad.length !== 0) || m * n <= grad.length)) {
+        D.values('softmax_xent_f32', 'labels', labels, m, n);
+        EX.softmax_xent_f32(m, n, scale, P_logits, P_labels, P_loss, grad.length !== 0 ? P_grad : 0);
+        return;
+      }
       D.size('softmax_xent_f32', 'm', m, 0);
       D.size('softmax_xent_f32', 'n', n, 0);
       D.scalar('softmax_xent_f32', 'scale', scale);
@@ -387,6 +676,24 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     mse_f32(m, n, scale, pred, target, loss, grad) {
+      const P_pred = D.own(pred, false);
+      const P_target = D.own(target, false);
+      const P_loss = D.own(loss, false);
+      const P_grad = D.own(grad, false);
+      if (typeof m === 'number' && (m | 0) === m && m >= 0 &&
+          typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof scale === 'number' &&
+          P_pred >= 0 &&
+          P_target >= 0 &&
+          P_loss >= 0 &&
+          P_grad >= 0 &&
+          m * n <= pred.length &&
+          m * n <= target.length &&
+          m <= loss.length &&
+          (!(grad.length !== 0) || m * n <= grad.length)) {
+        EX.mse_f32(m, n, scale, P_pred, P_target, P_loss, grad.length !== 0 ? P_grad : 0);
+        return;
+      }
       D.size('mse_f32', 'm', m, 0);
       D.size('mse_f32', 'n', n, 0);
       D.scalar('mse_f32', 'scale', scale);
@@ -406,6 +713,24 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     bce_logits_f32(m, n, scale, pred, target, loss, grad) {
+      const P_pred = D.own(pred, false);
+      const P_target = D.own(target, false);
+      const P_loss = D.own(loss, false);
+      const P_grad = D.own(grad, false);
+      if (typeof m === 'number' && (m | 0) === m && m >= 0 &&
+          typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof scale === 'number' &&
+          P_pred >= 0 &&
+          P_target >= 0 &&
+          P_loss >= 0 &&
+          P_grad >= 0 &&
+          m * n <= pred.length &&
+          m * n <= target.length &&
+          m <= loss.length &&
+          (!(grad.length !== 0) || m * n <= grad.length)) {
+        EX.bce_logits_f32(m, n, scale, P_pred, P_target, P_loss, grad.length !== 0 ? P_grad : 0);
+        return;
+      }
       D.size('bce_logits_f32', 'm', m, 0);
       D.size('bce_logits_f32', 'n', n, 0);
       D.scalar('bce_logits_f32', 'scale', scale);
@@ -425,6 +750,18 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     sgd_step_f32(n, lr, wd, w, g) {
+      const P_w = D.own(w, false);
+      const P_g = D.own(g, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof lr === 'number' &&
+          typeof wd === 'number' &&
+          P_w >= 0 &&
+          P_g >= 0 &&
+          n <= w.length &&
+          n <= g.length) {
+        EX.sgd_step_f32(n, lr, wd, P_w, P_g);
+        return;
+      }
       D.size('sgd_step_f32', 'n', n, 0);
       D.scalar('sgd_step_f32', 'lr', lr);
       D.scalar('sgd_step_f32', 'wd', wd);
@@ -439,6 +776,24 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     momentum_step_f32(n, lr, mu, damp, wd, nesterov, w, g, buf) {
+      const P_w = D.own(w, false);
+      const P_g = D.own(g, false);
+      const P_buf = D.own(buf, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof lr === 'number' &&
+          typeof mu === 'number' &&
+          typeof damp === 'number' &&
+          typeof wd === 'number' &&
+          (nesterov === 0 || nesterov === 1) &&
+          P_w >= 0 &&
+          P_g >= 0 &&
+          P_buf >= 0 &&
+          n <= w.length &&
+          n <= g.length &&
+          n <= buf.length) {
+        EX.momentum_step_f32(n, lr, mu, damp, wd, nesterov, P_w, P_g, P_buf);
+        return;
+      }
       D.size('momentum_step_f32', 'n', n, 0);
       D.scalar('momentum_step_f32', 'lr', lr);
       D.scalar('momentum_step_f32', 'mu', mu);
@@ -458,6 +813,22 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     adagrad_step_f32(n, clr, wd, eps, w, g, sum) {
+      const P_w = D.own(w, false);
+      const P_g = D.own(g, false);
+      const P_sum = D.own(sum, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof clr === 'number' &&
+          typeof wd === 'number' &&
+          typeof eps === 'number' &&
+          P_w >= 0 &&
+          P_g >= 0 &&
+          P_sum >= 0 &&
+          n <= w.length &&
+          n <= g.length &&
+          n <= sum.length) {
+        EX.adagrad_step_f32(n, clr, wd, eps, P_w, P_g, P_sum);
+        return;
+      }
       D.size('adagrad_step_f32', 'n', n, 0);
       D.scalar('adagrad_step_f32', 'clr', clr);
       D.scalar('adagrad_step_f32', 'wd', wd);
@@ -475,6 +846,31 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     rmsprop_step_f32(n, lr, alpha, eps, wd, mu, centered, w, g, sq, buf, gavg) {
+      const P_w = D.own(w, false);
+      const P_g = D.own(g, false);
+      const P_sq = D.own(sq, false);
+      const P_buf = D.own(buf, false);
+      const P_gavg = D.own(gavg, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof lr === 'number' &&
+          typeof alpha === 'number' &&
+          typeof eps === 'number' &&
+          typeof wd === 'number' &&
+          typeof mu === 'number' &&
+          (centered === 0 || centered === 1) &&
+          P_w >= 0 &&
+          P_g >= 0 &&
+          P_sq >= 0 &&
+          P_buf >= 0 &&
+          P_gavg >= 0 &&
+          n <= w.length &&
+          n <= g.length &&
+          n <= sq.length &&
+          (!(mu > 0) || n <= buf.length) &&
+          (!(centered === 1) || n <= gavg.length)) {
+        EX.rmsprop_step_f32(n, lr, alpha, eps, wd, mu, centered, P_w, P_g, P_sq, mu > 0 ? P_buf : 0, centered === 1 ? P_gavg : 0);
+        return;
+      }
       D.size('rmsprop_step_f32', 'n', n, 0);
       D.scalar('rmsprop_step_f32', 'lr', lr);
       D.scalar('rmsprop_step_f32', 'alpha', alpha);
@@ -501,6 +897,33 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     adam_step_f32(n, lr, b1, b2, eps, wd, decoupled, bc1, bc2, w, g, m, v, vmax) {
+      const P_w = D.own(w, false);
+      const P_g = D.own(g, false);
+      const P_m = D.own(m, false);
+      const P_v = D.own(v, false);
+      const P_vmax = D.own(vmax, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof lr === 'number' &&
+          typeof b1 === 'number' &&
+          typeof b2 === 'number' &&
+          typeof eps === 'number' &&
+          typeof wd === 'number' &&
+          (decoupled === 0 || decoupled === 1) &&
+          typeof bc1 === 'number' &&
+          typeof bc2 === 'number' &&
+          P_w >= 0 &&
+          P_g >= 0 &&
+          P_m >= 0 &&
+          P_v >= 0 &&
+          P_vmax >= 0 &&
+          n <= w.length &&
+          n <= g.length &&
+          n <= m.length &&
+          n <= v.length &&
+          (!(vmax.length !== 0) || n <= vmax.length)) {
+        EX.adam_step_f32(n, lr, b1, b2, eps, wd, decoupled, bc1, bc2, P_w, P_g, P_m, P_v, vmax.length !== 0 ? P_vmax : 0);
+        return;
+      }
       D.size('adam_step_f32', 'n', n, 0);
       D.scalar('adam_step_f32', 'lr', lr);
       D.scalar('adam_step_f32', 'b1', b1);
@@ -528,6 +951,38 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     batch_norm_train_f32(n, c, hw, eps, momentum, x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd) {
+      const P_x = D.own(x, false);
+      const P_gamma = D.own(gamma, false);
+      const P_beta = D.own(beta, false);
+      const P_running_mean = D.own(running_mean, false);
+      const P_running_var = D.own(running_var, false);
+      const P_y = D.own(y, false);
+      const P_save_mean = D.own(save_mean, false);
+      const P_save_invstd = D.own(save_invstd, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof c === 'number' && (c | 0) === c && c >= 0 &&
+          typeof hw === 'number' && (hw | 0) === hw && hw >= 0 &&
+          typeof eps === 'number' &&
+          typeof momentum === 'number' &&
+          P_x >= 0 &&
+          P_gamma >= 0 &&
+          P_beta >= 0 &&
+          P_running_mean >= 0 &&
+          P_running_var >= 0 &&
+          P_y >= 0 &&
+          P_save_mean >= 0 &&
+          P_save_invstd >= 0 &&
+          (n * c) * hw <= x.length &&
+          (!(gamma.length !== 0) || c <= gamma.length) &&
+          (!(beta.length !== 0) || c <= beta.length) &&
+          (!(running_mean.length !== 0) || c <= running_mean.length) &&
+          (!(running_var.length !== 0) || c <= running_var.length) &&
+          (n * c) * hw <= y.length &&
+          c <= save_mean.length &&
+          c <= save_invstd.length) {
+        EX.batch_norm_train_f32(n, c, hw, eps, momentum, P_x, gamma.length !== 0 ? P_gamma : 0, beta.length !== 0 ? P_beta : 0, running_mean.length !== 0 ? P_running_mean : 0, running_var.length !== 0 ? P_running_var : 0, P_y, P_save_mean, P_save_invstd);
+        return;
+      }
       D.size('batch_norm_train_f32', 'n', n, 0);
       D.size('batch_norm_train_f32', 'c', c, 0);
       D.size('batch_norm_train_f32', 'hw', hw, 0);
@@ -560,6 +1015,37 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     batch_norm_eval_f32(n, c, hw, eps, x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd) {
+      const P_x = D.own(x, false);
+      const P_gamma = D.own(gamma, false);
+      const P_beta = D.own(beta, false);
+      const P_running_mean = D.own(running_mean, false);
+      const P_running_var = D.own(running_var, false);
+      const P_y = D.own(y, false);
+      const P_save_mean = D.own(save_mean, false);
+      const P_save_invstd = D.own(save_invstd, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof c === 'number' && (c | 0) === c && c >= 0 &&
+          typeof hw === 'number' && (hw | 0) === hw && hw >= 0 &&
+          typeof eps === 'number' &&
+          P_x >= 0 &&
+          P_gamma >= 0 &&
+          P_beta >= 0 &&
+          P_running_mean >= 0 &&
+          P_running_var >= 0 &&
+          P_y >= 0 &&
+          P_save_mean >= 0 &&
+          P_save_invstd >= 0 &&
+          (n * c) * hw <= x.length &&
+          (!(gamma.length !== 0) || c <= gamma.length) &&
+          (!(beta.length !== 0) || c <= beta.length) &&
+          c <= running_mean.length &&
+          c <= running_var.length &&
+          (n * c) * hw <= y.length &&
+          c <= save_mean.length &&
+          c <= save_invstd.length) {
+        EX.batch_norm_eval_f32(n, c, hw, eps, P_x, gamma.length !== 0 ? P_gamma : 0, beta.length !== 0 ? P_beta : 0, P_running_mean, P_running_var, P_y, P_save_mean, P_save_invstd);
+        return;
+      }
       D.size('batch_norm_eval_f32', 'n', n, 0);
       D.size('batch_norm_eval_f32', 'c', c, 0);
       D.size('batch_norm_eval_f32', 'hw', hw, 0);
@@ -589,6 +1075,38 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     batch_norm_bwd_f32(n, c, hw, batch_stats, beta_acc, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta) {
+      const P_x = D.own(x, false);
+      const P_dy = D.own(dy, false);
+      const P_gamma = D.own(gamma, false);
+      const P_save_mean = D.own(save_mean, false);
+      const P_save_invstd = D.own(save_invstd, false);
+      const P_dx = D.own(dx, false);
+      const P_dgamma = D.own(dgamma, false);
+      const P_dbeta = D.own(dbeta, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof c === 'number' && (c | 0) === c && c >= 0 &&
+          typeof hw === 'number' && (hw | 0) === hw && hw >= 0 &&
+          (batch_stats === 0 || batch_stats === 1) &&
+          typeof beta_acc === 'number' &&
+          P_x >= 0 &&
+          P_dy >= 0 &&
+          P_gamma >= 0 &&
+          P_save_mean >= 0 &&
+          P_save_invstd >= 0 &&
+          P_dx >= 0 &&
+          P_dgamma >= 0 &&
+          P_dbeta >= 0 &&
+          (n * c) * hw <= x.length &&
+          (n * c) * hw <= dy.length &&
+          (!(gamma.length !== 0) || c <= gamma.length) &&
+          c <= save_mean.length &&
+          c <= save_invstd.length &&
+          (n * c) * hw <= dx.length &&
+          (!(dgamma.length !== 0) || c <= dgamma.length) &&
+          (!(dbeta.length !== 0) || c <= dbeta.length)) {
+        EX.batch_norm_bwd_f32(n, c, hw, batch_stats, beta_acc, P_x, P_dy, gamma.length !== 0 ? P_gamma : 0, P_save_mean, P_save_invstd, P_dx, dgamma.length !== 0 ? P_dgamma : 0, dbeta.length !== 0 ? P_dbeta : 0);
+        return;
+      }
       D.size('batch_norm_bwd_f32', 'n', n, 0);
       D.size('batch_norm_bwd_f32', 'c', c, 0);
       D.size('batch_norm_bwd_f32', 'hw', hw, 0);
@@ -620,6 +1138,22 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     dropout_fwd_f32(n, seed, threshold, scale, x, y, mask) {
+      const P_x = D.own(x, false);
+      const P_y = D.own(y, false);
+      const P_mask = D.own(mask, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof seed === 'number' && (seed | 0) === seed && seed >= 0 &&
+          typeof threshold === 'number' && (threshold | 0) === threshold && threshold >= 0 &&
+          typeof scale === 'number' &&
+          P_x >= 0 &&
+          P_y >= 0 &&
+          P_mask >= 0 &&
+          n <= x.length &&
+          n <= y.length &&
+          n <= mask.length) {
+        EX.dropout_fwd_f32(n, seed, threshold, scale, P_x, P_y, P_mask);
+        return;
+      }
       D.size('dropout_fwd_f32', 'n', n, 0);
       D.size('dropout_fwd_f32', 'seed', seed, 0);
       D.size('dropout_fwd_f32', 'threshold', threshold, 0);
@@ -637,6 +1171,19 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     mul_f32(n, a, b, out) {
+      const P_a = D.own(a, false);
+      const P_b = D.own(b, false);
+      const P_out = D.own(out, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          P_a >= 0 &&
+          P_b >= 0 &&
+          P_out >= 0 &&
+          n <= a.length &&
+          n <= b.length &&
+          n <= out.length) {
+        EX.mul_f32(n, P_a, P_b, P_out);
+        return;
+      }
       D.size('mul_f32', 'n', n, 0);
       const L_a = D.f32('mul_f32', 'a', a);
       const L_b = D.f32('mul_f32', 'b', b);
@@ -651,6 +1198,40 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     conv2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, x, weight, bias, col, y) {
+      const P_x = D.own(x, false);
+      const P_weight = D.own(weight, false);
+      const P_bias = D.own(bias, false);
+      const P_col = D.own(col, false);
+      const P_y = D.own(y, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof c === 'number' && (c | 0) === c && c >= 0 &&
+          typeof h === 'number' && (h | 0) === h && h >= 0 &&
+          typeof w === 'number' && (w | 0) === w && w >= 0 &&
+          typeof oc === 'number' && (oc | 0) === oc && oc >= 0 &&
+          typeof kh === 'number' && (kh | 0) === kh && kh >= 1 &&
+          typeof kw === 'number' && (kw | 0) === kw && kw >= 1 &&
+          typeof sh === 'number' && (sh | 0) === sh && sh >= 1 &&
+          typeof sw === 'number' && (sw | 0) === sw && sw >= 1 &&
+          typeof ph === 'number' && (ph | 0) === ph && ph >= 0 &&
+          typeof pw === 'number' && (pw | 0) === pw && pw >= 0 &&
+          typeof dilh === 'number' && (dilh | 0) === dilh && dilh >= 1 &&
+          typeof dilw === 'number' && (dilw | 0) === dilw && dilw >= 1 &&
+          typeof groups === 'number' && (groups | 0) === groups && groups >= 1 &&
+          typeof oh === 'number' && (oh | 0) === oh && oh >= 0 &&
+          typeof ow === 'number' && (ow | 0) === ow && ow >= 0 &&
+          P_x >= 0 &&
+          P_weight >= 0 &&
+          P_bias >= 0 &&
+          P_col >= 0 &&
+          P_y >= 0 &&
+          ((n * c) * h) * w <= x.length &&
+          ((oc * Math.floor(c / groups)) * kh) * kw <= weight.length &&
+          (!(bias.length !== 0) || oc <= bias.length) &&
+          (((c * kh) * kw) * oh) * ow <= col.length &&
+          ((n * oc) * oh) * ow <= y.length) {
+        EX.conv2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, P_x, P_weight, bias.length !== 0 ? P_bias : 0, P_col, P_y);
+        return;
+      }
       D.size('conv2d_fwd_f32', 'n', n, 0);
       D.size('conv2d_fwd_f32', 'c', c, 0);
       D.size('conv2d_fwd_f32', 'h', h, 0);
@@ -685,6 +1266,37 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     conv2d_bwd_data_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, dy, weight, col, dx) {
+      const P_dy = D.own(dy, false);
+      const P_weight = D.own(weight, false);
+      const P_col = D.own(col, false);
+      const P_dx = D.own(dx, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof c === 'number' && (c | 0) === c && c >= 0 &&
+          typeof h === 'number' && (h | 0) === h && h >= 0 &&
+          typeof w === 'number' && (w | 0) === w && w >= 0 &&
+          typeof oc === 'number' && (oc | 0) === oc && oc >= 0 &&
+          typeof kh === 'number' && (kh | 0) === kh && kh >= 1 &&
+          typeof kw === 'number' && (kw | 0) === kw && kw >= 1 &&
+          typeof sh === 'number' && (sh | 0) === sh && sh >= 1 &&
+          typeof sw === 'number' && (sw | 0) === sw && sw >= 1 &&
+          typeof ph === 'number' && (ph | 0) === ph && ph >= 0 &&
+          typeof pw === 'number' && (pw | 0) === pw && pw >= 0 &&
+          typeof dilh === 'number' && (dilh | 0) === dilh && dilh >= 1 &&
+          typeof dilw === 'number' && (dilw | 0) === dilw && dilw >= 1 &&
+          typeof groups === 'number' && (groups | 0) === groups && groups >= 1 &&
+          typeof oh === 'number' && (oh | 0) === oh && oh >= 0 &&
+          typeof ow === 'number' && (ow | 0) === ow && ow >= 0 &&
+          P_dy >= 0 &&
+          P_weight >= 0 &&
+          P_col >= 0 &&
+          P_dx >= 0 &&
+          ((n * oc) * oh) * ow <= dy.length &&
+          ((oc * Math.floor(c / groups)) * kh) * kw <= weight.length &&
+          (((c * kh) * kw) * oh) * ow <= col.length &&
+          ((n * c) * h) * w <= dx.length) {
+        EX.conv2d_bwd_data_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, P_dy, P_weight, P_col, P_dx);
+        return;
+      }
       D.size('conv2d_bwd_data_f32', 'n', n, 0);
       D.size('conv2d_bwd_data_f32', 'c', c, 0);
       D.size('conv2d_bwd_data_f32', 'h', h, 0);
@@ -716,6 +1328,41 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     conv2d_bwd_filter_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, beta, x, dy, col, gw, gb) {
+      const P_x = D.own(x, false);
+      const P_dy = D.own(dy, false);
+      const P_col = D.own(col, false);
+      const P_gw = D.own(gw, false);
+      const P_gb = D.own(gb, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof c === 'number' && (c | 0) === c && c >= 0 &&
+          typeof h === 'number' && (h | 0) === h && h >= 0 &&
+          typeof w === 'number' && (w | 0) === w && w >= 0 &&
+          typeof oc === 'number' && (oc | 0) === oc && oc >= 0 &&
+          typeof kh === 'number' && (kh | 0) === kh && kh >= 1 &&
+          typeof kw === 'number' && (kw | 0) === kw && kw >= 1 &&
+          typeof sh === 'number' && (sh | 0) === sh && sh >= 1 &&
+          typeof sw === 'number' && (sw | 0) === sw && sw >= 1 &&
+          typeof ph === 'number' && (ph | 0) === ph && ph >= 0 &&
+          typeof pw === 'number' && (pw | 0) === pw && pw >= 0 &&
+          typeof dilh === 'number' && (dilh | 0) === dilh && dilh >= 1 &&
+          typeof dilw === 'number' && (dilw | 0) === dilw && dilw >= 1 &&
+          typeof groups === 'number' && (groups | 0) === groups && groups >= 1 &&
+          typeof oh === 'number' && (oh | 0) === oh && oh >= 0 &&
+          typeof ow === 'number' && (ow | 0) === ow && ow >= 0 &&
+          typeof beta === 'number' &&
+          P_x >= 0 &&
+          P_dy >= 0 &&
+          P_col >= 0 &&
+          P_gw >= 0 &&
+          P_gb >= 0 &&
+          ((n * c) * h) * w <= x.length &&
+          ((n * oc) * oh) * ow <= dy.length &&
+          (((c * kh) * kw) * oh) * ow <= col.length &&
+          ((oc * Math.floor(c / groups)) * kh) * kw <= gw.length &&
+          (!(gb.length !== 0) || oc <= gb.length)) {
+        EX.conv2d_bwd_filter_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, beta, P_x, P_dy, P_col, P_gw, gb.length !== 0 ? P_gb : 0);
+        return;
+      }
       D.size('conv2d_bwd_filter_f32', 'n', n, 0);
       D.size('conv2d_bwd_filter_f32', 'c', c, 0);
       D.size('conv2d_bwd_filter_f32', 'h', h, 0);
@@ -751,6 +1398,29 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     max_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x, y, idx) {
+      const P_x = D.own(x, false);
+      const P_y = D.own(y, false);
+      const P_idx = D.own(idx, true);
+      if (typeof nc === 'number' && (nc | 0) === nc && nc >= 0 &&
+          typeof h === 'number' && (h | 0) === h && h >= 0 &&
+          typeof w === 'number' && (w | 0) === w && w >= 0 &&
+          typeof kh === 'number' && (kh | 0) === kh && kh >= 1 &&
+          typeof kw === 'number' && (kw | 0) === kw && kw >= 1 &&
+          typeof sh === 'number' && (sh | 0) === sh && sh >= 1 &&
+          typeof sw === 'number' && (sw | 0) === sw && sw >= 1 &&
+          typeof ph === 'number' && (ph | 0) === ph && ph >= 0 &&
+          typeof pw === 'number' && (pw | 0) === pw && pw >= 0 &&
+          typeof oh === 'number' && (oh | 0) === oh && oh >= 0 &&
+          typeof ow === 'number' && (ow | 0) === ow && ow >= 0 &&
+          P_x >= 0 &&
+          P_y >= 0 &&
+          P_idx >= 0 &&
+          (nc * h) * w <= x.length &&
+          (nc * oh) * ow <= y.length &&
+          (nc * oh) * ow <= idx.length) {
+        EX.max_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, P_x, P_y, P_idx);
+        return;
+      }
       D.size('max_pool2d_fwd_f32', 'nc', nc, 0);
       D.size('max_pool2d_fwd_f32', 'h', h, 0);
       D.size('max_pool2d_fwd_f32', 'w', w, 0);
@@ -775,6 +1445,24 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     max_pool2d_bwd_f32(nc, h, w, oh, ow, dy, idx, dx) {
+      const P_dy = D.own(dy, false);
+      const P_idx = D.own(idx, true);
+      const P_dx = D.own(dx, false);
+      if (typeof nc === 'number' && (nc | 0) === nc && nc >= 0 &&
+          typeof h === 'number' && (h | 0) === h && h >= 0 &&
+          typeof w === 'number' && (w | 0) === w && w >= 0 &&
+          typeof oh === 'number' && (oh | 0) === oh && oh >= 0 &&
+          typeof ow === 'number' && (ow | 0) === ow && ow >= 0 &&
+          P_dy >= 0 &&
+          P_idx >= 0 &&
+          P_dx >= 0 &&
+          (nc * oh) * ow <= dy.length &&
+          (nc * oh) * ow <= idx.length &&
+          (nc * h) * w <= dx.length) {
+        D.values('max_pool2d_bwd_f32', 'idx', idx, (nc * oh) * ow, h * w);
+        EX.max_pool2d_bwd_f32(nc, h, w, oh, ow, P_dy, P_idx, P_dx);
+        return;
+      }
       D.size('max_pool2d_bwd_f32', 'nc', nc, 0);
       D.size('max_pool2d_bwd_f32', 'h', h, 0);
       D.size('max_pool2d_bwd_f32', 'w', w, 0);
@@ -794,6 +1482,27 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     avg_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, x, y) {
+      const P_x = D.own(x, false);
+      const P_y = D.own(y, false);
+      if (typeof nc === 'number' && (nc | 0) === nc && nc >= 0 &&
+          typeof h === 'number' && (h | 0) === h && h >= 0 &&
+          typeof w === 'number' && (w | 0) === w && w >= 0 &&
+          typeof kh === 'number' && (kh | 0) === kh && kh >= 1 &&
+          typeof kw === 'number' && (kw | 0) === kw && kw >= 1 &&
+          typeof sh === 'number' && (sh | 0) === sh && sh >= 1 &&
+          typeof sw === 'number' && (sw | 0) === sw && sw >= 1 &&
+          typeof ph === 'number' && (ph | 0) === ph && ph >= 0 &&
+          typeof pw === 'number' && (pw | 0) === pw && pw >= 0 &&
+          typeof oh === 'number' && (oh | 0) === oh && oh >= 0 &&
+          typeof ow === 'number' && (ow | 0) === ow && ow >= 0 &&
+          (include_pad === 0 || include_pad === 1) &&
+          P_x >= 0 &&
+          P_y >= 0 &&
+          (nc * h) * w <= x.length &&
+          (nc * oh) * ow <= y.length) {
+        EX.avg_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, P_x, P_y);
+        return;
+      }
       D.size('avg_pool2d_fwd_f32', 'nc', nc, 0);
       D.size('avg_pool2d_fwd_f32', 'h', h, 0);
       D.size('avg_pool2d_fwd_f32', 'w', w, 0);
@@ -817,6 +1526,27 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     avg_pool2d_bwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, dy, dx) {
+      const P_dy = D.own(dy, false);
+      const P_dx = D.own(dx, false);
+      if (typeof nc === 'number' && (nc | 0) === nc && nc >= 0 &&
+          typeof h === 'number' && (h | 0) === h && h >= 0 &&
+          typeof w === 'number' && (w | 0) === w && w >= 0 &&
+          typeof kh === 'number' && (kh | 0) === kh && kh >= 1 &&
+          typeof kw === 'number' && (kw | 0) === kw && kw >= 1 &&
+          typeof sh === 'number' && (sh | 0) === sh && sh >= 1 &&
+          typeof sw === 'number' && (sw | 0) === sw && sw >= 1 &&
+          typeof ph === 'number' && (ph | 0) === ph && ph >= 0 &&
+          typeof pw === 'number' && (pw | 0) === pw && pw >= 0 &&
+          typeof oh === 'number' && (oh | 0) === oh && oh >= 0 &&
+          typeof ow === 'number' && (ow | 0) === ow && ow >= 0 &&
+          (include_pad === 0 || include_pad === 1) &&
+          P_dy >= 0 &&
+          P_dx >= 0 &&
+          (nc * oh) * ow <= dy.length &&
+          (nc * h) * w <= dx.length) {
+        EX.avg_pool2d_bwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, P_dy, P_dx);
+        return;
+      }
       D.size('avg_pool2d_bwd_f32', 'nc', nc, 0);
       D.size('avg_pool2d_bwd_f32', 'h', h, 0);
       D.size('avg_pool2d_bwd_f32', 'w', w, 0);

@@ -215,6 +215,11 @@ class WasmModule implements WasmDoorChecks {
     }
   }
 
+  own(buf: F32Buf | I32Buf, i32: boolean): number {
+    // A freed handle's ptr is −1, so a live buffer is the only one that passes.
+    return buf instanceof WasmBuf && buf.owner === this && buf.i32 === i32 ? buf.ptr : -1;
+  }
+
   ptr(buf: F32Buf | I32Buf): number {
     return buf instanceof WasmBuf && buf.owner === this ? buf.ptr : buf.length === 0 ? 0 : this.stage(buf.data);
   }

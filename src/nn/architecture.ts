@@ -180,6 +180,7 @@ function parseToken(text: string, activations: readonly string[], fail: (message
   return fail(`unknown layer${close.length ? `; did you mean ${close.join(' or ')}?` : ''} (layers: ${known.join(', ')})`);
 }
 
+/** Options of {@link buildModel}. */
 export interface BuildOptions {
   /** Per-sample input shape (`[1, 28, 28]`, `[4]`). */
   inputShape: readonly number[];

@@ -39,6 +39,9 @@ const SHAPES: Shape[] = [
   { ...base, n: 19, c: 17, h: 6, w: 5, oc: 19, kh: 1, kw: 3, sh: 1, sw: 2, ph: 0, pw: 1 }, // asymmetric, 17 channels, batch > chunk
   { ...base, n: 3, c: 6, h: 4, w: 4, oc: 4, kh: 1, kw: 1, groups: 2 }, // pointwise grouped
   { ...base, n: 2, c: 16, h: 9, w: 9, oc: 32, kh: 3, kw: 3, ph: 1, pw: 1 }, // CNN-S second layer channels
+  { ...base, c: 2, h: 3, w: 4, oc: 3, kh: 5, kw: 5, ph: 2, pw: 2 }, // 'same' 5×5 (native's flat im2col): taps wrap past both edges
+  { ...base, c: 2, h: 2, w: 2, oc: 3, kh: 5, kw: 5, ph: 2, pw: 2 }, // 'same' 5×5 on an image narrower than the padding (row by row)
+  { ...base, c: 1, h: 4, w: 6, oc: 2, kh: 3, kw: 5, ph: 3, pw: 2 }, // 'same' width, taller output than the image
   { ...base, c: 2, h: 4, w: 5, oc: 3, kh: 3, kw: 3, ph: 1, pw: 1, oh: 7, ow: 6 }, // output larger than the formula
 ];
 
