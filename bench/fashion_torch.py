@@ -4,8 +4,8 @@
 --arch mlp (default): MLP 784-256-128-10, ReLU. --arch cnn: descent's `cnn` preset, conv32k3p1,bn,relu,maxpool2,
 conv64k3p1,bn,relu,maxpool2,flatten,fc128,relu,dropout0.3,fc10. Both with descent's 'auto' init (Kaiming-normal for
 layers a ReLU follows, looking through BatchNorm; std 1/sqrt(fan_in) for the output layer; zero biases; BatchNorm
-weight 1, bias 0), pixels /255 then standardised with the training set's mean/std, Adam, cosine schedule per epoch,
-shuffled mini-batches. Prints one JSON line like `descent train --json`'s result.
+weight 1, bias 0), pixels /255 then standardised with the training set's mean/std, Adam (or AdamW with
+--optimizer adamw --weight-decay W), cosine schedule per epoch, shuffled mini-batches. Prints one JSON line like `descent train --json`'s result.
 """
 import argparse, gzip, json, struct, time
 import numpy as np
@@ -19,6 +19,8 @@ p.add_argument('--lr', type=float, default=1e-3)
 p.add_argument('--threads', type=int, default=1)
 p.add_argument('--seed', type=int, default=0)
 p.add_argument('--arch', choices=['mlp', 'cnn'], default='mlp')
+p.add_argument('--optimizer', choices=['adam', 'adamw'], default='adam')
+p.add_argument('--weight-decay', type=float, default=None)
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
@@ -54,7 +56,8 @@ with torch.no_grad():
         if i < len(weighted) - 1: torch.nn.init.kaiming_normal_(layer.weight, nonlinearity='relu')
         else: torch.nn.init.normal_(layer.weight, std=fan_in ** -0.5)
         layer.bias.zero_()
-opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+if a.optimizer == 'adam': opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=a.weight_decay or 0)
+else: opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01 if a.weight_decay is None else a.weight_decay)
 sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=a.epochs)
 loss_fn = torch.nn.CrossEntropyLoss()
 n = xtr.shape[0]

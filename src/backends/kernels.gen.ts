@@ -66,6 +66,26 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     gemm_bias_act_f32(m, n, k, act, slope, a, b, bias, c) {
+      const P_a = D.own(a, false);
+      const P_b = D.own(b, false);
+      const P_bias = D.own(bias, false);
+      const P_c = D.own(c, false);
+      if (typeof m === 'number' && (m | 0) === m && m >= 0 &&
+          typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof k === 'number' && (k | 0) === k && k >= 0 &&
+          (act === 0 || act === 1) &&
+          typeof slope === 'number' &&
+          P_a >= 0 &&
+          P_b >= 0 &&
+          P_bias >= 0 &&
+          P_c >= 0 &&
+          m * k <= a.length &&
+          n * k <= b.length &&
+          (!(bias.length !== 0) || n <= bias.length) &&
+          m * n <= c.length) {
+        EX.gemm_bias_act_f32(m, n, k, act, slope, P_a, P_b, bias.length !== 0 ? P_bias : 0, P_c);
+        return;
+      }
       D.size('gemm_bias_act_f32', 'm', m, 0);
       D.size('gemm_bias_act_f32', 'n', n, 0);
       D.size('gemm_bias_act_f32', 'k', k, 0);
@@ -87,6 +107,25 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       }
     },
     gemm_act_bwd_f32(m, n, k, slope, a, b, y, c) {
+      const P_a = D.own(a, false);
+      const P_b = D.own(b, false);
+      const P_y = D.own(y, false);
+      const P_c = D.own(c, false);
+      if (typeof m === 'number' && (m | 0) === m && m >= 0 &&
+          typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof k === 'number' && (k | 0) === k && k >= 0 &&
+          typeof slope === 'number' &&
+          P_a >= 0 &&
+          P_b >= 0 &&
+          P_y >= 0 &&
+          P_c >= 0 &&
+          m * k <= a.length &&
+          k * n <= b.length &&
+          m * n <= y.length &&
+          m * n <= c.length) {
+        EX.gemm_act_bwd_f32(m, n, k, slope, P_a, P_b, P_y, P_c);
+        return;
+      }
       D.size('gemm_act_bwd_f32', 'm', m, 0);
       D.size('gemm_act_bwd_f32', 'n', n, 0);
       D.size('gemm_act_bwd_f32', 'k', k, 0);
