@@ -5,7 +5,7 @@
  * Screenshots of the panels go to $DESCENT_SCREENSHOTS or <tmp>/descent-lab-screenshots/ (CI keeps them as
  * artifacts; whoever changes the page looks at them). Needs `npm run build` (which builds the page) and Chromium.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -88,6 +88,12 @@ describe('descent lab serve', () => {
     expect((await get('/worker.js')).headers['content-type']).toMatch(/^text\/javascript/);
     expect((await get('/lab.css')).headers['content-type']).toMatch(/^text\/css/);
     expect((await get('/', 'POST')).status).toBe(405);
+  });
+
+  it('says so when the port is taken (exit code 2)', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'lab', 'serve', '--port', new URL(base).port], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/port \d+ is in use: choose another with --port N/);
   });
 
   it('serves nothing outside its folder', async () => {
