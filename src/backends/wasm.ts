@@ -473,15 +473,23 @@ function load(options?: LoadBackendOptions): Promise<WasmBackend> {
   return pending;
 }
 
-/** The modules to try, best first: threaded where possible (else `single` says why), relaxed SIMD where valid. */
+/**
+ * The modules to try, best first: threaded where possible (else `single` says why; empty when threads are possible
+ * and the reason is the threaded modules' failure, see `whySingle`), relaxed SIMD where valid.
+ */
 function variants(): { relaxed: boolean; threaded: boolean; single: string }[] {
   const relaxed = probe();
   const single = threadsUnavailable();
   const list: { relaxed: boolean; threaded: boolean; single: string }[] = [];
   for (const threaded of single === null ? [true, false] : [false]) {
-    for (const r of relaxed ? [true, false] : [false]) list.push({ relaxed: r, threaded, single: single ?? 'the threaded module did not load' });
+    for (const r of relaxed ? [true, false] : [false]) list.push({ relaxed: r, threaded, single: single ?? '' });
   }
   return list;
+}
+
+/** Why the single-threaded module runs although threads are possible: the threaded modules' failures. */
+function whySingle(single: string, tried: string[]): string {
+  return single || `the threaded module did not load (${tried.join('; ')})`;
 }
 
 async function loadAsync(): Promise<WasmBackend> {
@@ -491,7 +499,7 @@ async function loadAsync(): Promise<WasmBackend> {
     try {
       const module = await compileFrom(url);
       const owner = ownerImports(module);
-      return start(module, owner.bind(await WebAssembly.instantiate(module, owner.imports)), owner.memory, relaxed, single);
+      return start(module, owner.bind(await WebAssembly.instantiate(module, owner.imports)), owner.memory, relaxed, whySingle(single, tried));
     } catch (error) {
       tried.push(`${url.href}: ${messageOf(error)}`);
     }
@@ -510,7 +518,7 @@ function loadSync(): WasmBackend {
     try {
       const module = new WebAssembly.Module(fs.readFileSync(url));
       const owner = ownerImports(module);
-      return start(module, owner.bind(new WebAssembly.Instance(module, owner.imports)), owner.memory, relaxed, single);
+      return start(module, owner.bind(new WebAssembly.Instance(module, owner.imports)), owner.memory, relaxed, whySingle(single, tried));
     } catch (error) {
       tried.push(`${url.href}: ${messageOf(error)}`);
     }
