@@ -3,8 +3,8 @@
  * the split threshold in all four transpose cases and across several NC/KC/row-chunk blocks, the fused
  * dense-layer GEMMs (epilogues on the workers' tiles), every activation,
  * mul and every optimizer step over arrays long enough to split, and whole MLP training trajectories — and the
- * same bits as the single-threaded module. Also: setThreads reaches the wasm team, and workers do not keep the
- * process alive.
+ * same bits as the single-threaded module. Also: setThreads and DESCENT_THREADS size the wasm team, and workers do
+ * not keep the process alive.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -132,13 +132,14 @@ describe('threaded wasm', () => {
     }
   });
 
-  it('lets the process exit while workers are parked', () => {
+  it('takes its size from DESCENT_THREADS and lets the process exit while workers are parked', () => {
     const entry = new URL('../../dist/src/index.js', import.meta.url).href;
-    const script = `const d = await import(${JSON.stringify(entry)}); const b = await d.loadBackend('wasm'); d.setThreads(2);
+    const script = `const d = await import(${JSON.stringify(entry)}); const b = await d.loadBackend('wasm');
       const a = b.alloc(600 * 600), c = b.alloc(600 * 600); b.k.gemm_f32(0, 0, 600, 600, 600, 1, a, a, 0, c); console.log(b.detail);`;
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    const env = { ...process.env, DESCENT_THREADS: '3', DESCENT_BACKEND: 'wasm' };
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, env });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/2 threads \(shared memory\)/);
+    expect(result.stdout).toMatch(/, 3 threads \(shared memory\)/); // not the CPU count
   });
 });
