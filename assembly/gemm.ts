@@ -36,9 +36,9 @@ import { gemm_team, team_splits_gemm } from './team';
 // Packing buffers are allocated when the module starts, not at the first call: a kernel call must never grow
 // memory, because callers may hold `.data` views across kernel calls (only allocations detach them). In the
 // threaded modules only the owning thread runs the start function; a worker instance gets its own edge tile from
-// set_edge_tile (team.ts) and uses the team's packing buffers, whose addresses it reads from the control block.
+// set_edge_tile (team.ts) and uses the team's own packing buffers.
 const packA: usize = heap.alloc(<usize>(GEMM_MC * GEMM_KC) << 4);
-export const packB: usize = heap.alloc(<usize>(GEMM_KC * GEMM_NC) << 2);
+const packB: usize = heap.alloc(<usize>(GEMM_KC * GEMM_NC) << 2);
 let edgeTile: usize = heap.alloc(<usize>(GEMM_MR * GEMM_NR) << 2);
 
 /** This instance's 4×8 scratch tile for edge tiles (each thread of a team has its own). */

@@ -10,7 +10,7 @@
  * sleep in memory.atomic.wait64; the owner waits only while another thread finishes its last task. Only this
  * file uses atomics: the single-threaded modules never reach it (every call is behind ASC_FEATURE_THREADS).
  */
-import { gemm_block, GEMM_KC, GEMM_MC, GEMM_MR, GEMM_NC, GEMM_NR, pack_a, pack_b, packB, set_edge_tile } from './gemm';
+import { gemm_block, GEMM_KC, GEMM_MC, GEMM_MR, GEMM_NC, GEMM_NR, pack_a, pack_b, set_edge_tile } from './gemm';
 import { elu_bwd, elu_fwd, gelu_bwd, gelu_fwd, gelu_tanh_bwd, gelu_tanh_fwd, leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd, sigmoid_bwd, sigmoid_fwd, silu_bwd, silu_fwd, softplus_bwd, softplus_fwd, tanh_bwd, tanh_fwd } from './act';
 import { mul } from './norm';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
@@ -27,9 +27,18 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 /** GEMMs with m·n·k below this run on the caller: waking workers costs more than it saves (bench/shapes.ts). */
 // @ts-ignore: decorator
 @inline export const TEAM_MIN_MNK: i64 = 1 << 19;
-/** Rows of op(A) packed per team job: 4 MC blocks, 2 MiB of pre-broadcast panels. */
+/**
+ * The team's packing buffers, in floats: op(A) pre-broadcast (16 bytes a value: 4 MiB) and op(B) (2 MiB). One
+ * pack job fills them with as many KC blocks as fit (all of k for the MLP's and 512³ GEMMs), so a GEMM takes two
+ * jobs per span instead of two per KC block: fewer points where every thread waits for the slowest.
+ */
 // @ts-ignore: decorator
-@inline const TEAM_MA: i32 = 512; // 4 × GEMM_MC (a literal: gemm.ts imports this file)
+@inline const TEAM_PACK_A: i32 = 1 << 18;
+// @ts-ignore: decorator
+@inline const TEAM_PACK_B: i32 = 1 << 19;
+/** Rows of op(A) per row chunk: one KC block of them fills the A buffer (1024 = TEAM_PACK_A / GEMM_KC). */
+// @ts-ignore: decorator
+@inline const TEAM_MA: i32 = 1024;
 /** Micro-panels of B (NR columns each) and of A (MR rows each) one packing task writes. */
 // @ts-ignore: decorator
 @inline const PACK_B_PANELS: i32 = 8;
@@ -54,13 +63,13 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 // @ts-ignore: decorator
 @inline const CTL_KIND: usize = 256; // i32 job kind
 // @ts-ignore: decorator
-@inline const CTL_ARGS: usize = 320; // f64 × 24 job arguments (sizes, scalars and byte pointers are exact in f64)
+@inline const CTL_ARGS: usize = 320; // f64 × 32 job arguments (sizes, scalars and byte pointers are exact in f64)
 // @ts-ignore: decorator
-@inline const CTL_PACK_A: usize = 512; // usize: the team's packed-A buffer
+@inline const CTL_PACK_A: usize = 576; // usize: the team's packed-A buffer
 // @ts-ignore: decorator
-@inline const CTL_PACK_B: usize = 516; // usize: the owner's packed-B buffer, shared by the team
+@inline const CTL_PACK_B: usize = 580; // usize: the team's packed-B buffer
 // @ts-ignore: decorator
-@inline const CTL_EDGE: usize = 576; // usize × TEAM_MAX: each thread's edge tile
+@inline const CTL_EDGE: usize = 640; // usize × TEAM_MAX: each thread's edge tile
 // @ts-ignore: decorator
 @inline const CTL_BYTES: usize = CTL_EDGE + (<usize>TEAM_MAX << 2);
 
@@ -113,10 +122,13 @@ export function team_init(threads: i32): usize {
     ctl = heap.alloc(CTL_BYTES + 64);
     ctl = (ctl + 63) & ~(<usize>63);
     memory.fill(ctl, 0, CTL_BYTES);
-    store<usize>(ctl + CTL_PACK_A, heap.alloc(<usize>(TEAM_MA * GEMM_KC) << 4));
-    store<usize>(ctl + CTL_PACK_B, packB);
   }
   const n = min(max(threads, 1), TEAM_MAX);
+  // The packing buffers only once a GEMM can be split (a single-threaded team never packs for the team).
+  if (n > 1 && load<usize>(ctl + CTL_PACK_A) == 0) {
+    store<usize>(ctl + CTL_PACK_A, heap.alloc(<usize>TEAM_PACK_A << 4));
+    store<usize>(ctl + CTL_PACK_B, heap.alloc(<usize>TEAM_PACK_B << 2));
+  }
   for (let t = 1; t < n; t++) {
     const slot = ctl + CTL_EDGE + (<usize>t << 2);
     if (load<usize>(slot) == 0) store<usize>(slot, heap.alloc(<usize>(GEMM_MR * GEMM_NR) << 2));
@@ -293,18 +305,19 @@ function run_task(kind: i32, task: i32): void {
   }
 }
 
-// GEMM over the team. Argument slots: 0 ta, 1 tb, 2 m, 3 n, 4 k, 5 alpha, 6 a, 7 b, 8 c, 19 act, 20 slope,
-// 21 bias, 22 mask (the fused epilogue), then per block 9 jc, 10 nc, 11 pc, 12 kc, 13 ia, 14 ma, 15 beta of the
-// block, 16 B packing tasks, 17 panel groups, 18 group size, 23 last KC block with an epilogue (0/1).
+// GEMM over the team. Argument slots: 0 ta, 1 tb, 2 m, 3 n, 4 k, 5 alpha, 6 a, 7 b, 8 c, 15 beta, 19 act,
+// 20 slope, 21 bias, 22 mask, 23 whether there is an epilogue; per job 9 jc, 10 nc, 11 first and 12 end of the span
+// of KC blocks (k offsets), 13 ia, 14 ma (the row chunk), 16 B packing tasks per KC block (0 after the first row
+// chunk), 24 A packing tasks per KC block, 17 panel groups, 18 group size.
 
 /**
- * gemm() split over the team with gemm()'s blocking (same NC, KC and beta per KC block), so every C tile gets the
- * same arithmetic as in one thread. Per (NC, KC) block and per TEAM_MA rows of op(A), one job packs B (first row
- * chunk only) and A into shared buffers, a second runs (MC block × group of B micro-panels) tile tasks.
- * Caller: m, n, k > 0.
+ * gemm() split over the team with gemm()'s blocking (the same NC and KC blocks, beta on the first KC block, the
+ * epilogue after the last), so every C tile gets the same arithmetic, in the same order, as in one thread. Per NC
+ * block, span of KC blocks and TEAM_MA rows of op(A): one job packs B (first row chunk only) and A for the whole
+ * span into the team's buffers, a second runs (MC block × group of B micro-panels) tile tasks, each through every
+ * KC block of the span in order. Caller: m, n, k > 0.
  */
 export function gemm_team(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize, act: i32, slope: f32, bias: usize, mask: usize): void {
-  const epilogue = act != 0 || bias != 0 || mask != 0;
   setArg(0, ta);
   setArg(1, tb);
   setArg(2, m);
@@ -314,15 +327,20 @@ export function gemm_team(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, 
   setArg(6, <f64>a);
   setArg(7, <f64>b);
   setArg(8, <f64>c);
+  setArg(15, beta);
   setArg(19, act);
   setArg(20, slope);
   setArg(21, <f64>bias);
   setArg(22, <f64>mask);
+  setArg(23, act != 0 || bias != 0 || mask != 0 ? 1 : 0);
+  const chunkRows = min(m, TEAM_MA), chunkPad = (chunkRows + GEMM_MR - 1) / GEMM_MR * GEMM_MR;
   for (let jc = 0; jc < n; jc += GEMM_NC) {
     const nc = min(GEMM_NC, n - jc);
     const panels = (nc + GEMM_NR - 1) / GEMM_NR;
-    for (let pc = 0; pc < k; pc += GEMM_KC) {
-      const kc = min(GEMM_KC, k - pc);
+    // KC blocks per span: as many as both buffers hold (at least one: TEAM_MA and GEMM_NC are sized for it).
+    const span = max(1, min(TEAM_PACK_A / (chunkPad * GEMM_KC), TEAM_PACK_B / (panels * GEMM_NR * GEMM_KC))) * GEMM_KC;
+    for (let p0 = 0; p0 < k; p0 += span) {
+      const p1 = min(k, p0 + span);
       for (let ia = 0; ia < m; ia += TEAM_MA) {
         const ma = min(TEAM_MA, m - ia);
         const blocks = (ma + GEMM_MC - 1) / GEMM_MC;
@@ -332,51 +350,64 @@ export function gemm_team(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, 
         groups = (panels + group - 1) / group;
         const packTasksB = ia == 0 ? (panels + PACK_B_PANELS - 1) / PACK_B_PANELS : 0;
         const packTasksA = (ma + PACK_A_PANELS * GEMM_MR - 1) / (PACK_A_PANELS * GEMM_MR);
+        const kBlocks = (p1 - p0 + GEMM_KC - 1) / GEMM_KC;
         setArg(9, jc);
         setArg(10, nc);
-        setArg(11, pc);
-        setArg(12, kc);
+        setArg(11, p0);
+        setArg(12, p1);
         setArg(13, ia);
         setArg(14, ma);
-        // Later KC blocks add onto what the first one stored.
-        setArg(15, pc == 0 ? beta : 1);
         setArg(16, packTasksB);
+        setArg(24, packTasksA);
         setArg(17, groups);
         setArg(18, group);
-        setArg(23, epilogue && pc + kc == k ? 1 : 0);
-        run_job(K_GEMM_PACK, packTasksB + packTasksA);
+        run_job(K_GEMM_PACK, kBlocks * (packTasksB + packTasksA));
         run_job(K_GEMM_TILES, blocks * groups);
       }
     }
   }
 }
 
+/** Where KC block `pc` of the span starting at p0 sits in the team's buffers (A rows padded to MR, B to NR). */
+// @ts-ignore: decorator
+@inline function spanA(pc: i32, p0: i32, ma: i32): usize {
+  return load<usize>(ctl + CTL_PACK_A) + (<usize>(pc - p0) * <usize>((ma + GEMM_MR - 1) / GEMM_MR * GEMM_MR) << 4);
+}
+// @ts-ignore: decorator
+@inline function spanB(pc: i32, p0: i32, nc: i32): usize {
+  return load<usize>(ctl + CTL_PACK_B) + (<usize>(pc - p0) * <usize>((nc + GEMM_NR - 1) / GEMM_NR * GEMM_NR) << 2);
+}
+
 function gemm_pack_task(task: i32): void {
   const m = argInt(2), n = argInt(3), k = argInt(4);
-  const jc = argInt(9), nc = argInt(10), pc = argInt(11), kc = argInt(12), ia = argInt(13), ma = argInt(14);
-  const tasksB = argInt(16);
-  if (task < tasksB) {
-    const j0 = task * PACK_B_PANELS * GEMM_NR;
-    const packB = load<usize>(ctl + CTL_PACK_B);
-    pack_b(argInt(1), n, k, argPtr(7), pc, kc, jc + j0, min(PACK_B_PANELS * GEMM_NR, nc - j0), packB + (<usize>(j0 * kc) << 2));
+  const jc = argInt(9), nc = argInt(10), p0 = argInt(11), ia = argInt(13), ma = argInt(14);
+  const tasksB = argInt(16), perBlock = tasksB + argInt(24);
+  const pc = p0 + (task / perBlock) * GEMM_KC, kc = min(GEMM_KC, k - pc);
+  const t = task % perBlock;
+  if (t < tasksB) {
+    const j0 = t * PACK_B_PANELS * GEMM_NR;
+    pack_b(argInt(1), n, k, argPtr(7), pc, kc, jc + j0, min(PACK_B_PANELS * GEMM_NR, nc - j0), spanB(pc, p0, nc) + (<usize>(j0 * kc) << 2));
   } else {
-    const r0 = (task - tasksB) * PACK_A_PANELS * GEMM_MR;
-    const packA = load<usize>(ctl + CTL_PACK_A);
-    pack_a(argInt(0), m, k, argPtr(6), ia + r0, min(PACK_A_PANELS * GEMM_MR, ma - r0), pc, kc, packA + (<usize>(r0 * kc) << 4));
+    const r0 = (t - tasksB) * PACK_A_PANELS * GEMM_MR;
+    pack_a(argInt(0), m, k, argPtr(6), ia + r0, min(PACK_A_PANELS * GEMM_MR, ma - r0), pc, kc, spanA(pc, p0, ma) + (<usize>(r0 * kc) << 4));
   }
 }
 
 function gemm_tiles_task(task: i32): void {
-  const n = argInt(3);
-  const jc = argInt(9), nc = argInt(10), kc = argInt(12), ia = argInt(13), ma = argInt(14);
+  const n = argInt(3), k = argInt(4);
+  const jc = argInt(9), nc = argInt(10), p0 = argInt(11), p1 = argInt(12), ia = argInt(13), ma = argInt(14);
   const groups = argInt(17), group = argInt(18);
-  const betaBlock = <f32>arg(15);
-  const r0 = (task / groups) * GEMM_MC;
-  const jr0 = (task % groups) * group * GEMM_NR;
-  const packA = load<usize>(ctl + CTL_PACK_A), packB = load<usize>(ctl + CTL_PACK_B);
+  const r0 = (task / groups) * GEMM_MC, mc = min(GEMM_MC, ma - r0);
+  const jr0 = (task % groups) * group * GEMM_NR, jr1 = min(nc, jr0 + group * GEMM_NR);
   const c = argPtr(8) + ((<usize>(ia + r0) * <usize>n + <usize>jc) << 2);
-  gemm_block(
-    min(GEMM_MC, ma - r0), nc, jr0, min(nc, jr0 + group * GEMM_NR), kc, packA + (<usize>(r0 * kc) << 4), packB, c, <usize>n << 2, <f32>arg(5), betaBlock,
-    argInt(23) != 0, ia + r0, jc, n, argInt(19), <f32>arg(20), argPtr(21), argPtr(22),
-  );
+  const epilogue = argInt(23) != 0;
+  for (let pc = p0; pc < p1; pc += GEMM_KC) {
+    const kc = min(GEMM_KC, k - pc);
+    // Later KC blocks add onto what the first one stored.
+    const betaBlock: f32 = pc == 0 ? <f32>arg(15) : 1;
+    gemm_block(
+      mc, nc, jr0, jr1, kc, spanA(pc, p0, ma) + (<usize>(r0 * kc) << 4), spanB(pc, p0, nc), c, <usize>n << 2, <f32>arg(5), betaBlock,
+      epilogue && pc + kc == k, ia + r0, jc, n, argInt(19), <f32>arg(20), argPtr(21), argPtr(22),
+    );
+  }
 }

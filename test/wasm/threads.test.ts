@@ -31,9 +31,9 @@ function singleThreaded(): Backend {
 function runAll(b: Backend): Float32Array[] {
   const r = rng(77);
   const out: Float32Array[] = [];
-  // 301×263×517: several MC blocks and two KC blocks; 600×37×300: two row chunks of the team's packed A;
-  // 40×1100×70: two NC blocks.
-  for (const [m, n, k] of [[301, 263, 517], [600, 37, 300], [40, 1100, 70]]) {
+  // 301×263×517: several MC blocks and three KC blocks in one span; 1100×37×300: two row chunks and spans of one
+  // KC block; 40×1100×70: two NC blocks.
+  for (const [m, n, k] of [[301, 263, 517], [1100, 37, 300], [40, 1100, 70]]) {
     const a = put(b, randn(r, m * k)), bb = put(b, randn(r, k * n)), c0 = randn(r, m * n);
     for (const [ta, tb] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
       const c = put(b, c0);
