@@ -48,6 +48,7 @@ function cases() {
     'unknown init name': () => new Linear(3, 2, { init: 'kaiming' as never }),
     'unknown loss': () => new Trainer(model, { optimizer: new SGD(model.parameters(), { lr: 0.1 }), loss: 'hinge' as never }),
     'layer widths that do not chain': () => new Sequential([new Linear(4, 8), new Linear(7, 2)]),
+    'fuse not boolean': () => new Sequential([new Linear(4, 8), new ReLU()], { fuse: 'yes' } as never),
     'state dict with wrong shape': () => model.loadStateDict({ ...model.stateDict(), '0.weight': { shape: [4, 8], data: new Float32Array(32) } }),
     'state dict with a missing key': () => { const sd = model.stateDict(); delete (sd as Record<string, unknown>)['2.bias']; model.loadStateDict(sd); },
     'state dict with Float64Array data': () => model.loadStateDict({ ...model.stateDict(), '2.bias': { shape: [3], data: new Float64Array(3) as never } }),
