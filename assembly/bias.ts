@@ -24,9 +24,11 @@ export function bias_add(m: i32, n: i32, bias: usize, c: usize): void {
 }
 
 /**
- * The epilogue of gemm_bias_act_f32 / gemm_act_bwd_f32 on the m×n tile at c (row stride ldc bytes): add bias[0..n)
- * (0: none), apply ReLU (slope 0) or LeakyReLU when act is 1, multiply by the derivative read from mask (0: none;
- * row stride ldm bytes, the activation's output). Called on each micro-tile while it is in L1.
+ * The epilogue of gemm_bias_act_f32 / gemm_act_bwd_f32 on the m×n block at c (row stride ldc bytes): add bias[0..n)
+ * (0: none), apply ReLU (slope 0) or LeakyReLU when act is 1, or multiply by the derivative read from mask (0: none;
+ * row stride ldm bytes, the activation's output). gemm calls it on each MC×NC block of C right after the block's
+ * last KC block, while it is in cache, row by row through the very kernels of act.ts, so fused and unfused results
+ * are equal bit for bit. (Per NR-wide strip or micro-tile, the calls cost more than the GEMM itself when k is small.)
  */
 export function gemm_epilogue(m: i32, n: i32, c: usize, ldc: usize, bias: usize, mask: usize, ldm: usize, act: i32, slope: f32): void {
   for (let i = 0; i < m; i++) {

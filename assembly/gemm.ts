@@ -8,8 +8,8 @@
  * float32 in k order (error ≤ k·2⁻²⁴·Σ|a||b| per element). ~58–60 GFLOP/s on Zen 4 in V8 (bench/peers-tfjs.mjs):
  * the 4×8 tile with separate mul/add is at the core's 16 flop/cycle; 5×8 and 6×8 tiles and manual unrolling
  * measured slower (V8 spills or unrolls itself). The fused kernels (gemm_bias_act_f32, gemm_act_bwd_f32) pass an
- * epilogue (bias, ReLU, or a ReLU-derivative mask of C's shape) that runs on each micro-tile right after its last
- * KC block stored it, while the tile is in L1, instead of a pass of its own over C. In the threaded modules a
+ * epilogue (bias, ReLU, or a ReLU-derivative mask of C's shape) that runs on each packed block of C (up to MC rows)
+ * right after its last KC block stored it, while the block is in cache, instead of a pass of its own over C. In the threaded modules a
  * product of at least TEAM_MIN_MNK multiply-adds runs as gemm_team (team.ts) with the same blocking, so each tile's
  * arithmetic, and the result, are those of one thread.
  */
@@ -272,8 +272,8 @@ function scale_c(m: i32, n: i32, beta: f32, c: usize): void {
 /**
  * The register tiles of one packed block: rows [0, mc) of the MR-tall micro-panels at pa0 against columns
  * [jr0, jr1) of the NR-wide micro-panels at pb0 (nc columns in all), into C at c = &C[ic, jc] (row stride ldc
- * bytes, n columns). In the last KC block (lastBlock) each tile gets the epilogue (bias, activation or mask) right
- * after it is stored. Each tile's arithmetic depends only on kc and the packed values, so any split of a block's
+ * bytes, n columns; jr1 ≤ nc). In the last KC block (lastBlock) the block's columns get the epilogue (bias,
+ * activation or mask) right after their tiles are stored. Each tile's arithmetic depends only on kc and the packed values, so any split of a block's
  * columns or rows between threads gives the same bits.
  */
 export function gemm_block(
@@ -304,11 +304,13 @@ export function gemm_block(
           }
         }
       }
-      if (lastBlock) {
-        const i0 = <usize>(ic + ir), j0 = <usize>(jc + jr);
-        gemm_epilogue(mr, nr, cp, ldc, bias != 0 ? bias + (j0 << 2) : 0, mask != 0 ? mask + ((i0 * <usize>n + j0) << 2) : 0, ldc, act, slope);
-      }
     }
+  }
+  if (lastBlock) {
+    // The block's columns [jr0, jr1) just finished and are still in cache: their epilogue now, whole rows at a time
+    // (per micro-tile, its calls cost more than a k = 10 GEMM), by the thread that computed them.
+    const j0 = <usize>(jc + jr0);
+    gemm_epilogue(mc, jr1 - jr0, c + (<usize>jr0 << 2), ldc, bias != 0 ? bias + (j0 << 2) : 0, mask != 0 ? mask + ((<usize>ic * <usize>n + j0) << 2) : 0, ldc, act, slope);
   }
 }
 

@@ -9,7 +9,7 @@
  * (GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296; set GLIBC_TUNABLES
  * yourself to override). The MLP also runs with `fuse: false` ("unfused"): the fused epilogues' gain in the same run.
  *
- *   npm run bench:peers -- [--threads 1,2] [--only gemm,act,adam,train,overhead] [--json]
+ *   npm run bench:peers -- [--threads 1,2] [--only gemm,act,adam,train,overhead] [--rounds 1] [--json]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -25,8 +25,10 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     only: { type: 'string', default: 'gemm,act,adam,train,overhead' },
     json: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '1' },
   },
 });
+const ROUNDS = Number(args.rounds);
 const THREADS = args.threads!.split(',').map(Number);
 const only = args.only!.split(',');
 
@@ -61,55 +63,74 @@ const initialThreads = addon.info().threads;
 const push = (kind: string, shape: string, unit: string, r: [number, number, number], threads: number) =>
   rows.push({ peer: 'native', kind, shape, unit, value: r[0], min: r[1], max: r[2], threads });
 
-for (const threads of THREADS) {
-  addon.setThreads(threads);
-  if (only.includes('gemm'))
-    for (const t of GEMM_TRIALS) {
-      const a = native.alloc(t.m * t.k), b = native.alloc(t.n * t.k), c = native.alloc(t.m * t.n);
-      fill(a.data, 1);
-      fill(b.data, 2);
-      const flop = (2 * t.m * t.n * t.k) / 1e9, shape = `${t.m}x${t.n}x${t.k}`;
-      push('gemm nt', shape, 'GFLOP/s', measure(() => native.k.gemm_f32(0, 1, t.m, t.n, t.k, 1, a, b, 0, c), flop), threads);
-      push('gemm nn', shape, 'GFLOP/s', measure(() => native.k.gemm_f32(0, 0, t.m, t.n, t.k, 1, a, b, 0, c), flop), threads);
+const python = process.env.PYTHON ?? '/usr/bin/python3';
+// Rounds alternate native and the peers (one python process per thread count and round), so a burst of load from
+// another process hits both sides alike; the table shows each side's median over the rounds.
+for (let round = 0; round < ROUNDS; round++) {
+  for (const threads of THREADS) {
+    addon.setThreads(threads);
+    if (only.includes('gemm'))
+      for (const t of GEMM_TRIALS) {
+        const a = native.alloc(t.m * t.k), b = native.alloc(t.n * t.k), c = native.alloc(t.m * t.n);
+        fill(a.data, 1);
+        fill(b.data, 2);
+        const flop = (2 * t.m * t.n * t.k) / 1e9, shape = `${t.m}x${t.n}x${t.k}`;
+        push('gemm nt', shape, 'GFLOP/s', measure(() => native.k.gemm_f32(0, 1, t.m, t.n, t.k, 1, a, b, 0, c), flop), threads);
+        push('gemm nn', shape, 'GFLOP/s', measure(() => native.k.gemm_f32(0, 0, t.m, t.n, t.k, 1, a, b, 0, c), flop), threads);
+      }
+    if (only.includes('act')) {
+      const n = 1 << 20, x = native.alloc(n), y = native.alloc(n);
+      fill(x.data, 3, 16);
+      push('tanh_fwd', `${n}`, 'Gelem/s', measure(() => native.k.tanh_fwd_f32(n, x, y), n / 1e9), threads);
+      // The activations whose backward reads x, at their defaults, against torch's fwd and backward kernels.
+      const dy = native.alloc(n), dx = native.alloc(n);
+      fill(dy.data, 4);
+      for (const name of ACTIVATION_NAMES) {
+        const spec = ACTIVATION_TABLE[name], p = activationParams('bench', name);
+        if (spec.backwardFrom !== 'x') continue;
+        push(`${name}_fwd`, `${n}`, 'Gelem/s', measure(() => spec.fwd(native.k, n, p, x, y), n / 1e9), threads);
+        push(`${name}_bwd`, `${n}`, 'Gelem/s', measure(() => spec.bwd(native.k, n, p, x, dy, dx), n / 1e9), threads);
+      }
     }
-  if (only.includes('act')) {
-    const n = 1 << 20, x = native.alloc(n), y = native.alloc(n);
-    fill(x.data, 3, 16);
-    push('tanh_fwd', `${n}`, 'Gelem/s', measure(() => native.k.tanh_fwd_f32(n, x, y), n / 1e9), threads);
-    // The activations whose backward reads x, at their defaults, against torch's fwd and backward kernels.
-    const dy = native.alloc(n), dx = native.alloc(n);
-    fill(dy.data, 4);
-    for (const name of ACTIVATION_NAMES) {
-      const spec = ACTIVATION_TABLE[name], p = activationParams('bench', name);
-      if (spec.backwardFrom !== 'x') continue;
-      push(`${name}_fwd`, `${n}`, 'Gelem/s', measure(() => spec.fwd(native.k, n, p, x, y), n / 1e9), threads);
-      push(`${name}_bwd`, `${n}`, 'Gelem/s', measure(() => spec.bwd(native.k, n, p, x, dy, dx), n / 1e9), threads);
+    if (only.includes('adam')) {
+      const n = 1 << 20, [w, g, m, v] = [0, 1, 2, 3].map(() => native.alloc(n)), none = native.alloc(0);
+      fill(w.data, 5);
+      fill(g.data, 6);
+      let t = 0;
+      push('adam_step', `${n}`, 'GB/s', measure(() => {
+        t++;
+        native.k.adam_step_f32(n, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 1 - 0.9 ** t, 1 - 0.999 ** t, w, g, m, v, none);
+      }, (28 * n) / 1e9), threads);
     }
+    if (only.includes('train'))
+      for (const t of TRAIN_TRIALS) {
+        setBackend(native);
+        const { model, step } = trainTrial(t);
+        const label = `${t.name.replace(/ relu adam$/, '').replace(/^mlp /, 'mlp ').replace(/^tiny /, 'tiny ')} batch ${t.batch}`;
+        push('train', label, 'samples/s', measure(step, t.batch), threads);
+        model.dispose();
+        if (t.cnn) continue;
+        const unfused = trainTrial(t, false);
+        push('train', `${label} unfused`, 'samples/s', measure(unfused.step, t.batch), threads);
+        unfused.model.dispose();
+      }
   }
-  if (only.includes('adam')) {
-    const n = 1 << 20, [w, g, m, v] = [0, 1, 2, 3].map(() => native.alloc(n)), none = native.alloc(0);
-    fill(w.data, 5);
-    fill(g.data, 6);
-    let t = 0;
-    push('adam_step', `${n}`, 'GB/s', measure(() => {
-      t++;
-      native.k.adam_step_f32(n, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 1 - 0.9 ** t, 1 - 0.999 ** t, w, g, m, v, none);
-    }, (28 * n) / 1e9), threads);
-  }
-  if (only.includes('train'))
-    for (const t of TRAIN_TRIALS) {
-      setBackend(native);
-      const { model, step } = trainTrial(t);
-      const label = `${t.name.replace(/ relu adam$/, '').replace(/^mlp /, 'mlp ').replace(/^tiny /, 'tiny ')} batch ${t.batch}`;
-      push('train', label, 'samples/s', measure(step, t.batch), threads);
-      model.dispose();
-      if (t.cnn) continue;
-      const unfused = trainTrial(t, false);
-      push('train', `${label} unfused`, 'samples/s', measure(unfused.step, t.batch), threads);
-      unfused.model.dispose();
+  addon.setThreads(initialThreads);
+
+  // Peers: one python process per thread count.
+  if (existsSync(python)) {
+    for (const threads of THREADS) {
+      const env: Record<string, string | undefined> = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+      delete env.OPENBLAS_CORETYPE;
+      delete env.OPENBLAS_L2_SIZE;
+      env.GLIBC_TUNABLES ??= 'glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296';
+      const peerOnly = only.filter((o) => o !== 'overhead').join(',');
+      const res = spawnSync(python, ['bench/peers/peers.py', '--threads', String(threads), '--only', peerOnly], { env, encoding: 'utf8' });
+      if (res.status !== 0) console.error(`# peers (${threads} threads) failed: ${res.stderr}`);
+      for (const line of res.stdout.split('\n')) if (line.trim()) rows.push(JSON.parse(line) as Row);
     }
+  } else if (round === 0) console.error(`# ${python} not found: peers skipped (set PYTHON)`);
 }
-addon.setThreads(initialThreads);
 
 if (only.includes('overhead')) {
   // The fixed cost of one crossing: an empty relu (n = 0) and a 3-array gemm with m = 0, through the adapter.
@@ -126,26 +147,15 @@ if (only.includes('overhead')) {
   void calls;
 }
 
-// Peers: one python process per thread count.
-const python = process.env.PYTHON ?? '/usr/bin/python3';
-if (existsSync(python)) {
-  for (const threads of THREADS) {
-    const env: Record<string, string | undefined> = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
-    env.GLIBC_TUNABLES ??= 'glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296';
-    const peerOnly = only.filter((o) => o !== 'overhead').join(',');
-    const res = spawnSync(python, ['bench/peers/peers.py', '--threads', String(threads), '--only', peerOnly], { env, encoding: 'utf8' });
-    if (res.status !== 0) console.error(`# peers (${threads} threads) failed: ${res.stderr}`);
-    for (const line of res.stdout.split('\n')) if (line.trim()) rows.push(JSON.parse(line) as Row);
-  }
-} else console.error(`# ${python} not found: peers skipped (set PYTHON)`);
 
 if (args.json) for (const r of rows) console.log(JSON.stringify(r));
 else {
   const fmt = (v: number | undefined) => (v === undefined ? '—' : v >= 1000 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
   const keys = [...new Set(rows.map((r) => `${r.kind}|${r.shape}|${r.unit}|${r.threads}`))];
-  const get = (peer: string, key: string) => rows.find((r) => r.peer === peer && `${r.kind}|${r.shape}|${r.unit}|${r.threads}` === key)?.value;
+  const get = (peer: string, key: string) => {
+    const values = rows.filter((r) => r.peer === peer && `${r.kind}|${r.shape}|${r.unit}|${r.threads}` === key).map((r) => r.value).sort((a, b) => a - b);
+    return values.length ? values[values.length >> 1] : undefined;
+  };
   const header = ['workload', 'unit', 'thr', 'native', 'numpy', 'torch', 'native/numpy', 'native/torch', 'native/native@1t'];
   const lines = keys.filter((k) => get('native', k) !== undefined).map((key) => {
     const [kind, shape, unit, threads] = key.split('|');
@@ -157,6 +167,7 @@ else {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(`# peers: ${python}, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? 'glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296'}`);
+  if (ROUNDS > 1) console.log(`# medians of ${ROUNDS} alternating rounds`);
   console.log(`# native: ${native.detail}; ${new Date().toISOString()}; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (above ~0.5 another process shares the cores: 2-thread rows are then unreliable)`);
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
