@@ -146,7 +146,7 @@ const names = [...PEERS.map((p) => p.name), 'torch'];
 const rows = BATCHES.map((b) => ({ batch: b, us: Object.fromEntries(names.map((n) => [n, samples.has(`${n}|${b}`) ? median(samples.get(`${n}|${b}`)!) : undefined])) }));
 if (args.json) for (const r of rows) console.log(JSON.stringify(r));
 else {
-  console.log(`# forward latency, MLP ${SIZES.join('-')} ReLU, eval, 1 thread, µs per call (median of ${ROUNDS} alternating rounds); ${native.detail}; ${new Date().toISOString()}`);
+  console.log(`# forward latency, MLP ${SIZES.join('-')} ReLU, eval, 1 thread, µs per call (median of ${ROUNDS} alternating rounds); native ${native.detail}; wasm ${wasm.detail}; ${new Date().toISOString()}`);
   console.log(`# load average before ${load0.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}; outputs vs native: ${checks.join(', ')}`);
   const peersShown = names.filter((n) => n !== 'native');
   console.log(`| batch | native µs | ${peersShown.map((n) => `${n} µs`).join(' | ')} | ${peersShown.map((n) => `${n} / native`).join(' | ')} |`);

@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
 const loadBefore = loadavg();
 const backend = await loadBackend(args.backend as BackendName);
 setBackend(backend);
-if (backend.name === 'native') setThreads(Number(args.threads));
+setThreads(Number(args.threads)); // native's pool, and the wasm team where the module is threaded
 const trial = { ...TRAIN_TRIALS.find((t) => t.name.startsWith('mlp 784'))!, batch: Number(args.batch) };
 const steps = Number(args.steps);
 const { model, step } = trainTrial(trial, args.fuse !== 'false');
