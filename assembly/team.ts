@@ -308,13 +308,13 @@ function run_task(kind: i32, task: i32): void {
 // GEMM over the team. Argument slots: 0 ta, 1 tb, 2 m, 3 n, 4 k, 5 alpha, 6 a, 7 b, 8 c, 15 beta, 19 act,
 // 20 slope, 21 bias, 22 mask, 23 whether there is an epilogue; per job 9 jc, 10 nc, 11 first and 12 end of the span
 // of KC blocks (k offsets), 13 ia, 14 ma (the row chunk), 16 B packing tasks per KC block (0 after the first row
-// chunk), 24 A packing tasks per KC block, 17 panel groups, 18 group size.
+// chunk), 24 A packing tasks per KC block, 17 panel groups, 18 group size, 25 rows per row block.
 
 /**
  * gemm() split over the team with gemm()'s blocking (the same NC and KC blocks, beta on the first KC block, the
  * epilogue after the last), so every C tile gets the same arithmetic, in the same order, as in one thread. Per NC
  * block, span of KC blocks and TEAM_MA rows of op(A): one job packs B (first row chunk only) and A for the whole
- * span into the team's buffers, a second runs (MC block × group of B micro-panels) tile tasks, each through every
+ * span into the team's buffers, a second runs (row block × group of B micro-panels) tile tasks, each through every
  * KC block of the span in order. Caller: m, n, k > 0.
  */
 export function gemm_team(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize, act: i32, slope: f32, bias: usize, mask: usize): void {
@@ -343,9 +343,25 @@ export function gemm_team(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, 
       const p1 = min(k, p0 + span);
       for (let ia = 0; ia < m; ia += TEAM_MA) {
         const ma = min(TEAM_MA, m - ia);
-        const blocks = (ma + GEMM_MC - 1) / GEMM_MC;
-        // About 4 tile tasks per thread, so a thread that wakes late leaves little for the others to wait on.
-        let groups = min(panels, max(1, (4 * teamSize + blocks - 1) / blocks));
+        const rowPanels = (ma + GEMM_MR - 1) / GEMM_MR;
+        // Tile tasks: a grid of row blocks × column groups, about 2 per thread (dynamic claiming balances them). A
+        // task reads its rows of packed A (16 bytes a value) and its columns of packed B (4 bytes) from a shared
+        // cache, so over the grid A is read once per column group and B once per row block: pick the grid with the
+        // least of that traffic (row blocks at most MC rows, so a task's A block stays in L2).
+        const tasks = 2 * teamSize;
+        let blocks = (ma + GEMM_MC - 1) / GEMM_MC, groups = min(panels, (tasks + blocks - 1) / blocks);
+        let best = <i64>groups * 4 * ma + <i64>blocks * nc;
+        for (let r = blocks + 1; r <= min(tasks, rowPanels); r++) {
+          const g = min(panels, (tasks + r - 1) / r);
+          const cost = <i64>g * 4 * ma + <i64>r * nc;
+          if (cost <= best) {
+            best = cost;
+            blocks = r;
+            groups = g;
+          }
+        }
+        const blockRows = (rowPanels + blocks - 1) / blocks * GEMM_MR;
+        blocks = (ma + blockRows - 1) / blockRows;
         const group = (panels + groups - 1) / groups;
         groups = (panels + group - 1) / group;
         const packTasksB = ia == 0 ? (panels + PACK_B_PANELS - 1) / PACK_B_PANELS : 0;
@@ -361,6 +377,7 @@ export function gemm_team(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, 
         setArg(24, packTasksA);
         setArg(17, groups);
         setArg(18, group);
+        setArg(25, blockRows);
         run_job(K_GEMM_PACK, kBlocks * (packTasksB + packTasksA));
         run_job(K_GEMM_TILES, blocks * groups);
       }
@@ -397,7 +414,8 @@ function gemm_tiles_task(task: i32): void {
   const n = argInt(3), k = argInt(4);
   const jc = argInt(9), nc = argInt(10), p0 = argInt(11), p1 = argInt(12), ia = argInt(13), ma = argInt(14);
   const groups = argInt(17), group = argInt(18);
-  const r0 = (task / groups) * GEMM_MC, mc = min(GEMM_MC, ma - r0);
+  const blockRows = argInt(25);
+  const r0 = (task / groups) * blockRows, mc = min(blockRows, ma - r0);
   const jr0 = (task % groups) * group * GEMM_NR, jr1 = min(nc, jr0 + group * GEMM_NR);
   const c = argPtr(8) + ((<usize>(ia + r0) * <usize>n + <usize>jc) << 2);
   const epilogue = argInt(23) != 0;
