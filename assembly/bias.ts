@@ -31,6 +31,21 @@ export function bias_add(m: i32, n: i32, bias: usize, c: usize): void {
  * are equal bit for bit. (Per NR-wide strip or micro-tile, the calls cost more than the GEMM itself when k is small.)
  */
 export function gemm_epilogue(m: i32, n: i32, c: usize, ldc: usize, bias: usize, mask: usize, ldm: usize, act: i32, slope: f32): void {
+  if (ldc == <usize>n << 2 && (mask == 0 || ldm == ldc)) {
+    // Whole rows of C (every block of a layer narrower than NC): one call per pass over the block instead of one per
+    // row, which is most of a tiny layer's epilogue; each element still gets bias, then activation, then mask.
+    const total = m * n;
+    if (bias != 0) bias_add(m, n, bias, c);
+    if (act != 0) {
+      if (slope == 0) relu_fwd(total, c, c);
+      else leaky_relu_fwd(total, slope, c, c);
+    }
+    if (mask != 0) {
+      if (slope == 0) relu_bwd(total, mask, c, c);
+      else leaky_relu_bwd(total, slope, mask, c, c);
+    }
+    return;
+  }
   for (let i = 0; i < m; i++) {
     const row = c + <usize>i * ldc;
     if (bias != 0) bias_add(1, n, bias, row);
