@@ -137,7 +137,7 @@ def main():
 
             emit("torch", "train", f"{name} batch {batch}", "samples/s", measure(step, batch), args.threads)
 
-    if "cnn" in only:
+    if "cnn" in only or "train" in only:  # the CNN training rows belong to the train group of bench:peers
         for name, spec in CNNS:
             torch.manual_seed(1)
             model = build_cnn(torch, spec)
