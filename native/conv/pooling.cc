@@ -73,6 +73,39 @@ DESCENT_CLONES void max_plane_2x2(int64_t w, int64_t oh, int64_t ow, const float
   }
 }
 
+/* At most this many horizontal pairs (two rows of each window row) go through the even-width pass below: its
+ * scratch lives on the stack (32 KiB). */
+constexpr int64_t EVEN_PAIRS_MAX = 4096;
+
+/* The 2×2 stride-2 pool when w = 2·ow: the horizontal pairs (x[2j], x[2j+1]) of the first 2·oh rows form one
+ * contiguous sequence, so the horizontal half of every window is taken over the whole plane in one vectorised loop
+ * (row by row, CNN-S's rows of 14 and 7 outputs are too short for the vector loop: the pass above runs scalar
+ * there), then each output combines its top and bottom pair. Replacing when greater or NaN, horizontally and then
+ * vertically, picks the element the window-order scan picks: the first maximum, or the last NaN. */
+DESCENT_CLONES void max_plane_2x2_even(int64_t oh, int64_t ow, const float* __restrict x, float* __restrict y,
+                                       int32_t* __restrict idx) {
+  float hv[EVEN_PAIRS_MAX];
+  int32_t hi[EVEN_PAIRS_MAX];
+  const int64_t pairs = 2 * oh * ow;
+  for (int64_t j = 0; j < pairs; j++) {
+    const float a = x[2 * j], b = x[2 * j + 1];
+    const bool t = b > a || b != b;
+    hv[j] = t ? b : a;
+    hi[j] = (int32_t)(2 * j) + (t ? 1 : 0);  // 2j = iy·w + ix, since w = 2·ow
+  }
+  for (int64_t oy = 0; oy < oh; oy++) {
+    const float* top = hv + 2 * oy * ow;
+    const float* bottom = top + ow;
+    const int32_t* top_at = hi + 2 * oy * ow;
+    const int32_t* bottom_at = top_at + ow;
+    for (int64_t ox = 0; ox < ow; ox++) {
+      const bool t = bottom[ox] > top[ox] || bottom[ox] != bottom[ox];
+      y[oy * ow + ox] = t ? bottom[ox] : top[ox];
+      idx[oy * ow + ox] = t ? bottom_at[ox] : top_at[ox];
+    }
+  }
+}
+
 /* dx = 0, then each output's gradient added at its recorded position (windows may overlap, so +=, in output order). */
 DESCENT_CLONES void max_bwd_plane(int64_t hw, int64_t ohw, const float* g, const int32_t* at, float* d) {
   std::memset(d, 0, hw * sizeof(float));
@@ -94,7 +127,8 @@ void max_pool2d_fwd_f32(int64_t nc, int64_t h, int64_t w, int64_t kh, int64_t kw
   const bool fast = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && 2 * oh <= h && 2 * ow <= w;
   parallel_chunks(nc, plane_grain(h, w, oh, ow), [&](int64_t lo, int64_t hi) {
     for (int64_t p = lo; p < hi; p++) {
-      if (fast) max_plane_2x2(w, oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
+      if (fast && w == 2 * ow && 2 * oh * ow <= EVEN_PAIRS_MAX) max_plane_2x2_even(oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
+      else if (fast) max_plane_2x2(w, oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
       else max_plane(h, w, kh, kw, sh, sw, ph, pw, oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
     }
   });

@@ -18,6 +18,8 @@ function full(p: Pool): Full {
 const SHAPES: Pool[] = [
   { nc: 3, h: 28, w: 28, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 }, // CNN-S
   { nc: 2, h: 7, w: 9, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 }, // odd sizes drop the last row/column
+  { nc: 3, h: 7, w: 8, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 }, // even width, odd height (native's whole-plane pass)
+  { nc: 1, h: 3, w: 8194, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 }, // more pairs than that pass's scratch (row by row)
   { nc: 2, h: 7, w: 6, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 }, // overlapping, padded
   { nc: 1, h: 9, w: 8, kh: 3, kw: 2, sh: 1, sw: 1, ph: 1, pw: 1 }, // stride 1, asymmetric window
   { nc: 4, h: 10, w: 11, kh: 2, kw: 3, sh: 4, sw: 5, ph: 0, pw: 1 }, // stride > kernel
