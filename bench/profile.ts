@@ -6,7 +6,10 @@
  * empty kernel call (relu_fwd_f32 with n = 0) timed on its own, times the calls per step, and is taken out of the
  * kernel rows. Unwrapped and wrapped runs alternate over 7 rounds (medians), so both see the same machine load. Also prints the FLOP limit at a measured GEMM peak.
  *
- *   npm run bench:profile -- [--backend native] [--threads 1] [--batch 128] [--steps 300] [--fuse true]
+ * `--model cnn-s` (or `2conv`) profiles a CNN of bench/shapes.ts instead, one row per kernel (conv, pooling and
+ * activation kernels each have their own row), without the FLOP-limit line.
+ *
+ *   npm run bench:profile -- [--backend native] [--threads 1] [--batch 128] [--steps 300] [--fuse true] [--model mlp]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -20,13 +23,17 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '128' },
     steps: { type: 'string', default: '300' },
     fuse: { type: 'string', default: 'true' },
+    model: { type: 'string', default: 'mlp' },
   },
 });
 const loadBefore = loadavg();
 const backend = await loadBackend(args.backend as BackendName);
 setBackend(backend);
 setThreads(Number(args.threads)); // native's pool, and the wasm team where the module is threaded
-const trial = { ...TRAIN_TRIALS.find((t) => t.name.startsWith('mlp 784'))!, batch: Number(args.batch) };
+const found = TRAIN_TRIALS.find((t) => t.name.startsWith(args.model === 'mlp' ? 'mlp 784' : `${args.model} `));
+if (!found) throw new Error(`--model: one of mlp, ${TRAIN_TRIALS.filter((t) => t.cnn).map((t) => t.name.split(' ')[0]).join(', ')}`);
+const trial = { ...found, batch: Number(args.batch) };
+const perKernel = trial.cnn !== undefined;
 const steps = Number(args.steps);
 const { model, step } = trainTrial(trial, args.fuse !== 'false');
 
@@ -86,7 +93,7 @@ for (let r = 0; r < 7; r++) {
 const crossingUs = median(crossRounds);
 
 const category = (name: string) =>
-  name.startsWith('gemm') ? 'GEMM (fused epilogues included)' : name.endsWith('_step_f32') ? 'optimizer (one fused Adam call)' : 'elementwise (bias gradient, loss, activations)';
+  perKernel ? name : name.startsWith('gemm') ? 'GEMM (fused epilogues included)' : name.endsWith('_step_f32') ? 'optimizer (one fused Adam call)' : 'elementwise (bias gradient, loss, activations)';
 const rows = new Map<string, { us: number; calls: number; kernels: Set<string> }>();
 let kernelCalls = 0;
 for (const name of Object.keys(total)) {
@@ -119,16 +126,17 @@ for (let r = 0; r < 7; r++) {
 const peak = median(gemmRounds);
 
 const pct = (us: number) => `${((100 * us) / stepUs).toFixed(1)} %`;
-console.log(`# ${backend.name} (${backend.detail}), ${args.threads} thread(s), MLP ${sizes.join('-')} batch ${trial.batch}, Adam, fuse ${args.fuse}; ${new Date().toISOString()}`);
+const what = perKernel ? trial.name : `MLP ${sizes.join('-')}`;
+console.log(`# ${backend.name} (${backend.detail}), ${args.threads} thread(s), ${what} batch ${trial.batch}, Adam, fuse ${args.fuse}; ${new Date().toISOString()}`);
 console.log(`# load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log(`| part of a step | µs/step | share | calls/step |`);
 console.log(`|---|---|---|---|`);
-for (const [c, r] of rows) console.log(`| ${c}: ${[...r.kernels].join(', ')} | ${r.us.toFixed(1)} | ${pct(r.us)} | ${r.calls} |`);
+for (const [c, r] of [...rows].sort((a, b) => (perKernel ? b[1].us - a[1].us : 0))) console.log(`| ${c}: ${[...r.kernels].join(', ')} | ${r.us.toFixed(1)} | ${pct(r.us)} | ${r.calls} |`);
 console.log(`| JS→kernel crossings (${crossingUs.toFixed(3)} µs each) | ${crossings.toFixed(1)} | ${pct(crossings)} | ${kernelCalls} |`);
 // The rest is the step minus everything timed: under load the timed rounds can exceed the untimed ones.
 const rest = stepUs - accounted;
 console.log(`| JavaScript around the kernels (trainer, layers, adapters; the step minus the rows above) | ${rest < 0 ? `≈ 0 (${rest.toFixed(1)}: noise)` : rest.toFixed(1)} | ${rest < 0 ? '—' : pct(rest)} | |`);
 console.log(`| **step** | ${stepUs.toFixed(1)} | ${(trial.batch / (stepUs / 1e6)).toFixed(0)} samples/s | |`);
 const limit = peak * 1e9 / flop;
-console.log(`# FLOP limit: ${(flop / 1e6).toFixed(2)} MFLOP/sample at ${peak.toFixed(0)} GFLOP/s (gemm nt ${m}x${n}x${kk} here) = ${limit.toFixed(0)} samples/s; this step reaches ${((100 * trial.batch) / (stepUs / 1e6) / limit).toFixed(0)} %`);
+if (!perKernel) console.log(`# FLOP limit: ${(flop / 1e6).toFixed(2)} MFLOP/sample at ${peak.toFixed(0)} GFLOP/s (gemm nt ${m}x${n}x${kk} here) = ${limit.toFixed(0)} samples/s; this step reaches ${((100 * trial.batch) / (stepUs / 1e6) / limit).toFixed(0)} %`);
 model.dispose();
