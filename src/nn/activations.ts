@@ -77,6 +77,22 @@ export class Activation extends Layer {
 
   readonly keepsOutput: boolean;
 
+  /**
+   * Runs this activation in place on `count` values of `h` (the output of the MaxPool2d that followed it) and keeps
+   * `h` for backward. Sequential's swapped ReLU→MaxPool2d path. @internal
+   */
+  activateInPlace(h: F32Buf, count: number): F32Buf {
+    this.spec.fwd(this.backend.k, count, this.params, h, h);
+    this.saved = h;
+    return h;
+  }
+
+  /** The backward of `activateInPlace`, in place on `count` values of `dy`. @internal */
+  backwardInPlace(dy: F32Buf, count: number): F32Buf {
+    this.spec.bwd(this.backend.k, count, this.params, this.saved!, dy, dy);
+    return dy;
+  }
+
   outputShape(inShape: Shape): number[] {
     return [...inShape];
   }

@@ -10,6 +10,7 @@ import { batchOf, checkBool, checkF32, checkOptions } from '../check.js';
 import { describe, disposedError, dtypeError, optionError, shapeError, stateError } from '../errors.js';
 import { Activation } from './activations.js';
 import { Linear } from './linear.js';
+import { MaxPool2d } from './pooling.js';
 import type { Initializer, InitName } from './init.js';
 import { formatShape, Layer, sizeOf, type ParamValues, type StateBuffer } from './layer.js';
 import { packParameters, type ParamArena, type Parameter } from './parameter.js';
@@ -63,8 +64,10 @@ export interface SequentialOptions {
   inputShape?: readonly number[];
   /**
    * Fuse each ReLU/LeakyReLU that follows a Linear into the Linear's forward GEMM (bias and activation applied as
-   * the GEMM stores its output) and into the input-gradient GEMM of the Linear after it (default true). Results are
-   * the same bit for bit either way; `false` runs every layer on its own (for comparisons and benchmarks). Running
+   * the GEMM stores its output) and into the input-gradient GEMM of the Linear after it, and run each ReLU that
+   * directly precedes a MaxPool2d after the pool instead, on the pooled tensor (a quarter of the values for 2×2
+   * pools; max and ReLU commute, and the gradients agree: see `swapsReluPool`) (default true). Results are the
+   * same bit for bit either way; `false` runs every layer on its own (for comparisons and benchmarks). Running
    * layers one by one (the lab's `activationStats`) never fuses, so pre-activations stay observable.
    */
   fuse?: boolean;
@@ -100,6 +103,8 @@ export class Sequential {
   private readonly fuseForward: readonly (number | null)[];
   /** Per layer: the slope of the activation before this Linear whose backward its input-gradient GEMM applies. */
   private readonly fuseBackward: readonly (number | null)[];
+  /** Per layer: true for a ReLU that runs after the MaxPool2d following it (`fuse`). */
+  private readonly reluAfterPool: readonly boolean[];
   private capacity = 0;
   private input: F32Buf | null = null;
   private disposed = false;
@@ -145,6 +150,7 @@ export class Sequential {
     const slopeAt = (i: number) => (layers[i] instanceof Activation ? layers[i].fusedSlope : null);
     this.fuseForward = layers.map((layer, i) => (this.fused && layer instanceof Linear ? slopeAt(i + 1) : null));
     this.fuseBackward = layers.map((layer, i) => (this.fused && layer instanceof Linear && i > 0 ? slopeAt(i - 1) : null));
+    this.reluAfterPool = layers.map((layer, i) => this.fused && swapsReluPool(layer, layers[i + 1]) && this.fuseForward[i - 1] == null);
     this.namedParameters().forEach(([name, p]) => (p.name = name));
     // Layers already packed by another model keep their arena; sharing layers between models stays correct.
     const params = this.parameters();
@@ -231,7 +237,11 @@ export class Sequential {
     let h = x;
     for (let i = 0; i < layers.length; i++) {
       const slope = this.fuseForward[i];
-      if (slope === null) h = layers[i].forwardBuf(h, m);
+      if (this.reluAfterPool[i]) {
+        h = layers[i + 1].forwardBuf(h, m);
+        h = (layers[i] as Activation).activateInPlace(h, m * this.widths[i + 2]);
+        i++;
+      } else if (slope === null) h = layers[i].forwardBuf(h, m);
       else {
         // The Linear's GEMM applies the activation as it stores; the activation adopts that output.
         h = (layers[i] as Linear).forwardAct(h, m, 1, slope);
@@ -251,7 +261,12 @@ export class Sequential {
     const firstTrainable = this.layers.findIndex((l) => l.parameters().length > 0);
     for (let i = this.layers.length - 1; i >= Math.max(firstTrainable, 0) && g; i--) {
       const slope = this.fuseBackward[i];
-      if (slope !== null && i > firstTrainable) {
+      if (i > 0 && this.reluAfterPool[i - 1]) {
+        // The pool's input gradient is needed here (i > firstTrainable), so the ReLU's is too (it has no parameters).
+        g = (this.layers[i - 1] as Activation).backwardInPlace(g, m * this.widths[i + 1]);
+        g = this.layers[i].backwardBuf(g, m, accumulate, true);
+        i--;
+      } else if (slope !== null && i > firstTrainable) {
         // The activation in front is folded into this Linear's input-gradient GEMM: skip its own backward.
         g = (this.layers[i] as Linear).backwardAct(g, m, accumulate, true, slope);
         i--;
@@ -431,3 +446,14 @@ function parameterCountOf(layer: Layer): number {
 }
 
 export { Activation };
+
+/**
+ * True for a ReLU directly before a MaxPool2d: MaxPool2d(ReLU(x)) = ReLU(MaxPool2d(x)) bit for bit (ReLU is
+ * non-decreasing and keeps NaN, and both pick the first maximum), so Sequential runs the ReLU on the pooled tensor.
+ * The gradients agree too: where a window's maximum is positive both orders pick the same element and pass the
+ * gradient; otherwise ReLU′ = 0 zeroes it either way (ReLU maps the whole window to 0, or the pooled value is ≤ 0 or
+ * NaN). Not LeakyReLU: rounding `slope·x` can tie two negative inputs and move the first maximum.
+ */
+function swapsReluPool(layer: Layer, next: Layer | undefined): boolean {
+  return layer instanceof Activation && layer.kind === 'relu' && next instanceof MaxPool2d;
+}

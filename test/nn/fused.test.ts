@@ -1,28 +1,44 @@
 /**
- * Sequential's fused Linear+ReLU path (`fuse`, default on) against the unfused one (`fuse: false`) on every
- * backend: forward outputs, losses and parameters after Adam steps in train mode, and eval outputs, must agree bit
- * for bit (the fused kernels apply the unfused kernels' arithmetic), over ReLU and LeakyReLU, a ReLU first (its
- * input is the caller's), a Dropout or Flatten between (no fusion there) and batches 1 and 13. The lab's
- * layer-by-layer statistics still see pre-activations.
+ * Sequential's fused paths (`fuse`, default on: Linear+ReLU in the GEMMs, ReLU→MaxPool2d run as MaxPool2d→ReLU)
+ * against the unfused one (`fuse: false`) on every backend: forward outputs, losses and parameters after Adam steps
+ * in train mode, and eval outputs, must agree bit for bit, over ReLU and LeakyReLU, a ReLU first (its input is the
+ * caller's), a Dropout or Flatten between (no fusion there), CNNs with plain, overlapping and padded pools and
+ * batches 1 and 13; NaN inputs propagate alike. The lab's layer-by-layer statistics still see pre-activations.
  */
 import { describe, expect, it } from 'vitest';
 import {
-  activationStats, Adam, Dropout, Flatten, LeakyReLU, Linear, manualSeed, ReLU, Sequential, setBackend, Sigmoid, Trainer, type Layer,
+  activationStats, Adam, Conv2d, Dropout, Flatten, LeakyReLU, Linear, manualSeed, MaxPool2d, ReLU, Sequential, setBackend, Sigmoid, Trainer,
+  type Layer,
 } from '../../src/index.js';
 import { BACKENDS, expectSameBits, randn, rng } from '../helpers.js';
 
 type Build = () => Layer[];
+/** Per-sample input: 12 features, as [3, 2, 2] images for the CNNs (their first layer is a Conv2d). */
+const CNN_SHAPES: Record<string, number[]> = {};
 
 const MODELS: [string, Build][] = [
   ['Linear-ReLU-Linear-ReLU-Linear', () => [new Linear(12, 16), new ReLU(), new Linear(16, 9), new ReLU(), new Linear(9, 3)]],
   ['LeakyReLU(0.2) and a bias-free layer', () => [new Linear(12, 8, { bias: false }), new LeakyReLU(0.2), new Linear(8, 8), new LeakyReLU(0.2), new Linear(8, 3)]],
   ['ReLU first, Sigmoid and Dropout between', () => [new ReLU(), new Linear(12, 10), new Sigmoid(), new Linear(10, 6), new Dropout(0.3), new ReLU(), new Linear(6, 3)]],
   ['LeakyReLU(0) and Flatten (not fused)', () => [new Linear(12, 7), new LeakyReLU(0), new Flatten(), new Linear(7, 7), new ReLU(), new Linear(7, 3)]],
+  ['CNN Conv-ReLU-MaxPool2 ×2', () => [
+    new Conv2d(3, 4, 3, { padding: 2 }), new ReLU(), new MaxPool2d(2), new Conv2d(4, 5, 1), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(5, 3),
+  ]],
+  ['CNN overlapping padded pool, LeakyReLU before a pool (not swapped)', () => [
+    new Conv2d(3, 4, 2, { padding: 2 }), new ReLU(), new MaxPool2d(3, { stride: 2, padding: 1 }), new Conv2d(4, 4, 1), new LeakyReLU(0.01),
+    new MaxPool2d(2), new Flatten(), new Linear(4, 3),
+  ]],
 ];
+CNN_SHAPES['CNN Conv-ReLU-MaxPool2 ×2'] = [3, 2, 2];
+CNN_SHAPES['CNN overlapping padded pool, LeakyReLU before a pool (not swapped)'] = [3, 2, 2];
 
-function run(build: Build, fuse: boolean, batch: number) {
+function sequential(label: string, build: Build, fuse: boolean): Sequential {
+  return new Sequential(build(), { fuse, ...(CNN_SHAPES[label] ? { inputShape: CNN_SHAPES[label] } : {}) });
+}
+
+function run(label: string, build: Build, fuse: boolean, batch: number) {
   manualSeed(5);
-  const model = new Sequential(build(), { fuse });
+  const model = sequential(label, build, fuse);
   const r = rng(9);
   const x = randn(r, batch * 12), labels = new Int32Array(batch).map((_, i) => (i * 7) % 3);
   const trainer = new Trainer(model, { optimizer: new Adam(model.parameters(), { lr: 0.01 }), loss: 'crossEntropy' });
@@ -44,7 +60,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('fused Linear+activatio
     it(`${label}: fused and unfused agree bit for bit`, () => {
       setBackend(backend);
       for (const batch of [1, 13]) {
-        const fused = run(build, true, batch), plain = run(build, false, batch);
+        const fused = run(label, build, true, batch), plain = run(label, build, false, batch);
         const context = `${label} on ${name}, batch ${batch}`;
         expectSameBits([fused.losses], [plain.losses], `${context}: losses`);
         expectSameBits(fused.params, plain.params, `${context}: parameters after 3 Adam steps`);
@@ -83,6 +99,31 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('fused Linear+activatio
       model.dispose();
     } finally {
       names.forEach((n, i) => (k[n] = saved[i]));
+    }
+  });
+
+  it('runs a ReLU before a MaxPool2d on the pooled values, with NaN propagating as unfused', () => {
+    setBackend(backend);
+    const [label, build] = MODELS.find(([l]) => l.startsWith('CNN Conv'))!;
+    const k = backend.k as unknown as Record<string, (...args: unknown[]) => void>;
+    const relu = k.relu_fwd_f32, sizes: number[] = [];
+    k.relu_fwd_f32 = (n: unknown, ...rest: unknown[]) => (sizes.push(n as number), relu(n, ...rest));
+    try {
+      manualSeed(8);
+      const fused = sequential(label, build, true);
+      const x = randn(rng(3), 2 * 12);
+      x[5] = NaN;
+      const out = fused.forward(x);
+      // Conv outputs [4, 4, 4] and [5, 2, 2] per sample; the ReLUs see the pooled [4, 2, 2] and [5, 1, 1].
+      expect(sizes).toEqual([2 * 16, 2 * 5]);
+      manualSeed(8);
+      const plain = sequential(label, build, false);
+      expectSameBits([out], [plain.forward(x)], `${name}: NaN through Conv-ReLU-MaxPool`);
+      expect(out.some(Number.isNaN)).toBe(true);
+      fused.dispose();
+      plain.dispose();
+    } finally {
+      k.relu_fwd_f32 = relu;
     }
   });
 
