@@ -97,43 +97,45 @@ inline void zero_wrapped(const Conv& P, const FlatTap& t, float* row) {
     for (int64_t ox = from; ox < to; ox++) row[oy * P.w + ox] = 0.0f;
 }
 
+/* One row of im2col: out[oy·ow + ox] = xp[oy·sh − ph + ky·dilh, ox·sw − pw + kx·dilw] (one channel plane xp),
+ * zero outside the image. */
+DESCENT_CLONES void im2col_row(const Conv& P, const float* xp, int64_t ky, int64_t kx, float* out) {
+  if (flat_taps(P)) {
+    const FlatTap t = flat_tap(P, ky, kx);
+    float* __restrict o = out;
+    const float* __restrict src = xp;
+    const int64_t shift = t.dy * P.w + t.dx;  // j + shift stays in the plane for j in [jlo, jhi)
+    std::memset(o, 0, t.jlo * sizeof(float));
+    for (int64_t j = t.jlo; j < t.jhi; j++) o[j] = src[j + shift];
+    std::memset(o + t.jhi, 0, (P.ohw - t.jhi) * sizeof(float));
+    zero_wrapped(P, t, o);
+    return;
+  }
+  const int64_t off = kx * P.dilw - P.pw;
+  int64_t lo, hi;
+  valid_cols(off, P.sw, P.w, P.ow, &lo, &hi);
+  for (int64_t oy = 0; oy < P.oh; oy++, out += P.ow) {
+    const int64_t iy = oy * P.sh - P.ph + ky * P.dilh;
+    if (iy < 0 || iy >= P.h || lo == hi) {
+      for (int64_t ox = 0; ox < P.ow; ox++) out[ox] = 0.0f;
+      continue;
+    }
+    for (int64_t ox = 0; ox < lo; ox++) out[ox] = 0.0f;
+    const float* src = xp + iy * P.w + off;
+    // Plain loops, not memcpy: rows are short (14–28 floats in CNN-S) and a call per row costs more than it moves.
+    if (P.sw == 1) for (int64_t ox = lo; ox < hi; ox++) out[ox] = src[ox];
+    else for (int64_t ox = lo; ox < hi; ox++) out[ox] = src[ox * P.sw];
+    for (int64_t ox = hi; ox < P.ow; ox++) out[ox] = 0.0f;
+  }
+}
+
 /* col[(ci·kh + ky)·kw + kx, oy·ow + ox] = x[ci, oy·sh − ph + ky·dilh, ox·sw − pw + kx·dilw], zero outside. */
-DESCENT_CLONES void im2col(const Conv& P, const float* x, float* col) {
+void im2col(const Conv& P, const float* x, float* col) {
   const int64_t rows = P.groups * P.cg;
-  const bool flat = flat_taps(P);
   for (int64_t ci = 0; ci < rows; ci++)
     for (int64_t ky = 0; ky < P.kh; ky++)
-      for (int64_t kx = 0; kx < P.kw; kx++) {
-        float* out = col + ((ci * P.kh + ky) * P.kw + kx) * P.ohw;
-        const float* xp = x + ci * P.h * P.w;
-        if (flat) {
-          const FlatTap t = flat_tap(P, ky, kx);
-          float* __restrict o = out;
-          const float* __restrict src = xp;
-          const int64_t shift = t.dy * P.w + t.dx;  // j + shift stays in the plane for j in [jlo, jhi)
-          std::memset(o, 0, t.jlo * sizeof(float));
-          for (int64_t j = t.jlo; j < t.jhi; j++) o[j] = src[j + shift];
-          std::memset(o + t.jhi, 0, (P.ohw - t.jhi) * sizeof(float));
-          zero_wrapped(P, t, o);
-          continue;
-        }
-        const int64_t off = kx * P.dilw - P.pw;
-        int64_t lo, hi;
-        valid_cols(off, P.sw, P.w, P.ow, &lo, &hi);
-        for (int64_t oy = 0; oy < P.oh; oy++, out += P.ow) {
-          const int64_t iy = oy * P.sh - P.ph + ky * P.dilh;
-          if (iy < 0 || iy >= P.h || lo == hi) {
-            for (int64_t ox = 0; ox < P.ow; ox++) out[ox] = 0.0f;
-            continue;
-          }
-          for (int64_t ox = 0; ox < lo; ox++) out[ox] = 0.0f;
-          const float* src = xp + iy * P.w + off;
-          // Plain loops, not memcpy: rows are short (14–28 floats in CNN-S) and a call per row costs more than it moves.
-          if (P.sw == 1) for (int64_t ox = lo; ox < hi; ox++) out[ox] = src[ox];
-          else for (int64_t ox = lo; ox < hi; ox++) out[ox] = src[ox * P.sw];
-          for (int64_t ox = hi; ox < P.ow; ox++) out[ox] = 0.0f;
-        }
-      }
+      for (int64_t kx = 0; kx < P.kw; kx++)
+        im2col_row(P, x + ci * P.h * P.w, ky, kx, col + ((ci * P.kh + ky) * P.kw + kx) * P.ohw);
 }
 
 /* dx = 0, then dx[ci, iy, ix] += col[(ci, ky, kx), (oy, ox)] over every tap inside the image (im2col's adjoint).
@@ -186,6 +188,9 @@ struct Job {
   float* out;      // y, dx, or the weight-gradient partials
   const isa_table* T;
   bool dot;  // weight gradient through gemm_nt_dot rather than the packed GEMM
+  const float* apack;       // packed forward: W in MR-tall panels, one block of m_pad × kc per k block
+  int64_t m_pad, kc_step;   // packed forward: rows of W padded to MR, GEMM depth per k block
+  const uint32_t* valid;    // packed forward, flat taps: per kx, the positions whose column stays in the image
   unsigned char undone[MAX_TASKS];
 };
 
@@ -219,6 +224,142 @@ void run(Job& J, int64_t macs) {
   }
   for (int64_t t = 0; t < tasks; t++)
     if (J.undone[t]) run_task(J, t, J.col);
+}
+
+/* The packed forward (one group, a sample's output pixels in one NC block): W goes into the micro-kernel's MR-tall
+ * panels once per call; each sample's im2col goes tap row by tap row through a small buffer straight into the
+ * NR-wide B panels, and the bias is added to each micro-tile as the last k block stores it. That skips the col
+ * buffer's round trip through L2, packing W again for every sample, and a separate pass for the bias; the arithmetic
+ * (micro-kernel, k blocks, bias added after the sum) is the GEMM path's. */
+constexpr int64_t PACKED_MAX_OHW = 4096;
+
+inline bool packed_fwd(const Conv& P) { return P.groups == 1 && !P.pointwise && P.kg > 0 && P.ohw <= PACKED_MAX_OHW; }
+
+/* gemm_f32_team's k blocking: equal blocks of at most 1.25·KC, a multiple of 8. */
+inline int64_t kc_step_for(int64_t k, const gemm_blocking& blk) {
+  const int64_t blocks = (k + blk.kc + blk.kc / 4 - 1) / (blk.kc + blk.kc / 4);
+  return ((k + blocks - 1) / blocks + 7) / 8 * 8;
+}
+
+/* out[p·panel_stride + j] = row[p·nr + j]: one tap row into its k step of every NR-wide panel. */
+DESCENT_CLONES void copy_panels(int64_t panels, int64_t nr, int64_t panel_stride, const float* row, float* out) {
+  for (int64_t p = 0; p < panels; p++) {
+    const float* __restrict src = row + p * nr;
+    float* __restrict dst = out + p * panel_stride;
+    for (int64_t j = 0; j < nr; j++) dst[j] = src[j];
+  }
+}
+
+/* c[r·ldc + j] += bias[r]: the bias on one micro-tile, rows are output channels. */
+DESCENT_CLONES void add_row_bias(int64_t mr, int64_t nr, const float* bias, float* c, int64_t ldc) {
+  for (int64_t r = 0; r < mr; r++) {
+    float* __restrict row = c + r * ldc;
+    const float b = bias[r];
+    for (int64_t j = 0; j < nr; j++) row[j] += b;
+  }
+}
+
+/* A sample's channel planes with zeros before and after each (flat taps): every read of pack_flat_tap stays inside
+ * its padded plane, and reads above or below the image find zeros, so the tap copies need no range checks. */
+struct PaddedPlanes {
+  int64_t lead, len;  // zeros before the image, floats per padded plane
+};
+
+inline PaddedPlanes padded_planes(const Conv& P, int64_t padded) {
+  const int64_t max_dy = (P.kh - 1) * P.dilh - P.ph, max_dx = (P.kw - 1) * P.dilw - P.pw;
+  PaddedPlanes pp;
+  pp.lead = P.ph * P.w + P.pw;
+  const int64_t last = padded - 1 + max_dy * P.w + max_dx;  // the furthest read past the plane's start
+  pp.len = pp.lead + (last + 1 > P.h * P.w ? last + 1 : P.h * P.w);
+  return pp;
+}
+
+/* Floats of a packed-forward scratch: one tap row padded to whole panels, the B panels of one k block, then (flat
+ * taps) the sample's padded planes. */
+inline size_t packed_scratch_floats(const Conv& P, const isa_table& T, int64_t kc_step) {
+  const int64_t padded = (P.ohw + T.blk.nr - 1) / T.blk.nr * T.blk.nr;
+  return (size_t)(padded * (1 + (P.kg < kc_step ? P.kg : kc_step)) + (flat_taps(P) ? P.c * padded_planes(P, padded).len : 0));
+}
+
+void pad_planes(const Conv& P, const PaddedPlanes& pp, const float* x, float* out) {
+  for (int64_t ci = 0; ci < P.c; ci++, out += pp.len, x += P.h * P.w) {
+    std::memset(out, 0, pp.lead * sizeof(float));
+    std::memcpy(out + pp.lead, x, P.h * P.w * sizeof(float));
+    std::memset(out + pp.lead + P.h * P.w, 0, (pp.len - pp.lead - P.h * P.w) * sizeof(float));
+  }
+}
+
+/* One flat tap straight into the panels: out[p·panel_stride + j] = src[p·NR + j] where `valid` (per output
+ * position, zero padded to whole panels) says the shifted column stays in its row, else 0; src is the padded plane
+ * shifted by the tap. NR is a template constant for the ISAs' 32- and 16-wide panels: a few whole vectors each. */
+template <int64_t NR>
+__attribute__((always_inline)) inline void pack_flat_tap_n(const float* src, const uint32_t* valid, int64_t panels,
+                                                           int64_t nr, int64_t panel_stride, float* out) {
+  const int64_t width = NR > 0 ? NR : nr;
+  for (int64_t p = 0; p < panels; p++) {
+    float* __restrict dst = out + p * panel_stride;
+    const uint32_t* __restrict m = valid + p * width;
+    const float* __restrict from = src + p * width;
+    for (int64_t j = 0; j < width; j++) dst[j] = m[j] ? from[j] : 0.0f;
+  }
+}
+
+DESCENT_CLONES void pack_flat_tap(const float* src, const uint32_t* valid, int64_t panels, int64_t nr,
+                                  int64_t panel_stride, float* out) {
+  if (nr == 32) pack_flat_tap_n<32>(src, valid, panels, nr, panel_stride, out);
+  else if (nr == 16) pack_flat_tap_n<16>(src, valid, panels, nr, panel_stride, out);
+  else pack_flat_tap_n<0>(src, valid, panels, nr, panel_stride, out);
+}
+
+void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
+  const Conv& P = *J.P;
+  const isa_table& T = *J.T;
+  const int64_t MR = T.blk.mr, NR = T.blk.nr, panels = (P.ohw + NR - 1) / NR, khw = P.kh * P.kw;
+  const float* x = J.a + s * P.c * P.h * P.w;
+  float* y = J.out + s * P.oc * P.ohw;
+  float* row = scratch;
+  float* bp = scratch + panels * NR;
+  std::memset(row + P.ohw, 0, (panels * NR - P.ohw) * sizeof(float));  // im2col_row writes ohw floats
+  const PaddedPlanes pp = padded_planes(P, panels * NR);
+  float* planes = bp + (P.kg < J.kc_step ? P.kg : J.kc_step) * panels * NR;
+  if (J.valid) pad_planes(P, pp, x, planes);
+  for (int64_t pc = 0; pc < P.kg; pc += J.kc_step) {
+    const int64_t kc = P.kg - pc < J.kc_step ? P.kg - pc : J.kc_step;
+    // The tap (ci, ky, kx) of row pc + k, advanced without a division per row.
+    int64_t ci = pc / khw, ky = pc / P.kw % P.kh, kx = pc % P.kw;
+    for (int64_t k = 0; k < kc; k++, kx = kx + 1 < P.kw ? kx + 1 : (ky = ky + 1 < P.kh ? ky + 1 : (ci++, 0), 0)) {
+      if (J.valid) {
+        const int64_t shift = (ky * P.dilh - P.ph) * P.w + kx * P.dilw - P.pw;
+        pack_flat_tap(planes + ci * pp.len + pp.lead + shift, J.valid + kx * panels * NR, panels, NR, kc * NR, bp + k * NR);
+      } else {
+        im2col_row(P, x + ci * P.h * P.w, ky, kx, row);
+        copy_panels(panels, NR, kc * NR, row, bp + k * NR);
+      }
+    }
+    const float* ap = J.apack + pc * J.m_pad;
+    const bool last = pc + kc == P.kg;
+    for (int64_t jp = 0; jp < panels; jp++) {
+      const int64_t j = jp * NR, nr = P.ohw - j < NR ? P.ohw - j : NR;
+      for (int64_t ir = 0; ir < P.oc; ir += MR) {
+        const int64_t mr = P.oc - ir < MR ? P.oc - ir : MR;
+        float* c = y + ir * P.ohw + j;
+        T.gemm_ukernel(kc, ap + ir * kc, 1, MR, bp + jp * kc * NR, c, P.ohw, mr, nr, 1.0f, pc == 0 ? 0.0f : 1.0f);
+        if (last && J.bias) add_row_bias(mr, nr, J.bias + ir, c, P.ohw);
+      }
+    }
+  }
+}
+
+thread_local Workspace packed_w, valid_cols_w;
+
+/* For each kx, valid[kx·padded + j] = 1 where output position j's input column j mod w + kx·dilw − pw is inside
+ * the row (0 past ohw): the flat taps' mask. */
+void fill_valid(const Conv& P, int64_t padded, uint32_t* valid) {
+  for (int64_t kx = 0; kx < P.kw; kx++)
+    for (int64_t j = 0; j < padded; j++) {
+      const int64_t ix = j % P.w + kx * P.dilw - P.pw;
+      valid[kx * padded + j] = j < P.ohw && ix >= 0 && ix < P.w;
+    }
 }
 
 void fwd_sample(const Job& J, int64_t s, float* col) {
@@ -283,6 +424,25 @@ void conv2d_fwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int6
   Job J{};
   J.P = &P, J.col = col, J.col_floats = P.pointwise ? 0 : (size_t)(P.groups * P.kg * P.ohw);
   J.items = n, J.item = fwd_sample, J.a = x, J.b = weight, J.bias = bias, J.out = y;
+  if (packed_fwd(P)) {
+    const isa_table& T = *isa();
+    const int64_t kc_step = kc_step_for(P.kg, T.blk), m_pad = (P.oc + T.blk.mr - 1) / T.blk.mr * T.blk.mr;
+    const size_t floats = packed_scratch_floats(P, T, kc_step);
+    float* apack = packed_w.get((size_t)(m_pad * P.kg));
+    float* scratch = worker_col.get(floats);
+    // Without memory for the packed buffers the col path below runs instead (same results).
+    const int64_t padded = (P.ohw + T.blk.nr - 1) / T.blk.nr * T.blk.nr;
+    // uint32 masks in a float workspace: same size, and the workspace is only ever read through this pointer.
+    uint32_t* valid = flat_taps(P) ? reinterpret_cast<uint32_t*>(valid_cols_w.get((size_t)(P.kw * padded))) : nullptr;
+    if (valid) fill_valid(P, padded, valid);
+    if (apack && scratch && (valid || !flat_taps(P))) {
+      J.valid = valid;
+      for (int64_t pc = 0; pc < P.kg; pc += kc_step)
+        T.gemm_pack_a(P.oc, P.kg - pc < kc_step ? P.kg - pc : kc_step, weight + pc, P.kg, 1, apack + pc * m_pad);
+      J.T = &T, J.apack = apack, J.m_pad = m_pad, J.kc_step = kc_step;
+      J.col = scratch, J.col_floats = floats, J.item = fwd_packed_sample;
+    }
+  }
   run(J, n * P.oc * P.ohw * P.kg);
 }
 

@@ -43,6 +43,8 @@ const SHAPES: Shape[] = [
   { ...base, c: 2, h: 2, w: 2, oc: 3, kh: 5, kw: 5, ph: 2, pw: 2 }, // 'same' 5×5 on an image narrower than the padding (row by row)
   { ...base, c: 1, h: 4, w: 6, oc: 2, kh: 3, kw: 5, ph: 3, pw: 2 }, // 'same' width, taller output than the image
   { ...base, c: 2, h: 4, w: 5, oc: 3, kh: 3, kw: 3, ph: 1, pw: 1, oh: 7, ow: 6 }, // output larger than the formula
+  { ...base, n: 2, c: 37, h: 5, w: 6, oc: 11, kh: 3, kw: 3, ph: 1, pw: 1 }, // 333 taps: native's packed forward in two k blocks
+  { ...base, n: 3, c: 2, h: 7, w: 9, oc: 9, kh: 3, kw: 3, ph: 1, pw: 1 }, // 63 pixels: whole and partial panels, 9 filters
 ];
 
 function tag(s: Full): string {
