@@ -414,6 +414,62 @@ void bwd_filter_chunk(const Job& J, int64_t q, float* col) {
   for (int64_t s = s0; s < s1; s++) J.T->row_sum(osize, P.ohw, J.b + s * P.oc * P.ohw, s == s0 ? 0.0f : 1.0f, part + wsize);
 }
 
+/* The weight gradient transposed (one group, at least NR taps): partial[chunk] = dWᵀ [kg, oc] = Σ col·dYᵀ. The
+ * taps are the GEMM's rows: MR of them at a time are built in a small row buffer (flat taps: masked copies from the
+ * zero-padded planes, as the packed forward; others: im2col rows) and read in place as A; only dYᵀ (oc × ohw, a
+ * fraction of col) is packed, and oc fills the NR-wide panels (CNN-S's conv2: 32 = NR). Each element's sum over
+ * the pixels is the same FMA chain in the same k blocks as the GEMM path's. */
+inline bool transposed_wgrad(const Conv& P, const isa_table& T) { return P.groups == 1 && !P.pointwise && P.kg >= T.blk.nr; }
+
+/* Floats of a transposed weight-gradient scratch: the packed dYᵀ, MR tap rows, the padded planes (flat taps). */
+inline size_t wgrad_scratch_floats(const Conv& P, const isa_table& T) {
+  const int64_t stride = (P.ohw + 15) / 16 * 16, oc_pad = (P.oc + T.blk.nr - 1) / T.blk.nr * T.blk.nr;
+  return (size_t)((flat_taps(P) ? P.c * padded_planes(P, stride).len : 0) + T.blk.mr * stride + oc_pad * P.ohw);
+}
+
+void bwd_filter_transposed_chunk(const Job& J, int64_t q, float* scratch) {
+  const Conv& P = *J.P;
+  const isa_table& T = *J.T;
+  const int64_t MR = T.blk.mr, NR = T.blk.nr, khw = P.kh * P.kw;
+  const int64_t stride = (P.ohw + 15) / 16 * 16, oc_pad = (P.oc + NR - 1) / NR * NR, panels = oc_pad / NR;
+  const int64_t wsize = P.oc * P.kg, kc_step = kc_step_for(P.ohw, T.blk);
+  float* part = J.out + q * (wsize + P.oc);
+  const PaddedPlanes pp = padded_planes(P, stride);
+  float* bp = scratch;  // first: the micro-kernel loads B panels with aligned loads (scratch is 64-byte aligned)
+  float* rows = bp + oc_pad * P.ohw;
+  float* planes = rows + MR * stride;
+  const int64_t s0 = q * CHUNK, s1 = s0 + CHUNK < P.n ? s0 + CHUNK : P.n;
+  for (int64_t s = s0; s < s1; s++) {
+    const float* x = J.a + s * P.c * P.h * P.w;
+    const float* dy = J.b + s * P.oc * P.ohw;
+    if (J.valid) pad_planes(P, pp, x, planes);
+    for (int64_t pc = 0; pc < P.ohw; pc += kc_step)
+      T.gemm_pack_b(P.ohw - pc < kc_step ? P.ohw - pc : kc_step, P.oc, dy + pc, 1, P.ohw, bp + pc * oc_pad);
+    for (int64_t ir = 0; ir < P.kg; ir += MR) {
+      const int64_t mr = P.kg - ir < MR ? P.kg - ir : MR;
+      for (int64_t r = 0; r < mr; r++) {
+        const int64_t tap = ir + r, ci = tap / khw, ky = tap / P.kw % P.kh, kx = tap % P.kw;
+        if (J.valid) {
+          const int64_t shift = (ky * P.dilh - P.ph) * P.w + kx * P.dilw - P.pw;
+          pack_flat_tap(planes + ci * pp.len + pp.lead + shift, J.valid + kx * stride, 1, stride, 0, rows + r * stride);
+        } else {
+          im2col_row(P, x + ci * P.h * P.w, ky, kx, rows + r * stride);
+        }
+      }
+      for (int64_t pc = 0; pc < P.ohw; pc += kc_step) {
+        const int64_t kc = P.ohw - pc < kc_step ? P.ohw - pc : kc_step;
+        const float beta = s == s0 && pc == 0 ? 0.0f : 1.0f;
+        for (int64_t jp = 0; jp < panels; jp++) {
+          const int64_t nr = P.oc - jp * NR < NR ? P.oc - jp * NR : NR;
+          T.gemm_ukernel(kc, rows + pc, stride, 1, bp + pc * oc_pad + jp * NR * kc, part + ir * P.oc + jp * NR, P.oc, mr,
+                         nr, 1.0f, beta);
+        }
+      }
+    }
+  }
+  for (int64_t s = s0; s < s1; s++) T.row_sum(P.oc, P.ohw, J.b + s * P.oc * P.ohw, s == s0 ? 0.0f : 1.0f, part + wsize);
+}
+
 }  // namespace
 
 void conv2d_fwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh,
@@ -501,6 +557,7 @@ void conv2d_bwd_filter_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o
     }
     return;
   }
+  bool transposed = false;  // partials hold dWᵀ [kg, oc] (bwd_filter_transposed_chunk)
   if (chunks > 0 && P.ohw > 0) {
     Job J{};
     J.P = &P, J.col = col, J.col_floats = P.pointwise ? 0 : (size_t)(P.groups * P.kg * P.ohw);
@@ -510,14 +567,27 @@ void conv2d_bwd_filter_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o
     // products over the pixels do better there (bench, one thread: 16×9×784 per sample 1.74 → 0.53 ms per batch
     // of 128), and worse at 32×144×196 (3.1 → 18 ms), so only narrow outputs take them.
     J.dot = P.kg < J.T->blk.nr;
+    if (transposed_wgrad(P, *J.T)) {
+      const int64_t stride = (P.ohw + 15) / 16 * 16;
+      uint32_t* valid = flat_taps(P) ? reinterpret_cast<uint32_t*>(valid_cols_w.get((size_t)(P.kw * stride))) : nullptr;
+      float* scratch = worker_col.get(wgrad_scratch_floats(P, *J.T));
+      // Without memory for these buffers the GEMM path runs instead, its partials in the same [oc, kg] layout.
+      if (scratch && (valid || !flat_taps(P))) {
+        if (valid) fill_valid(P, stride, valid);
+        J.valid = valid, J.col = scratch, J.col_floats = wgrad_scratch_floats(P, *J.T);
+        J.item = bwd_filter_transposed_chunk;
+        transposed = true;
+      }
+    }
     run(J, n * P.oc * P.ohw * P.kg);
   } else if (chunks > 0) {
     std::memset(part, 0, chunks * (wsize + osize) * sizeof(float));
   }
-  // Chunk partials in chunk order; beta = 0 never reads the old gradient.
+  // Chunk partials in chunk order; beta = 0 never reads the old gradient. Transposed partials hold dWᵀ.
   for (int64_t i = 0; i < wsize; i++) {
+    const int64_t at = transposed ? i % P.kg * osize + i / P.kg : i;
     float acc = beta == 0.0f ? 0.0f : beta * gw[i];
-    for (int64_t q = 0; q < chunks; q++) acc += part[q * (wsize + osize) + i];
+    for (int64_t q = 0; q < chunks; q++) acc += part[q * (wsize + osize) + at];
     gw[i] = acc;
   }
   if (gb)
