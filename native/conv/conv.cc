@@ -470,6 +470,52 @@ void bwd_filter_transposed_chunk(const Job& J, int64_t q, float* scratch) {
   for (int64_t s = s0; s < s1; s++) T.row_sum(P.oc, P.ohw, J.b + s * P.oc * P.ohw, s == s0 ? 0.0f : 1.0f, part + wsize);
 }
 
+
+/* The packed forward over all samples; false (nothing written) when it does not apply or memory is short. */
+bool packed_forward(const Conv& P, const float* x, const float* weight, const float* bias, float* y) {
+  if (!packed_fwd(P)) return false;
+  const isa_table& T = *isa();
+  const int64_t kc_step = kc_step_for(P.kg, T.blk), m_pad = (P.oc + T.blk.mr - 1) / T.blk.mr * T.blk.mr;
+  const int64_t padded = (P.ohw + T.blk.nr - 1) / T.blk.nr * T.blk.nr;
+  const size_t floats = packed_scratch_floats(P, T, kc_step);
+  float* apack = packed_w.get((size_t)(m_pad * P.kg));
+  float* scratch = worker_col.get(floats);
+  // uint32 masks in a float workspace: same size, and the workspace is only ever read through this pointer.
+  uint32_t* valid = flat_taps(P) ? reinterpret_cast<uint32_t*>(valid_cols_w.get((size_t)(P.kw * padded))) : nullptr;
+  if (!apack || !scratch || (flat_taps(P) && !valid)) return false;
+  if (valid) fill_valid(P, padded, valid);
+  for (int64_t pc = 0; pc < P.kg; pc += kc_step)
+    T.gemm_pack_a(P.oc, P.kg - pc < kc_step ? P.kg - pc : kc_step, weight + pc, P.kg, 1, apack + pc * m_pad);
+  Job J{};
+  J.P = &P, J.col = scratch, J.col_floats = floats, J.items = P.n, J.item = fwd_packed_sample;
+  J.a = x, J.bias = bias, J.out = y;
+  J.T = &T, J.apack = apack, J.m_pad = m_pad, J.kc_step = kc_step, J.valid = valid;
+  run(J, P.n * P.oc * P.ohw * P.kg);
+  return true;
+}
+
+thread_local Workspace flipped_w;
+
+/* The input gradient of a stride-1 convolution (one group) as a forward convolution over dY: dx = dY ⋆ W̃ with
+ * W̃[ci, o, ky, kx] = W[o, ci, kh−1−ky, kw−1−kx] and padding dil·(k−1) − p, so it runs on the packed forward:
+ * one GEMM of depth oc·kh·kw per sample writes dx directly, with no col buffer of c·kh·kw rows and no col2im
+ * pass. Each dx element is then one FMA chain over (o, ky, kx) instead of col2im's sum of per-tap products.
+ * False when it does not apply (then the col path runs). */
+bool flipped_bwd_data(const Conv& P, const float* dy, const float* weight, float* dx) {
+  if (P.groups != 1 || P.sh != 1 || P.sw != 1 || P.pointwise) return false;
+  const int64_t ph = (P.kh - 1) * P.dilh - P.ph, pw = (P.kw - 1) * P.dilw - P.pw;
+  if (ph < 0 || pw < 0) return false;
+  const Conv T = make_conv(P.n, P.oc, P.oh, P.ow, P.c, P.kh, P.kw, 1, 1, ph, pw, P.dilh, P.dilw, 1, P.h, P.w);
+  if (!packed_fwd(T)) return false;
+  float* flipped = flipped_w.get((size_t)(P.c * T.kg));
+  if (!flipped) return false;
+  const int64_t khw = P.kh * P.kw;
+  for (int64_t ci = 0; ci < P.c; ci++)
+    for (int64_t o = 0; o < P.oc; o++)
+      for (int64_t t = 0; t < khw; t++) flipped[(ci * P.oc + o) * khw + t] = weight[(o * P.c + ci) * khw + khw - 1 - t];
+  return packed_forward(T, dy, flipped, nullptr, dx);
+}
+
 }  // namespace
 
 void conv2d_fwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh,
@@ -477,28 +523,11 @@ void conv2d_fwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int6
                     int64_t ow, const float* x, const float* weight, const float* bias, float* col, float* y) noexcept {
   const Conv P = make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow);
   if (n == 0 || P.ohw == 0 || P.ocg == 0) return;
+  // Without memory for the packed buffers the col path runs instead (same results).
+  if (packed_forward(P, x, weight, bias, y)) return;
   Job J{};
   J.P = &P, J.col = col, J.col_floats = P.pointwise ? 0 : (size_t)(P.groups * P.kg * P.ohw);
   J.items = n, J.item = fwd_sample, J.a = x, J.b = weight, J.bias = bias, J.out = y;
-  if (packed_fwd(P)) {
-    const isa_table& T = *isa();
-    const int64_t kc_step = kc_step_for(P.kg, T.blk), m_pad = (P.oc + T.blk.mr - 1) / T.blk.mr * T.blk.mr;
-    const size_t floats = packed_scratch_floats(P, T, kc_step);
-    float* apack = packed_w.get((size_t)(m_pad * P.kg));
-    float* scratch = worker_col.get(floats);
-    // Without memory for the packed buffers the col path below runs instead (same results).
-    const int64_t padded = (P.ohw + T.blk.nr - 1) / T.blk.nr * T.blk.nr;
-    // uint32 masks in a float workspace: same size, and the workspace is only ever read through this pointer.
-    uint32_t* valid = flat_taps(P) ? reinterpret_cast<uint32_t*>(valid_cols_w.get((size_t)(P.kw * padded))) : nullptr;
-    if (valid) fill_valid(P, padded, valid);
-    if (apack && scratch && (valid || !flat_taps(P))) {
-      J.valid = valid;
-      for (int64_t pc = 0; pc < P.kg; pc += kc_step)
-        T.gemm_pack_a(P.oc, P.kg - pc < kc_step ? P.kg - pc : kc_step, weight + pc, P.kg, 1, apack + pc * m_pad);
-      J.T = &T, J.apack = apack, J.m_pad = m_pad, J.kc_step = kc_step;
-      J.col = scratch, J.col_floats = floats, J.item = fwd_packed_sample;
-    }
-  }
   run(J, n * P.oc * P.ohw * P.kg);
 }
 
@@ -511,6 +540,7 @@ void conv2d_bwd_data_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc,
     std::memset(dx, 0, n * c * h * w * sizeof(float));
     return;
   }
+  if (flipped_bwd_data(P, dy, weight, dx)) return;
   Job J{};
   J.P = &P, J.col = col, J.col_floats = P.pointwise ? 0 : (size_t)(P.groups * P.kg * P.ohw);
   J.items = n, J.item = bwd_data_sample, J.a = dy, J.b = weight, J.out = dx;
