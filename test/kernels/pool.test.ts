@@ -17,6 +17,7 @@ function full(p: Pool): Full {
 
 const SHAPES: Pool[] = [
   { nc: 3, h: 28, w: 28, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 }, // CNN-S
+  { nc: 5, h: 14, w: 14, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 }, // CNN-S's second pool: 7 outputs a row
   { nc: 2, h: 7, w: 9, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 }, // odd sizes drop the last row/column
   { nc: 3, h: 7, w: 8, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 }, // even width, odd height (native's whole-plane pass)
   { nc: 1, h: 3, w: 8194, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 }, // more pairs than that pass's scratch (row by row)
