@@ -191,6 +191,7 @@ struct Job {
   const float* apack;       // packed forward: W in MR-tall panels, one block of m_pad × kc per k block
   int64_t m_pad, kc_step;   // packed forward: rows of W padded to MR, GEMM depth per k block
   const uint32_t* valid;    // packed forward, flat taps: per kx, the positions whose column stays in the image
+  const int64_t* taps;      // packed forward, flat taps: per tap, its padded-plane offset and its mask's offset
   unsigned char undone[MAX_TASKS];
 };
 
@@ -290,7 +291,7 @@ void pad_planes(const Conv& P, const PaddedPlanes& pp, const float* x, float* ou
 }
 
 /* One flat tap straight into the panels: out[p·panel_stride + j] = src[p·NR + j] where `valid` (per output
- * position, zero padded to whole panels) says the shifted column stays in its row, else 0; src is the padded plane
+ * position, zero padded to whole panels) says the shifted column stays in its row, else +0 (bits ANDed with the mask); src is the padded plane
  * shifted by the tap. NR is a template constant for the ISAs' 32- and 16-wide panels: a few whole vectors each. */
 template <int64_t NR>
 __attribute__((always_inline)) inline void pack_flat_tap_n(const float* src, const uint32_t* valid, int64_t panels,
@@ -300,7 +301,14 @@ __attribute__((always_inline)) inline void pack_flat_tap_n(const float* src, con
     float* __restrict dst = out + p * panel_stride;
     const uint32_t* __restrict m = valid + p * width;
     const float* __restrict from = src + p * width;
-    for (int64_t j = 0; j < width; j++) dst[j] = m[j] ? from[j] : 0.0f;
+    // A plain load and an AND with the all-ones/zero mask: the padding keeps every load in bounds, and a masked
+    // load (what a select compiles to) costs more than it saves.
+    for (int64_t j = 0; j < width; j++) {
+      uint32_t v;
+      std::memcpy(&v, from + j, sizeof v);
+      v &= m[j];
+      std::memcpy(dst + j, &v, sizeof v);
+    }
   }
 }
 
@@ -309,6 +317,32 @@ DESCENT_CLONES void pack_flat_tap(const float* src, const uint32_t* valid, int64
   if (nr == 32) pack_flat_tap_n<32>(src, valid, panels, nr, panel_stride, out);
   else if (nr == 16) pack_flat_tap_n<16>(src, valid, panels, nr, panel_stride, out);
   else pack_flat_tap_n<0>(src, valid, panels, nr, panel_stride, out);
+}
+
+/* One NR-wide panel of flat taps: out[k·NR + j] = planes[taps[2k] + j0 + j] & valid[taps[2k+1] + j0 + j] for the kc
+ * taps of a k block, so the panel (kc·NR floats) is packed and then multiplied while it sits in L1. */
+template <int64_t NR>
+__attribute__((always_inline)) inline void pack_panel_n(const float* planes, const int64_t* taps, const uint32_t* valid,
+                                                        int64_t kc, int64_t j0, int64_t nr, float* out) {
+  const int64_t width = NR > 0 ? NR : nr;
+  for (int64_t k = 0; k < kc; k++) {
+    const float* __restrict from = planes + taps[2 * k] + j0;
+    const uint32_t* __restrict m = valid + taps[2 * k + 1] + j0;
+    float* __restrict dst = out + k * width;
+    for (int64_t j = 0; j < width; j++) {
+      uint32_t v;
+      std::memcpy(&v, from + j, sizeof v);
+      v &= m[j];
+      std::memcpy(dst + j, &v, sizeof v);
+    }
+  }
+}
+
+DESCENT_CLONES void pack_panel(const float* planes, const int64_t* taps, const uint32_t* valid, int64_t kc, int64_t j0,
+                               int64_t nr, float* out) {
+  if (nr == 32) pack_panel_n<32>(planes, taps, valid, kc, j0, nr, out);
+  else if (nr == 16) pack_panel_n<16>(planes, taps, valid, kc, j0, nr, out);
+  else pack_panel_n<0>(planes, taps, valid, kc, j0, nr, out);
 }
 
 void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
@@ -323,18 +357,32 @@ void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
   const PaddedPlanes pp = padded_planes(P, panels * NR);
   float* planes = bp + (P.kg < J.kc_step ? P.kg : J.kc_step) * panels * NR;
   if (J.valid) pad_planes(P, pp, x, planes);
+  if (J.taps) {
+    // Flat taps: panel by panel, each packed into L1 and multiplied at once.
+    for (int64_t pc = 0; pc < P.kg; pc += J.kc_step) {
+      const int64_t kc = P.kg - pc < J.kc_step ? P.kg - pc : J.kc_step;
+      const float* ap = J.apack + pc * J.m_pad;
+      const bool last = pc + kc == P.kg;
+      for (int64_t jp = 0; jp < panels; jp++) {
+        const int64_t j = jp * NR, nr = P.ohw - j < NR ? P.ohw - j : NR;
+        pack_panel(planes, J.taps + 2 * pc, J.valid, kc, j, NR, bp);
+        for (int64_t ir = 0; ir < P.oc; ir += MR) {
+          const int64_t mr = P.oc - ir < MR ? P.oc - ir : MR;
+          float* c = y + ir * P.ohw + j;
+          T.gemm_ukernel(kc, ap + ir * kc, 1, MR, bp, c, P.ohw, mr, nr, 1.0f, pc == 0 ? 0.0f : 1.0f);
+          if (last && J.bias) add_row_bias(mr, nr, J.bias + ir, c, P.ohw);
+        }
+      }
+    }
+    return;
+  }
   for (int64_t pc = 0; pc < P.kg; pc += J.kc_step) {
     const int64_t kc = P.kg - pc < J.kc_step ? P.kg - pc : J.kc_step;
     // The tap (ci, ky, kx) of row pc + k, advanced without a division per row.
     int64_t ci = pc / khw, ky = pc / P.kw % P.kh, kx = pc % P.kw;
     for (int64_t k = 0; k < kc; k++, kx = kx + 1 < P.kw ? kx + 1 : (ky = ky + 1 < P.kh ? ky + 1 : (ci++, 0), 0)) {
-      if (J.valid) {
-        const int64_t shift = (ky * P.dilh - P.ph) * P.w + kx * P.dilw - P.pw;
-        pack_flat_tap(planes + ci * pp.len + pp.lead + shift, J.valid + kx * panels * NR, panels, NR, kc * NR, bp + k * NR);
-      } else {
-        im2col_row(P, x + ci * P.h * P.w, ky, kx, row);
-        copy_panels(panels, NR, kc * NR, row, bp + k * NR);
-      }
+      im2col_row(P, x + ci * P.h * P.w, ky, kx, row);
+      copy_panels(panels, NR, kc * NR, row, bp + k * NR);
     }
     const float* ap = J.apack + pc * J.m_pad;
     const bool last = pc + kc == P.kg;
@@ -350,15 +398,25 @@ void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
   }
 }
 
-thread_local Workspace packed_w, valid_cols_w;
+thread_local Workspace packed_w, valid_cols_w, taps_w;
 
-/* For each kx, valid[kx·padded + j] = 1 where output position j's input column j mod w + kx·dilw − pw is inside
+/* The flat taps' table: for tap (ci, ky, kx), its first read in the padded planes and its kx mask's offset. */
+void fill_taps(const Conv& P, const PaddedPlanes& pp, int64_t padded, int64_t* taps) {
+  for (int64_t ci = 0, k = 0; ci < P.c; ci++)
+    for (int64_t ky = 0; ky < P.kh; ky++)
+      for (int64_t kx = 0; kx < P.kw; kx++, k++) {
+        taps[2 * k] = ci * pp.len + pp.lead + (ky * P.dilh - P.ph) * P.w + kx * P.dilw - P.pw;
+        taps[2 * k + 1] = kx * padded;
+      }
+}
+
+/* For each kx, valid[kx·padded + j] = all ones where output position j's input column j mod w + kx·dilw − pw is inside
  * the row (0 past ohw): the flat taps' mask. */
 void fill_valid(const Conv& P, int64_t padded, uint32_t* valid) {
   for (int64_t kx = 0; kx < P.kw; kx++)
     for (int64_t j = 0; j < padded; j++) {
       const int64_t ix = j % P.w + kx * P.dilw - P.pw;
-      valid[kx * padded + j] = j < P.ohw && ix >= 0 && ix < P.w;
+      valid[kx * padded + j] = j < P.ohw && ix >= 0 && ix < P.w ? ~0u : 0u;
     }
 }
 
@@ -482,14 +540,16 @@ bool packed_forward(const Conv& P, const float* x, const float* weight, const fl
   float* scratch = worker_col.get(floats);
   // uint32 masks in a float workspace: same size, and the workspace is only ever read through this pointer.
   uint32_t* valid = flat_taps(P) ? reinterpret_cast<uint32_t*>(valid_cols_w.get((size_t)(P.kw * padded))) : nullptr;
-  if (!apack || !scratch || (flat_taps(P) && !valid)) return false;
-  if (valid) fill_valid(P, padded, valid);
+  // int64 pairs in a float workspace: 64-byte aligned, and only ever read through this pointer.
+  int64_t* taps = flat_taps(P) ? reinterpret_cast<int64_t*>(taps_w.get((size_t)(4 * P.kg))) : nullptr;
+  if (!apack || !scratch || (flat_taps(P) && (!valid || !taps))) return false;
+  if (valid) fill_valid(P, padded, valid), fill_taps(P, padded_planes(P, padded), padded, taps);
   for (int64_t pc = 0; pc < P.kg; pc += kc_step)
     T.gemm_pack_a(P.oc, P.kg - pc < kc_step ? P.kg - pc : kc_step, weight + pc, P.kg, 1, apack + pc * m_pad);
   Job J{};
   J.P = &P, J.col = scratch, J.col_floats = floats, J.items = P.n, J.item = fwd_packed_sample;
   J.a = x, J.bias = bias, J.out = y;
-  J.T = &T, J.apack = apack, J.m_pad = m_pad, J.kc_step = kc_step, J.valid = valid;
+  J.T = &T, J.apack = apack, J.m_pad = m_pad, J.kc_step = kc_step, J.valid = valid, J.taps = taps;
   run(J, P.n * P.oc * P.ohw * P.kg);
   return true;
 }
