@@ -1,11 +1,112 @@
 /**
- * conv2d_{fwd,bwd_data,bwd_filter}_f32 over NCHW, weight [oc, c/groups, kh, kw]: per sample, im2col into the
- * caller's `col` ([c·kh·kw, oh·ow], taps outside the image read zero), then per group the packed 4×8 GEMM of
- * gemm.ts: y_g = W_g·col_g, dW_g += dY_g·col_gᵀ (beta on the first sample only), col_g = W_gᵀ·dY_g then col2im.
- * 1×1 stride-1 unpadded convolutions use x or dx as col. Single-threaded. Coordinates are computed in i64, so
- * any sizes the adapter lets through only produce padding reads. Accuracy: the GEMM's float32 accumulation.
+ * conv2d_{fwd,bwd_data,bwd_filter}_f32 over NCHW, weight [oc, c/groups, kh, kw], on the packed 4×8 tiles of
+ * gemm.ts without a materialised im2col: the taps of an image are built row by row (tap_row: for stride 1 with
+ * output rows as wide as input rows, one flat shifted copy per tap with the positions that wrap into the next row
+ * zeroed) straight into the GEMM's packed panels.
+ * - Forward, per group: y_g = W_g·col_g. W_g is packed once per task of SAMPLES_PER_TASK samples (kept whole when it
+ *   fits the workspace), each image's taps go straight into NR-wide B panels, and the bias is the first KC block's
+ *   C (beta 1), so y = bias + Σ in one store.
+ * - Input gradient, stride 1: the transposed convolution as a forward one (dx = W'·col(dy), W'[ci, (o, ky, kx)] =
+ *   W[o, ci, kh−1−ky, kw−1−kx], padding (k−1)·dilation − p): no col2im. Other strides: per sample W_gᵀ·dY_g into the
+ *   caller's `col`, then col2im, on the calling thread.
+ * - Weight gradient, per group: dW_gᵀ = col_g·dY_gᵀ, accumulated sample by sample in sample order, the taps packed as
+ *   A and dY_gᵀ as B, each tile stored transposed into dW (gemm_ukernel_4x8's `trans`): no transposing pack of col.
+ *   Tasks own fixed blocks of dW (taps × output channels) and walk every sample, so no partial sums are needed and
+ *   each element's sum runs in the same order whichever thread computes it.
+ * In the threaded modules the tasks (samples, or dW blocks, plus the bias gradient) run over the team (team.ts);
+ * task bounds depend only on the sizes, so results are bit-identical for every thread count and equal to the
+ * single-threaded module's. Each thread packs into its own workspace (the owner's allocated here at start, the
+ * workers' by team_init, so no worker allocates). The caller's `col` is used only by the strided input gradient.
+ * Coordinates are computed in i64, so any sizes the adapter lets through only produce padding reads.
+ * Accuracy: float32 accumulation over c/groups·kh·kw (forward), oc/groups·kh·kw (input gradient) or per sample
+ * oh·ow then over samples (weight gradient); the bias is added once, to the first KC block's sum.
  */
-import { gemm } from './gemm';
+import { gemm, gemm_block, gemm_ukernel_4x8__wasmsimd, GEMM_MR, GEMM_NR, pack_a, pack_b } from './gemm';
+import { team_conv, team_splits_conv } from './team';
+
+/** Images per forward / input-gradient task (the packed weight is reused across them). */
+// @ts-ignore: decorator
+@inline const SAMPLES_PER_TASK: i32 = 4;
+/** Output channels per weight-gradient block (a multiple of NR). */
+// @ts-ignore: decorator
+@inline const GRAD_OUTS: i32 = 64;
+
+/** The blocking of the packed products here (any kc and nc suit gemm.ts's packing and tiles). */
+// @ts-ignore: decorator
+@inline const CONV_KC: i32 = 256;
+// @ts-ignore: decorator
+@inline const CONV_NC: i32 = 1024;
+// @ts-ignore: decorator
+@inline const CONV_MC: i32 = 128;
+
+// A thread's workspace: packed A (pre-broadcast, 16 bytes a value), packed B (KC×NC), the tap rows being built (NC
+// floats plus a panel's padding, which also holds four tap rows of one KC block), a 4×8 edge tile. Literal sizes:
+// gemm.ts's constants are not yet declared where this file's globals are initialised (the modules import each other).
+// @ts-ignore: decorator
+@inline const WS_A_VALUES: i32 = 1 << 16;
+// @ts-ignore: decorator
+@inline const WS_B: usize = 1 << 20;
+// @ts-ignore: decorator
+@inline const WS_ROWS: usize = WS_B + (1 << 20);
+// @ts-ignore: decorator
+@inline const WS_TILE: usize = WS_ROWS + ((1024 + 8) << 2);
+/** Bytes of one thread's convolution workspace. */
+// @ts-ignore: decorator
+@inline export const CONV_WORKSPACE_BYTES: usize = WS_TILE + (32 << 2);
+
+/** This instance's workspace: the owner's is allocated when the module starts (a kernel call never allocates). */
+let ws: usize = heap.alloc(CONV_WORKSPACE_BYTES);
+
+/** A worker's workspace (allocated by the owner in team_init). */
+export function set_conv_workspace(p: usize): void {
+  ws = p;
+}
+
+// The call's parameters, in static memory so every instance of a threaded module reads the same ones: the calling
+// thread stores them (conv_store), a task loads them into this instance's globals (conv_load).
+// @ts-ignore: decorator
+@inline const ARG_COUNT: i32 = 29;
+const ARGS = memory.data(ARG_COUNT * 4, 16);
+
+// @ts-ignore: decorator
+@inline const OP_PRODUCT: i32 = 0; // forward, or the stride-1 input gradient as a forward convolution
+// @ts-ignore: decorator
+@inline const OP_FILTER: i32 = 1;
+
+let op: i32 = 0;
+// The forward-style product of OP_PRODUCT: `inC` input planes of inH×inW → `outC` output planes of outH×outW,
+// `groups` groups of `rows` output channels over `inCg` input channels each, taps kh×kw, strides, padding, dilation.
+let n: i32 = 0, inC: i32 = 0, inH: i32 = 0, inW: i32 = 0, outC: i32 = 0, outH: i32 = 0, outW: i32 = 0;
+let kh: i32 = 0, kw: i32 = 0, strH: i32 = 1, strW: i32 = 1, padH: i32 = 0, padW: i32 = 0, dilH: i32 = 1, dilW: i32 = 1;
+let groups: i32 = 1, rows: i32 = 0, inCg: i32 = 0;
+// The convolution's own channel counts per group (the weight's layout), and whether A is the flipped weight.
+let ocg: i32 = 0, cg: i32 = 0, flip: i32 = 0;
+// dyIn is the weight gradient's dY; dst is y, dx or dW; gradB the bias gradient.
+let src: usize = 0, weight: usize = 0, bias: usize = 0, dst: usize = 0, dyIn: usize = 0, gradB: usize = 0;
+let beta: f32 = 0;
+
+function conv_store(): void {
+  const a = ARGS;
+  store<i32>(a, op); store<i32>(a, n, 4); store<i32>(a, inC, 8); store<i32>(a, inH, 12); store<i32>(a, inW, 16);
+  store<i32>(a, outC, 20); store<i32>(a, outH, 24); store<i32>(a, outW, 28); store<i32>(a, kh, 32); store<i32>(a, kw, 36);
+  store<i32>(a, strH, 40); store<i32>(a, strW, 44); store<i32>(a, padH, 48); store<i32>(a, padW, 52);
+  store<i32>(a, dilH, 56); store<i32>(a, dilW, 60); store<i32>(a, groups, 64); store<i32>(a, rows, 68);
+  store<i32>(a, inCg, 72); store<i32>(a, ocg, 76); store<i32>(a, cg, 80); store<i32>(a, flip, 84);
+  store<usize>(a, src, 88); store<usize>(a, weight, 92); store<usize>(a, bias, 96); store<usize>(a, dst, 100);
+  store<usize>(a, gradB, 104); store<f32>(a, beta, 108); store<usize>(a, dyIn, 112);
+}
+
+/** A task's first step on any thread: this instance's globals from the stored parameters. */
+function conv_load(): void {
+  const a = ARGS;
+  op = load<i32>(a); n = load<i32>(a, 4); inC = load<i32>(a, 8); inH = load<i32>(a, 12); inW = load<i32>(a, 16);
+  outC = load<i32>(a, 20); outH = load<i32>(a, 24); outW = load<i32>(a, 28); kh = load<i32>(a, 32); kw = load<i32>(a, 36);
+  strH = load<i32>(a, 40); strW = load<i32>(a, 44); padH = load<i32>(a, 48); padW = load<i32>(a, 52);
+  dilH = load<i32>(a, 56); dilW = load<i32>(a, 60); groups = load<i32>(a, 64); rows = load<i32>(a, 68);
+  inCg = load<i32>(a, 72); ocg = load<i32>(a, 76); cg = load<i32>(a, 80); flip = load<i32>(a, 84);
+  src = load<usize>(a, 88); weight = load<usize>(a, 92); bias = load<usize>(a, 96); dst = load<usize>(a, 100);
+  gradB = load<usize>(a, 104); beta = load<f32>(a, 108); dyIn = load<usize>(a, 112);
+}
 
 /** Output columns [lo, hi) whose input column ox·sw + off lies in [0, w), packed as lo | hi << 32. */
 // @ts-ignore: decorator
@@ -17,49 +118,355 @@ import { gemm } from './gemm';
   return lo | (hi << 32);
 }
 
-function im2col(rows: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, oh: i32, ow: i32, x: usize, col: usize): void {
-  let out = col;
-  const owBytes = <usize>ow << 2;
-  for (let ci = 0; ci < rows; ci++) {
-    const xp = x + ((<usize>ci * <usize>h * <usize>w) << 2);
-    for (let ky = 0; ky < kh; ky++)
-      for (let kx = 0; kx < kw; kx++) {
-        const off = <i64>kx * <i64>dilw - <i64>pw;
-        const r = validCols(off, sw, w, ow);
-        const lo = <i32>(r & 0xffffffff), hi = <i32>(r >>> 32);
-        for (let oy = 0; oy < oh; oy++) {
-          const iy = <i64>oy * <i64>sh - <i64>ph + <i64>ky * <i64>dilh;
-          if (iy < 0 || iy >= <i64>h || lo == hi) {
-            memory.fill(out, 0, owBytes);
-          } else {
-            if (lo > 0) memory.fill(out, 0, <usize>lo << 2);
-            // src points at input column `off` of row iy; only columns lo..hi (inside the image) are read.
-            const row = xp + ((<usize>iy * <usize>w) << 2);
-            if (sw == 1) memory.copy(out + (<usize>lo << 2), row + (<usize>(<i64>lo + off) << 2), <usize>(hi - lo) << 2);
-            else
-              for (let ox = lo; ox < hi; ox++)
-                store<f32>(out + (<usize>ox << 2), load<f32>(row + (<usize>(<i64>ox * <i64>sw + off) << 2)));
-            if (hi < ow) memory.fill(out + (<usize>hi << 2), 0, <usize>(ow - hi) << 2);
-          }
-          out += owBytes;
+// @ts-ignore: decorator
+@inline function clamp64(v: i64, lo: i64, hi: i64): i64 {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/**
+ * Row (ky, kx) of one input plane's im2col, output positions [j0, j1), into out[0, j1 − j0): the input value each
+ * output position's tap reads, 0 outside the image. Stride 1 with output rows as wide as input rows reads the plane
+ * as one flat array shifted by dy·w + dx, then zeroes the |dx| positions per row that wrapped into the neighbouring
+ * row; otherwise output row by output row.
+ */
+function tap_row(plane: usize, ky: i32, kx: i32, j0: i32, j1: i32, out: usize): void {
+  const dy = <i64>ky * <i64>dilH - <i64>padH, dx = <i64>kx * <i64>dilW - <i64>padW;
+  const h = <i64>inH, w = <i64>inW;
+  if (strH == 1 && strW == 1 && outW == inW && dx > -w && dx < w) {
+    const oy0 = clamp64(-dy, 0, outH), oy1 = clamp64(h - dy, oy0, outH);
+    const jlo = oy0 * w + (dx < 0 ? -dx : 0);
+    let jhi = oy1 * w - (dx > 0 ? dx : 0);
+    if (jhi < jlo) jhi = jlo;
+    const a = clamp64(jlo, j0, j1), b = clamp64(jhi, a, j1);
+    // Here j + dy·w + dx lies in [0, h·w) for every j in [jlo, jhi).
+    if (a > j0) memory.fill(out, 0, <usize>(a - j0) << 2);
+    if (b > a) memory.copy(out + (<usize>(a - j0) << 2), plane + (<usize>(a + dy * w + dx) << 2), <usize>(b - a) << 2);
+    if (j1 > b) memory.fill(out + (<usize>(b - j0) << 2), 0, <usize>(j1 - b) << 2);
+    if (dx != 0 && b > a) {
+      const from = dx > 0 ? w - dx : 0, to = dx > 0 ? w : -dx;
+      for (let oy = a / w; oy * w < b; oy++)
+        for (let ox = from; ox < to; ox++) {
+          const j = oy * w + ox;
+          if (j >= a && j < b) store<f32>(out + (<usize>(j - j0) << 2), 0);
         }
-      }
+    }
+    return;
+  }
+  const r = validCols(dx, strW, w, outW);
+  const lo = r & 0xffffffff, hi = r >>> 32;
+  const ow = <i64>outW;
+  for (let oy = <i64>j0 / ow; oy * ow < <i64>j1; oy++) {
+    const rowStart = oy * ow;
+    const a = clamp64(<i64>j0 - rowStart, 0, ow), b = clamp64(<i64>j1 - rowStart, a, ow);
+    const o = out + (<usize>(rowStart + a - <i64>j0) << 2);
+    const iy = oy * <i64>strH + dy;
+    if (iy < 0 || iy >= h || lo >= hi) {
+      memory.fill(o, 0, <usize>(b - a) << 2);
+      continue;
+    }
+    const l = clamp64(lo, a, b), e = clamp64(hi, l, b);
+    if (l > a) memory.fill(o, 0, <usize>(l - a) << 2);
+    // Input column ox·sw + dx of row iy, read only for ox in [l, e) (inside the image).
+    const row = plane + (<usize>(iy * w) << 2);
+    const ol = o + (<usize>(l - a) << 2);
+    if (strW == 1) memory.copy(ol, row + (<usize>(l + dx) << 2), <usize>(e - l) << 2);
+    else for (let ox = l; ox < e; ox++) store<f32>(ol + (<usize>(ox - l) << 2), load<f32>(row + (<usize>(ox * <i64>strW + dx) << 2)));
+    if (b > e) memory.fill(o + (<usize>(e - a) << 2), 0, <usize>(b - e) << 2);
   }
 }
 
-function col2im(c: i32, rows: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, oh: i32, ow: i32, col: usize, dx: usize): void {
+/** The input plane and tap of im2col row `p` of group g (p = (ci·kh + ky)·kw + kx) in the image at xs. */
+// @ts-ignore: decorator
+@inline function tap_plane(xs: usize, g: i32, p: i32): usize {
+  return xs + ((<usize>(g * inCg + p / (kh * kw)) * <usize>inH * <usize>inW) << 2);
+}
+
+/**
+ * Packs rows [pc, pc + kc) × columns [jc, jc + nc) of image xs's im2col (group g) into NR-wide B panels at d, as
+ * gemm's pack_b would from a materialised col; columns past nc are zeros. A flat tap (stride 1, output rows as wide
+ * as input rows) copies each panel's 8 floats straight from the shifted plane, then zeroes the positions that wrapped
+ * into the neighbouring row; other taps build their row in the workspace first (tap_row).
+ */
+function pack_taps_b(xs: usize, g: i32, pc: i32, kc: i32, jc: i32, nc: i32, d: usize): void {
+  const row = ws + WS_ROWS;
+  const panels = (nc + GEMM_NR - 1) / GEMM_NR;
+  memory.fill(row + (<usize>nc << 2), 0, <usize>(panels * GEMM_NR - nc) << 2);
+  const panelBytes = <usize>kc << 5;
+  const h = <i64>inH, w = <i64>inW, end = <i64>jc + <i64>nc;
+  for (let p = 0; p < kc; p++) {
+    const tap = (pc + p) % (kh * kw), ky = tap / kw, kx = tap % kw;
+    const plane = tap_plane(xs, g, pc + p);
+    const dy = <i64>ky * <i64>dilH - <i64>padH, dx = <i64>kx * <i64>dilW - <i64>padW;
+    let o = d + (<usize>p << 5);
+    if (!(strH == 1 && strW == 1 && outW == inW && dx > -w && dx < w)) {
+      tap_row(plane, ky, kx, jc, jc + nc, row);
+      let i = row;
+      for (let r = 0; r < panels; r++) {
+        v128.store(o, v128.load(i));
+        v128.store(o, v128.load(i, 16), 16);
+        o += panelBytes;
+        i += 32;
+      }
+      continue;
+    }
+    // Positions [lo, hi) read plane[j + shift] (in the plane, see tap_row); the rest of the panels are zeros.
+    const oy0 = clamp64(-dy, 0, outH), oy1 = clamp64(h - dy, oy0, outH);
+    const lo = clamp64(oy0 * w + (dx < 0 ? -dx : 0), jc, end);
+    const hi = clamp64(oy1 * w - (dx > 0 ? dx : 0), lo, end);
+    const shift = dy * w + dx;
+    for (let j = <i64>jc; j < end; j += GEMM_NR) {
+      if (j >= lo && j + GEMM_NR <= hi) {
+        const q = plane + (<usize>(j + shift) << 2);
+        v128.store(o, v128.load(q));
+        v128.store(o, v128.load(q, 16), 16);
+      } else {
+        for (let e = 0; e < GEMM_NR; e++) {
+          const jj = j + e;
+          store<f32>(o + (<usize>e << 2), jj >= lo && jj < hi ? load<f32>(plane + (<usize>(jj + shift) << 2)) : 0);
+        }
+      }
+      o += panelBytes;
+    }
+    if (dx != 0 && hi > lo) {
+      const from = dx > 0 ? w - dx : 0, to = dx > 0 ? w : -dx;
+      for (let oy = lo / w; oy * w < hi; oy++)
+        for (let ox = from; ox < to; ox++) {
+          const j = oy * w + ox;
+          if (j >= lo && j < hi) {
+            const at = j - <i64>jc;
+            store<f32>(d + ((<usize>((at >> 3) * <i64>kc + <i64>p) << 5) + (<usize>(at & 7) << 2)), 0);
+          }
+        }
+    }
+  }
+}
+
+/**
+ * Packs rows [ic, ic + mc) × columns [pc, pc + kc) of group g's A into MR-tall pre-broadcast panels (pack_a's
+ * layout): the weight W_g [rows, inCg·kh·kw], or for the input gradient W'_g[ci, (o, ky, kx)] =
+ * W[g·ocg + o, ci, kh−1−ky, kw−1−kx] gathered from the weight (once per task, so scalar).
+ */
+function pack_weight(g: i32, ic: i32, mc: i32, pc: i32, kc: i32, d: usize): void {
+  const depth = inCg * kh * kw;
+  if (flip == 0) {
+    pack_a(0, rows, depth, weight + ((<usize>g * <usize>rows * <usize>depth) << 2), ic, mc, pc, kc, d);
+    return;
+  }
+  const taps = kh * kw;
+  for (let ir = 0; ir < mc; ir += GEMM_MR) {
+    const valid = min(GEMM_MR, mc - ir);
+    let o = (pc / taps), t = pc % taps;
+    for (let p = 0; p < kc; p++) {
+      // Column p of W'_g is output channel o, tap t flipped: W[g·ocg + o, ci, kh−1−ky, kw−1−kx] = weight at taps−1−t.
+      const from = weight + ((<usize>((g * ocg + o) * cg + ic + ir) * <usize>taps + <usize>(taps - 1 - t)) << 2);
+      const at = d + (<usize>(ir * kc + p * GEMM_MR) << 4);
+      for (let r = 0; r < GEMM_MR; r++) v128.store(at + (<usize>r << 4), f32x4.splat(r < valid ? load<f32>(from + ((<usize>r * <usize>taps) << 2)) : 0));
+      if (++t == taps) (t = 0), o++;
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function roundMR(m: i32): i32 {
+  return (m + GEMM_MR - 1) / GEMM_MR * GEMM_MR;
+}
+
+/** Samples [task·SAMPLES_PER_TASK, …) of the forward-style product: y_s,g = A_g·col_g(x_s) (+ bias). */
+function product_task(task: i32): void {
+  const s0 = task * SAMPLES_PER_TASK, s1 = min(n, s0 + SAMPLES_PER_TASK);
+  const depth = inCg * kh * kw, ohw = outH * outW;
+  const ldc = <usize>ohw << 2;
+  const packA = ws, packB = ws + WS_B;
+  // Every block of A packed up front when all of them fit: block (g, pc, ic) at value offset g·MR⌈rows⌉·depth +
+  // pc·MR⌈rows⌉ + ic·kc (ic blocks before it hold MC rows each).
+  const rowsPad = roundMR(rows);
+  const whole = <i64>groups * <i64>rowsPad * <i64>depth <= <i64>WS_A_VALUES;
+  if (whole)
+    for (let g = 0; g < groups; g++)
+      for (let pc = 0; pc < depth; pc += CONV_KC) {
+        const kc = min(CONV_KC, depth - pc);
+        for (let ic = 0; ic < rows; ic += CONV_MC)
+          pack_weight(g, ic, min(CONV_MC, rows - ic), pc, kc, packA + ((<usize>g * <usize>rowsPad * <usize>depth + <usize>pc * <usize>rowsPad + <usize>(ic * kc)) << 4));
+      }
+  for (let s = s0; s < s1; s++) {
+    const xs = src + ((<usize>s * <usize>inC * <usize>inH * <usize>inW) << 2);
+    const ys = dst + ((<usize>s * <usize>outC * <usize>ohw) << 2);
+    for (let g = 0; g < groups; g++) {
+      const yg = ys + ((<usize>g * <usize>rows * <usize>ohw) << 2);
+      if (depth == 0) {
+        // No taps (no input channels in the group): the output is the bias alone.
+        for (let o = 0; o < rows; o++) fill_row(yg + <usize>o * ldc, ohw, bias != 0 ? load<f32>(bias + (<usize>(g * rows + o) << 2)) : 0);
+        continue;
+      }
+      for (let jc = 0; jc < ohw; jc += CONV_NC) {
+        const nc = min(CONV_NC, ohw - jc);
+        for (let pc = 0; pc < depth; pc += CONV_KC) {
+          const kc = min(CONV_KC, depth - pc);
+          pack_taps_b(xs, g, pc, kc, jc, nc, packB);
+          for (let ic = 0; ic < rows; ic += CONV_MC) {
+            const mc = min(CONV_MC, rows - ic);
+            let pa = packA;
+            if (whole) pa += (<usize>g * <usize>rowsPad * <usize>depth + <usize>pc * <usize>rowsPad + <usize>(ic * kc)) << 4;
+            else pack_weight(g, ic, mc, pc, kc, packA);
+            const c = yg + <usize>ic * ldc + (<usize>jc << 2);
+            let betaBlock: f32 = 1;
+            if (pc == 0) {
+              // The first KC block adds its sum onto the bias (beta 1), or overwrites (beta 0).
+              if (bias != 0) for (let o = 0; o < mc; o++) fill_row(c + <usize>o * ldc, nc, load<f32>(bias + (<usize>(g * rows + ic + o) << 2)));
+              else betaBlock = 0;
+            }
+            gemm_block(mc, nc, 0, nc, kc, pa, packB, c, ldc, 1, betaBlock, false, 0, 0, 0, 0, 0, 0, 0);
+          }
+        }
+      }
+    }
+    // Output planes no group covers (the input gradient when c is not a multiple of groups) are zero.
+    if (groups * rows < outC) memory.fill(ys + ((<usize>(groups * rows) * <usize>ohw) << 2), 0, (<usize>(outC - groups * rows) * <usize>ohw) << 2);
+  }
+}
+
+function fill_row(p: usize, len: i32, v: f32): void {
+  const vv = f32x4.splat(v);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) v128.store(p + (<usize>i << 2), vv);
+  for (; i < len; i++) store<f32>(p + (<usize>i << 2), v);
+}
+
+// Weight-gradient tasks: group × block of `tapBlock` taps (rows of dWᵀ) × block of GRAD_OUTS output channels, then
+// one task for the bias gradient.
+// @ts-ignore: decorator
+@inline function tapBlock(): i32 {
+  // About four blocks of taps, at least 8 (a block repacks dY for every sample).
+  const depth = cg * kh * kw;
+  return max(8, roundMR((depth + 3) / 4));
+}
+
+function filter_tasks(): i32 {
+  const depth = cg * kh * kw;
+  const tb = tapBlock();
+  return groups * ((depth + tb - 1) / tb) * ((ocg + GRAD_OUTS - 1) / GRAD_OUTS) + (gradB != 0 ? 1 : 0);
+}
+
+/**
+ * One block of dW: taps [t0, t1) × output channels [o0, o1) of group g, over every sample in order:
+ * dWᵀ[t, o] = beta·dWᵀ[t, o] + Σ_s Σ_p col_s[t, p]·dY_s[o, p], per sample in KC blocks of pixels.
+ */
+function filter_block(g: i32, t0: i32, t1: i32, o0: i32, o1: i32): void {
+  const depth = cg * kh * kw, ohw = outH * outW, nb = o1 - o0;
+  const packA = ws, packB = ws + WS_B, row = ws + WS_ROWS, tile = ws + WS_TILE;
+  const gw = dst + ((<usize>g * <usize>ocg * <usize>depth) << 2);
+  const ldc = <usize>depth << 2;
+  for (let s = 0; s < n; s++) {
+    const xs = src + ((<usize>s * <usize>inC * <usize>inH * <usize>inW) << 2);
+    const dyg = dyIn + ((<usize>s * <usize>outC * <usize>ohw + <usize>g * <usize>ocg * <usize>ohw) << 2);
+    for (let pc = 0; pc < ohw; pc += CONV_KC) {
+      const kc = min(CONV_KC, ohw - pc);
+      const first = s == 0 && pc == 0;
+      const b: f32 = first ? beta : 1;
+      const readC = b != 0;
+      pack_b(1, ocg, ohw, dyg, pc, kc, o0, nb, packB);
+      for (let t = t0; t < t1; t += GEMM_MR) {
+        const mr = min(GEMM_MR, t1 - t);
+        for (let r = 0; r < mr; r++) {
+          const tap = (t + r) % (kh * kw);
+          tap_row(tap_plane(xs, g, t + r), tap / kw, tap % kw, pc, pc + kc, row + (<usize>(r * kc) << 2));
+        }
+        pack_a(0, mr, kc, row, 0, mr, 0, kc, packA);
+        for (let jr = 0; jr < nb; jr += GEMM_NR) {
+          const nr = min(GEMM_NR, nb - jr);
+          const pb = packB + (<usize>(jr * kc) << 2);
+          const c = gw + <usize>(o0 + jr) * ldc + (<usize>t << 2);
+          if (mr == GEMM_MR && nr == GEMM_NR) {
+            gemm_ukernel_4x8__wasmsimd(kc, packA, pb, c, ldc, 1, b, readC, true);
+            continue;
+          }
+          gemm_ukernel_4x8__wasmsimd(kc, packA, pb, tile, GEMM_NR << 2, 1, 0, false, false);
+          for (let i = 0; i < mr; i++)
+            for (let j = 0; j < nr; j++) {
+              const v = load<f32>(tile + (<usize>(i * GEMM_NR + j) << 2));
+              const at = c + <usize>j * ldc + (<usize>i << 2);
+              store<f32>(at, readC ? v + b * load<f32>(at) : v);
+            }
+        }
+      }
+    }
+  }
+}
+
+/** gb[o] = beta·gb[o] + Σ_s Σ_p dY[s, o, p], float32 sums (four lanes, then the tail) in sample order. */
+function bias_grad(): void {
+  const ohw = outH * outW, outs = groups * ocg;
+  for (let o = 0; o < outs; o++) {
+    let acc = f32x4.splat(0);
+    let tail: f32 = 0;
+    for (let s = 0; s < n; s++) {
+      const row = dyIn + ((<usize>(s * outC + o) * <usize>ohw) << 2);
+      let i = 0;
+      for (; i + 4 <= ohw; i += 4) acc = f32x4.add(acc, v128.load(row + (<usize>i << 2)));
+      for (; i < ohw; i++) tail += load<f32>(row + (<usize>i << 2));
+    }
+    const sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
+    const p = gradB + (<usize>o << 2);
+    store<f32>(p, beta == 0 ? sum : beta * load<f32>(p) + sum);
+  }
+}
+
+function filter_task(task: i32): void {
+  const depth = cg * kh * kw;
+  const tb = tapBlock();
+  const tapBlocks = (depth + tb - 1) / tb, outBlocks = (ocg + GRAD_OUTS - 1) / GRAD_OUTS;
+  const perGroup = tapBlocks * outBlocks;
+  if (task == groups * perGroup) return bias_grad();
+  const g = task / perGroup, r = task % perGroup;
+  const t0 = (r / outBlocks) * tb, o0 = (r % outBlocks) * GRAD_OUTS;
+  filter_block(g, t0, min(depth, t0 + tb), o0, min(ocg, o0 + GRAD_OUTS));
+}
+
+/** Runs task `task` of the stored call (team.ts calls this on every thread). */
+export function conv_task(task: i32): void {
+  conv_load();
+  if (op == OP_FILTER) filter_task(task);
+  else product_task(task);
+}
+
+/** Stores the call and runs its `tasks` tasks: over the team when it splits the call, else in order here. */
+function run(tasks: i32, macs: i64): void {
+  conv_store();
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits_conv(tasks, macs)) {
+      team_conv(tasks);
+      return;
+    }
+  }
+  for (let t = 0; t < tasks; t++) conv_task(t);
+}
+
+function set_geometry(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_: i32, kw_: i32, dilh: i32, dilw: i32, groups_: i32): void {
+  n = n_;
+  kh = kh_;
+  kw = kw_;
+  dilH = dilh;
+  dilW = dilw;
+  groups = groups_;
+  cg = c / groups_;
+  ocg = oc / groups_;
+}
+
+// The strided input gradient: per sample W_gᵀ·dY_g into col, then col2im, on the calling thread.
+
+function col2im(c: i32, h: i32, w: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, col: usize, dx: usize): void {
   memory.fill(dx, 0, (<usize>c * <usize>h * <usize>w) << 2);
   let inp = col;
   const owBytes = <usize>ow << 2;
-  for (let ci = 0; ci < rows; ci++) {
+  for (let ci = 0; ci < groups * cg; ci++) {
     const xp = dx + ((<usize>ci * <usize>h * <usize>w) << 2);
     for (let ky = 0; ky < kh; ky++)
       for (let kx = 0; kx < kw; kx++) {
-        const off = <i64>kx * <i64>dilw - <i64>pw;
+        const off = <i64>kx * <i64>dilW - <i64>pw;
         const r = validCols(off, sw, w, ow);
         const lo = <i32>(r & 0xffffffff), hi = <i32>(r >>> 32);
         for (let oy = 0; oy < oh; oy++) {
-          const iy = <i64>oy * <i64>sh - <i64>ph + <i64>ky * <i64>dilh;
+          const iy = <i64>oy * <i64>sh - <i64>ph + <i64>ky * <i64>dilH;
           if (iy >= 0 && iy < <i64>h) {
             const row = xp + ((<usize>iy * <usize>w) << 2);
             for (let ox = lo; ox < hi; ox++) {
@@ -73,104 +480,64 @@ function col2im(c: i32, rows: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw
   }
 }
 
-// @ts-ignore: decorator
-@inline function isPointwise(h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32): bool {
-  return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && oh == h && ow == w;
+export function conv2d_fwd(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_: i32, kw_: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups_: i32, oh: i32, ow: i32, x: usize, weight_: usize, bias_: usize, col: usize, y: usize): void {
+  if (n_ == 0 || <i64>oh * <i64>ow == 0 || oc / groups_ == 0) return;
+  set_geometry(n_, c, h, w, oc, kh_, kw_, dilh, dilw, groups_);
+  op = OP_PRODUCT;
+  inC = c; inH = h; inW = w; outC = oc; outH = oh; outW = ow;
+  strH = sh; strW = sw; padH = ph; padW = pw;
+  rows = ocg; inCg = cg; flip = 0;
+  src = x; weight = weight_; bias = bias_; dst = y; dyIn = 0; gradB = 0; beta = 0;
+  run((n_ + SAMPLES_PER_TASK - 1) / SAMPLES_PER_TASK, <i64>n_ * <i64>oc * <i64>oh * <i64>ow * <i64>(cg * kh_ * kw_));
 }
 
-export function conv2d_fwd(n: i32, c: i32, h: i32, w: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups: i32, oh: i32, ow: i32, x: usize, weight: usize, bias: usize, col: usize, y: usize): void {
-  const cg = c / groups, ocg = oc / groups, ohw = oh * ow;
-  if (n == 0 || ohw == 0 || ocg == 0) return;
-  // Here y holds n·oc·oh·ow > 0 floats and col c·kh·kw·oh·ow, so these products fit the address space.
-  const kg = cg * kh * kw;
-  const pointwise = isPointwise(h, w, kh, kw, sh, sw, ph, pw, oh, ow);
-  for (let s = 0; s < n; s++) {
-    const xs = x + ((<usize>s * <usize>c * <usize>h * <usize>w) << 2);
-    const ys = y + ((<usize>s * <usize>oc * <usize>ohw) << 2);
-    let src = xs;
-    if (!pointwise) {
-      im2col(groups * cg, h, w, kh, kw, sh, sw, ph, pw, dilh, dilw, oh, ow, xs, col);
-      src = col;
-    }
-    for (let g = 0; g < groups; g++)
-      gemm(0, 0, ocg, ohw, kg, 1, weight + ((<usize>g * <usize>ocg * <usize>kg) << 2), src + ((<usize>g * <usize>kg * <usize>ohw) << 2), 0, ys + ((<usize>g * <usize>ocg * <usize>ohw) << 2));
-    if (bias != 0)
-      for (let o = 0; o < groups * ocg; o++) {
-        const row = ys + ((<usize>o * <usize>ohw) << 2);
-        const b = f32x4.splat(load<f32>(bias + (<usize>o << 2)));
-        let i = 0;
-        for (; i + 4 <= ohw; i += 4) {
-          const p = row + (<usize>i << 2);
-          v128.store(p, f32x4.add(v128.load(p), b));
-        }
-        for (; i < ohw; i++) {
-          const p = row + (<usize>i << 2);
-          store<f32>(p, load<f32>(p) + f32x4.extract_lane(b, 0));
-        }
-      }
-  }
-}
-
-export function conv2d_bwd_data(n: i32, c: i32, h: i32, w: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups: i32, oh: i32, ow: i32, dy: usize, weight: usize, col: usize, dx: usize): void {
-  const cg = c / groups, ocg = oc / groups, ohw = oh * ow;
-  if (n == 0 || <i64>c * <i64>h * <i64>w == 0) return;
+export function conv2d_bwd_data(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_: i32, kw_: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups_: i32, oh: i32, ow: i32, dy: usize, weight_: usize, col: usize, dx: usize): void {
+  if (n_ == 0 || <i64>c * <i64>h * <i64>w == 0) return;
   const chw = <usize>c * <usize>h * <usize>w;
-  if (ohw == 0 || ocg == 0 || cg == 0) {
-    memory.fill(dx, 0, (<usize>n * chw) << 2);
+  const ohw = oh * ow;
+  if (ohw == 0 || oc / groups_ == 0 || c / groups_ == 0) {
+    memory.fill(dx, 0, (<usize>n_ * chw) << 2);
     return;
   }
-  const kg = cg * kh * kw;
-  const pointwise = isPointwise(h, w, kh, kw, sh, sw, ph, pw, oh, ow);
-  for (let s = 0; s < n; s++) {
+  set_geometry(n_, c, h, w, oc, kh_, kw_, dilh, dilw, groups_);
+  if (sh == 1 && sw == 1) {
+    // dx = W'·col(dy): dy's oh×ow planes are the input, dx's h×w planes the output, padding (k−1)·dilation − p.
+    op = OP_PRODUCT;
+    inC = oc; inH = oh; inW = ow; outC = c; outH = h; outW = w;
+    strH = 1; strW = 1; padH = (kh_ - 1) * dilh - ph; padW = (kw_ - 1) * dilw - pw;
+    rows = cg; inCg = ocg; flip = 1;
+    src = dy; weight = weight_; bias = 0; dst = dx; dyIn = 0; gradB = 0; beta = 0;
+    run((n_ + SAMPLES_PER_TASK - 1) / SAMPLES_PER_TASK, <i64>n_ * <i64>oc * <i64>ohw * <i64>(cg * kh_ * kw_));
+    return;
+  }
+  const kg = cg * kh_ * kw_;
+  for (let s = 0; s < n_; s++) {
     const dys = dy + ((<usize>s * <usize>oc * <usize>ohw) << 2);
-    const dxs = dx + ((<usize>s * chw) << 2);
-    const dst = pointwise ? dxs : col;
-    for (let g = 0; g < groups; g++)
-      gemm(1, 0, kg, ohw, ocg, 1, weight + ((<usize>g * <usize>ocg * <usize>kg) << 2), dys + ((<usize>g * <usize>ocg * <usize>ohw) << 2), 0, dst + ((<usize>g * <usize>kg * <usize>ohw) << 2));
-    if (!pointwise) col2im(c, groups * cg, h, w, kh, kw, sh, sw, ph, pw, dilh, dilw, oh, ow, col, dxs);
-    else if (groups * cg < c) memory.fill(dxs + ((<usize>(groups * cg) * <usize>ohw) << 2), 0, (<usize>(c - groups * cg) * <usize>ohw) << 2);
+    for (let g = 0; g < groups_; g++)
+      gemm(1, 0, kg, ohw, ocg, 1, weight_ + ((<usize>g * <usize>ocg * <usize>kg) << 2), dys + ((<usize>g * <usize>ocg * <usize>ohw) << 2), 0, col + ((<usize>g * <usize>kg * <usize>ohw) << 2));
+    col2im(c, h, w, sh, sw, ph, pw, oh, ow, col, dx + ((<usize>s * chw) << 2));
   }
 }
 
-export function conv2d_bwd_filter(n: i32, c: i32, h: i32, w: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups: i32, oh: i32, ow: i32, beta: f32, x: usize, dy: usize, col: usize, gw: usize, gb: usize): void {
-  const cg = c / groups, ocg = oc / groups;
-  if (ocg == 0) return;
-  const outs = groups * ocg;
-  const ohw = n == 0 ? 0 : oh * ow;
+export function conv2d_bwd_filter(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_: i32, kw_: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups_: i32, oh: i32, ow: i32, beta_: f32, x: usize, dy: usize, col: usize, gw: usize, gb: usize): void {
+  const cg_ = c / groups_, ocg_ = oc / groups_;
+  if (ocg_ == 0) return;
+  const outs = groups_ * ocg_;
+  const ohw = n_ == 0 ? 0 : oh * ow;
   // gw holds oc·(c/groups)·kh·kw floats, so kg fits whenever it is read.
-  const kg = cg * kh * kw;
+  const kg = cg_ * kh_ * kw_;
   if (ohw == 0) {
     // No samples or no outputs: the sums are empty, gw = beta·gw (beta = 0 never reads).
     const total = <usize>outs * <usize>kg;
-    for (let i: usize = 0; i < total; i++) store<f32>(gw + (i << 2), beta == 0 ? 0 : beta * load<f32>(gw + (i << 2)));
-    if (gb != 0) for (let o = 0; o < outs; o++) store<f32>(gb + (<usize>o << 2), beta == 0 ? 0 : beta * load<f32>(gb + (<usize>o << 2)));
+    for (let i: usize = 0; i < total; i++) store<f32>(gw + (i << 2), beta_ == 0 ? 0 : beta_ * load<f32>(gw + (i << 2)));
+    if (gb != 0) for (let o = 0; o < outs; o++) store<f32>(gb + (<usize>o << 2), beta_ == 0 ? 0 : beta_ * load<f32>(gb + (<usize>o << 2)));
     return;
   }
-  const pointwise = isPointwise(h, w, kh, kw, sh, sw, ph, pw, oh, ow);
-  for (let s = 0; s < n; s++) {
-    const xs = x + ((<usize>s * <usize>c * <usize>h * <usize>w) << 2);
-    const dys = dy + ((<usize>s * <usize>oc * <usize>ohw) << 2);
-    let src = xs;
-    if (!pointwise) {
-      im2col(groups * cg, h, w, kh, kw, sh, sw, ph, pw, dilh, dilw, oh, ow, xs, col);
-      src = col;
-    }
-    const b: f32 = s == 0 ? beta : 1;
-    for (let g = 0; g < groups; g++)
-      gemm(0, 1, ocg, kg, ohw, 1, dys + ((<usize>g * <usize>ocg * <usize>ohw) << 2), src + ((<usize>g * <usize>kg * <usize>ohw) << 2), b, gw + ((<usize>g * <usize>ocg * <usize>kg) << 2));
-  }
-  if (gb != 0)
-    for (let o = 0; o < outs; o++) {
-      let acc = f32x4.splat(0);
-      let tail: f32 = 0;
-      for (let s = 0; s < n; s++) {
-        const row = dy + ((<usize>(s * oc + o) * <usize>ohw) << 2);
-        let i = 0;
-        for (; i + 4 <= ohw; i += 4) acc = f32x4.add(acc, v128.load(row + (<usize>i << 2)));
-        for (; i < ohw; i++) tail += load<f32>(row + (<usize>i << 2));
-      }
-      const sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
-      const p = gb + (<usize>o << 2);
-      store<f32>(p, beta == 0 ? sum : beta * load<f32>(p) + sum);
-    }
+  set_geometry(n_, c, h, w, oc, kh_, kw_, dilh, dilw, groups_);
+  op = OP_FILTER;
+  inC = c; inH = h; inW = w; outC = oc; outH = oh; outW = ow;
+  strH = sh; strW = sw; padH = ph; padW = pw;
+  rows = ocg; inCg = cg; flip = 0;
+  src = x; weight = 0; bias = 0; dst = gw; dyIn = dy; gradB = gb; beta = beta_;
+  run(filter_tasks(), <i64>n_ * <i64>oc * <i64>ohw * <i64>kg);
 }

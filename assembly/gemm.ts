@@ -205,11 +205,34 @@ export function pack_b(tb: i32, n: i32, k: i32, b: usize, p0: i32, kc: i32, j0: 
   v128.store(c, r1, 16);
 }
 
+/** C[j, 0..3] = alpha·(r0[j], r1[j], r2[j], r3[j]) + beta·C[j, 0..3] for j = 0..3 (rows ldc bytes apart): the block transposed. */
+// @ts-ignore: decorator
+@inline function update_transposed_4x4(c: usize, ldc: usize, r0: v128, r1: v128, r2: v128, r3: v128, alpha: v128, beta: v128, readC: bool): void {
+  const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  let v0 = f32x4.mul(f32x4.shuffle(t0, t2, 0, 1, 4, 5), alpha), v1 = f32x4.mul(f32x4.shuffle(t0, t2, 2, 3, 6, 7), alpha);
+  let v2 = f32x4.mul(f32x4.shuffle(t1, t3, 0, 1, 4, 5), alpha), v3 = f32x4.mul(f32x4.shuffle(t1, t3, 2, 3, 6, 7), alpha);
+  if (readC) {
+    v0 = madd(v128.load(c), beta, v0);
+    v1 = madd(v128.load(c + ldc), beta, v1);
+    v2 = madd(v128.load(c + 2 * ldc), beta, v2);
+    v3 = madd(v128.load(c + 3 * ldc), beta, v3);
+  }
+  v128.store(c, v0);
+  v128.store(c + ldc, v1);
+  v128.store(c + 2 * ldc, v2);
+  v128.store(c + 3 * ldc, v3);
+}
+
 /**
  * The 4×8 register tile: 8 accumulators (4 rows × 2 vectors of 4), four pre-broadcast A vectors and two vectors of
  * B per k step, all plain loads whose offsets V8 folds into the addressing (12 of the 16 xmm registers on x64). C = alpha·acc + beta·C, C not read when readC is false.
+ * With `trans` the tile is stored transposed (C is 8×4 at c: element (i, j) of the product goes to C[j, i]), so a
+ * product computed as Bᵀ·Aᵀ lands in place (the convolution's weight gradient, conv.ts).
  */
-function gemm_ukernel_4x8__wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, alpha: f32, beta: f32, readC: bool): void {
+export function gemm_ukernel_4x8__wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, alpha: f32, beta: f32, readC: bool, trans: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -233,6 +256,11 @@ function gemm_ukernel_4x8__wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, ldc
     pb += 32;
   }
   const va = f32x4.splat(alpha), vb = f32x4.splat(beta);
+  if (trans) {
+    update_transposed_4x4(c, ldc, c00, c10, c20, c30, va, vb, readC);
+    update_transposed_4x4(c + 4 * ldc, ldc, c01, c11, c21, c31, va, vb, readC);
+    return;
+  }
   update_row(c, c00, c01, va, vb, readC);
   update_row(c + ldc, c10, c11, va, vb, readC);
   update_row(c + 2 * ldc, c20, c21, va, vb, readC);
@@ -289,11 +317,11 @@ export function gemm_block(
       const pa = pa0 + (<usize>(ir * kc) << 4);
       const cp = c + <usize>ir * ldc + (<usize>jr << 2);
       if (mr == GEMM_MR && nr == GEMM_NR) {
-        gemm_ukernel_4x8__wasmsimd(kc, pa, pb, cp, ldc, alpha, betaBlock, readC);
+        gemm_ukernel_4x8__wasmsimd(kc, pa, pb, cp, ldc, alpha, betaBlock, readC, false);
       } else {
         // Edge tile: compute the full (zero-padded) tile aside, then update only the valid part of C.
         if (nr <= 4) gemm_ukernel_4x4__wasmsimd(kc, pa, pb, edgeTile, GEMM_NR << 2, alpha);
-        else gemm_ukernel_4x8__wasmsimd(kc, pa, pb, edgeTile, GEMM_NR << 2, alpha, 0, false);
+        else gemm_ukernel_4x8__wasmsimd(kc, pa, pb, edgeTile, GEMM_NR << 2, alpha, 0, false, false);
         for (let r = 0; r < mr; r++) {
           const crow = cp + <usize>r * ldc;
           const trow = edgeTile + (<usize>(r * GEMM_NR) << 2);

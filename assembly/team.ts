@@ -13,6 +13,7 @@
 import { gemm_block, GEMM_KC, GEMM_MC, GEMM_MR, GEMM_NC, GEMM_NR, pack_a, pack_b, set_edge_tile } from './gemm';
 import { elu_bwd, elu_fwd, gelu_bwd, gelu_fwd, gelu_tanh_bwd, gelu_tanh_fwd, leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd, sigmoid_bwd, sigmoid_fwd, silu_bwd, silu_fwd, softplus_bwd, softplus_fwd, tanh_bwd, tanh_fwd } from './act';
 import { mul } from './norm';
+import { conv_task, CONV_WORKSPACE_BYTES, set_conv_workspace } from './conv';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
 
 /** The most threads a team can have (the owner included). */
@@ -71,7 +72,9 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 // @ts-ignore: decorator
 @inline const CTL_EDGE: usize = 640; // usize × TEAM_MAX: each thread's edge tile
 // @ts-ignore: decorator
-@inline const CTL_BYTES: usize = CTL_EDGE + (<usize>TEAM_MAX << 2);
+@inline const CTL_CONV: usize = CTL_EDGE + (<usize>TEAM_MAX << 2); // usize × TEAM_MAX: each thread's conv workspace
+// @ts-ignore: decorator
+@inline const CTL_BYTES: usize = CTL_CONV + (<usize>TEAM_MAX << 2);
 
 // @ts-ignore: decorator
 @inline const COUNT_SHIFT: i64 = 24;
@@ -85,6 +88,8 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 @inline const K_GEMM_PACK = 1;
 // @ts-ignore: decorator
 @inline const K_GEMM_TILES = 2;
+// @ts-ignore: decorator
+@inline const K_CONV = 3;
 export const enum Unary { SIGMOID_FWD = 10, TANH_FWD, RELU_FWD, GELU_FWD, GELU_TANH_FWD, SILU_FWD, SIGMOID_BWD, TANH_BWD, RELU_BWD, GELU_BWD, GELU_TANH_BWD, SILU_BWD, MUL }
 export const enum Scaled { LEAKY_RELU_FWD = 30, ELU_FWD, LEAKY_RELU_BWD, ELU_BWD, SOFTPLUS_FWD, SOFTPLUS_BWD }
 export const enum Step { SGD = 40, MOMENTUM, ADAGRAD, RMSPROP, ADAM }
@@ -132,6 +137,8 @@ export function team_init(threads: i32): usize {
   for (let t = 1; t < n; t++) {
     const slot = ctl + CTL_EDGE + (<usize>t << 2);
     if (load<usize>(slot) == 0) store<usize>(slot, heap.alloc(<usize>(GEMM_MR * GEMM_NR) << 2));
+    const conv = ctl + CTL_CONV + (<usize>t << 2);
+    if (load<usize>(conv) == 0) store<usize>(conv, heap.alloc(CONV_WORKSPACE_BYTES));
   }
   teamSize = threads <= 0 ? 1 : n;
   // Parked workers sleep on the size word, working ones on the job word: wake both kinds.
@@ -149,6 +156,7 @@ export function team_init(threads: i32): usize {
 export function worker_main(t: i32, control: usize): void {
   ctl = control;
   set_edge_tile(load<usize>(ctl + CTL_EDGE + (<usize>t << 2)));
+  set_conv_workspace(load<usize>(ctl + CTL_CONV + (<usize>t << 2)));
   atomic.add<i32>(ctl + CTL_STARTED, 1);
   // A worker that starts while a job runs joins it: the first word it sees counts as new.
   let seen: i64 = -1;
@@ -225,6 +233,19 @@ export function team_splits_gemm(m: i32, n: i32, k: i32): bool {
   return teamSize > 1 && <i64>m * <i64>n * <i64>k >= TEAM_MIN_MNK;
 }
 
+/**
+ * Whether a convolution call of `tasks` tasks and `macs` multiply-adds is split (fixed thresholds: never depend on
+ * the thread count; a split changes no result anyway, conv.ts).
+ */
+export function team_splits_conv(tasks: i32, macs: i64): bool {
+  return teamSize > 1 && tasks > 1 && macs >= TEAM_MIN_MNK;
+}
+
+/** Runs the convolution call stored by conv.ts (its `tasks` tasks) over the team. */
+export function team_conv(tasks: i32): void {
+  run_job(K_CONV, tasks);
+}
+
 function chunks(n: i32): i32 {
   return (n + TEAM_GRAIN - 1) / TEAM_GRAIN;
 }
@@ -272,6 +293,7 @@ export function team_step(kind: Step, n: i32, s0: f32, s1: f32, s2: f32, s3: f32
 function run_task(kind: i32, task: i32): void {
   if (kind == K_GEMM_PACK) return gemm_pack_task(task);
   if (kind == K_GEMM_TILES) return gemm_tiles_task(task);
+  if (kind == K_CONV) return conv_task(task);
   const lo = task * TEAM_GRAIN;
   const len = min(TEAM_GRAIN, argInt(0) - lo);
   const o = <usize>lo;

@@ -1,7 +1,8 @@
 /**
  * The threaded wasm module (Node always has threads): bit-identical results for 1, 2 and 3 threads — GEMMs above
  * the split threshold in all four transpose cases and across several NC/KC/row-chunk blocks, the fused
- * dense-layer GEMMs (epilogues on the workers' tiles), every activation,
+ * dense-layer GEMMs (epilogues on the workers' tiles), the convolution kernels (images and weight-gradient blocks
+ * over the team), every activation,
  * mul and every optimizer step over arrays long enough to split, and whole MLP training trajectories — and the
  * same bits as the single-threaded module. Also: setThreads and DESCENT_THREADS size the wasm team, and workers do
  * not keep the process alive.
@@ -48,6 +49,25 @@ function runAll(b: Backend): Float32Array[] {
     b.k.gemm_bias_act_f32(m, n, k, 1, 0.01, x, w, bias, y);
     b.k.gemm_act_bwd_f32(m, k, n, 0, y, w, x, dx);
     out.push(y.data.slice(), dx.data.slice());
+  }
+  // Convolutions: forward, both gradients (stride 1 as a transposed convolution, stride 2 through col2im), grouped,
+  // several tasks of images and of weight-gradient blocks, taps over two KC blocks, a weight too big to stay packed.
+  const convs = [
+    [9, 16, 10, 10, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 10, 10],
+    [8, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 28, 28],
+    [5, 32, 7, 7, 72, 3, 3, 1, 1, 1, 1, 1, 1, 2, 7, 7],
+    [2, 64, 6, 6, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 6, 6],
+    [6, 8, 11, 11, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 6, 6],
+  ] as const;
+  for (const sizes of convs) {
+    const [n, c, h, w, oc, kh, kw, , , , , , , groups, oh, ow] = sizes;
+    const x = put(b, randn(r, n * c * h * w)), wt = put(b, randn(r, (oc * c * kh * kw) / groups)), bias = put(b, randn(r, oc));
+    const dy = put(b, randn(r, n * oc * oh * ow)), col = b.alloc(c * kh * kw * oh * ow);
+    const y = b.alloc(n * oc * oh * ow), dx = b.alloc(n * c * h * w), gw = put(b, randn(r, wt.length)), gb = put(b, randn(r, oc));
+    b.k.conv2d_fwd_f32(...sizes, x, wt, bias, col, y);
+    b.k.conv2d_bwd_data_f32(...sizes, dy, wt, col, dx);
+    b.k.conv2d_bwd_filter_f32(...sizes, 0.5, x, dy, col, gw, gb);
+    out.push(y.data.slice(), dx.data.slice(), gw.data.slice(), gb.data.slice());
   }
   const big = 3 * 32768 + 13;
   const x = put(b, uniform(r, big, -5, 5)), g = put(b, randn(r, big));
@@ -113,7 +133,7 @@ describe('threaded wasm', () => {
     expect(wasm.detail).toMatch(/, 1 thread \(shared memory\)$/);
   });
 
-  it('gives the same bits for 1, 2 and 3 threads as the single-threaded module (gemm, activations, mul, optimizers)', async () => {
+  it('gives the same bits for 1, 2 and 3 threads as the single-threaded module (gemm, conv, activations, mul, optimizers)', async () => {
     setThreads(3);
     await workersUp(2);
     const single = runAll(singleThreaded());
