@@ -40,7 +40,8 @@ import { team_conv, team_splits_conv } from './team';
 @inline const CONV_MC: i32 = 128;
 
 // A thread's workspace: packed A (pre-broadcast, 16 bytes a value), packed B (KC×NC), the tap rows being built (NC
-// floats plus a panel's padding, which also holds four tap rows of one KC block), a 4×8 edge tile. Literal sizes:
+// floats plus a panel's padding, which also holds four tap rows of one KC block), a 4×8 edge tile, and one image's
+// input planes of a group between zero margins (flat taps then read every panel with plain vector loads). Literal sizes:
 // gemm.ts's constants are not yet declared where this file's globals are initialised (the modules import each other).
 // @ts-ignore: decorator
 @inline const WS_A_VALUES: i32 = 1 << 16;
@@ -50,9 +51,13 @@ import { team_conv, team_splits_conv } from './team';
 @inline const WS_ROWS: usize = WS_B + (1 << 20);
 // @ts-ignore: decorator
 @inline const WS_TILE: usize = WS_ROWS + ((1024 + 8) << 2);
+// @ts-ignore: decorator
+@inline const WS_PLANES: usize = WS_TILE + (32 << 2);
+// @ts-ignore: decorator
+@inline const WS_PLANE_FLOATS: i64 = 1 << 18;
 /** Bytes of one thread's convolution workspace. */
 // @ts-ignore: decorator
-@inline export const CONV_WORKSPACE_BYTES: usize = WS_TILE + (32 << 2);
+@inline export const CONV_WORKSPACE_BYTES: usize = WS_PLANES + (<usize>WS_PLANE_FLOATS << 2);
 
 /** This instance's workspace: the owner's is allocated when the module starts (a kernel call never allocates). */
 let ws: usize = heap.alloc(CONV_WORKSPACE_BYTES);
@@ -69,21 +74,47 @@ export function set_conv_workspace(p: usize): void {
 const ARGS = memory.data(ARG_COUNT * 4, 16);
 
 // @ts-ignore: decorator
-@inline const OP_PRODUCT: i32 = 0; // forward, or the stride-1 input gradient as a forward convolution
+@inline const OP_FWD: i32 = 0;
 // @ts-ignore: decorator
-@inline const OP_FILTER: i32 = 1;
+@inline const OP_DATA: i32 = 1;
+// @ts-ignore: decorator
+@inline const OP_FILTER: i32 = 2;
 
 let op: i32 = 0;
-// The forward-style product of OP_PRODUCT: `inC` input planes of inH×inW → `outC` output planes of outH×outW,
-// `groups` groups of `rows` output channels over `inCg` input channels each, taps kh×kw, strides, padding, dilation.
+// The convolution: `inC` input planes of inH×inW → `outC` output planes of outH×outW, `groups` groups of `rows`
+// output channels over `inCg` input channels each, taps kh×kw, strides, padding, dilation.
 let n: i32 = 0, inC: i32 = 0, inH: i32 = 0, inW: i32 = 0, outC: i32 = 0, outH: i32 = 0, outW: i32 = 0;
 let kh: i32 = 0, kw: i32 = 0, strH: i32 = 1, strW: i32 = 1, padH: i32 = 0, padW: i32 = 0, dilH: i32 = 1, dilW: i32 = 1;
 let groups: i32 = 1, rows: i32 = 0, inCg: i32 = 0;
-// The convolution's own channel counts per group (the weight's layout), and whether A is the flipped weight.
-let ocg: i32 = 0, cg: i32 = 0, flip: i32 = 0;
+// Channels per group, output and input (rows = ocg and inCg = cg; both names read where each is meant).
+let ocg: i32 = 0, cg: i32 = 0;
 // dyIn is the weight gradient's dY; dst is y, dx or dW; gradB the bias gradient.
 let src: usize = 0, weight: usize = 0, bias: usize = 0, dst: usize = 0, dyIn: usize = 0, gradB: usize = 0;
 let beta: f32 = 0;
+/** This thread's image planes between zero margins (product tasks): margin floats each side, planeStride apart; 0: none. */
+let margin: i64 = 0, planeStride: i64 = 0;
+
+/**
+ * Copies image xs's input planes of group g between zero margins into the workspace when the taps are flat and they
+ * fit; else sets margin = 0. The margin covers the largest tap shift |dy|·w + |dx| (|dx| < w) plus a panel.
+ */
+function pad_planes(xs: usize, g: i32): void {
+  margin = 0;
+  if (!(strH == 1 && strW == 1 && outW == inW)) return;
+  const w = <i64>inW, hw = <i64>inH * w;
+  const top = <i64>padH, bottom = <i64>(kh - 1) * <i64>dilH - <i64>padH;
+  const m = ((top > bottom ? top : bottom) + 1) * w + GEMM_NR;
+  if (<i64>inCg * (hw + 2 * m) > WS_PLANE_FLOATS) return;
+  margin = m;
+  planeStride = hw + 2 * m;
+  let d = ws + WS_PLANES;
+  for (let ci = 0; ci < inCg; ci++) {
+    zero_f32(d, m);
+    copy_f32(d + (<usize>m << 2), xs + ((<usize>(g * inCg + ci) * <usize>hw) << 2), hw);
+    zero_f32(d + (<usize>(m + hw) << 2), m);
+    d += <usize>planeStride << 2;
+  }
+}
 
 function conv_store(): void {
   const a = ARGS;
@@ -91,7 +122,7 @@ function conv_store(): void {
   store<i32>(a, outC, 20); store<i32>(a, outH, 24); store<i32>(a, outW, 28); store<i32>(a, kh, 32); store<i32>(a, kw, 36);
   store<i32>(a, strH, 40); store<i32>(a, strW, 44); store<i32>(a, padH, 48); store<i32>(a, padW, 52);
   store<i32>(a, dilH, 56); store<i32>(a, dilW, 60); store<i32>(a, groups, 64); store<i32>(a, rows, 68);
-  store<i32>(a, inCg, 72); store<i32>(a, ocg, 76); store<i32>(a, cg, 80); store<i32>(a, flip, 84);
+  store<i32>(a, inCg, 72); store<i32>(a, ocg, 76); store<i32>(a, cg, 80);
   store<usize>(a, src, 88); store<usize>(a, weight, 92); store<usize>(a, bias, 96); store<usize>(a, dst, 100);
   store<usize>(a, gradB, 104); store<f32>(a, beta, 108); store<usize>(a, dyIn, 112);
 }
@@ -103,9 +134,27 @@ function conv_load(): void {
   outC = load<i32>(a, 20); outH = load<i32>(a, 24); outW = load<i32>(a, 28); kh = load<i32>(a, 32); kw = load<i32>(a, 36);
   strH = load<i32>(a, 40); strW = load<i32>(a, 44); padH = load<i32>(a, 48); padW = load<i32>(a, 52);
   dilH = load<i32>(a, 56); dilW = load<i32>(a, 60); groups = load<i32>(a, 64); rows = load<i32>(a, 68);
-  inCg = load<i32>(a, 72); ocg = load<i32>(a, 76); cg = load<i32>(a, 80); flip = load<i32>(a, 84);
+  inCg = load<i32>(a, 72); ocg = load<i32>(a, 76); cg = load<i32>(a, 80);
   src = load<usize>(a, 88); weight = load<usize>(a, 92); bias = load<usize>(a, 96); dst = load<usize>(a, 100);
   gradB = load<usize>(a, 104); beta = load<f32>(a, 108); dyIn = load<usize>(a, 112);
+}
+
+/**
+ * Copies n floats (n ≥ 0): a v128 loop, then single floats. For the short runs here (rows of 14–784 floats) this
+ * beats memory.copy / memory.fill, which V8 runs as a call into the runtime (tens of ns each, measured).
+ */
+function copy_f32(dst: usize, from: usize, n: i64): void {
+  let i: i64 = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(from + (<usize>i << 2)));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(from + (<usize>i << 2)));
+}
+
+/** Zeroes n floats (n ≥ 0), as copy_f32. */
+function zero_f32(dst: usize, n: i64): void {
+  const z = f32x4.splat(0);
+  let i: i64 = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
 }
 
 /** Output columns [lo, hi) whose input column ox·sw + off lies in [0, w), packed as lo | hi << 32. */
@@ -139,9 +188,9 @@ function tap_row(plane: usize, ky: i32, kx: i32, j0: i32, j1: i32, out: usize): 
     if (jhi < jlo) jhi = jlo;
     const a = clamp64(jlo, j0, j1), b = clamp64(jhi, a, j1);
     // Here j + dy·w + dx lies in [0, h·w) for every j in [jlo, jhi).
-    if (a > j0) memory.fill(out, 0, <usize>(a - j0) << 2);
-    if (b > a) memory.copy(out + (<usize>(a - j0) << 2), plane + (<usize>(a + dy * w + dx) << 2), <usize>(b - a) << 2);
-    if (j1 > b) memory.fill(out + (<usize>(b - j0) << 2), 0, <usize>(j1 - b) << 2);
+    zero_f32(out, a - j0);
+    copy_f32(out + (<usize>(a - j0) << 2), plane + (<usize>(a + dy * w + dx) << 2), b - a);
+    zero_f32(out + (<usize>(b - j0) << 2), j1 - b);
     if (dx != 0 && b > a) {
       const from = dx > 0 ? w - dx : 0, to = dx > 0 ? w : -dx;
       for (let oy = a / w; oy * w < b; oy++)
@@ -161,17 +210,17 @@ function tap_row(plane: usize, ky: i32, kx: i32, j0: i32, j1: i32, out: usize): 
     const o = out + (<usize>(rowStart + a - <i64>j0) << 2);
     const iy = oy * <i64>strH + dy;
     if (iy < 0 || iy >= h || lo >= hi) {
-      memory.fill(o, 0, <usize>(b - a) << 2);
+      zero_f32(o, b - a);
       continue;
     }
     const l = clamp64(lo, a, b), e = clamp64(hi, l, b);
-    if (l > a) memory.fill(o, 0, <usize>(l - a) << 2);
+    zero_f32(o, l - a);
     // Input column ox·sw + dx of row iy, read only for ox in [l, e) (inside the image).
     const row = plane + (<usize>(iy * w) << 2);
     const ol = o + (<usize>(l - a) << 2);
-    if (strW == 1) memory.copy(ol, row + (<usize>(l + dx) << 2), <usize>(e - l) << 2);
+    if (strW == 1) copy_f32(ol, row + (<usize>(l + dx) << 2), e - l);
     else for (let ox = l; ox < e; ox++) store<f32>(ol + (<usize>(ox - l) << 2), load<f32>(row + (<usize>(ox * <i64>strW + dx) << 2)));
-    if (b > e) memory.fill(o + (<usize>(e - a) << 2), 0, <usize>(b - e) << 2);
+    zero_f32(o + (<usize>(e - a) << 2), b - e);
   }
 }
 
@@ -190,7 +239,7 @@ function tap_row(plane: usize, ky: i32, kx: i32, j0: i32, j1: i32, out: usize): 
 function pack_taps_b(xs: usize, g: i32, pc: i32, kc: i32, jc: i32, nc: i32, d: usize): void {
   const row = ws + WS_ROWS;
   const panels = (nc + GEMM_NR - 1) / GEMM_NR;
-  memory.fill(row + (<usize>nc << 2), 0, <usize>(panels * GEMM_NR - nc) << 2);
+  zero_f32(row + (<usize>nc << 2), panels * GEMM_NR - nc);
   const panelBytes = <usize>kc << 5;
   const h = <i64>inH, w = <i64>inW, end = <i64>jc + <i64>nc;
   for (let p = 0; p < kc; p++) {
@@ -209,11 +258,34 @@ function pack_taps_b(xs: usize, g: i32, pc: i32, kc: i32, jc: i32, nc: i32, d: u
       }
       continue;
     }
+    const shift = dy * w + dx;
+    if (margin > 0 && <i64>jc + shift >= -margin && end + <i64>(panels * GEMM_NR - nc) + shift <= h * w + margin) {
+      // The plane between zero margins: every panel is two plain loads (rows above or below the image read the
+      // margins), then the positions that wrapped into the neighbouring row, and the columns past nc, are zeroed.
+      const q0 = ws + WS_PLANES + (<usize>(<i64>((pc + p) / (kh * kw)) * planeStride + margin + <i64>jc + shift) << 2);
+      let q = q0;
+      for (let r = 0; r < panels; r++) {
+        v128.store(o, v128.load(q));
+        v128.store(o, v128.load(q, 16), 16);
+        o += panelBytes;
+        q += 32;
+      }
+      const first = d + (<usize>p << 5);
+      if (dx != 0) {
+        const from = dx > 0 ? w - dx : 0, to = dx > 0 ? w : -dx;
+        for (let oy = <i64>jc / w; oy * w < end; oy++)
+          for (let ox = from; ox < to; ox++) {
+            const at = oy * w + ox - <i64>jc;
+            if (at >= 0 && at < <i64>nc) store<f32>(first + ((<usize>((at >> 3) * <i64>kc) << 5) + (<usize>(at & 7) << 2)), 0);
+          }
+      }
+      for (let at = nc; at < panels * GEMM_NR; at++) store<f32>(first + ((<usize>((at >> 3) * kc) << 5) + (<usize>(at & 7) << 2)), 0);
+      continue;
+    }
     // Positions [lo, hi) read plane[j + shift] (in the plane, see tap_row); the rest of the panels are zeros.
     const oy0 = clamp64(-dy, 0, outH), oy1 = clamp64(h - dy, oy0, outH);
     const lo = clamp64(oy0 * w + (dx < 0 ? -dx : 0), jc, end);
     const hi = clamp64(oy1 * w - (dx > 0 ? dx : 0), lo, end);
-    const shift = dy * w + dx;
     for (let j = <i64>jc; j < end; j += GEMM_NR) {
       if (j >= lo && j + GEMM_NR <= hi) {
         const q = plane + (<usize>(j + shift) << 2);
@@ -241,29 +313,10 @@ function pack_taps_b(xs: usize, g: i32, pc: i32, kc: i32, jc: i32, nc: i32, d: u
   }
 }
 
-/**
- * Packs rows [ic, ic + mc) × columns [pc, pc + kc) of group g's A into MR-tall pre-broadcast panels (pack_a's
- * layout): the weight W_g [rows, inCg·kh·kw], or for the input gradient W'_g[ci, (o, ky, kx)] =
- * W[g·ocg + o, ci, kh−1−ky, kw−1−kx] gathered from the weight (once per task, so scalar).
- */
+/** Packs rows [ic, ic + mc) × columns [pc, pc + kc) of group g's weight W_g [rows, inCg·kh·kw] (pack_a's layout). */
 function pack_weight(g: i32, ic: i32, mc: i32, pc: i32, kc: i32, d: usize): void {
   const depth = inCg * kh * kw;
-  if (flip == 0) {
-    pack_a(0, rows, depth, weight + ((<usize>g * <usize>rows * <usize>depth) << 2), ic, mc, pc, kc, d);
-    return;
-  }
-  const taps = kh * kw;
-  for (let ir = 0; ir < mc; ir += GEMM_MR) {
-    const valid = min(GEMM_MR, mc - ir);
-    let o = (pc / taps), t = pc % taps;
-    for (let p = 0; p < kc; p++) {
-      // Column p of W'_g is output channel o, tap t flipped: W[g·ocg + o, ci, kh−1−ky, kw−1−kx] = weight at taps−1−t.
-      const from = weight + ((<usize>((g * ocg + o) * cg + ic + ir) * <usize>taps + <usize>(taps - 1 - t)) << 2);
-      const at = d + (<usize>(ir * kc + p * GEMM_MR) << 4);
-      for (let r = 0; r < GEMM_MR; r++) v128.store(at + (<usize>r << 4), f32x4.splat(r < valid ? load<f32>(from + ((<usize>r * <usize>taps) << 2)) : 0));
-      if (++t == taps) (t = 0), o++;
-    }
-  }
+  pack_a(0, rows, depth, weight + ((<usize>g * <usize>rows * <usize>depth) << 2), ic, mc, pc, kc, d);
 }
 
 // @ts-ignore: decorator
@@ -298,6 +351,7 @@ function product_task(task: i32): void {
         for (let o = 0; o < rows; o++) fill_row(yg + <usize>o * ldc, ohw, bias != 0 ? load<f32>(bias + (<usize>(g * rows + o) << 2)) : 0);
         continue;
       }
+      pad_planes(xs, g);
       for (let jc = 0; jc < ohw; jc += CONV_NC) {
         const nc = min(CONV_NC, ohw - jc);
         for (let pc = 0; pc < depth; pc += CONV_KC) {
@@ -320,7 +374,7 @@ function product_task(task: i32): void {
         }
       }
     }
-    // Output planes no group covers (the input gradient when c is not a multiple of groups) are zero.
+    // Output planes no group covers (oc not a multiple of groups) are zero.
     if (groups * rows < outC) memory.fill(ys + ((<usize>(groups * rows) * <usize>ohw) << 2), 0, (<usize>(outC - groups * rows) * <usize>ohw) << 2);
   }
 }
@@ -426,6 +480,7 @@ function filter_task(task: i32): void {
 export function conv_task(task: i32): void {
   conv_load();
   if (op == OP_FILTER) filter_task(task);
+  else if (op == OP_DATA) data_task(task);
   else product_task(task);
 }
 
@@ -452,41 +507,112 @@ function set_geometry(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_: i32, kw_: i
   ocg = oc / groups_;
 }
 
-// The strided input gradient: per sample W_gᵀ·dY_g into col, then col2im, on the calling thread.
+/**
+ * dx planes of group g's channels in image dxs = col2im(col), col = W_gᵀ·dY_g [cg·kh·kw, oh·ow] (scratch: flat taps
+ * zero their wrapped positions in it first, then add the whole row at a shift in one vector loop; adding those +0
+ * changes no sum, as dx starts at +0). Each dx element sums its taps in tap order.
+ */
+function col2im_group(col: usize, dxs: usize, g: i32): void {
+  const h = <i64>inH, w = <i64>inW, hw = h * w, ohw = <i64>outH * <i64>outW;
+  zero_f32(dxs + ((<usize>(g * cg) * <usize>hw) << 2), <i64>cg * hw);
+  const taps = kh * kw, kg = cg * taps;
+  for (let t = 0; t < kg; t++) {
+    const tap = t % taps, ky = tap / kw, kx = tap % kw;
+    const plane = dxs + ((<usize>(g * cg + t / taps) * <usize>hw) << 2);
+    const row = col + ((<usize>t * <usize>ohw) << 2);
+    const dy = <i64>ky * <i64>dilH - <i64>padH, dx = <i64>kx * <i64>dilW - <i64>padW;
+    if (strH == 1 && strW == 1 && outW == inW && dx > -w && dx < w) {
+      const oy0 = clamp64(-dy, 0, outH), oy1 = clamp64(h - dy, oy0, outH);
+      const lo = oy0 * w + (dx < 0 ? -dx : 0);
+      let hi = oy1 * w - (dx > 0 ? dx : 0);
+      if (hi <= lo) continue;
+      if (dx != 0) {
+        const from = dx > 0 ? w - dx : 0, to = dx > 0 ? w : -dx;
+        for (let oy = oy0; oy < oy1; oy++)
+          for (let ox = from; ox < to; ox++) store<f32>(row + (<usize>(oy * w + ox) << 2), 0);
+      }
+      // j + shift lies in [0, h·w) for j in [lo, hi) (see tap_row).
+      const d = plane + (<usize>(lo + dy * w + dx) << 2), r = row + (<usize>lo << 2), len = hi - lo;
+      let j: i64 = 0;
+      for (; j + 4 <= len; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(r + o)));
+      }
+      for (; j < len; j++) {
+        const o = <usize>j << 2;
+        store<f32>(d + o, load<f32>(d + o) + load<f32>(r + o));
+      }
+      continue;
+    }
+    const cols = validCols(dx, strW, w, outW);
+    const lo = cols & 0xffffffff, hi = cols >>> 32;
+    for (let oy: i64 = 0; oy < <i64>outH; oy++) {
+      const iy = oy * <i64>strH + dy;
+      if (iy < 0 || iy >= h) continue;
+      const d = plane + (<usize>(iy * w) << 2), r = row + (<usize>(oy * <i64>outW) << 2);
+      for (let ox = lo; ox < hi; ox++) {
+        const at = d + (<usize>(ox * <i64>strW + dx) << 2);
+        store<f32>(at, load<f32>(at) + load<f32>(r + (<usize>ox << 2)));
+      }
+    }
+  }
+}
 
-function col2im(c: i32, h: i32, w: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, col: usize, dx: usize): void {
-  memory.fill(dx, 0, (<usize>c * <usize>h * <usize>w) << 2);
-  let inp = col;
-  const owBytes = <usize>ow << 2;
-  for (let ci = 0; ci < groups * cg; ci++) {
-    const xp = dx + ((<usize>ci * <usize>h * <usize>w) << 2);
-    for (let ky = 0; ky < kh; ky++)
-      for (let kx = 0; kx < kw; kx++) {
-        const off = <i64>kx * <i64>dilW - <i64>pw;
-        const r = validCols(off, sw, w, ow);
-        const lo = <i32>(r & 0xffffffff), hi = <i32>(r >>> 32);
-        for (let oy = 0; oy < oh; oy++) {
-          const iy = <i64>oy * <i64>sh - <i64>ph + <i64>ky * <i64>dilH;
-          if (iy >= 0 && iy < <i64>h) {
-            const row = xp + ((<usize>iy * <usize>w) << 2);
-            for (let ox = lo; ox < hi; ox++) {
-              const d = row + (<usize>(<i64>ox * <i64>sw + off) << 2);
-              store<f32>(d, load<f32>(d) + load<f32>(inp + (<usize>ox << 2)));
-            }
+/** Zeroes the dx planes of image dxs that no group covers (c not a multiple of groups). */
+function zero_uncovered(dxs: usize): void {
+  const hw = <i64>inH * <i64>inW;
+  if (groups * cg < inC) zero_f32(dxs + ((<usize>(groups * cg) * <usize>hw) << 2), <i64>(inC - groups * cg) * hw);
+}
+
+/**
+ * Images [task·SAMPLES_PER_TASK, …) of the input gradient: per group col = W_gᵀ·dY_g into the workspace (W_gᵀ packed
+ * once per task when it fits), then col2im_group.
+ */
+function data_task(task: i32): void {
+  const s0 = task * SAMPLES_PER_TASK, s1 = min(n, s0 + SAMPLES_PER_TASK);
+  const kg = cg * kh * kw, ohw = outH * outW, hw = inH * inW;
+  const ldc = <usize>ohw << 2;
+  const packA = ws, packB = ws + WS_B, col = ws + WS_PLANES;
+  const kgPad = roundMR(kg);
+  const whole = <i64>groups * <i64>kgPad * <i64>ocg <= <i64>WS_A_VALUES;
+  if (whole)
+    for (let g = 0; g < groups; g++)
+      for (let pc = 0; pc < ocg; pc += CONV_KC) {
+        const kc = min(CONV_KC, ocg - pc);
+        for (let ic = 0; ic < kg; ic += CONV_MC)
+          pack_a(1, kg, ocg, weight + ((<usize>g * <usize>ocg * <usize>kg) << 2), ic, min(CONV_MC, kg - ic), pc, kc, packA + ((<usize>g * <usize>kgPad * <usize>ocg + <usize>pc * <usize>kgPad + <usize>(ic * kc)) << 4));
+      }
+  for (let s = s0; s < s1; s++) {
+    const dys = dyIn + ((<usize>s * <usize>outC * <usize>ohw) << 2), dxs = dst + ((<usize>s * <usize>inC * <usize>hw) << 2);
+    for (let g = 0; g < groups; g++) {
+      const dyg = dys + ((<usize>g * <usize>ocg * <usize>ohw) << 2), wg = weight + ((<usize>g * <usize>ocg * <usize>kg) << 2);
+      for (let jc = 0; jc < ohw; jc += CONV_NC) {
+        const nc = min(CONV_NC, ohw - jc);
+        for (let pc = 0; pc < ocg; pc += CONV_KC) {
+          const kc = min(CONV_KC, ocg - pc);
+          pack_b(0, ohw, ocg, dyg, pc, kc, jc, nc, packB);
+          for (let ic = 0; ic < kg; ic += CONV_MC) {
+            const mc = min(CONV_MC, kg - ic);
+            let pa = packA;
+            if (whole) pa += (<usize>g * <usize>kgPad * <usize>ocg + <usize>pc * <usize>kgPad + <usize>(ic * kc)) << 4;
+            else pack_a(1, kg, ocg, wg, ic, mc, pc, kc, packA);
+            gemm_block(mc, nc, 0, nc, kc, pa, packB, col + <usize>ic * ldc + (<usize>jc << 2), ldc, 1, pc == 0 ? 0 : 1, false, 0, 0, 0, 0, 0, 0, 0);
           }
-          inp += owBytes;
         }
       }
+      col2im_group(col, dxs, g);
+    }
+    zero_uncovered(dxs);
   }
 }
 
 export function conv2d_fwd(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_: i32, kw_: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups_: i32, oh: i32, ow: i32, x: usize, weight_: usize, bias_: usize, col: usize, y: usize): void {
   if (n_ == 0 || <i64>oh * <i64>ow == 0 || oc / groups_ == 0) return;
   set_geometry(n_, c, h, w, oc, kh_, kw_, dilh, dilw, groups_);
-  op = OP_PRODUCT;
+  op = OP_FWD;
   inC = c; inH = h; inW = w; outC = oc; outH = oh; outW = ow;
   strH = sh; strW = sw; padH = ph; padW = pw;
-  rows = ocg; inCg = cg; flip = 0;
+  rows = ocg; inCg = cg;
   src = x; weight = weight_; bias = bias_; dst = y; dyIn = 0; gradB = 0; beta = 0;
   run((n_ + SAMPLES_PER_TASK - 1) / SAMPLES_PER_TASK, <i64>n_ * <i64>oc * <i64>oh * <i64>ow * <i64>(cg * kh_ * kw_));
 }
@@ -500,22 +626,24 @@ export function conv2d_bwd_data(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_: i
     return;
   }
   set_geometry(n_, c, h, w, oc, kh_, kw_, dilh, dilw, groups_);
-  if (sh == 1 && sw == 1) {
-    // dx = W'·col(dy): dy's oh×ow planes are the input, dx's h×w planes the output, padding (k−1)·dilation − p.
-    op = OP_PRODUCT;
-    inC = oc; inH = oh; inW = ow; outC = c; outH = h; outW = w;
-    strH = 1; strW = 1; padH = (kh_ - 1) * dilh - ph; padW = (kw_ - 1) * dilw - pw;
-    rows = cg; inCg = ocg; flip = 1;
-    src = dy; weight = weight_; bias = 0; dst = dx; dyIn = 0; gradB = 0; beta = 0;
-    run((n_ + SAMPLES_PER_TASK - 1) / SAMPLES_PER_TASK, <i64>n_ * <i64>oc * <i64>ohw * <i64>(cg * kh_ * kw_));
+  op = OP_DATA;
+  inC = c; inH = h; inW = w; outC = oc; outH = oh; outW = ow;
+  strH = sh; strW = sw; padH = ph; padW = pw;
+  rows = ocg; inCg = cg;
+  src = 0; weight = weight_; bias = 0; dst = dx; dyIn = dy; gradB = 0; beta = 0;
+  const kg = cg * kh_ * kw_;
+  if (<i64>kg * <i64>ohw <= WS_PLANE_FLOATS) {
+    run((n_ + SAMPLES_PER_TASK - 1) / SAMPLES_PER_TASK, <i64>n_ * <i64>oc * <i64>ohw * <i64>kg);
     return;
   }
-  const kg = cg * kh_ * kw_;
+  // One image's col does not fit the workspace: the caller's col, on this thread (gemm may still split each product).
   for (let s = 0; s < n_; s++) {
-    const dys = dy + ((<usize>s * <usize>oc * <usize>ohw) << 2);
-    for (let g = 0; g < groups_; g++)
-      gemm(1, 0, kg, ohw, ocg, 1, weight_ + ((<usize>g * <usize>ocg * <usize>kg) << 2), dys + ((<usize>g * <usize>ocg * <usize>ohw) << 2), 0, col + ((<usize>g * <usize>kg * <usize>ohw) << 2));
-    col2im(c, h, w, sh, sw, ph, pw, oh, ow, col, dx + ((<usize>s * chw) << 2));
+    const dys = dy + ((<usize>s * <usize>oc * <usize>ohw) << 2), dxs = dx + ((<usize>s * chw) << 2);
+    for (let g = 0; g < groups_; g++) {
+      gemm(1, 0, kg, ohw, ocg, 1, weight_ + ((<usize>g * <usize>ocg * <usize>kg) << 2), dys + ((<usize>g * <usize>ocg * <usize>ohw) << 2), 0, col);
+      col2im_group(col, dxs, g);
+    }
+    zero_uncovered(dxs);
   }
 }
 
@@ -537,7 +665,7 @@ export function conv2d_bwd_filter(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_:
   op = OP_FILTER;
   inC = c; inH = h; inW = w; outC = oc; outH = oh; outW = ow;
   strH = sh; strW = sw; padH = ph; padW = pw;
-  rows = ocg; inCg = cg; flip = 0;
+  rows = ocg; inCg = cg;
   src = x; weight = 0; bias = 0; dst = gw; dyIn = dy; gradB = gb; beta = beta_;
   run(filter_tasks(), <i64>n_ * <i64>oc * <i64>ohw * <i64>kg);
 }
