@@ -386,19 +386,29 @@ function fill_row(p: usize, len: i32, v: f32): void {
   for (; i < len; i++) store<f32>(p + (<usize>i << 2), v);
 }
 
-// Weight-gradient tasks: group × block of `tapBlock` taps (rows of dWᵀ) × block of GRAD_OUTS output channels, then
-// one task for the bias gradient.
+// Weight-gradient tasks: group × block of tapBlock() taps (rows of dWᵀ) × block of outBlock() output channels, then
+// one task for the bias gradient. Both sizes depend only on the convolution.
+/** Taps up to which one block takes every tap and the blocks split the output channels instead. */
+// @ts-ignore: decorator
+@inline const FEW_TAPS: i32 = 16;
+
 // @ts-ignore: decorator
 @inline function tapBlock(): i32 {
-  // About four blocks of taps, at least 8 (a block repacks dY for every sample).
+  // About four blocks of taps, at least 8 (each block repacks dY for every image); few taps stay in one block.
   const depth = cg * kh * kw;
-  return max(8, roundMR((depth + 3) / 4));
+  return depth <= FEW_TAPS ? max(depth, 1) : max(8, roundMR((depth + 3) / 4));
+}
+
+// @ts-ignore: decorator
+@inline function outBlock(): i32 {
+  // Few taps: one NR panel of output channels per block (each block rebuilds the taps, cheap when they are few).
+  return cg * kh * kw <= FEW_TAPS ? GEMM_NR : GRAD_OUTS;
 }
 
 function filter_tasks(): i32 {
   const depth = cg * kh * kw;
-  const tb = tapBlock();
-  return groups * ((depth + tb - 1) / tb) * ((ocg + GRAD_OUTS - 1) / GRAD_OUTS) + (gradB != 0 ? 1 : 0);
+  const tb = tapBlock(), ob = outBlock();
+  return groups * ((depth + tb - 1) / tb) * ((ocg + ob - 1) / ob) + (gradB != 0 ? 1 : 0);
 }
 
 /**
@@ -467,13 +477,13 @@ function bias_grad(): void {
 
 function filter_task(task: i32): void {
   const depth = cg * kh * kw;
-  const tb = tapBlock();
-  const tapBlocks = (depth + tb - 1) / tb, outBlocks = (ocg + GRAD_OUTS - 1) / GRAD_OUTS;
+  const tb = tapBlock(), ob = outBlock();
+  const tapBlocks = (depth + tb - 1) / tb, outBlocks = (ocg + ob - 1) / ob;
   const perGroup = tapBlocks * outBlocks;
   if (task == groups * perGroup) return bias_grad();
   const g = task / perGroup, r = task % perGroup;
-  const t0 = (r / outBlocks) * tb, o0 = (r % outBlocks) * GRAD_OUTS;
-  filter_block(g, t0, min(depth, t0 + tb), o0, min(ocg, o0 + GRAD_OUTS));
+  const t0 = (r / outBlocks) * tb, o0 = (r % outBlocks) * ob;
+  filter_block(g, t0, min(depth, t0 + tb), o0, min(ocg, o0 + ob));
 }
 
 /** Runs task `task` of the stored call (team.ts calls this on every thread). */

@@ -11,7 +11,7 @@ import { bce_logits, mse, softmax_xent } from './loss';
 import { batch_norm_bwd, batch_norm_eval, batch_norm_train, dropout_fwd, mul } from './norm';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
 import { conv2d_bwd_data, conv2d_bwd_filter, conv2d_fwd } from './conv';
-import { gemm_team, Scaled, Step, team_init, team_scaled, team_splits, team_splits_gemm, team_started, team_step, team_unary, Unary, worker_main } from './team';
+import { gemm_team, Scaled, Step, team_init, team_max_pool, team_scaled, team_splits, team_splits_gemm, team_started, team_step, team_unary, Unary, worker_main } from './team';
 import { avg_pool2d_bwd, avg_pool2d_fwd, max_pool2d_bwd, max_pool2d_fwd } from './pool';
 
 /** 1 in descent-relaxed.wasm (relaxed SIMD: fused multiply-add), 0 in descent.wasm: the loader reports which it got. */
@@ -286,10 +286,16 @@ export function conv2d_bwd_filter_f32(n: i32, c: i32, h: i32, w: i32, oc: i32, k
 }
 
 export function max_pool2d_fwd_f32(nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, x: usize, y: usize, idx: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(<i32>min(<i64>nc * <i64>h * <i64>w, 1 << 30)) && nc > 1) return team_max_pool(0, nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x, y, idx);
+  }
   max_pool2d_fwd(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x, y, idx);
 }
 
 export function max_pool2d_bwd_f32(nc: i32, h: i32, w: i32, oh: i32, ow: i32, dy: usize, idx: usize, dx: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_splits(<i32>min(<i64>nc * <i64>h * <i64>w, 1 << 30)) && nc > 1) return team_max_pool(1, nc, h, w, 0, 0, 0, 0, 0, 0, oh, ow, dy, idx, dx);
+  }
   max_pool2d_bwd(nc, h, w, oh, ow, dy, idx, dx);
 }
 

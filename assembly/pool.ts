@@ -29,8 +29,11 @@ function max_pool_2x2(nc: i32, h: i32, w: i32, oh: i32, ow: i32, x: usize, y: us
     for (let oy = 0; oy < oh; oy++) {
       const row = 2 * oy * w;
       const r0 = xp + (<usize>row << 2), r1 = r0 + (<usize>w << 2);
+      // Four outputs a step; a row of at least 4 ends with a step that overlaps the previous one (it rewrites the same
+      // values) instead of a scalar tail: CNN-S's rows are 14 and 7 outputs wide.
       let ox = 0;
-      for (; ox + 4 <= ow; ox += 4) {
+      for (let step = 0; ow >= 4 && step < ow; step += 4) {
+        ox = min(step, ow - 4);
         const q = <usize>(2 * ox) << 2;
         const a0 = v128.load(r0 + q), a1 = v128.load(r0 + q, 16), b0 = v128.load(r1 + q), b1 = v128.load(r1 + q, 16);
         const first = i32x4.add(i32x4.splat(row + 2 * ox), steps);
@@ -51,6 +54,7 @@ function max_pool_2x2(nc: i32, h: i32, w: i32, oh: i32, ow: i32, x: usize, y: us
         at = v128.bitselect(i32x4.add(first, i32x4.splat(w + 1)), at, take);
         v128.store(y + ((o + <usize>ox) << 2), best);
         v128.store(idx + ((o + <usize>ox) << 2), at);
+        ox += 4;
       }
       for (; ox < ow; ox++) {
         const i = row + 2 * ox;
@@ -100,9 +104,10 @@ export function max_pool2d_fwd(nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i3
 
 export function max_pool2d_bwd(nc: i32, h: i32, w: i32, oh: i32, ow: i32, dy: usize, idx: usize, dx: usize): void {
   const hw = <usize>h * <usize>w, ohw = <usize>oh * <usize>ow;
+  // One fill for every plane: memory.fill is a call into the engine's runtime, too dear per small plane.
+  memory.fill(dx, 0, (<usize>nc * hw) << 2);
   for (let p = 0; p < nc; p++) {
     const d = dx + ((<usize>p * hw) << 2);
-    memory.fill(d, 0, hw << 2);
     const base = <usize>p * ohw;
     for (let o: usize = 0; o < ohw; o++) {
       const at = d + (<usize>load<i32>(idx + ((base + o) << 2)) << 2);

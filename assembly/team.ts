@@ -14,6 +14,7 @@ import { gemm_block, GEMM_KC, GEMM_MC, GEMM_MR, GEMM_NC, GEMM_NR, pack_a, pack_b
 import { elu_bwd, elu_fwd, gelu_bwd, gelu_fwd, gelu_tanh_bwd, gelu_tanh_fwd, leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd, sigmoid_bwd, sigmoid_fwd, silu_bwd, silu_fwd, softplus_bwd, softplus_fwd, tanh_bwd, tanh_fwd } from './act';
 import { mul } from './norm';
 import { conv_task, CONV_WORKSPACE_BYTES, set_conv_workspace } from './conv';
+import { max_pool2d_bwd, max_pool2d_fwd } from './pool';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
 
 /** The most threads a team can have (the owner included). */
@@ -90,6 +91,10 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 @inline const K_GEMM_TILES = 2;
 // @ts-ignore: decorator
 @inline const K_CONV = 3;
+// @ts-ignore: decorator
+@inline const K_MAX_POOL_FWD = 4;
+// @ts-ignore: decorator
+@inline const K_MAX_POOL_BWD = 5;
 export const enum Unary { SIGMOID_FWD = 10, TANH_FWD, RELU_FWD, GELU_FWD, GELU_TANH_FWD, SILU_FWD, SIGMOID_BWD, TANH_BWD, RELU_BWD, GELU_BWD, GELU_TANH_BWD, SILU_BWD, MUL }
 export const enum Scaled { LEAKY_RELU_FWD = 30, ELU_FWD, LEAKY_RELU_BWD, ELU_BWD, SOFTPLUS_FWD, SOFTPLUS_BWD }
 export const enum Step { SGD = 40, MOMENTUM, ADAGRAD, RMSPROP, ADAM }
@@ -246,6 +251,40 @@ export function team_conv(tasks: i32): void {
   run_job(K_CONV, tasks);
 }
 
+/**
+ * Splits max_pool2d_fwd (x → y, idx) or max_pool2d_bwd (dy, idx → dx) over the team in tasks of whole planes,
+ * about TEAM_GRAIN input elements each: planes are independent, so a task's results are those of one call.
+ * Slots: 0 nc, 1 h, 2 w, 3–8 kh kw sh sw ph pw, 9 oh, 10 ow, 11–13 arrays, 14 planes per task.
+ */
+export function team_max_pool(kind: i32, nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, p0: usize, p1: usize, p2: usize): void {
+  const planes = max(1, TEAM_GRAIN / max(1, h * w));
+  setArg(0, nc);
+  setArg(1, h);
+  setArg(2, w);
+  setArg(3, kh);
+  setArg(4, kw);
+  setArg(5, sh);
+  setArg(6, sw);
+  setArg(7, ph);
+  setArg(8, pw);
+  setArg(9, oh);
+  setArg(10, ow);
+  setArg(11, <f64>p0);
+  setArg(12, <f64>p1);
+  setArg(13, <f64>p2);
+  setArg(14, planes);
+  run_job(kind == 0 ? K_MAX_POOL_FWD : K_MAX_POOL_BWD, (nc + planes - 1) / planes);
+}
+
+function pool_task(kind: i32, task: i32): void {
+  const planes = argInt(14), nc = argInt(0), h = argInt(1), w = argInt(2), oh = argInt(9), ow = argInt(10);
+  const p0 = task * planes, count = min(planes, nc - p0);
+  const inAt = (<usize>p0 * <usize>h * <usize>w) << 2, outAt = (<usize>p0 * <usize>oh * <usize>ow) << 2;
+  if (kind == K_MAX_POOL_FWD)
+    max_pool2d_fwd(count, h, w, argInt(3), argInt(4), argInt(5), argInt(6), argInt(7), argInt(8), oh, ow, argPtr(11) + inAt, argPtr(12) + outAt, argPtr(13) + outAt);
+  else max_pool2d_bwd(count, h, w, oh, ow, argPtr(11) + outAt, argPtr(12) + outAt, argPtr(13) + inAt);
+}
+
 function chunks(n: i32): i32 {
   return (n + TEAM_GRAIN - 1) / TEAM_GRAIN;
 }
@@ -294,6 +333,7 @@ function run_task(kind: i32, task: i32): void {
   if (kind == K_GEMM_PACK) return gemm_pack_task(task);
   if (kind == K_GEMM_TILES) return gemm_tiles_task(task);
   if (kind == K_CONV) return conv_task(task);
+  if (kind == K_MAX_POOL_FWD || kind == K_MAX_POOL_BWD) return pool_task(kind, task);
   const lo = task * TEAM_GRAIN;
   const len = min(TEAM_GRAIN, argInt(0) - lo);
   const o = <usize>lo;

@@ -2,7 +2,7 @@
  * The threaded wasm module (Node always has threads): bit-identical results for 1, 2 and 3 threads — GEMMs above
  * the split threshold in all four transpose cases and across several NC/KC/row-chunk blocks, the fused
  * dense-layer GEMMs (epilogues on the workers' tiles), the convolution kernels (images and weight-gradient blocks
- * over the team), every activation,
+ * over the team), max pooling (planes), every activation,
  * mul and every optimizer step over arrays long enough to split, and whole MLP training trajectories — and the
  * same bits as the single-threaded module. Also: setThreads and DESCENT_THREADS size the wasm team, and workers do
  * not keep the process alive.
@@ -68,6 +68,13 @@ function runAll(b: Backend): Float32Array[] {
     b.k.conv2d_bwd_data_f32(...sizes, dy, wt, col, dx);
     b.k.conv2d_bwd_filter_f32(...sizes, 0.5, x, dy, col, gw, gb);
     out.push(y.data.slice(), dx.data.slice(), gw.data.slice(), gb.data.slice());
+  }
+  // Max pooling over planes split between threads: CNN-S's 2×2 and an overlapping 3×3 stride 2 (sums in backward).
+  for (const [nc, h, w, k, st, p, oh, ow] of [[203, 28, 28, 2, 2, 0, 14, 14], [130, 27, 30, 3, 2, 1, 14, 15]]) {
+    const x = put(b, randn(r, nc * h * w)), y = b.alloc(nc * oh * ow), idx = b.allocI32(nc * oh * ow), dx = b.alloc(nc * h * w);
+    b.k.max_pool2d_fwd_f32(nc, h, w, k, k, st, st, p, p, oh, ow, x, y, idx);
+    b.k.max_pool2d_bwd_f32(nc, h, w, oh, ow, y, idx, dx);
+    out.push(y.data.slice(), new Float32Array(idx.data), dx.data.slice());
   }
   const big = 3 * 32768 + 13;
   const x = put(b, uniform(r, big, -5, 5)), g = put(b, randn(r, big));
