@@ -22,6 +22,7 @@
  * oh·ow then over samples (weight gradient); the bias is added once, to the first KC block's sum.
  */
 import { gemm, gemm_block, gemm_ukernel_4x8__wasmsimd, GEMM_MR, GEMM_NR, pack_a, pack_b } from './gemm';
+import { copy_f32, zero_f32 } from './simd';
 import { team_conv, team_splits_conv } from './team';
 
 /** Images per forward / input-gradient task (the packed weight is reused across them). */
@@ -137,24 +138,6 @@ function conv_load(): void {
   inCg = load<i32>(a, 72); ocg = load<i32>(a, 76); cg = load<i32>(a, 80);
   src = load<usize>(a, 88); weight = load<usize>(a, 92); bias = load<usize>(a, 96); dst = load<usize>(a, 100);
   gradB = load<usize>(a, 104); beta = load<f32>(a, 108); dyIn = load<usize>(a, 112);
-}
-
-/**
- * Copies n floats (n ≥ 0): a v128 loop, then single floats. For the short runs here (rows of 14–784 floats) this
- * beats memory.copy / memory.fill, which V8 runs as a call into the runtime (tens of ns each, measured).
- */
-function copy_f32(dst: usize, from: usize, n: i64): void {
-  let i: i64 = 0;
-  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(from + (<usize>i << 2)));
-  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(from + (<usize>i << 2)));
-}
-
-/** Zeroes n floats (n ≥ 0), as copy_f32. */
-function zero_f32(dst: usize, n: i64): void {
-  const z = f32x4.splat(0);
-  let i: i64 = 0;
-  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
-  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
 }
 
 /** Output columns [lo, hi) whose input column ox·sw + off lies in [0, w), packed as lo | hi << 32. */
