@@ -1,27 +1,29 @@
 /**
- * conv2d_{fwd,bwd_data,bwd_filter}_f32 over NCHW, weight [oc, c/groups, kh, kw], on the packed 4×8 tiles of
- * gemm.ts without a materialised im2col: the taps of an image are built row by row (tap_row: for stride 1 with
- * output rows as wide as input rows, one flat shifted copy per tap with the positions that wrap into the next row
- * zeroed) straight into the GEMM's packed panels.
- * - Forward, per group: y_g = W_g·col_g. W_g is packed once per task of SAMPLES_PER_TASK samples (kept whole when it
- *   fits the workspace), each image's taps go straight into NR-wide B panels, and the bias is the first KC block's
- *   C (beta 1), so y = bias + Σ in one store.
- * - Input gradient, stride 1: the transposed convolution as a forward one (dx = W'·col(dy), W'[ci, (o, ky, kx)] =
- *   W[o, ci, kh−1−ky, kw−1−kx], padding (k−1)·dilation − p): no col2im. Other strides: per sample W_gᵀ·dY_g into the
- *   caller's `col`, then col2im, on the calling thread.
- * - Weight gradient, per group: dW_gᵀ = col_g·dY_gᵀ, accumulated sample by sample in sample order, the taps packed as
- *   A and dY_gᵀ as B, each tile stored transposed into dW (gemm_ukernel_4x8's `trans`): no transposing pack of col.
- *   Tasks own fixed blocks of dW (taps × output channels) and walk every sample, so no partial sums are needed and
- *   each element's sum runs in the same order whichever thread computes it.
- * In the threaded modules the tasks (samples, or dW blocks, plus the bias gradient) run over the team (team.ts);
- * task bounds depend only on the sizes, so results are bit-identical for every thread count and equal to the
- * single-threaded module's. Each thread packs into its own workspace (the owner's allocated here at start, the
- * workers' by team_init, so no worker allocates). The caller's `col` is used only by the strided input gradient.
- * Coordinates are computed in i64, so any sizes the adapter lets through only produce padding reads.
- * Accuracy: float32 accumulation over c/groups·kh·kw (forward), oc/groups·kh·kw (input gradient) or per sample
- * oh·ow then over samples (weight gradient); the bias is added once, to the first KC block's sum.
+ * conv2d_{fwd,bwd_data,bwd_filter}_f32 over NCHW, weight [oc, c/groups, kh, kw], on gemm.ts's packed 4×8 tiles
+ * (gemm_block, gemm_ukernel_4x8__wasmsimd) with the convolution's own drivers, so nothing is materialised that the
+ * tiles can read from elsewhere. A tap of im2col is "flat" when the stride is 1 and output rows are as wide as input
+ * rows ('same' padding): its row is the input plane read at one shift dy·w + dx, minus the |dx| positions per row
+ * that wrap into the neighbouring row.
+ * - Forward, per group: y_g = W_g·col_g + bias. W_g is packed once per task of SAMPLES_PER_TASK images (whole when
+ *   it fits the workspace); each image's taps go straight into the NR-wide B panels (flat taps: two plain vector
+ *   copies a panel from the image's planes placed between zero margins, then the wrapped positions zeroed; other
+ *   taps row by row through tap_row); the bias is the first KC block's C (beta 1), so y = bias + Σ in one store.
+ * - Input gradient, per group: col = W_gᵀ·dY_g (W_gᵀ packed once per task) into the thread's workspace, then a
+ *   col2im that adds each flat tap row at its shift in one vector loop (row by row otherwise). When one image's col
+ *   does not fit the workspace, the caller's `col` on the calling thread instead.
+ * - Weight gradient, per group: dW_gᵀ = col_g·dY_gᵀ, image by image in image order: MR tap rows built by tap_row and
+ *   packed as A, dY_gᵀ packed as B, each tile stored transposed into dW (the micro-kernel's `trans`), so col is never
+ *   materialised or transposed. Tasks own fixed blocks of dW (about a quarter of the taps × 64 filters; with at most
+ *   16 taps, all taps × 8 filters) and walk every image, so there are no partial sums and each element is summed in
+ *   the same order whichever thread computes it; one more task sums the bias gradient.
+ * In the threaded modules the tasks (images, or dW blocks) run over the team (team.ts): task bounds depend only on
+ * the sizes, so results are bit-identical for every thread count and equal to the single-threaded module's. Each
+ * thread packs into its own workspace (the owner: gemm.ts's packing buffers; a worker: CONV_WORKSPACE_BYTES, 1.5 MiB,
+ * slices of the team's idle GEMM buffers from team_init), so no kernel call allocates. Coordinates are computed in i64, so any sizes the
+ * adapter lets through only produce padding reads. Accuracy: float32 accumulation over c/groups·kh·kw (forward,
+ * onto the bias), oc/groups then the taps (input gradient), or oh·ow per image then over images (weight gradient).
  */
-import { gemm, gemm_block, gemm_ukernel_4x8__wasmsimd, GEMM_MR, GEMM_NR, pack_a, pack_b } from './gemm';
+import { gemm, gemm_block, gemm_packing_buffers, gemm_ukernel_4x8__wasmsimd, GEMM_MR, GEMM_NR, pack_a, pack_b } from './gemm';
 import { copy_f32, zero_f32 } from './simd';
 import { team_conv, team_splits_conv } from './team';
 
@@ -36,37 +38,45 @@ import { team_conv, team_splits_conv } from './team';
 // @ts-ignore: decorator
 @inline const CONV_KC: i32 = 256;
 // @ts-ignore: decorator
-@inline const CONV_NC: i32 = 1024;
+@inline const CONV_NC: i32 = 512;
 // @ts-ignore: decorator
 @inline const CONV_MC: i32 = 128;
 
-// A thread's workspace: packed A (pre-broadcast, 16 bytes a value), packed B (KC×NC), the tap rows being built (NC
-// floats plus a panel's padding, which also holds four tap rows of one KC block), a 4×8 edge tile, and one image's
-// input planes of a group between zero margins (flat taps then read every panel with plain vector loads). Literal sizes:
-// gemm.ts's constants are not yet declared where this file's globals are initialised (the modules import each other).
+// A thread's workspace: packed A (pre-broadcast, 16 bytes a value: WS_A_VALUES), packed B (KC×NC floats), and the
+// rest: the tap rows being built (NC floats plus a panel's padding, which also holds four tap rows of one KC block),
+// a 4×8 edge tile, and one image's input planes of a group between zero margins (flat taps then read every panel
+// with plain vector loads) or one image's col of a group (input gradient). The owner's workspace is gemm.ts's
+// packing buffers (conv never runs inside a gemm call): packed A, and packed B (1 MiB) holding B then the rest, so
+// the owner allocates nothing more; a worker's comes from team_init. Literal sizes: gemm.ts's constants are not yet
+// declared where this file's globals are initialised (the modules import each other).
 // @ts-ignore: decorator
-@inline const WS_A_VALUES: i32 = 1 << 16;
+@inline const WS_A_VALUES: i32 = 1 << 15; // = GEMM_MC·GEMM_KC: gemm.ts's packA
 // @ts-ignore: decorator
-@inline const WS_B: usize = 1 << 20;
+@inline const WS_B_BYTES: usize = (256 * 512) << 2; // CONV_KC·CONV_NC floats
 // @ts-ignore: decorator
-@inline const WS_ROWS: usize = WS_B + (1 << 20);
+@inline const WS_ROWS: usize = 0;
 // @ts-ignore: decorator
-@inline const WS_TILE: usize = WS_ROWS + ((1024 + 8) << 2);
+@inline const WS_TILE: usize = WS_ROWS + ((1024 + 8) << 2); // ≥ NC + NR and ≥ MR·KC floats
 // @ts-ignore: decorator
 @inline const WS_PLANES: usize = WS_TILE + (32 << 2);
 // @ts-ignore: decorator
-@inline const WS_PLANE_FLOATS: i64 = 1 << 18;
-/** Bytes of one thread's convolution workspace. */
+@inline const WS_PLANE_FLOATS: i64 = (1 << 17) - 2048;
 // @ts-ignore: decorator
-@inline export const CONV_WORKSPACE_BYTES: usize = WS_PLANES + (<usize>WS_PLANE_FLOATS << 2);
+@inline const WS_REST_BYTES: usize = WS_PLANES + (<usize>WS_PLANE_FLOATS << 2); // with WS_B_BYTES ≤ 1 MiB: gemm.ts's packB
+/** Bytes of a worker's convolution workspace (packed A, packed B, the rest). */
+// @ts-ignore: decorator
+@inline export const CONV_WORKSPACE_BYTES: usize = (<usize>WS_A_VALUES << 4) + WS_B_BYTES + WS_REST_BYTES;
 
-/** This instance's workspace: the owner's is allocated when the module starts (a kernel call never allocates). */
-let ws: usize = heap.alloc(CONV_WORKSPACE_BYTES);
+/** This instance's packed A, packed B and the rest (0 on the owner until its first call: see run). */
+let wsA: usize = 0, wsB: usize = 0, ws: usize = 0;
 
-/** A worker's workspace (allocated by the owner in team_init). */
+/** A worker's workspace of CONV_WORKSPACE_BYTES (handed over by team_init: the owner allocated or lent it). */
 export function set_conv_workspace(p: usize): void {
-  ws = p;
+  wsA = p;
+  wsB = p + (<usize>WS_A_VALUES << 4);
+  ws = wsB + WS_B_BYTES;
 }
+
 
 // The call's parameters, in static memory so every instance of a threaded module reads the same ones: the calling
 // thread stores them (conv_store), a task loads them into this instance's globals (conv_load).
@@ -312,7 +322,7 @@ function product_task(task: i32): void {
   const s0 = task * SAMPLES_PER_TASK, s1 = min(n, s0 + SAMPLES_PER_TASK);
   const depth = inCg * kh * kw, ohw = outH * outW;
   const ldc = <usize>ohw << 2;
-  const packA = ws, packB = ws + WS_B;
+  const packA = wsA, packB = wsB;
   // Every block of A packed up front when all of them fit: block (g, pc, ic) at value offset g·MR⌈rows⌉·depth +
   // pc·MR⌈rows⌉ + ic·kc (ic blocks before it hold MC rows each).
   const rowsPad = roundMR(rows);
@@ -400,7 +410,7 @@ function filter_tasks(): i32 {
  */
 function filter_block(g: i32, t0: i32, t1: i32, o0: i32, o1: i32): void {
   const depth = cg * kh * kw, ohw = outH * outW, nb = o1 - o0;
-  const packA = ws, packB = ws + WS_B, row = ws + WS_ROWS, tile = ws + WS_TILE;
+  const packA = wsA, packB = wsB, row = ws + WS_ROWS, tile = ws + WS_TILE;
   const gw = dst + ((<usize>g * <usize>ocg * <usize>depth) << 2);
   const ldc = <usize>depth << 2;
   for (let s = 0; s < n; s++) {
@@ -479,6 +489,12 @@ export function conv_task(task: i32): void {
 
 /** Stores the call and runs its `tasks` tasks: over the team when it splits the call, else in order here. */
 function run(tasks: i32, macs: i64): void {
+  if (wsA == 0) {
+    // The owner's first call: gemm.ts's packing buffers (allocated at start) become its workspace.
+    wsA = gemm_packing_buffers(0);
+    wsB = gemm_packing_buffers(1);
+    ws = wsB + WS_B_BYTES;
+  }
   conv_store();
   if (ASC_FEATURE_THREADS) {
     if (team_splits_conv(tasks, macs)) {
@@ -565,7 +581,7 @@ function data_task(task: i32): void {
   const s0 = task * SAMPLES_PER_TASK, s1 = min(n, s0 + SAMPLES_PER_TASK);
   const kg = cg * kh * kw, ohw = outH * outW, hw = inH * inW;
   const ldc = <usize>ohw << 2;
-  const packA = ws, packB = ws + WS_B, col = ws + WS_PLANES;
+  const packA = wsA, packB = wsB, col = ws + WS_PLANES;
   const kgPad = roundMR(kg);
   const whole = <i64>groups * <i64>kgPad * <i64>ocg <= <i64>WS_A_VALUES;
   if (whole)

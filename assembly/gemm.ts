@@ -41,6 +41,11 @@ const packA: usize = heap.alloc(<usize>(GEMM_MC * GEMM_KC) << 4);
 const packB: usize = heap.alloc(<usize>(GEMM_KC * GEMM_NC) << 2);
 let edgeTile: usize = heap.alloc(<usize>(GEMM_MR * GEMM_NR) << 2);
 
+/** The owner's packing buffers, 0: packed A (GEMM_MC·GEMM_KC values, 16 bytes each), 1: packed B (GEMM_KC·GEMM_NC floats); conv.ts packs into them too. */
+export function gemm_packing_buffers(which: i32): usize {
+  return which == 0 ? packA : packB;
+}
+
 /** This instance's 4×8 scratch tile for edge tiles (each thread of a team has its own). */
 export function set_edge_tile(tile: usize): void {
   edgeTile = tile;

@@ -142,8 +142,16 @@ export function team_init(threads: i32): usize {
   for (let t = 1; t < n; t++) {
     const slot = ctl + CTL_EDGE + (<usize>t << 2);
     if (load<usize>(slot) == 0) store<usize>(slot, heap.alloc(<usize>(GEMM_MR * GEMM_NR) << 2));
+    // A worker's convolution workspace: threads 1 and 2 take slices of the team's packed-A buffer and thread 3 the
+    // packed-B one (idle while a conv job runs: conv tasks never call gemm), larger teams allocate the rest.
     const conv = ctl + CTL_CONV + (<usize>t << 2);
-    if (load<usize>(conv) == 0) store<usize>(conv, heap.alloc(CONV_WORKSPACE_BYTES));
+    if (load<usize>(conv) == 0) {
+      let at: usize = 0;
+      if (<usize>t * CONV_WORKSPACE_BYTES <= (<usize>TEAM_PACK_A << 4)) at = load<usize>(ctl + CTL_PACK_A) + <usize>(t - 1) * CONV_WORKSPACE_BYTES;
+      else if (t == 3 && CONV_WORKSPACE_BYTES <= (<usize>TEAM_PACK_B << 2)) at = load<usize>(ctl + CTL_PACK_B);
+      else at = heap.alloc(CONV_WORKSPACE_BYTES);
+      store<usize>(conv, at);
+    }
   }
   teamSize = threads <= 0 ? 1 : n;
   // Parked workers sleep on the size word, working ones on the job word: wake both kinds.

@@ -52,13 +52,14 @@ function runAll(b: Backend): Float32Array[] {
   }
   // Convolutions: forward, both gradients (stride 1 as a transposed convolution, stride 2 through col2im), grouped,
   // several tasks of images and of weight-gradient blocks, taps over two KC blocks, a weight too big to stay packed.
-  const convs = [
+  type ConvSizes = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+  const convs: ConvSizes[] = [
     [9, 16, 10, 10, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 10, 10],
     [8, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 28, 28],
     [5, 32, 7, 7, 72, 3, 3, 1, 1, 1, 1, 1, 1, 2, 7, 7],
     [2, 64, 6, 6, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 6, 6],
     [6, 8, 11, 11, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 6, 6],
-  ] as const;
+  ];
   for (const sizes of convs) {
     const [n, c, h, w, oc, kh, kw, , , , , , , groups, oh, ow] = sizes;
     const x = put(b, randn(r, n * c * h * w)), wt = put(b, randn(r, (oc * c * kh * kw) / groups)), bias = put(b, randn(r, oc));
