@@ -1,10 +1,17 @@
-/* conv2d_{fwd,bwd_data,bwd_filter}_f32: convolution lowered to the tuned GEMM, NCHW, weight [oc, c/groups, kh, kw].
- * Per sample: im2col builds col[c·kh·kw, oh·ow] (taps outside the image read zero), then per group
- * y_g = W_g·col_g (forward), dW_g += dY_g·col_gᵀ (weight gradient), col_g = W_gᵀ·dY_g then col2im (input gradient);
- * 1×1 stride-1 unpadded convolutions use x (or dx) as col directly. Threads take whole samples (forward, input
- * gradient) or fixed chunks of CHUNK samples (weight gradient: one partial sum per chunk, added in chunk order), each
- * running a single-threaded GEMM, so every result is bit-identical for any thread count. Accuracy: the GEMM's
- * float32 FMA accumulation over c/groups·kh·kw (forward) or oh·ow per sample (weight gradient). */
+/* conv2d_{fwd,bwd_data,bwd_filter}_f32: convolution lowered to the tuned GEMM's micro-kernel, NCHW, weight
+ * [oc, c/groups, kh, kw]. One group (the common case) takes packed paths that never build a whole im2col matrix:
+ * - forward: W packed once per call; per sample, the taps go straight into the GEMM's NR-wide B panels (stride-1
+ *   'same' layers: masked copies from the sample's planes between zero margins, one panel at a time in L1; other
+ *   geometries: im2col row by row), bias added per micro-tile;
+ * - input gradient of stride-1 layers: the forward above over dY with the flipped, transposed filters;
+ * - weight gradient with ≥ NR taps: dWᵀ = col·dYᵀ, MR tap rows at a time built in a small buffer and read in place.
+ * Everything else (groups, strided input gradients, few-tap weight gradients, huge planes, no memory for the packed
+ * buffers): per sample im2col builds col[c·kh·kw, oh·ow] (taps outside the image read zero), then per group
+ * y_g = W_g·col_g, dW_g += dY_g·col_gᵀ (dot products when there are few taps), col_g = W_gᵀ·dY_g then col2im; 1×1
+ * stride-1 unpadded convolutions use x (or dx) as col directly. Threads take whole samples (forward, input gradient)
+ * or fixed chunks of CHUNK samples (weight gradient: one partial sum per chunk, added in chunk order), so every
+ * result is bit-identical for any thread count. Accuracy: float32 FMA accumulation over c/groups·kh·kw (forward),
+ * oc·kh·kw (flipped input gradient; col2im adds per-tap products instead) or oh·ow per sample (weight gradient). */
 #include <cstdlib>
 #include <cstring>
 #include <thread>
