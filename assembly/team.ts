@@ -1,10 +1,12 @@
 /**
  * The thread team of the threaded modules (descent-threads.wasm, descent-relaxed-threads.wasm): the owning thread
  * (the one that loaded the module; it alone runs the start function and the allocator) plus workers, each its own
- * instance over the one shared memory, parked in worker_main. As in native/pool.cc, a job is announced in one
- * 64-bit word (generation 16 bits | task count 24 | next task 24) and any thread claims the next task with a
- * compare-and-swap, so a claim is valid only for the job it names, and the owner finishes a job alone when a
- * worker is slow to wake (another process on its core). Partitions depend only on the problem's sizes, or (GEMM
+ * instance over the one shared memory, parked in worker_main. As in native/pool.cc, thread i of a team of T has a
+ * home range of each job's tasks, [i·n/T, (i+1)·n/T), announced in a 64-bit word of its own (generation 16 bits |
+ * end 24 | next 24): it claims the front of its range with a compare-and-swap, then the back of the others', so a
+ * claim is valid only for the job it names, a job that numbers its tasks alike on every call finds the same thread
+ * on the same data (it stays in that core's caches), and the owner finishes a job alone when a worker is slow to
+ * wake (another process on its core). Partitions depend only on the problem's sizes, or (GEMM
  * tiles) do not change any element's arithmetic, so results are bit-identical for every thread count and equal to
  * the single-threaded module's. Workers spin briefly after a job (back-to-back kernel calls find them awake), then
  * sleep in memory.atomic.wait64; the owner waits only while another thread finishes its last task. Only this
@@ -53,7 +55,7 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 // The control block (team_init allocates it on the owner's heap; workers get its address in worker_main).
 // Fields sit on separate 64-byte lines: the job word and the done count are written by every thread.
 // @ts-ignore: decorator
-@inline const CTL_WORD: usize = 0; // i64 job word
+@inline const CTL_COUNT: usize = 0; // i32 tasks in the current job
 // @ts-ignore: decorator
 @inline const CTL_DONE: usize = 64; // i32 tasks finished in the current job
 // @ts-ignore: decorator
@@ -65,6 +67,8 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 // @ts-ignore: decorator
 @inline const CTL_KIND: usize = 256; // i32 job kind
 // @ts-ignore: decorator
+@inline const CTL_GEN: usize = 260; // i32 the current job's generation (owner only)
+// @ts-ignore: decorator
 @inline const CTL_ARGS: usize = 320; // f64 × 32 job arguments (sizes, scalars and byte pointers are exact in f64)
 // @ts-ignore: decorator
 @inline const CTL_PACK_A: usize = 576; // usize: the team's packed-A buffer
@@ -75,10 +79,12 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 // @ts-ignore: decorator
 @inline const CTL_CONV: usize = CTL_EDGE + (<usize>TEAM_MAX << 2); // usize × TEAM_MAX: each thread's conv workspace
 // @ts-ignore: decorator
-@inline const CTL_BYTES: usize = CTL_CONV + (<usize>TEAM_MAX << 2);
+@inline const CTL_RANGES: usize = CTL_CONV + (<usize>TEAM_MAX << 2); // i64 × TEAM_MAX, 64 bytes apart (1152: on a line of its own): each thread's range of the current job
+// @ts-ignore: decorator
+@inline const CTL_BYTES: usize = CTL_RANGES + (<usize>TEAM_MAX << 6);
 
 // @ts-ignore: decorator
-@inline const COUNT_SHIFT: i64 = 24;
+@inline const END_SHIFT: i64 = 24;
 // @ts-ignore: decorator
 @inline const GEN_SHIFT: i64 = 48;
 // @ts-ignore: decorator
@@ -154,10 +160,10 @@ export function team_init(threads: i32): usize {
     }
   }
   teamSize = threads <= 0 ? 1 : n;
-  // Parked workers sleep on the size word, working ones on the job word: wake both kinds.
+  // Parked workers sleep on the size word, working ones on their range word: wake both kinds.
   atomic.store<i32>(ctl + CTL_LIMIT, threads <= 0 ? 0 : n);
   atomic.notify(ctl + CTL_LIMIT, TEAM_MAX);
-  atomic.notify(ctl + CTL_WORD, TEAM_MAX);
+  for (let t = 1; t < TEAM_MAX; t++) atomic.notify(range(t), 1);
   return ctl;
 }
 
@@ -181,32 +187,45 @@ export function worker_main(t: i32, control: usize): void {
       memory.atomic.wait32(ctl + CTL_LIMIT, limit, -1);
       continue;
     }
-    const w = atomic.load<i64>(ctl + CTL_WORD);
+    const w = atomic.load<i64>(range(t));
     const gen = w >>> GEN_SHIFT;
     if (gen != seen) {
       seen = gen;
-      drain(w, gen);
+      drain(t, limit, gen);
       spins = 0;
     } else if (++spins > SPIN) {
       atomic.add<i32>(ctl + CTL_SLEEPERS, 1);
-      memory.atomic.wait64(ctl + CTL_WORD, w, -1);
+      memory.atomic.wait64(range(t), w, -1);
       atomic.sub<i32>(ctl + CTL_SLEEPERS, 1);
       spins = 0;
     }
   }
 }
 
-/** Claims and runs tasks of the job announced by `w` (generation `gen`) until none are left. */
-function drain(w: i64, gen: i64): void {
-  while ((w >>> GEN_SHIFT) == gen && (w & FIELD) < ((w >>> COUNT_SHIFT) & FIELD)) {
-    const old = atomic.cmpxchg<i64>(ctl + CTL_WORD, w, w + 1);
-    if (old == w) {
-      // The job cannot complete before this task does, so its kind and arguments are still in place.
-      run_task(atomic.load<i32>(ctl + CTL_KIND), <i32>(w & FIELD));
-      const count = <i32>((w >>> COUNT_SHIFT) & FIELD);
-      if (atomic.add<i32>(ctl + CTL_DONE, 1) + 1 == count) atomic.notify(ctl + CTL_DONE, 1);
-      w = atomic.load<i64>(ctl + CTL_WORD);
-    } else w = old;
+/** Thread t's range word. */
+// @ts-ignore: decorator
+@inline function range(t: i32): usize {
+  return ctl + CTL_RANGES + (<usize>t << 6);
+}
+
+/**
+ * Runs the tasks of job `gen` left in thread `self`'s range (front first), then those left in the other ranges
+ * of the team of `team` threads (from the back, where their owners reach last).
+ */
+function drain(self: i32, team: i32, gen: i64): void {
+  for (let d = 0; d < team; d++) {
+    const word = range((self + d) % team);
+    let w = atomic.load<i64>(word);
+    while ((w >>> GEN_SHIFT) == gen && (w & FIELD) < ((w >>> END_SHIFT) & FIELD)) {
+      const claimed = d == 0 ? w + 1 : w - (<i64>1 << END_SHIFT);
+      const old = atomic.cmpxchg<i64>(word, w, claimed);
+      if (old == w) {
+        // The job cannot complete before this task does, so its kind and arguments are still in place.
+        run_task(atomic.load<i32>(ctl + CTL_KIND), <i32>(d == 0 ? w & FIELD : ((w >>> END_SHIFT) & FIELD) - 1));
+        if (atomic.add<i32>(ctl + CTL_DONE, 1) + 1 == atomic.load<i32>(ctl + CTL_COUNT)) atomic.notify(ctl + CTL_DONE, 1);
+        w = atomic.load<i64>(word);
+      } else w = old;
+    }
   }
 }
 
@@ -218,12 +237,18 @@ function run_job(kind: i32, ntasks: i32): void {
     return;
   }
   atomic.store<i32>(ctl + CTL_KIND, kind);
+  atomic.store<i32>(ctl + CTL_COUNT, ntasks);
   atomic.store<i32>(ctl + CTL_DONE, 0);
-  const gen: i64 = (((atomic.load<i64>(ctl + CTL_WORD) >>> GEN_SHIFT) + 1) & 0xffff);
-  const w = (gen << GEN_SHIFT) | (<i64>ntasks << COUNT_SHIFT);
-  atomic.store<i64>(ctl + CTL_WORD, w);
-  if (atomic.load<i32>(ctl + CTL_SLEEPERS) > 0) atomic.notify(ctl + CTL_WORD, TEAM_MAX);
-  drain(w, gen);
+  const gen: i64 = (<i64>load<i32>(ctl + CTL_GEN) + 1) & 0xffff;
+  store<i32>(ctl + CTL_GEN, <i32>gen);
+  const team = teamSize;
+  // Workers' ranges first, the owner's last (the owner starts on its own range right after).
+  for (let t = team - 1; t >= 0; t--) {
+    const lo = <i64>ntasks * t / team, hi = <i64>ntasks * (t + 1) / team;
+    atomic.store<i64>(range(t), (gen << GEN_SHIFT) | (hi << END_SHIFT) | lo);
+  }
+  if (atomic.load<i32>(ctl + CTL_SLEEPERS) > 0) for (let t = 1; t < team; t++) atomic.notify(range(t), 1);
+  drain(0, team, gen);
   // Another thread still runs a task: spin briefly, then sleep until the last one notifies (or 50 µs pass).
   let spins = 0;
   for (let d = atomic.load<i32>(ctl + CTL_DONE); d < ntasks; d = atomic.load<i32>(ctl + CTL_DONE)) {
@@ -378,7 +403,8 @@ function run_task(kind: i32, task: i32): void {
 // GEMM over the team. Argument slots: 0 ta, 1 tb, 2 m, 3 n, 4 k, 5 alpha, 6 a, 7 b, 8 c, 15 beta, 19 act,
 // 20 slope, 21 bias, 22 mask, 23 whether there is an epilogue; per job 9 jc, 10 nc, 11 first and 12 end of the span
 // of KC blocks (k offsets), 13 ia, 14 ma (the row chunk), 16 B packing tasks per KC block (0 after the first row
-// chunk), 24 A packing tasks per KC block, 17 panel groups, 18 group size, 25 rows per row block.
+// chunk), 24 A packing tasks per KC block, 17 panel groups, 18 group size, 25 rows per row block, 26 and 27 whether
+// tile tasks pack their own rows of A / columns of B.
 
 /**
  * gemm() split over the team with gemm()'s blocking (the same NC and KC blocks, beta on the first KC block, the
@@ -414,7 +440,7 @@ export function gemm_team(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, 
       for (let ia = 0; ia < m; ia += TEAM_MA) {
         const ma = min(TEAM_MA, m - ia);
         const rowPanels = (ma + GEMM_MR - 1) / GEMM_MR;
-        // Tile tasks: a grid of row blocks × column groups, about 2 per thread (dynamic claiming balances them). A
+        // Tile tasks: a grid of row blocks × column groups, about 2 per thread (home ranges; a thread that finishes early takes what is left). A
         // task reads its rows of packed A (16 bytes a value) and its columns of packed B (4 bytes) from a shared
         // cache, so over the grid A is read once per column group and B once per row block: pick the grid with the
         // least of that traffic (row blocks at most MC rows, so a task's A block stays in L2).
@@ -434,8 +460,13 @@ export function gemm_team(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, 
         blocks = (ma + blockRows - 1) / blockRows;
         const group = (panels + groups - 1) / groups;
         groups = (panels + group - 1) / group;
-        const packTasksB = ia == 0 ? (panels + PACK_B_PANELS - 1) / PACK_B_PANELS : 0;
-        const packTasksA = (ma + PACK_A_PANELS * GEMM_MR - 1) / (PACK_A_PANELS * GEMM_MR);
+        // A tile task that alone reads its rows of A (one column group) packs them itself, and one that alone
+        // reads its columns of B (one row block, one row chunk) packs those: packed data then stays in the cache
+        // of the core that reads it, the same core on every call (home ranges), instead of crossing to the
+        // other cores as when any thread packed any block.
+        const selfA = groups == 1, selfB = !selfA && blocks == 1 && ma == m;
+        const packTasksB = ia == 0 && !selfB ? (panels + PACK_B_PANELS - 1) / PACK_B_PANELS : 0;
+        const packTasksA = selfA ? 0 : (ma + PACK_A_PANELS * GEMM_MR - 1) / (PACK_A_PANELS * GEMM_MR);
         const kBlocks = (p1 - p0 + GEMM_KC - 1) / GEMM_KC;
         setArg(9, jc);
         setArg(10, nc);
@@ -448,6 +479,8 @@ export function gemm_team(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, 
         setArg(17, groups);
         setArg(18, group);
         setArg(25, blockRows);
+        setArg(26, selfA ? 1 : 0);
+        setArg(27, selfB ? 1 : 0);
         run_job(K_GEMM_PACK, kBlocks * (packTasksB + packTasksA));
         run_job(K_GEMM_TILES, blocks * groups);
       }
@@ -489,8 +522,11 @@ function gemm_tiles_task(task: i32): void {
   const jr0 = (task % groups) * group * GEMM_NR, jr1 = min(nc, jr0 + group * GEMM_NR);
   const c = argPtr(8) + ((<usize>(ia + r0) * <usize>n + <usize>jc) << 2);
   const epilogue = argInt(23) != 0;
+  const selfA = argInt(26) != 0, selfB = argInt(27) != 0;
   for (let pc = p0; pc < p1; pc += GEMM_KC) {
     const kc = min(GEMM_KC, k - pc);
+    if (selfA) pack_a(argInt(0), argInt(2), k, argPtr(6), ia + r0, mc, pc, kc, spanA(pc, p0, ma) + (<usize>(r0 * kc) << 4));
+    if (selfB) pack_b(argInt(1), n, k, argPtr(7), pc, kc, jc + jr0, jr1 - jr0, spanB(pc, p0, nc) + (<usize>(jr0 * kc) << 2));
     // Later KC blocks add onto what the first one stored.
     const betaBlock: f32 = pc == 0 ? <f32>arg(15) : 1;
     gemm_block(

@@ -9,6 +9,10 @@ namespace descent {
 
 namespace {
 constexpr int64_t GRAIN = 1 << 15;
+/* Optimizer steps take finer chunks: an MLP's parameters (235k for 784-256-128-10) in 32 Ki chunks split 4 : 3.2
+ * over 2 threads; in 8 Ki chunks 14 : 14.7. With the pool's home ranges a thread updates the same parameters (and
+ * their state) on every step, so they stay in its core's cache. */
+constexpr int64_t OPT_GRAIN = 1 << 13;
 }
 
 void bias_add_f32(int64_t m, int64_t n, const float* bias, float* c) noexcept { isa()->bias_add(m, n, bias, c); }
@@ -87,27 +91,27 @@ static inline float* opt(float* p, int64_t lo) { return p ? p + lo : nullptr; }
 
 void sgd_step_f32(int64_t n, double lr, double wd, float* w, const float* g) noexcept {
   const isa_table* T = isa();
-  parallel_chunks(n, GRAIN, [&](int64_t lo, int64_t hi) { T->sgd_step(hi - lo, lr, wd, w + lo, g + lo); });
+  parallel_chunks(n, OPT_GRAIN, [&](int64_t lo, int64_t hi) { T->sgd_step(hi - lo, lr, wd, w + lo, g + lo); });
 }
 
 void momentum_step_f32(int64_t n, double lr, double mu, double damp, double wd, int nesterov, float* w, const float* g,
                        float* buf) noexcept {
   const isa_table* T = isa();
-  parallel_chunks(n, GRAIN, [&](int64_t lo, int64_t hi) {
+  parallel_chunks(n, OPT_GRAIN, [&](int64_t lo, int64_t hi) {
     T->momentum_step(hi - lo, lr, mu, damp, wd, nesterov, w + lo, g + lo, buf + lo);
   });
 }
 
 void adagrad_step_f32(int64_t n, double clr, double wd, double eps, float* w, const float* g, float* sum) noexcept {
   const isa_table* T = isa();
-  parallel_chunks(n, GRAIN,
+  parallel_chunks(n, OPT_GRAIN,
                   [&](int64_t lo, int64_t hi) { T->adagrad_step(hi - lo, clr, wd, eps, w + lo, g + lo, sum + lo); });
 }
 
 void rmsprop_step_f32(int64_t n, double lr, double alpha, double eps, double wd, double mu, int centered, float* w,
                       const float* g, float* sq, float* buf, float* gavg) noexcept {
   const isa_table* T = isa();
-  parallel_chunks(n, GRAIN, [&](int64_t lo, int64_t hi) {
+  parallel_chunks(n, OPT_GRAIN, [&](int64_t lo, int64_t hi) {
     T->rmsprop_step(hi - lo, lr, alpha, eps, wd, mu, centered, w + lo, g + lo, sq + lo, opt(buf, lo), opt(gavg, lo));
   });
 }
@@ -115,7 +119,7 @@ void rmsprop_step_f32(int64_t n, double lr, double alpha, double eps, double wd,
 void adam_step_f32(int64_t n, double lr, double b1, double b2, double eps, double wd, int decoupled, double bc1, double bc2,
                    float* w, const float* g, float* m, float* v, float* vmax) noexcept {
   const isa_table* T = isa();
-  parallel_chunks(n, GRAIN, [&](int64_t lo, int64_t hi) {
+  parallel_chunks(n, OPT_GRAIN, [&](int64_t lo, int64_t hi) {
     T->adam_step(hi - lo, lr, b1, b2, eps, wd, decoupled, bc1, bc2, w + lo, g + lo, m + lo, v + lo, opt(vmax, lo));
   });
 }

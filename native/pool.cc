@@ -1,6 +1,6 @@
-/* The process-wide thread pool (see pool.h). One mutex admits one team at a time; a job word (generation, task
- * count, next task) announces each job; workers spin about 200 µs after a job, then sleep on a condition
- * variable. The pool object is created on first use and intentionally never destroyed (its threads end with the
+/* The process-wide thread pool (see pool.h). One mutex admits one team at a time; one word per thread
+ * (generation, end and next task of its home range) announces each job; workers spin about 200 µs after a job,
+ * then sleep on a condition variable. The pool object is created on first use and intentionally never destroyed (its threads end with the
  * process). */
 #include "pool.h"
 
@@ -50,25 +50,35 @@ int default_threads() {
   return n < 256 ? n : 256;
 }
 
-/* A job is announced in one 64-bit word: generation (16 bits) | task count (24) | next task (24). Threads claim
- * tasks with a compare-and-swap on that word, so a claim is valid only for the job it names, and whoever runs
- * (the caller included) takes the next task. The caller waits for the tasks to be *done*, not for every worker to
- * check in: a worker that is descheduled (another process on its core) costs nothing, the caller does its share. */
-constexpr int GEN_SHIFT = 48, COUNT_SHIFT = 24;
+/* Each thread of a team has a home range of a job's tasks: thread i of T gets tasks [i·n/T, (i+1)·n/T), so a job
+ * that numbers its tasks the same way on every call (a GEMM's column panels, an optimizer's chunks) finds the
+ * same thread on the same data every time, and the data stays in that core's caches between calls. A range is one
+ * 64-bit word on its own cache line: generation (16 bits) | end (24) | next (24). A thread claims the front of
+ * its own range (CAS next+1), then takes tasks from the back of the others' ranges (CAS end−1), so a claim is
+ * valid only for the job it names, and a thread that is descheduled (another process on its core) costs nothing:
+ * the others, the caller included, finish its range. The caller waits for the tasks to be *done*, not for every
+ * worker to check in. Which thread runs a task never changes its arithmetic. */
+constexpr int GEN_SHIFT = 48, END_SHIFT = 24;
 constexpr uint64_t FIELD = (1ull << 24) - 1;
 inline uint64_t gen_of(uint64_t w) { return w >> GEN_SHIFT; }
-inline int64_t count_of(uint64_t w) { return (int64_t)((w >> COUNT_SHIFT) & FIELD); }
+inline int64_t end_of(uint64_t w) { return (int64_t)((w >> END_SHIFT) & FIELD); }
 inline int64_t next_of(uint64_t w) { return (int64_t)(w & FIELD); }
+constexpr int MAX_THREADS = 256;
+
+struct alignas(64) Range {
+  std::atomic<uint64_t> word{0};
+};
 
 struct Pool {
   std::mutex team_mu;  // held by the team that owns the workers
   std::vector<std::thread> workers;
   std::atomic<int> threads{1};
 
-  std::atomic<uint64_t> word{0};
+  Range ranges[MAX_THREADS];  // ranges[0] is the caller's
+  uint64_t gen = 0;           // the current job's generation (written by the team's owner only)
   std::atomic<task_fn> fn{nullptr};
   std::atomic<void*> ctx{nullptr};
-  std::atomic<int64_t> done{0};
+  alignas(64) std::atomic<int64_t> done{0};
   std::atomic<bool> stop{false};
 
   std::mutex sleep_mu;
@@ -77,20 +87,31 @@ struct Pool {
 
   Pool() { resize(default_threads()); }
 
-  /* Claims and runs tasks of the job announced by `w` until none are left; returns the last word seen. */
-  uint64_t drain(uint64_t w, uint64_t gen) {
-    while (gen_of(w) == gen && next_of(w) < count_of(w)) {
-      if (word.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
-        // The job cannot complete before this task does, so fn and ctx still belong to it.
-        fn.load(std::memory_order_relaxed)(ctx.load(std::memory_order_relaxed), next_of(w));
-        done.fetch_add(1, std::memory_order_release);
-        w = word.load(std::memory_order_acquire);
-      }
-    }
-    return w;
+  void execute(int64_t task) {
+    // The job cannot complete before this task does, so fn and ctx still belong to it.
+    fn.load(std::memory_order_relaxed)(ctx.load(std::memory_order_relaxed), task);
+    done.fetch_add(1, std::memory_order_release);
   }
 
-  void work(uint64_t seen) {
+  /* Runs the tasks of job `g` left in thread `self`'s range (front first), then those left in the others' (from
+   * the back, where their owners reach last). */
+  void drain(int self, int team, uint64_t g) {
+    for (int d = 0; d < team; d++) {
+      std::atomic<uint64_t>& word = ranges[(self + d) % team].word;
+      uint64_t w = word.load(std::memory_order_acquire);
+      while (gen_of(w) == g && next_of(w) < end_of(w)) {
+        const bool own = d == 0;
+        const uint64_t claimed = own ? w + 1 : w - (1ull << END_SHIFT);
+        if (word.compare_exchange_weak(w, claimed, std::memory_order_acq_rel, std::memory_order_acquire)) {
+          execute(own ? next_of(w) : end_of(w) - 1);
+          w = word.load(std::memory_order_acquire);
+        }
+      }
+    }
+  }
+
+  void work(int self, int team, uint64_t seen) {
+    std::atomic<uint64_t>& word = ranges[self].word;
     for (;;) {
       auto start = std::chrono::steady_clock::now();
       for (unsigned spins = 0; gen_of(word.load(std::memory_order_acquire)) == seen && !stop.load(); spins++) {
@@ -103,9 +124,8 @@ struct Pool {
         }
       }
       if (stop.load()) return;
-      const uint64_t w = word.load(std::memory_order_acquire);
-      seen = gen_of(w);
-      drain(w, seen);
+      seen = gen_of(word.load(std::memory_order_acquire));
+      drain(self, team, seen);
     }
   }
 
@@ -121,22 +141,26 @@ struct Pool {
       workers.clear();
       stop.store(false);
     }
-    const uint64_t seen = gen_of(word.load());
-    for (int i = 1; i < n; i++) workers.emplace_back([this, seen] { work(seen); });
+    for (int i = 1; i < n; i++) workers.emplace_back([this, i, n, g = gen] { work(i, n, g); });
     threads.store(n);
   }
 
   void run(int64_t n, task_fn f, void* c) {
+    const int team = (int)workers.size() + 1;
     fn.store(f, std::memory_order_relaxed);
     ctx.store(c, std::memory_order_relaxed);
     done.store(0, std::memory_order_relaxed);
-    const uint64_t gen = (gen_of(word.load(std::memory_order_relaxed)) + 1) & 0xFFFF;
-    word.store(gen << GEN_SHIFT | (uint64_t)n << COUNT_SHIFT);  // seq_cst: publishes fn/ctx, pairs with sleepers
+    gen = (gen + 1) & 0xFFFF;
+    // Workers' ranges first (seq_cst: publishes fn/ctx, pairs with sleepers), the caller's last.
+    for (int i = team - 1; i >= 0; i--) {
+      const uint64_t lo = (uint64_t)(n * i / team), hi = (uint64_t)(n * (i + 1) / team);
+      ranges[i].word.store(gen << GEN_SHIFT | hi << END_SHIFT | lo);
+    }
     if (sleepers.load() > 0) {
       std::lock_guard<std::mutex> lock(sleep_mu);
       wake.notify_all();
     }
-    drain(word.load(std::memory_order_acquire), gen);
+    drain(0, team, gen);
     // A task still running elsewhere: spin briefly, then yield, so a worker preempted by another process (more
     // runnable threads than cores) can get this core back sooner than the scheduler would give it otherwise.
     for (unsigned spins = 0; done.load(std::memory_order_acquire) < n; spins++) {

@@ -1,8 +1,10 @@
 /* Persistent thread pool shared by the whole process. A kernel call takes a Team: the calling thread plus the
  * pool's workers when the pool is free, or the caller alone when another thread (another worker_thread) holds it,
- * so concurrent calls are safe and never wait for each other. Work is a list of tasks claimed through an atomic
- * counter; a task's result never depends on which thread runs it, so results are bit-identical for any thread
- * count. Workers spin briefly after a job (back-to-back kernel calls find them awake), then sleep. */
+ * so concurrent calls are safe and never wait for each other. Work is a list of tasks; thread i of a team of T
+ * first runs its home range [i·n/T, (i+1)·n/T) (the same data on every call with the same numbering, so it stays
+ * in that core's caches), then takes what is left of the others'. A task's result never depends on which thread
+ * runs it, so results are bit-identical for any thread count. Workers spin briefly after a job (back-to-back
+ * kernel calls find them awake), then sleep. */
 #pragma once
 #include <cstdint>
 

@@ -2,7 +2,9 @@
  * jc over n by NC, pc over k by KC: the team packs the KC×NC panel of B and every MC×KC block of A (A is read in
  * place when it is small), then runs tasks over output tiles (an MC block of rows × a run of NR panels), each
  * looping jr, ir over MR×NR micro-tiles. The first k block applies the caller's beta (beta = 0 never reads C), later
- * ones accumulate. A fused epilogue (bias, ReLU, or a ReLU-derivative mask: gemm_bias_act_f32, gemm_act_bwd_f32)
+ * ones accumulate. Products of a dense layer's size (up to PANELS_MAX_M rows, one NC block) take the panel path
+ * instead: A packed once for all of k, then one task per column panel of NR that packs its own B slice and runs
+ * every KC block down all the rows. A fused epilogue (bias, ReLU, or a ReLU-derivative mask: gemm_bias_act_f32, gemm_act_bwd_f32)
  * runs on each micro-tile right after the last k block stored it, so the activations never take a pass of their
  * own over memory. Blocking is fixed per ISA and a tile's arithmetic never depends on the thread that runs it, so
  * results are bit-identical for any thread count. Accuracy: float32 FMA accumulation in k order (CONTRIBUTING.md §4). */
@@ -60,6 +62,19 @@ static_assert(SMALL_MAX_MNK < PARALLEL_MIN_MNK && SMALL_NARROW_MAX_MNK < PARALLE
 constexpr int64_t DOT_MAX_M = 8, DOT_MIN_K = 64, DOT_GRAIN_N = 48;
 /* A is packed when its block does not comfortably stay in cache in place. */
 constexpr int64_t PACK_A_MIN_MK = 1 << 16;
+/* Products with at most PANELS_MAX_M rows (a dense layer's at training batch sizes), one NC block of columns, and
+ * op(A) packed whole in at most PANELS_MAX_A floats take the panel path: A is packed once for all of k (one team
+ * job, skipped when A is read in place), then one job runs a task per NR-wide column panel that, for each KC block
+ * in order, packs that panel of B and runs it down all the rows. Two jobs per call instead of two per KC block,
+ * and the thread that packs a panel of B is the one that reads it, and the same thread on every call (pool.h's
+ * home ranges): the per-KC-block split moved packed B, C tiles and the packed weights between the cores' caches
+ * (2 threads spent 20 % more time in tasks than 1, instrumented, MLP 784-256-128-10). Same KC blocks, beta and
+ * epilogue order as the blocked path, so results are identical either way. */
+constexpr int64_t PANELS_MAX_M = 384, PANELS_MAX_A = 1 << 20;
+/* The panel path splits products from this size (a dense layer's weight and input gradients at batch 128 with 10
+ * outputs: 10×128×128 and 128×128×10, 5–7 µs alone): with the workers spinning between a step's kernel calls,
+ * a job costs well under a microsecond to start, and these sit in a step's serial stretch. */
+constexpr int64_t PANELS_PARALLEL_MIN_MNK = 1 << 17;
 
 struct Job {
   const isa_table* T;
@@ -78,6 +93,8 @@ struct Job {
   float* bpack;  // KC×NC panel of B, NR-wide micro-panels
   float* apack;  // all of op(A)[:, pc:pc+kc] in MR-tall micro-panels (when pack_a)
   int64_t panels, pack_group, pack_b_tasks, n_ic, group, n_group;
+  // panel path: KC step, MR-panels of A per packing task, and tasks per KC block
+  int64_t kc_step, a_group, a_tasks;
 };
 
 /* The epilogue on rows [i0, i0+mr) × columns [j0, j0+nr) of C (at c, row stride n). */
@@ -123,6 +140,43 @@ void tile_task(void* p, int64_t t) {
       const int64_t mr = mc - ir < MR ? mc - ir : MR;
       T.gemm_ukernel(J.kc, a + ip * panel_stride, rs, cs, bp, c + ir * J.n, J.n, mr, nr, J.alpha, J.beta);
       if (epi) apply_epilogue(T, *epi, ic + ir, J.jc + j, mr, nr, J.n, c + ir * J.n);
+    }
+  }
+}
+
+/* Panel path, job 1: MR-panels of op(A), one (KC block, group of a_group MR-panels) per task; KC block pc
+ * sits at apack + pc·m_pad, so a later task finds every block at a fixed place. */
+void panels_pack_a_task(void* p, int64_t t) {
+  Job& J = *static_cast<Job*>(p);
+  const isa_table& T = *J.T;
+  const int64_t MR = T.blk.mr, m_pad = (J.m + MR - 1) / MR * MR;
+  const int64_t pc = (t / J.a_tasks) * J.kc_step, kc = J.k - pc < J.kc_step ? J.k - pc : J.kc_step;
+  const int64_t i0 = (t % J.a_tasks) * J.a_group * MR, rows = J.m - i0 < J.a_group * MR ? J.m - i0 : J.a_group * MR;
+  T.gemm_pack_a(rows, kc, J.a + i0 * J.rs_a + pc * J.cs_a, J.rs_a, J.cs_a, J.apack + pc * m_pad + i0 * kc);
+}
+
+/* Panel path, job 2: column panel t through every KC block: pack its kc×NR slice of op(B) (into its own place in
+ * bpack: no other task touches it) and run it down all the rows, the epilogue after the last block. */
+void panels_task(void* p, int64_t t) {
+  Job& J = *static_cast<Job*>(p);
+  const isa_table& T = *J.T;
+  const int64_t MR = T.blk.mr, NR = T.blk.nr, m_pad = (J.m + MR - 1) / MR * MR;
+  const int64_t j = t * NR, nr = J.n - j < NR ? J.n - j : NR;
+  float* bp = J.bpack + j * J.kc_step;
+  for (int64_t pc = 0; pc < J.k; pc += J.kc_step) {
+    const int64_t kc = J.k - pc < J.kc_step ? J.k - pc : J.kc_step;
+    T.gemm_pack_b(kc, nr, J.b + pc * J.rs_b + j * J.cs_b, J.rs_b, J.cs_b, bp);
+    const float beta = pc == 0 ? J.beta : 1.0f;
+    const gemm_epilogue* epi = pc + kc == J.k ? J.epi : nullptr;
+    const float* a;
+    int64_t rs, cs, panel_stride;
+    if (J.pack_a) a = J.apack + pc * m_pad, rs = 1, cs = MR, panel_stride = MR * kc;
+    else a = J.a + pc * J.cs_a, rs = J.rs_a, cs = J.cs_a, panel_stride = MR * J.rs_a;
+    for (int64_t ir = 0, ip = 0; ir < J.m; ir += MR, ip++) {
+      const int64_t mr = J.m - ir < MR ? J.m - ir : MR;
+      float* c = J.c + ir * J.n + j;
+      T.gemm_ukernel(kc, a + ip * panel_stride, rs, cs, bp, c, J.n, mr, nr, J.alpha, beta);
+      if (epi) apply_epilogue(T, *epi, ir, j, mr, nr, J.n, c);
     }
   }
 }
@@ -188,9 +242,26 @@ void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
   const int64_t kc_blocks = (k + blk.kc + blk.kc / 4 - 1) / (blk.kc + blk.kc / 4);
   const int64_t kc_step = ((k + kc_blocks - 1) / kc_blocks + 7) / 8 * 8;
   J.pack_a = m * (k < kc_step ? k : kc_step) >= PACK_A_MIN_MK || m > blk.mc;
+  const int64_t m_pad = (m + blk.mr - 1) / blk.mr * blk.mr;
+  if (m <= PANELS_MAX_M && n <= blk.nc && (!J.pack_a || m_pad * k <= PANELS_MAX_A)) {
+    Team team(parallel && mnk >= PANELS_PARALLEL_MIN_MNK);
+    const int64_t panels = (n + blk.nr - 1) / blk.nr;
+    J.bpack = scratch.get(1, (size_t)(panels * blk.nr * kc_step));
+    J.apack = J.pack_a ? scratch.get(0, (size_t)(m_pad * k)) : nullptr;
+    if (J.bpack && (!J.pack_a || J.apack)) {
+      J.kc_step = kc_step, J.beta = beta;
+      if (J.pack_a) {
+        // Groups of 4 MR-panels (32 rows on AVX-512): a few tasks per thread for any team.
+        J.a_group = 4;
+        J.a_tasks = (m_pad / blk.mr + J.a_group - 1) / J.a_group;
+        team.run(J.a_tasks * ((k + kc_step - 1) / kc_step), panels_pack_a_task, &J);
+      }
+      team.run(panels, panels_task, &J);
+      return;
+    }
+  }
   Team team(parallel && mnk >= PARALLEL_MIN_MNK);
   const int64_t nc_max = n < blk.nc ? n : blk.nc, kc_max = k < kc_step ? k : kc_step;
-  const int64_t m_pad = (m + blk.mr - 1) / blk.mr * blk.mr;
   J.bpack = scratch.get(1, (size_t)(((nc_max + blk.nr - 1) / blk.nr) * blk.nr * kc_max));
   J.apack = J.pack_a ? scratch.get(0, (size_t)(m_pad * kc_max)) : nullptr;
   if (!J.bpack || (J.pack_a && !J.apack)) {

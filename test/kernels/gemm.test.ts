@@ -64,6 +64,9 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('gemm_f32 on %s', (name
     check(0, 0, 128, 784, 256, 1, 0, 13); // input gradient dX = dY·W
     check(0, 0, 67, 131, 263, 1, 0, 14);
     check(1, 1, 131, 67, 521, 2, 0.25, 15);
+    // Native's column-panel path with op(A) packed for several KC blocks (more rows than MC), and its blocked path.
+    check(1, 0, 257, 70, 700, 1, 0.5, 16);
+    check(0, 1, 389, 45, 333, 1, 0, 17);
   });
 
   it('few rows against a long weight stored [n, k] (the batch ≤ 8 forward path)', () => {

@@ -112,6 +112,13 @@ describe('native ISAs, threads and workers', () => {
         k('gemm_f32')(ta, tb, m, n, kk, 1, a, b, 0, c);
         out.push(c);
       }
+      // Both GEMM paths over the team: column panels (up to 384 rows; the shape above, a dense layer's small
+      // gradients) and the MC×NC blocked loops (more rows), each with A packed and read in place.
+      for (const [mm_, nn_, kk_, ta, tb] of [[10, 128, 128, 1, 0], [128, 128, 10, 0, 0], [128, 256, 300, 0, 1], [401, 263, 300, 0, 0], [401, 97, 380, 1, 1]]) {
+        const c = new Float32Array(mm_ * nn_);
+        k('gemm_f32')(ta, tb, mm_, nn_, kk_, 1, a, b, 0, c);
+        out.push(c);
+      }
       // The fused dense-layer kernels, and the few-rows forward path split over column chunks.
       const bias = randn(rng(78), n), fused = new Float32Array(m * n), masked = new Float32Array(m * kk), narrow = new Float32Array(7 * n);
       k('gemm_bias_act_f32')(m, n, kk, 1, 0, a, b, bias, fused);
@@ -134,6 +141,13 @@ describe('native ISAs, threads and workers', () => {
       const sm = new Float32Array(big);
       k('softmax_fwd_f32')(Math.floor(big / 1000), 1000, x, sm);
       out.push(sm);
+      // Softmax cross-entropy in row chunks: 10 classes (32-row chunks) and 1000.
+      for (const [rows, classes] of [[300, 10], [30, 1000]]) {
+        const labels = Int32Array.from({ length: rows }, (_, i) => (i * 7) % classes);
+        const loss = new Float32Array(rows), grad = new Float32Array(rows * classes);
+        k('softmax_xent_f32')(rows, classes, 1 / rows, x.subarray(0, rows * classes), labels, loss, grad);
+        out.push(loss, grad);
+      }
       const w = x.slice(), mm = new Float32Array(big), v = new Float32Array(big), vmax = new Float32Array(big);
       for (let t = 1; t <= 3; t++) k('adam_step_f32')(big, 1e-3, 0.9, 0.999, 1e-8, 0.01, 0, 1 - 0.9 ** t, 1 - 0.999 ** t, w, g, mm, v, vmax);
       const sq = new Float32Array(big), buf = new Float32Array(big), gavg = new Float32Array(big), w2 = x.slice();
