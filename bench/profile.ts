@@ -7,9 +7,10 @@
  * kernel rows. Unwrapped and wrapped runs alternate over 7 rounds (medians), so both see the same machine load. Also prints the FLOP limit at a measured GEMM peak.
  *
  * `--model cnn-s` (or `2conv`) profiles a CNN of bench/shapes.ts instead, one row per kernel (conv, pooling and
- * activation kernels each have their own row), without the FLOP-limit line.
+ * activation kernels each have their own row), without the FLOP-limit line; `--per-kernel` gives the MLP one row per
+ * kernel too.
  *
- *   npm run bench:profile -- [--backend native] [--threads 1] [--batch 128] [--steps 300] [--fuse true] [--model mlp]
+ *   npm run bench:profile -- [--backend native] [--threads 1] [--batch 128] [--steps 300] [--fuse true] [--model mlp] [--per-kernel]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '300' },
     fuse: { type: 'string', default: 'true' },
     model: { type: 'string', default: 'mlp' },
+    'per-kernel': { type: 'boolean', default: false },
   },
 });
 const loadBefore = loadavg();
@@ -33,7 +35,7 @@ setThreads(Number(args.threads)); // native's pool, and the wasm team where the 
 const found = TRAIN_TRIALS.find((t) => t.name.startsWith(args.model === 'mlp' ? 'mlp 784' : `${args.model} `));
 if (!found) throw new Error(`--model: one of mlp, ${TRAIN_TRIALS.filter((t) => t.cnn).map((t) => t.name.split(' ')[0]).join(', ')}`);
 const trial = { ...found, batch: Number(args.batch) };
-const perKernel = trial.cnn !== undefined;
+const perKernel = trial.cnn !== undefined || args['per-kernel'];
 const steps = Number(args.steps);
 const { model, step } = trainTrial(trial, args.fuse !== 'false');
 

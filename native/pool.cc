@@ -7,8 +7,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -26,6 +28,44 @@ inline void cpu_relax() {
 #elif defined(__aarch64__)
   asm volatile("yield");
 #endif
+}
+
+/* DESCENT_POOL_TRACE=<file> (read once, when the pool starts): every job, task and team is timed into a buffer that
+ * is written to <file> at exit, one event a line: start and end (ns, steady clock), thread (0 = the caller), kind,
+ * task index or count. `npm run bench:pool-trace` runs training steps with it and splits each kernel call into
+ * work and waiting per thread. Off (the default), a task costs one predictable branch more. */
+enum TraceKind { TRACE_TASK = 1, TRACE_JOB = 2, TRACE_TEAM = 3 };
+struct TraceEvent {
+  int64_t t0, t1, index;
+  int32_t thread, kind;
+};
+struct Trace {
+  static constexpr size_t CAPACITY = 1 << 22;  // 128 MiB of events at most; later ones are dropped
+  const char* path = std::getenv("DESCENT_POOL_TRACE");
+  TraceEvent* events = path && *path ? new (std::nothrow) TraceEvent[CAPACITY] : nullptr;
+  std::atomic<size_t> count{0};
+  ~Trace() {
+    if (!events) return;
+    if (FILE* f = std::fopen(path, "w")) {
+      const size_t n = count.load() < CAPACITY ? count.load() : CAPACITY;
+      for (size_t i = 0; i < n; i++) {
+        const TraceEvent& e = events[i];
+        std::fprintf(f, "%lld %lld %d %d %lld\n", (long long)e.t0, (long long)e.t1, e.thread, e.kind, (long long)e.index);
+      }
+      std::fclose(f);
+    }
+  }
+};
+Trace trace;  // a static object: its destructor writes the file when the process exits
+thread_local int trace_thread = 0;
+
+inline bool tracing() { return trace.events != nullptr; }
+inline int64_t trace_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+inline void trace_event(int64_t t0, int kind, int64_t index) {
+  const size_t i = trace.count.fetch_add(1, std::memory_order_relaxed);
+  if (i < Trace::CAPACITY) trace.events[i] = TraceEvent{t0, trace_now(), index, trace_thread, kind};
 }
 
 int cpus_available() {
@@ -89,7 +129,9 @@ struct Pool {
 
   void execute(int64_t task) {
     // The job cannot complete before this task does, so fn and ctx still belong to it.
+    const int64_t t0 = tracing() ? trace_now() : 0;
     fn.load(std::memory_order_relaxed)(ctx.load(std::memory_order_relaxed), task);
+    if (t0) trace_event(t0, TRACE_TASK, task);
     done.fetch_add(1, std::memory_order_release);
   }
 
@@ -141,11 +183,15 @@ struct Pool {
       workers.clear();
       stop.store(false);
     }
-    for (int i = 1; i < n; i++) workers.emplace_back([this, i, n, g = gen] { work(i, n, g); });
+    for (int i = 1; i < n; i++) workers.emplace_back([this, i, n, g = gen] {
+        trace_thread = i;
+        work(i, n, g);
+      });
     threads.store(n);
   }
 
   void run(int64_t n, task_fn f, void* c) {
+    const int64_t t0 = tracing() ? trace_now() : 0;
     const int team = (int)workers.size() + 1;
     fn.store(f, std::memory_order_relaxed);
     ctx.store(c, std::memory_order_relaxed);
@@ -167,6 +213,7 @@ struct Pool {
       if (spins < 4096) cpu_relax();
       else std::this_thread::yield();
     }
+    if (t0) trace_event(t0, TRACE_JOB, n);
   }
 };
 
@@ -188,7 +235,7 @@ int pool_set_threads(int n) noexcept {
   return n;
 }
 
-Team::Team(bool want_parallel) noexcept : owns_(false), size_(1) {
+Team::Team(bool want_parallel) noexcept : owns_(false), size_(1), t0_(tracing() ? trace_now() : 0) {
   if (!want_parallel) return;
   Pool& p = pool();
   if (p.threads.load(std::memory_order_relaxed) > 1 && p.team_mu.try_lock()) {
@@ -202,13 +249,16 @@ Team::Team(bool want_parallel) noexcept : owns_(false), size_(1) {
 }
 
 Team::~Team() {
+  if (t0_) trace_event(t0_, TRACE_TEAM, size_);
   if (owns_) pool().team_mu.unlock();
 }
 
 void Team::run(int64_t ntasks, task_fn fn, void* ctx) noexcept {
   if (ntasks <= 0) return;
   if (!owns_ || ntasks == 1 || ntasks > (int64_t)FIELD) {
+    const int64_t t0 = tracing() ? trace_now() : 0;
     for (int64_t t = 0; t < ntasks; t++) fn(ctx, t);
+    if (t0) trace_event(t0, TRACE_JOB, ntasks);
     return;
   }
   pool().run(ntasks, fn, ctx);

@@ -30,6 +30,7 @@ class Team {
  private:
   bool owns_;
   int size_;
+  int64_t t0_;  // when the team started (DESCENT_POOL_TRACE only)
 };
 
 /* Splits [0, n) into chunks of `grain` elements (the last one shorter) and runs f(lo, hi) over a team. */

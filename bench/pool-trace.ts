@@ -1,0 +1,145 @@
+/**
+ * `npm run bench:pool-trace`: where a multithreaded training step of the native backend works and where it waits.
+ * For each thread count, a child process trains the MLP 784-256-128-10 (ReLU, Adam, batch 128; or a CNN of
+ * bench/shapes.ts with `--model`) with `DESCENT_POOL_TRACE` set, so the addon's pool times every job and task
+ * (native/pool.cc), while the child times every kernel call from JavaScript. Each kernel call of a step is one row,
+ * in step order: its time, the time each thread spent inside tasks ("busy"), and how many jobs it ran; medians over
+ * the traced steps. At 1 thread "busy" is the time in the call's jobs. What no row covers (JavaScript, kernel calls
+ * that never reach the pool are rows without jobs) is the step minus the rows.
+ *
+ * Busy time across threads adding up to more than the 1-thread time is work the split made slower (data that
+ * moved between cores' caches); a call's time above its busiest thread is waiting (start-up, the last task).
+ *
+ *   npm run bench:pool-trace -- [--threads 1,2] [--steps 300] [--model mlp]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadBackend, setBackend, setThreads } from '../src/index.js';
+import { trainTrial, TRAIN_TRIALS } from './shapes.js';
+
+const { values: args } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '1,2' },
+    steps: { type: 'string', default: '300' },
+    model: { type: 'string', default: 'mlp' },
+    child: { type: 'string' },
+  },
+});
+
+interface Call {
+  name: string;
+  t0: number;
+  t1: number;
+}
+
+function findTrial(model: string) {
+  const trial = TRAIN_TRIALS.find((t) => t.name.startsWith(model === 'mlp' ? 'mlp 784' : `${model} `));
+  if (!trial) throw new Error(`--model: one of mlp, ${TRAIN_TRIALS.filter((t) => t.cnn).map((t) => t.name.split(' ')[0]).join(', ')}`);
+  return trial;
+}
+
+/** Child: trains with every kernel call timed (process.hrtime: the pool's steady clock), writes the calls. */
+async function child(out: string): Promise<void> {
+  const backend = await loadBackend('native');
+  setBackend(backend);
+  setThreads(Number(process.env.POOL_TRACE_THREADS));
+  const { model, step } = trainTrial(findTrial(args.model!));
+  const steps = Number(args.steps);
+  for (let i = 0; i < 100; i++) step();
+  const k = backend.k as unknown as Record<string, (...a: unknown[]) => void>;
+  const calls: Call[] = [];
+  const starts: number[] = [];
+  for (const name of Object.keys(k)) {
+    const fn = k[name];
+    k[name] = (...a: unknown[]) => {
+      const t0 = Number(process.hrtime.bigint());
+      fn(...a);
+      calls.push({ name, t0, t1: Number(process.hrtime.bigint()) });
+    };
+  }
+  for (let i = 0; i < steps; i++) {
+    starts.push(Number(process.hrtime.bigint()));
+    step();
+  }
+  starts.push(Number(process.hrtime.bigint()));
+  writeFileSync(out, JSON.stringify({ calls, starts }));
+  model.dispose();
+}
+
+interface Row {
+  name: string;
+  us: number[];
+  busy: number[][];
+  jobs: number[];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[s.length >> 1] : 0;
+};
+
+/** Parent: one child per thread count, then the per-call table. */
+function traceAt(threads: number, dir: string): { rows: Row[]; stepUs: number } {
+  const events = join(dir, `pool-${threads}.txt`), calls = join(dir, `calls-${threads}.json`);
+  execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', calls, '--steps', args.steps!, '--model', args.model!], {
+    env: { ...process.env, DESCENT_POOL_TRACE: events, POOL_TRACE_THREADS: String(threads) },
+    stdio: 'inherit',
+  });
+  const { calls: list, starts } = JSON.parse(readFileSync(calls, 'utf8')) as { calls: Call[]; starts: number[] };
+  // Events: t0 t1 thread kind index (kind 1 task, 2 job, 3 team), sorted by start.
+  const ev = readFileSync(events, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number)).filter((e) => e[0] >= starts[0]);
+  ev.sort((a, b) => a[0] - b[0]);
+  const rows: Row[] = [];
+  const stepUs: number[] = [];
+  let e = 0, c = 0;
+  for (let s = 0; s + 1 < starts.length; s++) {
+    stepUs.push((starts[s + 1] - starts[s]) / 1000);
+    for (let slot = 0; c < list.length && list[c].t0 < starts[s + 1]; c++, slot++) {
+      const call = list[c];
+      const row = (rows[slot] ??= { name: call.name, us: [], busy: Array.from({ length: threads }, () => []), jobs: [] });
+      const busy = new Array(threads).fill(0), jobBusy = new Array(threads).fill(0);
+      let jobs = 0, tasks = 0;
+      while (e < ev.length && ev[e][0] < call.t0) e++;
+      for (let i = e; i < ev.length && ev[i][0] < call.t1; i++) {
+        const [t0, t1, thread, kind] = ev[i];
+        if (kind === 1) (busy[thread] += t1 - t0), tasks++;
+        if (kind === 2) (jobBusy[thread] += t1 - t0), jobs++;
+      }
+      row.us.push((call.t1 - call.t0) / 1000);
+      row.jobs.push(jobs);
+      (tasks ? busy : jobBusy).forEach((b, t) => row.busy[t].push(b / 1000));
+    }
+  }
+  return { rows, stepUs: median(stepUs) };
+}
+
+if (args.child) await child(args.child);
+else {
+  const counts = args.threads!.split(',').map(Number);
+  const dir = mkdtempSync(join(tmpdir(), 'descent-pool-trace-'));
+  const load = loadavg();
+  const results = counts.map((t) => traceAt(t, dir));
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`# native pool trace, ${findTrial(args.model!).name}, ${args.steps} steps per thread count; ${new Date().toISOString()}`);
+  console.log(`# load average before ${load.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const head = counts.map((t) => `${t} thr µs | busy per thread µs | jobs`).join(' | ');
+  console.log(`| # | kernel call | ${head} | ${counts.slice(1).map((t) => `${counts[0]}→${t}`).join(' | ')} |`);
+  console.log(`|${'---|'.repeat(2 + 3 * counts.length + counts.length - 1)}`);
+  const base = results[0];
+  base.rows.forEach((row, i) => {
+    const cells = results.map(({ rows }) => {
+      const r = rows[i];
+      if (!r || r.name !== row.name) return '— | — | —';
+      return `${median(r.us).toFixed(1)} | ${r.busy.map((b) => median(b).toFixed(1)).join(' / ')} | ${median(r.jobs)}`;
+    });
+    const speedups = results.slice(1).map(({ rows }) => (rows[i] ? `${(median(row.us) / median(rows[i].us)).toFixed(2)}×` : '—'));
+    console.log(`| ${i} | ${row.name} | ${cells.join(' | ')} | ${speedups.join(' | ')} |`);
+  });
+  const covered = (r: { rows: Row[] }) => r.rows.reduce((s, row) => s + median(row.us), 0);
+  console.log(`| | the rest (JavaScript, crossings) | ${results.map((r) => `${(r.stepUs - covered(r)).toFixed(1)} | | `).join(' | ')} | |`);
+  console.log(`| | **step** | ${results.map((r) => `${r.stepUs.toFixed(1)} | | `).join(' | ')} | ${results.slice(1).map((r) => `${(base.stepUs / r.stepUs).toFixed(2)}×`).join(' | ')} |`);
+}
