@@ -46,7 +46,10 @@ struct Scratch {
 };
 thread_local Scratch scratch;
 
-/* Products m·n·k below this run on the calling thread only (team start-up would cost more than it saves). */
+/* Products m·n·k below this run on the calling thread only: team start-up is cheap (the workers spin between a
+ * step's calls), but a split product reads operands the other cores wrote, and below this that costs more than it
+ * saves (bench:pool-trace, MLP at 2 threads: the 10×128×128 and 128×128×10 gradients took 9.6 and 10.0 µs split,
+ * 8.5 and 7.6 µs on one thread). */
 constexpr int64_t PARALLEL_MIN_MNK = 1 << 19;
 /* Products m·n·k up to SMALL_MAX_MNK, or up to SMALL_NARROW_MAX_MNK when n ≤ 16 (the packed path would pad every
  * B row to NR), take the ISA's unpacked gemm_small path when op(B) fits its stack panel (kernels.h). Both limits
@@ -71,10 +74,6 @@ constexpr int64_t PACK_A_MIN_MK = 1 << 16;
  * (2 threads spent 20 % more time in tasks than 1, instrumented, MLP 784-256-128-10). Same KC blocks, beta and
  * epilogue order as the blocked path, so results are identical either way. */
 constexpr int64_t PANELS_MAX_M = 384, PANELS_MAX_A = 1 << 20;
-/* The panel path splits products from this size (a dense layer's weight and input gradients at batch 128 with 10
- * outputs: 10×128×128 and 128×128×10, 5–7 µs alone): with the workers spinning between a step's kernel calls,
- * a job costs well under a microsecond to start, and these sit in a step's serial stretch. */
-constexpr int64_t PANELS_PARALLEL_MIN_MNK = 1 << 17;
 
 struct Job {
   const isa_table* T;
@@ -245,7 +244,7 @@ void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
   // More rows than MC are packed in both paths: read in place, a weight gradient's 256×128 dYᵀ took 8 % longer.
   J.pack_a = m * (k < kc_step ? k : kc_step) >= PACK_A_MIN_MK || m > blk.mc;
   if (m <= PANELS_MAX_M && n <= blk.nc && (!J.pack_a || m_pad * k <= PANELS_MAX_A)) {
-    Team team(parallel && mnk >= PANELS_PARALLEL_MIN_MNK);
+    Team team(parallel && mnk >= PARALLEL_MIN_MNK);
     const int64_t panels = (n + blk.nr - 1) / blk.nr;
     J.bpack = scratch.get(1, (size_t)(panels * blk.nr * kc_step));
     J.apack = J.pack_a ? scratch.get(0, (size_t)(m_pad * k)) : nullptr;
