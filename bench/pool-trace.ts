@@ -3,12 +3,15 @@
  * For each thread count, a child process trains the MLP 784-256-128-10 (ReLU, Adam, batch 128; or a CNN of
  * bench/shapes.ts with `--model`) with `DESCENT_POOL_TRACE` set, so the addon's pool times every job and task
  * (native/pool.cc), while the child times every kernel call from JavaScript. Each kernel call of a step is one row,
- * in step order: its time, the time each thread spent inside tasks ("busy"), and how many jobs it ran; medians over
- * the traced steps. At 1 thread "busy" is the time in the call's jobs. What no row covers (JavaScript, kernel calls
- * that never reach the pool are rows without jobs) is the step minus the rows.
+ * in step order: its time (median and 10th percentile over the traced steps), the CPU time each thread spent inside
+ * its tasks ("busy", median; at 1 thread the call's jobs), and how many jobs it ran. Kernel calls that never reach
+ * the pool are rows without busy time. The step minus the rows is JavaScript (and the timing wrappers).
  *
- * Busy time across threads adding up to more than the 1-thread time is work the split made slower (data that
- * moved between cores' caches); a call's time above its busiest thread is waiting (start-up, the last task).
+ * Busy time is thread CPU time, which a thread descheduled by another process does not accrue, so it holds on a
+ * loaded machine where wall times do not: busy time over all threads above the 1-thread busy time is work the split
+ * made slower (typically data moving between the cores' caches), and the busiest thread bounds the call's time on
+ * an idle machine. The 10th percentiles approximate an idle machine when at least a tenth of the calls ran
+ * undisturbed; the medians do not.
  *
  *   npm run bench:pool-trace -- [--threads 1,2] [--steps 300] [--model mlp]
  */
@@ -77,20 +80,25 @@ interface Row {
   jobs: number[];
 }
 
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) * p)] : 0;
+};
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[s.length >> 1] : 0;
 };
 
 /** Parent: one child per thread count, then the per-call table. */
-function traceAt(threads: number, dir: string): { rows: Row[]; stepUs: number } {
+function traceAt(threads: number, dir: string): { rows: Row[]; stepUs: number[] } {
   const events = join(dir, `pool-${threads}.txt`), calls = join(dir, `calls-${threads}.json`);
   execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', calls, '--steps', args.steps!, '--model', args.model!], {
     env: { ...process.env, DESCENT_POOL_TRACE: events, POOL_TRACE_THREADS: String(threads) },
     stdio: 'inherit',
   });
   const { calls: list, starts } = JSON.parse(readFileSync(calls, 'utf8')) as { calls: Call[]; starts: number[] };
-  // Events: t0 t1 thread kind index (kind 1 task, 2 job, 3 team), sorted by start.
+  // Events: t0 t1 thread kind index cpu (kind 1 task, 2 job, 3 team), sorted by start.
   const ev = readFileSync(events, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number)).filter((e) => e[0] >= starts[0]);
   ev.sort((a, b) => a[0] - b[0]);
   const rows: Row[] = [];
@@ -105,16 +113,17 @@ function traceAt(threads: number, dir: string): { rows: Row[]; stepUs: number } 
       let jobs = 0, tasks = 0;
       while (e < ev.length && ev[e][0] < call.t0) e++;
       for (let i = e; i < ev.length && ev[i][0] < call.t1; i++) {
-        const [t0, t1, thread, kind] = ev[i];
-        if (kind === 1) (busy[thread] += t1 - t0), tasks++;
-        if (kind === 2) (jobBusy[thread] += t1 - t0), jobs++;
+        const [t0, t1, thread, kind, , cpu] = ev[i];
+        const spent = cpu >= 0 ? cpu : t1 - t0;
+        if (kind === 1) (busy[thread] += spent), tasks++;
+        if (kind === 2) (jobBusy[thread] += spent), jobs++;
       }
       row.us.push((call.t1 - call.t0) / 1000);
       row.jobs.push(jobs);
       (tasks ? busy : jobBusy).forEach((b, t) => row.busy[t].push(b / 1000));
     }
   }
-  return { rows, stepUs: median(stepUs) };
+  return { rows, stepUs };
 }
 
 if (args.child) await child(args.child);
@@ -126,20 +135,28 @@ else {
   rmSync(dir, { recursive: true, force: true });
   console.log(`# native pool trace, ${findTrial(args.model!).name}, ${args.steps} steps per thread count; ${new Date().toISOString()}`);
   console.log(`# load average before ${load.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const head = counts.map((t) => `${t} thr µs | busy per thread µs | jobs`).join(' | ');
-  console.log(`| # | kernel call | ${head} | ${counts.slice(1).map((t) => `${counts[0]}→${t}`).join(' | ')} |`);
+  const head = counts.map((t) => `${t} thr µs median (p10) | busy CPU µs per thread | jobs`).join(' | ');
+  console.log(`| # | kernel call | ${head} | ${counts.slice(1).map((t) => `${counts[0]}→${t} (p10)`).join(' | ')} |`);
   console.log(`|${'---|'.repeat(2 + 3 * counts.length + counts.length - 1)}`);
+  const us = (r: Row, p: number) => (p < 0 ? median(r.us) : percentile(r.us, p));
   const base = results[0];
   base.rows.forEach((row, i) => {
     const cells = results.map(({ rows }) => {
       const r = rows[i];
       if (!r || r.name !== row.name) return '— | — | —';
-      return `${median(r.us).toFixed(1)} | ${r.busy.map((b) => median(b).toFixed(1)).join(' / ')} | ${median(r.jobs)}`;
+      return `${us(r, -1).toFixed(1)} (${us(r, 0.1).toFixed(1)}) | ${r.busy.map((b) => median(b).toFixed(1)).join(' / ')} | ${median(r.jobs)}`;
     });
-    const speedups = results.slice(1).map(({ rows }) => (rows[i] ? `${(median(row.us) / median(rows[i].us)).toFixed(2)}×` : '—'));
+    const speedups = results.slice(1).map(({ rows }) => (rows[i] ? `${(us(row, 0.1) / us(rows[i], 0.1)).toFixed(2)}×` : '—'));
     console.log(`| ${i} | ${row.name} | ${cells.join(' | ')} | ${speedups.join(' | ')} |`);
   });
-  const covered = (r: { rows: Row[] }) => r.rows.reduce((s, row) => s + median(row.us), 0);
-  console.log(`| | the rest (JavaScript, crossings) | ${results.map((r) => `${(r.stepUs - covered(r)).toFixed(1)} | | `).join(' | ')} | |`);
-  console.log(`| | **step** | ${results.map((r) => `${r.stepUs.toFixed(1)} | | `).join(' | ')} | ${results.slice(1).map((r) => `${(base.stepUs / r.stepUs).toFixed(2)}×`).join(' | ')} |`);
+  // The rest per step: each step's time minus its calls' (rows are in step order, one value per step).
+  const rest = (r: { rows: Row[]; stepUs: number[] }) => r.stepUs.map((step, s) => step - r.rows.reduce((sum, row) => sum + (row.us[s] ?? 0), 0));
+  const fmt = (xs: number[]) => `${median(xs).toFixed(1)} (${percentile(xs, 0.1).toFixed(1)})`;
+  console.log(`| | the rest (JavaScript, timing wrappers) | ${results.map((r) => `${fmt(rest(r))} | | `).join(' | ')} | |`);
+  console.log(`| | **step** | ${results.map((r) => `${fmt(r.stepUs)} | | `).join(' | ')} | ${results.slice(1).map((r) => `${(percentile(base.stepUs, 0.1) / percentile(r.stepUs, 0.1)).toFixed(2)}×`).join(' | ')} |`);
+  // What an idle machine would give: per call the busiest thread's CPU time where the call ran tasks (its 10th
+  // percentile wall time otherwise), plus the rest's 10th percentile.
+  const bound = (r: { rows: Row[]; stepUs: number[] }) =>
+    r.rows.reduce((sum, row) => sum + (median(row.jobs) > 0 ? Math.max(...row.busy.map(median)) : us(row, 0.1)), 0) + percentile(rest(r), 0.1);
+  console.log(`# busiest-thread estimate of the step: ${results.map((r, i) => `${counts[i]} thr ${bound(r).toFixed(1)} µs`).join(', ')}${results.length > 1 ? `; ${counts[0]}→${counts[1]} ${(bound(base) / bound(results[1])).toFixed(2)}×` : ''}`);
 }

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -32,11 +33,12 @@ inline void cpu_relax() {
 
 /* DESCENT_POOL_TRACE=<file> (read once, when the pool starts): every job, task and team is timed into a buffer that
  * is written to <file> at exit, one event a line: start and end (ns, steady clock), thread (0 = the caller), kind,
- * task index or count. `npm run bench:pool-trace` runs training steps with it and splits each kernel call into
+ * task index or count, and for tasks and serial jobs the CPU time the thread spent in them (ns; −1 where the platform
+ * has no per-thread clock), which a thread descheduled by another process does not accrue. `npm run bench:pool-trace` runs training steps with it and splits each kernel call into
  * work and waiting per thread. Off (the default), a task costs one predictable branch more. */
 enum TraceKind { TRACE_TASK = 1, TRACE_JOB = 2, TRACE_TEAM = 3 };
 struct TraceEvent {
-  int64_t t0, t1, index;
+  int64_t t0, t1, index, cpu;
   int32_t thread, kind;
 };
 struct Trace {
@@ -50,7 +52,8 @@ struct Trace {
       const size_t n = count.load() < CAPACITY ? count.load() : CAPACITY;
       for (size_t i = 0; i < n; i++) {
         const TraceEvent& e = events[i];
-        std::fprintf(f, "%lld %lld %d %d %lld\n", (long long)e.t0, (long long)e.t1, e.thread, e.kind, (long long)e.index);
+        std::fprintf(f, "%lld %lld %d %d %lld %lld\n", (long long)e.t0, (long long)e.t1, e.thread, e.kind, (long long)e.index,
+                     (long long)e.cpu);
       }
       std::fclose(f);
     }
@@ -63,9 +66,17 @@ inline bool tracing() { return trace.events != nullptr; }
 inline int64_t trace_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
-inline void trace_event(int64_t t0, int kind, int64_t index) {
+inline int64_t trace_cpu() {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+  timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0) return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+#endif
+  return -1;
+}
+inline void trace_event(int64_t t0, int kind, int64_t index, int64_t cpu0 = -1) {
+  const int64_t cpu = cpu0 >= 0 ? trace_cpu() - cpu0 : -1;
   const size_t i = trace.count.fetch_add(1, std::memory_order_relaxed);
-  if (i < Trace::CAPACITY) trace.events[i] = TraceEvent{t0, trace_now(), index, trace_thread, kind};
+  if (i < Trace::CAPACITY) trace.events[i] = TraceEvent{t0, trace_now(), index, cpu, trace_thread, kind};
 }
 
 int cpus_available() {
@@ -129,9 +140,9 @@ struct Pool {
 
   void execute(int64_t task) {
     // The job cannot complete before this task does, so fn and ctx still belong to it.
-    const int64_t t0 = tracing() ? trace_now() : 0;
+    const int64_t t0 = tracing() ? trace_now() : 0, cpu0 = t0 ? trace_cpu() : -1;
     fn.load(std::memory_order_relaxed)(ctx.load(std::memory_order_relaxed), task);
-    if (t0) trace_event(t0, TRACE_TASK, task);
+    if (t0) trace_event(t0, TRACE_TASK, task, cpu0);
     done.fetch_add(1, std::memory_order_release);
   }
 
@@ -256,9 +267,9 @@ Team::~Team() {
 void Team::run(int64_t ntasks, task_fn fn, void* ctx) noexcept {
   if (ntasks <= 0) return;
   if (!owns_ || ntasks == 1 || ntasks > (int64_t)FIELD) {
-    const int64_t t0 = tracing() ? trace_now() : 0;
+    const int64_t t0 = tracing() ? trace_now() : 0, cpu0 = t0 ? trace_cpu() : -1;
     for (int64_t t = 0; t < ntasks; t++) fn(ctx, t);
-    if (t0) trace_event(t0, TRACE_JOB, ntasks);
+    if (t0) trace_event(t0, TRACE_JOB, ntasks, cpu0);
     return;
   }
   pool().run(ntasks, fn, ctx);
