@@ -11,7 +11,7 @@ import { bce_logits, mse, softmax_xent } from './loss';
 import { batch_norm_bwd, batch_norm_eval, batch_norm_train, dropout_fwd, mul } from './norm';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
 import { conv2d_bwd_data, conv2d_bwd_filter, conv2d_fwd } from './conv';
-import { gemm_team, Scaled, Step, team_init, team_max_pool, team_scaled, team_splits, team_splits_gemm, team_started, team_step, team_unary, Unary, worker_main } from './team';
+import { gemm_team, Scaled, Step, team_init, team_max_pool, team_scaled, team_splits, team_splits_gemm, team_started, team_step, team_unary, Unary, worker_failed, worker_main } from './team';
 import { avg_pool2d_bwd, avg_pool2d_fwd, max_pool2d_bwd, max_pool2d_fwd } from './pool';
 
 /** 1 in descent-relaxed.wasm (relaxed SIMD: fused multiply-add), 0 in descent.wasm: the loader reports which it got. */
@@ -38,6 +38,11 @@ export function threads_started(): i32 {
 /** Threaded modules only: a worker instance's whole life as thread `t` of the team at `control` (see team.ts). */
 export function thread_main(t: i32, control: usize): void {
   if (ASC_FEATURE_THREADS) worker_main(t, control);
+}
+
+/** Threaded modules only: called by a worker whose thread_main trapped, so the owner's kernel call fails instead of waiting. */
+export function thread_failed(t: i32): void {
+  if (ASC_FEATURE_THREADS) worker_failed(t);
 }
 
 /** A zero-filled block of `bytes` bytes, 16-byte aligned (TLSF); traps when memory cannot grow. */

@@ -48,6 +48,9 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 @inline const PACK_B_PANELS: i32 = 8;
 // @ts-ignore: decorator
 @inline const PACK_A_PANELS: i32 = 8;
+/** 50 µs waits without a finished task after which the owner gives a job up (10 s: a worker preempted for that long is gone). */
+// @ts-ignore: decorator
+@inline const TEAM_STALL_WAITS: i32 = 200_000;
 // Worker spin before sleeping: about 0.1–0.3 ms of atomic loads.
 // @ts-ignore: decorator
 @inline const SPIN: i32 = 1 << 16;
@@ -64,6 +67,8 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 @inline const CTL_LIMIT: usize = 192; // i32 team size: workers with an index ≥ it park (0: they return)
 // @ts-ignore: decorator
 @inline const CTL_STARTED: usize = 224; // i32 workers that have entered worker_main
+// @ts-ignore: decorator
+@inline const CTL_FAILED: usize = 228; // i32 t + 1 of a worker whose instance trapped (0: none)
 // @ts-ignore: decorator
 @inline const CTL_KIND: usize = 256; // i32 job kind
 // @ts-ignore: decorator
@@ -160,6 +165,8 @@ export function team_init(threads: i32): usize {
     }
   }
   teamSize = threads <= 0 ? 1 : n;
+  // A resize starts over after a failed worker (its index is then a range the others finish).
+  atomic.store<i32>(ctl + CTL_FAILED, 0);
   // Parked workers sleep on the size word, working ones on their range word: wake both kinds.
   atomic.store<i32>(ctl + CTL_LIMIT, threads <= 0 ? 0 : n);
   atomic.notify(ctl + CTL_LIMIT, TEAM_MAX);
@@ -249,11 +256,34 @@ function run_job(kind: i32, ntasks: i32): void {
   }
   if (atomic.load<i32>(ctl + CTL_SLEEPERS) > 0) for (let t = 1; t < team; t++) atomic.notify(range(t), 1);
   drain(0, team, gen);
-  // Another thread still runs a task: spin briefly, then sleep until the last one notifies (or 50 µs pass).
-  let spins = 0;
+  // Another thread still runs a task: spin briefly, then sleep until the last one notifies (or 50 µs pass). A
+  // task a worker claimed and never finished (its instance trapped, or its thread was terminated) would make this
+  // wait forever: the call fails instead, and the team shrinks to the owner alone.
+  let spins = 0, stalled = 0, last = -1;
   for (let d = atomic.load<i32>(ctl + CTL_DONE); d < ntasks; d = atomic.load<i32>(ctl + CTL_DONE)) {
-    if (++spins > 4096) memory.atomic.wait32(ctl + CTL_DONE, d, 50_000);
+    if (atomic.load<i32>(ctl + CTL_FAILED) != 0) {
+      team_shrink();
+      abort('a worker of the wasm team trapped during this kernel call; the team now runs on the calling thread alone (setThreads() resizes it)');
+    }
+    if (d != last) (last = d), (stalled = 0);
+    if (++spins > 4096 && memory.atomic.wait32(ctl + CTL_DONE, d, 50_000) == 2 && ++stalled >= TEAM_STALL_WAITS) {
+      team_shrink();
+      abort('a worker of the wasm team stopped for 10 s without finishing its task; the team now runs on the calling thread alone (setThreads() resizes it)');
+    }
   }
+}
+
+/** A job that cannot complete: later calls run on the owner alone (the other workers park). */
+function team_shrink(): void {
+  teamSize = 1;
+  atomic.store<i32>(ctl + CTL_LIMIT, 1);
+}
+
+/** Worker side, after its instance trapped in thread_main: marks the team failed and wakes the owner. */
+export function worker_failed(t: i32): void {
+  if (ctl == 0) return;
+  atomic.store<i32>(ctl + CTL_FAILED, t + 1);
+  atomic.notify(ctl + CTL_DONE, 1);
 }
 
 /** Workers that have started (diagnostics: workers start asynchronously, and a job never waits for them). */

@@ -117,7 +117,14 @@ export function copyStaticData(module: WebAssembly.Module, memory: WebAssembly.M
 const WORKER_SOURCE = `
 const run = ({ module, memory, t, control }) =>
   WebAssembly.instantiate(module, { env: { memory, abort() { throw new Error('descent.wasm worker ' + t + ' aborted'); } } })
-    .then((instance) => instance.exports.thread_main(t, control));
+    .then((instance) => {
+      try {
+        instance.exports.thread_main(t, control);
+      } catch (error) {
+        instance.exports.thread_failed(t);
+        throw error;
+      }
+    });
 if (typeof require === 'function') run(${NODE_WORKER_DATA});
 else self.onmessage = (event) => run(event.data).then(() => self.close());
 `;

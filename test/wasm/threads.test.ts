@@ -5,12 +5,13 @@
  * over the team), max pooling (planes), every activation,
  * mul and every optimizer step over arrays long enough to split, and whole MLP training trajectories — and the
  * same bits as the single-threaded module. Also: setThreads and DESCENT_THREADS size the wasm team, and workers do
- * not keep the process alive.
+ * not keep the process alive, and a worker that traps inside a task fails that kernel call instead of hanging it.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { wasmBackendFromInstance, type WasmBackend } from '../../src/backends/wasm.js';
+import { copyStaticData, sharedMemory, WasmTeam } from '../../src/backends/wasm-threads.js';
 import { Adam, getThreads, Linear, loadBackend, manualSeed, ReLU, Sequential, setBackend, setThreads, Tanh, Trainer } from '../../src/index.js';
 import type { Backend } from '../../src/backends/types.js';
 import { ACTIVATION_NAMES, ACTIVATION_TABLE, activationParams } from '../../src/nn/activation-table.js';
@@ -169,5 +170,48 @@ describe('threaded wasm', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/, 3 threads \(shared memory\)/); // not the CPU count
+  });
+
+  it('fails a kernel call whose worker trapped instead of waiting for it, then runs on the calling thread', async () => {
+    // A team of its own: an instance of the threaded module over a new shared memory, owner plus one worker.
+    const file = new URL(`../../dist/wasm/${wasm.relaxed ? 'descent-relaxed-threads.wasm' : 'descent-threads.wasm'}`, import.meta.url);
+    const module = new WebAssembly.Module(readFileSync(file));
+    const memory = sharedMemory();
+    const text = (ptr: number) => String.fromCharCode(...new Uint16Array(memory.buffer.slice(ptr, ptr + new Uint32Array(memory.buffer)[(ptr - 4) >> 2])));
+    const abort = (msg: number) => {
+      throw new Error(text(msg));
+    };
+    const instance = new WebAssembly.Instance(module, { env: { memory, abort } });
+    copyStaticData(module, memory);
+    const ex = instance.exports as unknown as Record<string, (...a: number[]) => number> & { _initialize(): void };
+    ex._initialize();
+    const team = new WasmTeam(module, memory, ex as never);
+    team.resize(2);
+    for (let i = 0; i < 500 && team.running < 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(team.running).toBe(1);
+    // tanh over two 32 Ki chunks: the owner's home range (the first) is in bounds, the worker's reaches past the
+    // end of memory, so a worker that claims its task traps inside it; before, the owner then waited for that
+    // task forever. When the worker is slow to wake, the owner takes the task itself and traps: the call fails
+    // either way, and the attempt is repeated a few times to reach the worker's trap on a loaded machine.
+    const chunk = 32768, x = ex.alloc(8 * chunk), ok = ex.alloc(8 * chunk);
+    const y = memory.buffer.byteLength - 4 * chunk;
+    const errors: string[] = [];
+    for (let attempt = 0; attempt < 20 && !errors.some((e) => e.includes('worker')); attempt++) {
+      for (let i = 0; i < 5; i++) ex.tanh_fwd_f32(2 * chunk, x, ok); // jobs both run: the worker is awake and spinning
+      try {
+        ex.tanh_fwd_f32(2 * chunk, x, y);
+      } catch (error) {
+        errors.push((error as Error).message);
+      }
+    }
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) expect(e).toMatch(/a worker of the wasm team trapped during this kernel call|out of bounds/);
+    // The next calls run (on the owner alone once the worker failed), with the usual results.
+    const input = new Float32Array(memory.buffer, x, 2 * chunk);
+    input.set(randn(rng(9), 2 * chunk));
+    ex.relu_fwd_f32(2 * chunk, x, ok);
+    const out = new Float32Array(memory.buffer, ok, 2 * chunk);
+    expect(out.every((v, i) => v === Math.max(0, input[i]))).toBe(true);
+    team.resize(0);
   });
 });
