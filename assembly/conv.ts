@@ -24,7 +24,7 @@
  * onto the bias), oc/groups then the taps (input gradient), or oh·ow per image then over images (weight gradient).
  */
 import { gemm, gemm_block, gemm_packing_buffers, gemm_ukernel_4x8__wasmsimd, GEMM_MR, GEMM_NR, pack_a, pack_b } from './gemm';
-import { copy_f32, zero_f32 } from './simd';
+import { copy_f32, hsum_f32x4, madd, zero_f32 } from './simd';
 import { team_conv, team_splits_conv } from './team';
 
 /** Images per forward / input-gradient task (the packed weight is reused across them). */
@@ -476,7 +476,71 @@ function filter_task(task: i32): void {
   if (task == groups * perGroup) return bias_grad();
   const g = task / perGroup, r = task % perGroup;
   const t0 = (r / outBlocks) * tb, o0 = (r % outBlocks) * ob;
-  filter_block(g, t0, min(depth, t0 + tb), o0, min(ocg, o0 + ob));
+  if (depth <= FEW_TAPS && <i64>depth * <i64>outH * <i64>outW <= WS_PLANE_FLOATS) filter_dots(g, o0, min(ocg, o0 + ob));
+  else filter_block(g, t0, min(depth, t0 + tb), o0, min(ocg, o0 + ob));
+}
+
+/**
+ * The weight gradient of filters [o0, o1) of group g when the taps are few (CNN-S's first layer: 9): a tile would
+ * fill a fraction of its rows, so dot products instead, dW[o, t] += Σ_p dY[o, p]·col[t, p], image by image in image
+ * order, over the image's tap rows built once in the workspace; two filters × four taps per pass (a missing one
+ * repeats the last and its sums are dropped). Each sum: four lanes in p order, their horizontal sum, then the tail.
+ */
+function filter_dots(g: i32, o0: i32, o1: i32): void {
+  const depth = cg * kh * kw, taps = kh * kw, ohw = outH * outW;
+  const rowsAt = ws + WS_PLANES, rowBytes = <usize>ohw << 2, body = ohw & ~3;
+  const gw = dst + ((<usize>g * <usize>ocg * <usize>depth) << 2);
+  for (let s = 0; s < n; s++) {
+    const xs = src + ((<usize>s * <usize>inC * <usize>inH * <usize>inW) << 2);
+    const dyg = dyIn + ((<usize>s * <usize>outC * <usize>ohw + <usize>g * <usize>ocg * <usize>ohw) << 2);
+    for (let t = 0; t < depth; t++) {
+      const tap = t % taps;
+      tap_row(tap_plane(xs, g, t), tap / kw, tap % kw, 0, ohw, rowsAt + <usize>t * rowBytes);
+    }
+    const b: f32 = s == 0 ? beta : 1;
+    for (let o = o0; o < o1; o += 2) {
+      const d0 = dyg + <usize>o * rowBytes, d1 = dyg + <usize>min(o + 1, o1 - 1) * rowBytes;
+      for (let t = 0; t < depth; t += 4) {
+        const x0 = rowsAt + <usize>t * rowBytes, x1 = rowsAt + <usize>min(t + 1, depth - 1) * rowBytes;
+        const x2 = rowsAt + <usize>min(t + 2, depth - 1) * rowBytes, x3 = rowsAt + <usize>min(t + 3, depth - 1) * rowBytes;
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+        for (let p = 0; p < body; p += 4) {
+          const q = <usize>p << 2;
+          const u = v128.load(d0 + q), v = v128.load(d1 + q);
+          let x = v128.load(x0 + q);
+          a0 = madd(u, x, a0);
+          b0 = madd(v, x, b0);
+          x = v128.load(x1 + q);
+          a1 = madd(u, x, a1);
+          b1 = madd(v, x, b1);
+          x = v128.load(x2 + q);
+          a2 = madd(u, x, a2);
+          b2 = madd(v, x, b2);
+          x = v128.load(x3 + q);
+          a3 = madd(u, x, a3);
+          b3 = madd(v, x, b3);
+        }
+        dot_store(gw, depth, o, t, hsum_f32x4(a0), d0, x0, body, ohw, b);
+        if (t + 1 < depth) dot_store(gw, depth, o, t + 1, hsum_f32x4(a1), d0, x1, body, ohw, b);
+        if (t + 2 < depth) dot_store(gw, depth, o, t + 2, hsum_f32x4(a2), d0, x2, body, ohw, b);
+        if (t + 3 < depth) dot_store(gw, depth, o, t + 3, hsum_f32x4(a3), d0, x3, body, ohw, b);
+        if (o + 1 < o1) {
+          dot_store(gw, depth, o + 1, t, hsum_f32x4(b0), d1, x0, body, ohw, b);
+          if (t + 1 < depth) dot_store(gw, depth, o + 1, t + 1, hsum_f32x4(b1), d1, x1, body, ohw, b);
+          if (t + 2 < depth) dot_store(gw, depth, o + 1, t + 2, hsum_f32x4(b2), d1, x2, body, ohw, b);
+          if (t + 3 < depth) dot_store(gw, depth, o + 1, t + 3, hsum_f32x4(b3), d1, x3, body, ohw, b);
+        }
+      }
+    }
+  }
+}
+
+/** dW[o, t] = b·dW[o, t] + (sum + the tail p ∈ [body, ohw) of the dot product); b = 0 never reads dW. */
+function dot_store(gw: usize, depth: i32, o: i32, t: i32, sum: f32, d: usize, x: usize, body: i32, ohw: i32, b: f32): void {
+  for (let p = body; p < ohw; p++) sum += load<f32>(d + (<usize>p << 2)) * load<f32>(x + (<usize>p << 2));
+  const at = gw + ((<usize>o * <usize>depth + <usize>t) << 2);
+  store<f32>(at, b == 0 ? sum : b * load<f32>(at) + sum);
 }
 
 /** Runs task `task` of the stored call (team.ts calls this on every thread). */
