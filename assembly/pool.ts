@@ -4,7 +4,8 @@
  * strictly greater or NaN: the first maximum wins, a NaN propagates) and records iy·w + ix; avg divides the float32
  * window sum by PyTorch's divisor (count_include_pad counts padded positions inside the padded image; a divisor
  * ≤ 0 gives 0). The 2×2 stride-2 unpadded max pool (CNN-S) does four outputs per v128 step (bench, 8×16 planes of
- * 28×28: 0.21 → 0.028 ms); the rest are scalar loops.
+ * 28×28: 0.21 → 0.028 ms), and its backward writes whole planes from the window offsets when the windows tile the
+ * image (max_pool_bwd_2x2); the rest are scalar loops.
  */
 import { zero_f32 } from './simd';
 
@@ -103,14 +104,49 @@ export function max_pool2d_fwd(nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i3
   }
 }
 
+/**
+ * One plane's backward when the image is tiled exactly by 2×2 windows (h = 2·oh, w = 2·ow, ow ≥ 4) and every index
+ * lies in its own window, which a 2×2 stride-2 pool guarantees: each input position then receives its window's
+ * gradient or 0, so the plane is written, four windows a step, with no zeroing pass and no scatter. Returns false
+ * at the first index outside its window (another pooling with the same sizes): the caller then redoes the plane.
+ * Gradients are added to +0 as the scatter does, so −0 becomes +0 alike.
+ */
+function max_pool_bwd_2x2(w: i32, oh: i32, ow: i32, dy: usize, idx: usize, d: usize): bool {
+  const steps = i32x4(0, 2, 4, 6), zero = f32x4.splat(0);
+  const right = i32x4.splat(1), below = i32x4.splat(w), diagonal = i32x4.splat(w + 1);
+  for (let oy = 0; oy < oh; oy++) {
+    const row = 2 * oy * w;
+    const r0 = d + (<usize>row << 2), r1 = r0 + (<usize>w << 2);
+    const o = <usize>(oy * ow);
+    for (let step = 0; step < ow; step += 4) {
+      // The last step overlaps the previous one when ow is not a multiple of 4 (it rewrites the same values).
+      const ox = min(step, ow - 4);
+      const g = v128.load(dy + ((o + <usize>ox) << 2));
+      const rel = i32x4.sub(v128.load(idx + ((o + <usize>ox) << 2)), i32x4.add(i32x4.splat(row + 2 * ox), steps));
+      const m00 = i32x4.eq(rel, i32x4.splat(0)), m01 = i32x4.eq(rel, right), m10 = i32x4.eq(rel, below), m11 = i32x4.eq(rel, diagonal);
+      if (!i32x4.all_true(v128.or(v128.or(m00, m01), v128.or(m10, m11)))) return false;
+      const g00 = f32x4.add(v128.and(g, m00), zero), g01 = f32x4.add(v128.and(g, m01), zero);
+      const g10 = f32x4.add(v128.and(g, m10), zero), g11 = f32x4.add(v128.and(g, m11), zero);
+      const q = <usize>(2 * ox) << 2;
+      v128.store(r0 + q, f32x4.shuffle(g00, g01, 0, 4, 1, 5));
+      v128.store(r0 + q, f32x4.shuffle(g00, g01, 2, 6, 3, 7), 16);
+      v128.store(r1 + q, f32x4.shuffle(g10, g11, 0, 4, 1, 5));
+      v128.store(r1 + q, f32x4.shuffle(g10, g11, 2, 6, 3, 7), 16);
+    }
+  }
+  return true;
+}
+
 export function max_pool2d_bwd(nc: i32, h: i32, w: i32, oh: i32, ow: i32, dy: usize, idx: usize, dx: usize): void {
   const hw = <usize>h * <usize>w, ohw = <usize>oh * <usize>ow;
+  const tiled = <i64>h == 2 * <i64>oh && <i64>w == 2 * <i64>ow && ow >= 4;
   for (let p = 0; p < nc; p++) {
+    const d = dx + ((<usize>p * hw) << 2);
+    const base = <usize>p * ohw;
+    if (tiled && max_pool_bwd_2x2(w, oh, ow, dy + (base << 2), idx + (base << 2), d)) continue;
     // Each plane zeroed right before its scatter, while it is in cache (a v128 loop: memory.fill is a call into the
     // engine's runtime, too dear per small plane).
-    const d = dx + ((<usize>p * hw) << 2);
     zero_f32(d, <i64>hw);
-    const base = <usize>p * ohw;
     for (let o: usize = 0; o < ohw; o++) {
       const at = d + (<usize>load<i32>(idx + ((base + o) << 2)) << 2);
       store<f32>(at, load<f32>(at) + load<f32>(dy + ((base + o) << 2)));

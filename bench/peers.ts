@@ -1,5 +1,5 @@
 /**
- * `npm run bench:peers`: the native backend side by side with numpy (OpenBLAS) and PyTorch on the same workloads,
+ * `npm run bench:peers`: the native backend (or `--backend wasm`) side by side with numpy (OpenBLAS) and PyTorch on the same workloads,
  * in one run on one machine, with ratios. Workloads: the GEMMs of bench/shapes.ts in the dense-layer forward
  * layout (nt: B stored [n, k]) and plain nn, tanh forward and the Adam step over 2²⁰ values, and training steps
  * (MLP 784-256-128-10 ReLU batch 128 Adam; tiny 2-16-16-2 batch 32), at 1 and 2 threads. Also the fixed cost of
@@ -9,13 +9,16 @@
  * (GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296; set GLIBC_TUNABLES
  * yourself to override). The MLP also runs with `fuse: false` ("unfused"): the fused epilogues' gain in the same run.
  *
- *   npm run bench:peers -- [--threads 1,2] [--only gemm,act,adam,train,overhead] [--rounds 1] [--json]
+ *   npm run bench:peers -- [--threads 1,2] [--only gemm,act,adam,train,overhead] [--rounds 1] [--backend native] [--json]
+ *
+ * `--backend wasm` measures descent's wasm backend in the descent column instead (threads through setThreads: the
+ * wasm team where the module is threaded); the overhead rows then time a wasm call.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadBackend, setBackend } from '../src/index.js';
+import { loadBackend, setBackend, setThreads, type BackendName } from '../src/index.js';
 import { loadAddon } from '../src/backends/native.js';
 import { ACTIVATION_NAMES, ACTIVATION_TABLE, activationParams } from '../src/nn/activation-table.js';
 import { fill, GEMM_TRIALS, TRAIN_TRIALS, trainTrial } from './shapes.js';
@@ -26,6 +29,7 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: 'gemm,act,adam,train,overhead' },
     json: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '1' },
+    backend: { type: 'string', default: 'native' },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -58,7 +62,7 @@ function measure(fn: () => void, work: number): [number, number, number] {
 
 const loadBefore = loadavg()[0];
 const addon = loadAddon();
-const native = await loadBackend('native');
+const native = await loadBackend(args.backend as BackendName);
 const initialThreads = addon.info().threads;
 const push = (kind: string, shape: string, unit: string, r: [number, number, number], threads: number) =>
   rows.push({ peer: 'native', kind, shape, unit, value: r[0], min: r[1], max: r[2], threads });
@@ -68,7 +72,7 @@ const python = process.env.PYTHON ?? '/usr/bin/python3';
 // another process hits both sides alike; the table shows each side's median over the rounds.
 for (let round = 0; round < ROUNDS; round++) {
   for (const threads of THREADS) {
-    addon.setThreads(threads);
+    setThreads(threads); // the native pool and, where the module is threaded, the wasm team
     if (only.includes('gemm'))
       for (const t of GEMM_TRIALS) {
         const a = native.alloc(t.m * t.k), b = native.alloc(t.n * t.k), c = native.alloc(t.m * t.n);
@@ -115,7 +119,7 @@ for (let round = 0; round < ROUNDS; round++) {
         unfused.model.dispose();
       }
   }
-  addon.setThreads(initialThreads);
+  setThreads(initialThreads);
 
   // Peers: one python process per thread count.
   if (existsSync(python)) {
@@ -156,7 +160,8 @@ else {
     const values = rows.filter((r) => r.peer === peer && `${r.kind}|${r.shape}|${r.unit}|${r.threads}` === key).map((r) => r.value).sort((a, b) => a - b);
     return values.length ? values[values.length >> 1] : undefined;
   };
-  const header = ['workload', 'unit', 'thr', 'native', 'numpy', 'torch', 'native/numpy', 'native/torch', 'native/native@1t'];
+  const d = args.backend!;
+  const header = ['workload', 'unit', 'thr', d, 'numpy', 'torch', `${d}/numpy`, `${d}/torch`, `${d}/${d}@1t`];
   const lines = keys.filter((k) => get('native', k) !== undefined).map((key) => {
     const [kind, shape, unit, threads] = key.split('|');
     const nat = get('native', key)!, np = get('numpy', key), th = get('torch', key);
@@ -168,7 +173,7 @@ else {
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(`# peers: ${python}, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? 'glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296'}`);
   if (ROUNDS > 1) console.log(`# medians of ${ROUNDS} alternating rounds`);
-  console.log(`# native: ${native.detail}; ${new Date().toISOString()}; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (above ~0.5 another process shares the cores: 2-thread rows are then unreliable)`);
+  console.log(`# ${d}: ${native.detail}; ${new Date().toISOString()}; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (above ~0.5 another process shares the cores: 2-thread rows are then unreliable)`);
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const l of lines) console.log(line(l));
