@@ -1,7 +1,7 @@
 /**
  * `npm run bench:wasm-threads`: the threaded wasm module against itself at 1 thread and against the
  * single-threaded module, side by side in one run: GEMM 512³ (nn), the first dense layer's forward GEMM
- * (128×256×784, nt) and training MLP 784-256-128-10 (ReLU, Adam, batch 128). The variants are measured in
+ * (128×256×784, nt), training MLP 784-256-128-10 (ReLU, Adam, batch 128) and CNN-S (batch 128). The variants are measured in
  * interleaved rounds (single, 1 thread, 2 threads, single, …) so load that comes and goes on a shared machine
  * hits them alike; each result is the median over rounds of each round's median. Prints the load average at the
  * start and the end. `--chromium` then runs the threaded module's trials on 1 and 2 threads in a Web Worker of a
@@ -55,6 +55,19 @@ interface Trial {
 }
 
 const MLP = TRAIN_TRIALS.find((t) => t.name.startsWith('mlp 784-256-128-10'))!;
+const CNN_S = TRAIN_TRIALS.find((t) => t.name.startsWith('cnn-s '))!;
+
+/** Training steps of a bench/shapes.ts network on the trial's backend. */
+function training(t: (typeof TRAIN_TRIALS)[number]): Trial {
+  return {
+    name: `train ${t.name} batch ${t.batch}`, unit: 'samples/s', work: t.batch,
+    make: (b) => {
+      setBackend(b);
+      const { model, step } = trainTrial(t);
+      return { run: step, dispose: () => model.dispose() };
+    },
+  };
+}
 
 const TRIALS: Trial[] = [
   {
@@ -75,14 +88,8 @@ const TRIALS: Trial[] = [
       return { run: () => b.k.gemm_f32(0, 1, 128, 256, 784, 1, a, bb, 0, c), dispose: () => [a, bb, c].forEach((x) => b.free(x)) };
     },
   },
-  {
-    name: `train ${MLP.name} batch ${MLP.batch}`, unit: 'samples/s', work: MLP.batch,
-    make: (b) => {
-      setBackend(b);
-      const { model, step } = trainTrial(MLP);
-      return { run: step, dispose: () => model.dispose() };
-    },
-  },
+  training(MLP),
+  training(CNN_S),
 ];
 
 /** The single-threaded module of the same SIMD flavour as `threaded`, as its own backend. */
@@ -179,11 +186,15 @@ self.onmessage = async ({ data: { origin, rounds, time } }) => {
       fill(a.data, 1); fill(bb.data, 2);
       return { run: () => b.k.gemm_f32(ta, tb, m, n, k, 1, a, bb, 0, c), dispose: () => [a, bb, c].forEach((x) => b.free(x)) };
     };
-    const mlp = TRAIN_TRIALS.find((t) => t.name.startsWith('mlp 784-256-128-10'));
+    const training = (prefix) => {
+      const t = TRAIN_TRIALS.find((x) => x.name.startsWith(prefix));
+      return ['train ' + t.name + ' batch ' + t.batch, 'samples/s', t.batch, () => { d.setBackend(b); const { model, step } = trainTrial(t); return { run: step, dispose: () => model.dispose() }; }];
+    };
     const trials = [
       ['gemm 512x512x512 (nn)', 'GFLOP/s', 2 * 512 ** 3 / 1e9, () => gemm(0, 0, 512, 512, 512)],
       ['gemm 128x256x784 (nt)', 'GFLOP/s', 2 * 128 * 256 * 784 / 1e9, () => gemm(0, 1, 128, 256, 784)],
-      ['train ' + mlp.name + ' batch ' + mlp.batch, 'samples/s', mlp.batch, () => { d.setBackend(b); const { model, step } = trainTrial(mlp); return { run: step, dispose: () => model.dispose() }; }],
+      training('mlp 784-256-128-10'),
+      training('cnn-s '),
     ];
     const rows = [];
     for (const [name, unit, work, make] of trials) {
