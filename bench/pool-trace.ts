@@ -8,8 +8,8 @@
  * the pool are rows without busy time. The step minus the rows is JavaScript (and the timing wrappers).
  *
  * Busy time is thread CPU time, which a thread descheduled by another process does not accrue, so it holds on a
- * loaded machine where wall times do not: busy time over all threads above the 1-thread busy time is work the split
- * made slower (typically data moving between the cores' caches), and the busiest thread bounds the call's time on
+ * loaded machine where wall times do not: busy time over all threads above the 1-thread busy time (the "work"
+ * column) is work the split made slower (typically data moving between the cores' caches), and the busiest thread bounds the call's time on
  * an idle machine. The 10th percentiles approximate an idle machine when at least a tenth of the calls ran
  * undisturbed; the medians do not.
  *
@@ -136,8 +136,8 @@ else {
   console.log(`# native pool trace, ${findTrial(args.model!).name}, ${args.steps} steps per thread count; ${new Date().toISOString()}`);
   console.log(`# load average before ${load.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const head = counts.map((t) => `${t} thr µs median (p10) | busy CPU µs per thread | jobs`).join(' | ');
-  console.log(`| # | kernel call | ${head} | ${counts.slice(1).map((t) => `${counts[0]}→${t} (p10)`).join(' | ')} |`);
-  console.log(`|${'---|'.repeat(2 + 3 * counts.length + counts.length - 1)}`);
+  console.log(`| # | kernel call | ${head} | ${counts.slice(1).map((t) => `${counts[0]}→${t} (p10) | work ${counts[0]}→${t}`).join(' | ')} |`);
+  console.log(`|${'---|'.repeat(2 + 3 * counts.length + 2 * (counts.length - 1))}`);
   const us = (r: Row, p: number) => (p < 0 ? median(r.us) : percentile(r.us, p));
   const base = results[0];
   base.rows.forEach((row, i) => {
@@ -146,14 +146,20 @@ else {
       if (!r || r.name !== row.name) return '— | — | —';
       return `${us(r, -1).toFixed(1)} (${us(r, 0.1).toFixed(1)}) | ${r.busy.map((b) => median(b).toFixed(1)).join(' / ')} | ${median(r.jobs)}`;
     });
-    const speedups = results.slice(1).map(({ rows }) => (rows[i] ? `${(us(row, 0.1) / us(rows[i], 0.1)).toFixed(2)}×` : '—'));
+    // Work: all threads' busy time over the first count's (medians): above 1× the split made the work slower.
+    const work = (r: Row) => r.busy.reduce((sum, b) => sum + median(b), 0);
+    const speedups = results.slice(1).map(({ rows }) => {
+      const r = rows[i];
+      if (!r) return '— | —';
+      return `${(us(row, 0.1) / us(r, 0.1)).toFixed(2)}× | ${work(row) > 0 && work(r) > 0 ? `${(work(r) / work(row)).toFixed(2)}×` : '—'}`;
+    });
     console.log(`| ${i} | ${row.name} | ${cells.join(' | ')} | ${speedups.join(' | ')} |`);
   });
   // The rest per step: each step's time minus its calls' (rows are in step order, one value per step).
   const rest = (r: { rows: Row[]; stepUs: number[] }) => r.stepUs.map((step, s) => step - r.rows.reduce((sum, row) => sum + (row.us[s] ?? 0), 0));
   const fmt = (xs: number[]) => `${median(xs).toFixed(1)} (${percentile(xs, 0.1).toFixed(1)})`;
-  console.log(`| | the rest (JavaScript, timing wrappers) | ${results.map((r) => `${fmt(rest(r))} | | `).join(' | ')} | |`);
-  console.log(`| | **step** | ${results.map((r) => `${fmt(r.stepUs)} | | `).join(' | ')} | ${results.slice(1).map((r) => `${(percentile(base.stepUs, 0.1) / percentile(r.stepUs, 0.1)).toFixed(2)}×`).join(' | ')} |`);
+  console.log(`| | the rest (JavaScript, timing wrappers) | ${results.map((r) => `${fmt(rest(r))} | | `).join(' | ')} | ${results.slice(1).map(() => ' | ').join(' | ')} |`);
+  console.log(`| | **step** | ${results.map((r) => `${fmt(r.stepUs)} | | `).join(' | ')} | ${results.slice(1).map((r) => `${(percentile(base.stepUs, 0.1) / percentile(r.stepUs, 0.1)).toFixed(2)}× | `).join(' | ')} |`);
   // What an idle machine would give: per call the busiest thread's CPU time where the call ran tasks (its 10th
   // percentile wall time otherwise), plus the rest's 10th percentile.
   const bound = (r: { rows: Row[]; stepUs: number[] }) =>
