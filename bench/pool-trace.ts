@@ -16,7 +16,7 @@
  *   npm run bench:pool-trace -- [--threads 1,2] [--steps 300] [--model mlp]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +99,7 @@ function traceAt(threads: number, dir: string): { rows: Row[]; stepUs: number[] 
   });
   const { calls: list, starts } = JSON.parse(readFileSync(calls, 'utf8')) as { calls: Call[]; starts: number[] };
   // Events: t0 t1 thread kind index cpu (kind 1 task, 2 job, 3 team), sorted by start.
+  if (!existsSync(events)) throw new Error(`the addon wrote no trace to ${events}: it predates DESCENT_POOL_TRACE (rebuild it: npm run build:native)`);
   const ev = readFileSync(events, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number)).filter((e) => e[0] >= starts[0]);
   ev.sort((a, b) => a[0] - b[0]);
   const rows: Row[] = [];
@@ -131,8 +132,12 @@ else {
   const counts = args.threads!.split(',').map(Number);
   const dir = mkdtempSync(join(tmpdir(), 'descent-pool-trace-'));
   const load = loadavg();
-  const results = counts.map((t) => traceAt(t, dir));
-  rmSync(dir, { recursive: true, force: true });
+  let results: ReturnType<typeof traceAt>[];
+  try {
+    results = counts.map((t) => traceAt(t, dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   console.log(`# native pool trace, ${findTrial(args.model!).name}, ${args.steps} steps per thread count; ${new Date().toISOString()}`);
   console.log(`# load average before ${load.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const head = counts.map((t) => `${t} thr µs median (p10) | busy CPU µs per thread | jobs`).join(' | ');
