@@ -13,15 +13,17 @@
  *   does not fit the workspace, the caller's `col` on the calling thread instead.
  * - Weight gradient, per group: dW_gᵀ = col_g·dY_gᵀ, image by image in image order: MR tap rows built by tap_row and
  *   packed as A, dY_gᵀ packed as B, each tile stored transposed into dW (the micro-kernel's `trans`), so col is never
- *   materialised or transposed. Tasks own fixed blocks of dW (about a quarter of the taps × 64 filters; with at most
- *   16 taps, all taps × 8 filters) and walk every image, so there are no partial sums and each element is summed in
- *   the same order whichever thread computes it; one more task sums the bias gradient.
+ *   materialised or transposed. Tasks own fixed blocks of dW (about a quarter of the taps × 64 filters) and walk every
+ *   image, so there are no partial sums and each element is summed in the same order whichever thread computes it;
+ *   one more task sums the bias gradient. With at most 16 taps (CNN-S's first layer), dot products over the image's
+ *   tap rows instead (filter_dots, blocks of 8 filters): tiles would fill 9 of 12 rows.
  * In the threaded modules the tasks (images, or dW blocks) run over the team (team.ts): task bounds depend only on
  * the sizes, so results are bit-identical for every thread count and equal to the single-threaded module's. Each
  * thread packs into its own workspace (the owner: gemm.ts's packing buffers; a worker: CONV_WORKSPACE_BYTES, 1.5 MiB,
- * slices of the team's idle GEMM buffers from team_init), so no kernel call allocates. Coordinates are computed in i64, so any sizes the
- * adapter lets through only produce padding reads. Accuracy: float32 accumulation over c/groups·kh·kw (forward,
- * onto the bias), oc/groups then the taps (input gradient), or oh·ow per image then over images (weight gradient).
+ * slices of the team's idle GEMM buffers, from team_init), so no kernel call allocates. Coordinates are computed in
+ * i64, so any sizes the adapter lets through only produce padding reads. Accuracy: float32 accumulation over
+ * c/groups·kh·kw (forward, onto the bias), oc/groups then the taps (input gradient), or oh·ow per image then over
+ * images (weight gradient).
  */
 import { gemm, gemm_block, gemm_packing_buffers, gemm_ukernel_4x8__wasmsimd, GEMM_MR, GEMM_NR, pack_a, pack_b } from './gemm';
 import { copy_f32, hsum_f32x4, madd, zero_f32 } from './simd';
@@ -45,7 +47,7 @@ import { team_conv, team_splits_conv } from './team';
 // A thread's workspace: packed A (pre-broadcast, 16 bytes a value: WS_A_VALUES), packed B (KC×NC floats), and the
 // rest: the tap rows being built (NC floats plus a panel's padding, which also holds four tap rows of one KC block),
 // a 4×8 edge tile, and one image's input planes of a group between zero margins (flat taps then read every panel
-// with plain vector loads) or one image's col of a group (input gradient). The owner's workspace is gemm.ts's
+// with plain vector loads), one image's col of a group (input gradient) or its tap rows (filter_dots). The owner's workspace is gemm.ts's
 // packing buffers (conv never runs inside a gemm call): packed A, and packed B (1 MiB) holding B then the rest, so
 // the owner allocates nothing more; a worker's comes from team_init. Literal sizes: gemm.ts's constants are not yet
 // declared where this file's globals are initialised (the modules import each other).
