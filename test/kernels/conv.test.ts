@@ -45,6 +45,7 @@ const SHAPES: Shape[] = [
   { ...base, c: 2, h: 4, w: 5, oc: 3, kh: 3, kw: 3, ph: 1, pw: 1, oh: 7, ow: 6 }, // output larger than the formula
   { ...base, n: 2, c: 37, h: 5, w: 6, oc: 11, kh: 3, kw: 3, ph: 1, pw: 1 }, // 333 taps: native's packed forward in two k blocks
   { ...base, n: 3, c: 2, h: 7, w: 9, oc: 9, kh: 3, kw: 3, ph: 1, pw: 1 }, // 63 pixels: whole and partial panels, 9 filters
+  { ...base, c: 2, h: 3, w: 3, oc: 3, kh: 1, kw: 1, ph: 1, pw: 1 }, // padding > dilation·(k−1): native's input gradient via col2im
   { ...base, n: 9, c: 3, h: 7, w: 7, oc: 5, kh: 3, kw: 3, ph: 1, pw: 1 }, // 'same' 3×3 over several wasm tasks of 4 images
   { ...base, c: 2, h: 9, w: 9, oc: 3, kh: 3, kw: 3, ph: 2, pw: 2, dh: 2, dw: 2 }, // 'same' with dilation 2: flat taps 2 apart
   { ...base, c: 32, h: 6, w: 6, oc: 72, kh: 3, kw: 3, ph: 1, pw: 1 }, // 288 taps (two KC blocks), 72 filters (two dW blocks)
