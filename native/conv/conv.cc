@@ -282,11 +282,12 @@ inline PaddedPlanes padded_planes(const Conv& P, int64_t padded) {
   return pp;
 }
 
-/* Floats of a packed-forward scratch: one tap row padded to whole panels, the B panels of one k block, then (flat
- * taps) the sample's padded planes. */
+/* Floats of a packed-forward scratch per thread: flat taps, one kc×NR panel and the sample's padded planes (CNN-S's
+ * conv2: 8.7 K floats); otherwise one tap row padded to whole panels and the B panels of one k block. */
 inline size_t packed_scratch_floats(const Conv& P, const isa_table& T, int64_t kc_step) {
-  const int64_t padded = (P.ohw + T.blk.nr - 1) / T.blk.nr * T.blk.nr;
-  return (size_t)(padded * (1 + (P.kg < kc_step ? P.kg : kc_step)) + (flat_taps(P) ? P.c * padded_planes(P, padded).len : 0));
+  const int64_t padded = (P.ohw + T.blk.nr - 1) / T.blk.nr * T.blk.nr, kc_max = P.kg < kc_step ? P.kg : kc_step;
+  if (flat_taps(P)) return (size_t)(kc_max * T.blk.nr + P.c * padded_planes(P, padded).len);
+  return (size_t)(padded * (1 + kc_max));
 }
 
 void pad_planes(const Conv& P, const PaddedPlanes& pp, const float* x, float* out) {
@@ -358,14 +359,12 @@ void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
   const int64_t MR = T.blk.mr, NR = T.blk.nr, panels = (P.ohw + NR - 1) / NR, khw = P.kh * P.kw;
   const float* x = J.a + s * P.c * P.h * P.w;
   float* y = J.out + s * P.oc * P.ohw;
-  float* row = scratch;
-  float* bp = scratch + panels * NR;
-  std::memset(row + P.ohw, 0, (panels * NR - P.ohw) * sizeof(float));  // im2col_row writes ohw floats
-  const PaddedPlanes pp = padded_planes(P, panels * NR);
-  float* planes = bp + (P.kg < J.kc_step ? P.kg : J.kc_step) * panels * NR;
-  if (J.valid) pad_planes(P, pp, x, planes);
+  const int64_t kc_max = P.kg < J.kc_step ? P.kg : J.kc_step;
   if (J.taps) {
-    // Flat taps: panel by panel, each packed into L1 and multiplied at once.
+    // Flat taps: panel by panel, each packed into L1 (bp: one kc×NR panel) and multiplied at once.
+    float* bp = scratch;
+    float* planes = scratch + kc_max * NR;
+    pad_planes(P, padded_planes(P, panels * NR), x, planes);
     for (int64_t pc = 0; pc < P.kg; pc += J.kc_step) {
       const int64_t kc = P.kg - pc < J.kc_step ? P.kg - pc : J.kc_step;
       const float* ap = J.apack + pc * J.m_pad;
@@ -383,6 +382,9 @@ void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
     }
     return;
   }
+  float* row = scratch;  // one tap row, zero padded to whole panels
+  float* bp = scratch + panels * NR;
+  std::memset(row + P.ohw, 0, (panels * NR - P.ohw) * sizeof(float));  // im2col_row writes ohw floats
   for (int64_t pc = 0; pc < P.kg; pc += J.kc_step) {
     const int64_t kc = P.kg - pc < J.kc_step ? P.kg - pc : J.kc_step;
     // The tap (ci, ky, kx) of row pc + k, advanced without a division per row.
