@@ -516,12 +516,12 @@ void bwd_filter_transposed_chunk(const Job& J, int64_t q, float* scratch) {
     for (int64_t ir = 0; ir < P.kg; ir += MR) {
       const int64_t mr = P.kg - ir < MR ? P.kg - ir : MR;
       for (int64_t r = 0; r < mr; r++) {
-        const int64_t tap = ir + r, ci = tap / khw, ky = tap / P.kw % P.kh, kx = tap % P.kw;
-        if (J.valid) {
-          const int64_t shift = (ky * P.dilh - P.ph) * P.w + kx * P.dilw - P.pw;
-          pack_flat_tap(planes + ci * pp.len + pp.lead + shift, J.valid + kx * stride, 1, stride, 0, rows + r * stride);
+        const int64_t tap = ir + r;
+        if (J.taps) {
+          // The per-call tap table: no divisions per row of every sample.
+          pack_flat_tap(planes + J.taps[2 * tap], J.valid + J.taps[2 * tap + 1], 1, stride, 0, rows + r * stride);
         } else {
-          im2col_row(P, x + ci * P.h * P.w, ky, kx, rows + r * stride);
+          im2col_row(P, x + tap / khw * P.h * P.w, tap / P.kw % P.kh, tap % P.kw, rows + r * stride);
         }
       }
       for (int64_t pc = 0; pc < P.ohw; pc += kc_step) {
@@ -672,11 +672,12 @@ void conv2d_bwd_filter_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o
     if (transposed_wgrad(P, *J.T)) {
       const int64_t stride = (P.ohw + 15) / 16 * 16;
       uint32_t* valid = flat_taps(P) ? reinterpret_cast<uint32_t*>(valid_cols_w.get((size_t)(P.kw * stride))) : nullptr;
+      int64_t* taps = flat_taps(P) ? reinterpret_cast<int64_t*>(taps_w.get((size_t)(4 * P.kg))) : nullptr;
       float* scratch = worker_col.get(wgrad_scratch_floats(P, *J.T));
       // Without memory for these buffers the GEMM path runs instead, its partials in the same [oc, kg] layout.
-      if (scratch && (valid || !flat_taps(P))) {
-        if (valid) fill_valid(P, stride, valid);
-        J.valid = valid, J.col = scratch, J.col_floats = wgrad_scratch_floats(P, *J.T);
+      if (scratch && (flat_taps(P) ? valid && taps : true)) {
+        if (valid) fill_valid(P, stride, valid), fill_taps(P, padded_planes(P, stride), stride, taps);
+        J.valid = valid, J.taps = taps, J.col = scratch, J.col_floats = wgrad_scratch_floats(P, *J.T);
         J.item = bwd_filter_transposed_chunk;
         transposed = true;
       }
