@@ -268,7 +268,7 @@ DESCENT_CLONES void add_row_bias(int64_t mr, int64_t nr, const float* bias, floa
   }
 }
 
-/* A sample's channel planes with zeros before and after each (flat taps): every read of pack_flat_tap stays inside
+/* A sample's channel planes with zeros before and after each (flat taps): every read of pack_panel stays inside
  * its padded plane, and reads above or below the image find zeros, so the tap copies need no range checks. */
 struct PaddedPlanes {
   int64_t lead, len;  // zeros before the image, floats per padded plane
@@ -299,37 +299,9 @@ void pad_planes(const Conv& P, const PaddedPlanes& pp, const float* x, float* ou
   }
 }
 
-/* One flat tap straight into the panels: out[p·panel_stride + j] = src[p·NR + j] where `valid` (per output
- * position, zero padded to whole panels) says the shifted column stays in its row, else +0 (bits ANDed with the mask); src is the padded plane
- * shifted by the tap. NR is a template constant for the ISAs' 32- and 16-wide panels: a few whole vectors each. */
-template <int64_t NR>
-__attribute__((always_inline)) inline void pack_flat_tap_n(const float* src, const uint32_t* valid, int64_t panels,
-                                                           int64_t nr, int64_t panel_stride, float* out) {
-  const int64_t width = NR > 0 ? NR : nr;
-  for (int64_t p = 0; p < panels; p++) {
-    float* __restrict dst = out + p * panel_stride;
-    const uint32_t* __restrict m = valid + p * width;
-    const float* __restrict from = src + p * width;
-    // A plain load and an AND with the all-ones/zero mask: the padding keeps every load in bounds, and a masked
-    // load (what a select compiles to) costs more than it saves.
-    for (int64_t j = 0; j < width; j++) {
-      uint32_t v;
-      std::memcpy(&v, from + j, sizeof v);
-      v &= m[j];
-      std::memcpy(dst + j, &v, sizeof v);
-    }
-  }
-}
-
-DESCENT_CLONES void pack_flat_tap(const float* src, const uint32_t* valid, int64_t panels, int64_t nr,
-                                  int64_t panel_stride, float* out) {
-  if (nr == 32) pack_flat_tap_n<32>(src, valid, panels, nr, panel_stride, out);
-  else if (nr == 16) pack_flat_tap_n<16>(src, valid, panels, nr, panel_stride, out);
-  else pack_flat_tap_n<0>(src, valid, panels, nr, panel_stride, out);
-}
-
 /* One NR-wide panel of flat taps: out[k·NR + j] = planes[taps[2k] + j0 + j] & valid[taps[2k+1] + j0 + j] for the kc
- * taps of a k block, so the panel (kc·NR floats) is packed and then multiplied while it sits in L1. */
+ * taps of a k block, so the panel (kc·NR floats) is packed and then multiplied while it sits in L1. A plain load
+ * ANDed with the all-ones/zero mask: the padded planes keep every load in bounds, and a masked load costs more. */
 template <int64_t NR>
 __attribute__((always_inline)) inline void pack_panel_n(const float* planes, const int64_t* taps, const uint32_t* valid,
                                                         int64_t kc, int64_t j0, int64_t nr, float* out) {
@@ -515,15 +487,11 @@ void bwd_filter_transposed_chunk(const Job& J, int64_t q, float* scratch) {
       T.gemm_pack_b(P.ohw - pc < kc_step ? P.ohw - pc : kc_step, P.oc, dy + pc, 1, P.ohw, bp + pc * oc_pad);
     for (int64_t ir = 0; ir < P.kg; ir += MR) {
       const int64_t mr = P.kg - ir < MR ? P.kg - ir : MR;
-      for (int64_t r = 0; r < mr; r++) {
-        const int64_t tap = ir + r;
-        if (J.taps) {
-          // The per-call tap table: no divisions per row of every sample.
-          pack_flat_tap(planes + J.taps[2 * tap], J.valid + J.taps[2 * tap + 1], 1, stride, 0, rows + r * stride);
-        } else {
+      // Flat taps: the forward's panel packer with the mr taps as its k steps and one panel as wide as a row.
+      if (J.taps) pack_panel(planes, J.taps + 2 * ir, J.valid, mr, 0, stride, rows);
+      else
+        for (int64_t r = 0, tap = ir; r < mr; r++, tap++)
           im2col_row(P, x + tap / khw * P.h * P.w, tap / P.kw % P.kh, tap % P.kw, rows + r * stride);
-        }
-      }
       for (int64_t pc = 0; pc < P.ohw; pc += kc_step) {
         const int64_t kc = P.ohw - pc < kc_step ? P.ohw - pc : kc_step;
         const float beta = s == s0 && pc == 0 ? 0.0f : 1.0f;
