@@ -452,21 +452,26 @@ function filter_block(g: i32, t0: i32, t1: i32, o0: i32, o1: i32): void {
   }
 }
 
-/** gb[o] = beta·gb[o] + Σ_s Σ_p dY[s, o, p], float32 sums (four lanes, then the tail) in sample order. */
+/**
+ * gb[o] = beta·gb[o] + Σ_s Σ_p dY[s, o, p]: each image's float32 sum (four lanes, then the tail) added in image
+ * order, as dW's blocks are, so a batch split into calls (beta 1 after the first: the fused conv + pool backward)
+ * gives the bits of one call.
+ */
 function bias_grad(): void {
   const ohw = outH * outW, outs = groups * ocg;
   for (let o = 0; o < outs; o++) {
-    let acc = f32x4.splat(0);
-    let tail: f32 = 0;
+    const p = gradB + (<usize>o << 2);
+    let total: f32 = beta == 0 ? 0 : beta * load<f32>(p);
     for (let s = 0; s < n; s++) {
       const row = dyIn + ((<usize>(s * outC + o) * <usize>ohw) << 2);
+      let acc = f32x4.splat(0);
+      let tail: f32 = 0;
       let i = 0;
       for (; i + 4 <= ohw; i += 4) acc = f32x4.add(acc, v128.load(row + (<usize>i << 2)));
       for (; i < ohw; i++) tail += load<f32>(row + (<usize>i << 2));
+      total += f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
     }
-    const sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
-    const p = gradB + (<usize>o << 2);
-    store<f32>(p, beta == 0 ? sum : beta * load<f32>(p) + sum);
+    store<f32>(p, total);
   }
 }
 

@@ -183,6 +183,20 @@ DESCENT_CLONES void col2im(const Conv& P, float* col, float* dx) {
 /* One parallel call: tasks over samples or chunks, each needing an im2col buffer. The caller's thread uses the
  * caller's `col`; workers use their own (grown once, kept). A worker that cannot allocate marks its task undone and
  * the caller runs it afterwards: the arithmetic of a task never depends on where it runs. */
+/* The max pool conv2d_max_pool2d_fwd_f32 applies to each sample's output planes. */
+struct FusedPool {
+  int64_t kh, kw, sh, sw, ph, pw, qh, qw;
+  float* y;
+  int32_t* idx;
+};
+
+/* conv2d_max_pool2d_bwd: the convolution's output gradient comes from the pool's (dy, idx), expanded per sample. */
+struct Unpool {
+  const float* dy;     // the pool's output gradient, [n, planes, qhw]
+  const int32_t* idx;  // its winners: positions in an hw plane
+  int64_t planes, hw, qhw;
+};
+
 struct Job {
   const Conv* P;
   std::thread::id caller;
@@ -200,8 +214,40 @@ struct Job {
   int64_t m_pad, kc_step;   // packed forward: rows of W padded to MR, GEMM depth per k block
   const uint32_t* valid;    // packed forward, flat taps: per kx, the positions whose column stays in the image
   const int64_t* taps;      // packed forward, flat taps: per tap, its padded-plane offset and its mask's offset
+  const FusedPool* pool;    // conv2d_max_pool2d_fwd: each sample's output is pooled at once (else nullptr)
+  float* caller_out;        // fused: the calling thread's buffer for one sample's output (workers: fused_out)
+  const Unpool* unpool;     // conv2d_max_pool2d_bwd: dY (or the flipped forward's input) is expanded per sample
   unsigned char undone[MAX_TASKS];
 };
+
+thread_local Workspace fused_out, unpooled;
+
+/* Sample s's gradient planes expanded into `out` (planes × hw): max_pool2d_bwd's zeroing and scatter, so the
+ * values are that kernel's bit for bit, made one sample at a time where they are used. */
+inline float* unpool_sample(const Unpool& U, int64_t s, float* out) {
+  const int64_t at = s * U.planes * U.qhw;
+  max_pool2d_bwd_planes(0, U.planes, U.hw, U.qhw, U.dy + at, U.idx + at, out);
+  return out;
+}
+
+/* Sample s's output gradient: dy itself or, fused with a pool, expanded into this thread's buffer. */
+inline const float* sample_grad(const Job& J, const float* dy, int64_t s) {
+  return J.unpool ? unpool_sample(*J.unpool, s, unpooled.p) : dy + s * J.P->oc * J.P->ohw;
+}
+
+/* Where sample s's output goes: y itself, or (fused with a pool) this thread's one-sample buffer. */
+inline float* sample_output(const Job& J, int64_t s) {
+  if (!J.pool) return J.out + s * J.P->oc * J.P->ohw;
+  return std::this_thread::get_id() == J.caller ? J.caller_out : fused_out.p;
+}
+
+/* Fused: max-pools sample s's oc output planes into the pool's y and idx, while they are in L1/L2. */
+void pool_sample(const Job& J, int64_t s, const float* out) {
+  const Conv& P = *J.P;
+  const FusedPool& Q = *J.pool;
+  const int64_t at = s * P.oc * Q.qh * Q.qw;
+  max_pool2d_planes(0, P.oc, P.oh, P.ow, Q.kh, Q.kw, Q.sh, Q.sw, Q.ph, Q.pw, Q.qh, Q.qw, out, Q.y + at, Q.idx + at);
+}
 
 void run_task(const Job& J, int64_t t, float* col) {
   const int64_t lo = t * J.per_task, hi = lo + J.per_task < J.items ? lo + J.per_task : J.items;
@@ -211,9 +257,10 @@ void run_task(const Job& J, int64_t t, float* col) {
 void task(void* ctx, int64_t t) {
   Job& J = *static_cast<Job*>(ctx);
   float* col = J.col;
-  if (std::this_thread::get_id() != J.caller && J.col_floats > 0) {
-    col = worker_col.get(J.col_floats);
-    if (!col) {
+  if (std::this_thread::get_id() != J.caller) {
+    if (J.col_floats > 0) col = worker_col.get(J.col_floats);
+    if ((J.col_floats > 0 && !col) || (J.pool && !fused_out.get((size_t)(J.P->oc * J.P->ohw))) ||
+        (J.unpool && !unpooled.get((size_t)(J.unpool->planes * J.unpool->hw)))) {
       J.undone[t] = 1;
       return;
     }
@@ -299,6 +346,16 @@ void pad_planes(const Conv& P, const PaddedPlanes& pp, const float* x, float* ou
   }
 }
 
+/* pad_planes of sample s's expanded gradient, expanded in place: the same zeroing and scatter as unpool_sample. */
+void unpool_padded(const Unpool& U, int64_t s, const PaddedPlanes& pp, float* out) {
+  for (int64_t ch = 0; ch < U.planes; ch++, out += pp.len) {
+    std::memset(out, 0, pp.len * sizeof(float));
+    const int64_t at = (s * U.planes + ch) * U.qhw;
+    float* plane = out + pp.lead;
+    for (int64_t o = 0; o < U.qhw; o++) plane[U.idx[at + o]] += U.dy[at + o];
+  }
+}
+
 /* One NR-wide panel of flat taps: out[k·NR + j] = planes[taps[2k] + j0 + j] & valid[taps[2k+1] + j0 + j] for the kc
  * taps of a k block, so the panel (kc·NR floats) is packed and then multiplied while it sits in L1. A plain load
  * ANDed with the all-ones/zero mask: the padded planes keep every load in bounds, and a masked load costs more. */
@@ -326,18 +383,19 @@ DESCENT_CLONES void pack_panel(const float* planes, const int64_t* taps, const u
   else pack_panel_n<0>(planes, taps, valid, kc, j0, nr, out);
 }
 
-void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
+void fwd_packed_into(const Job& J, int64_t s, float* scratch, float* y) {
   const Conv& P = *J.P;
   const isa_table& T = *J.T;
   const int64_t MR = T.blk.mr, NR = T.blk.nr, panels = (P.ohw + NR - 1) / NR, khw = P.kh * P.kw;
-  const float* x = J.a + s * P.c * P.h * P.w;
-  float* y = J.out + s * P.oc * P.ohw;
+  // The input (fused input gradient: dY expanded from the pool's gradient, straight into the padded planes).
+  const float* x = !J.unpool ? J.a + s * P.c * P.h * P.w : J.taps ? nullptr : unpool_sample(*J.unpool, s, unpooled.p);
   const int64_t kc_max = P.kg < J.kc_step ? P.kg : J.kc_step;
   if (J.taps) {
     // Flat taps: panel by panel, each packed into L1 (bp: one kc×NR panel) and multiplied at once.
     float* bp = scratch;
     float* planes = scratch + kc_max * NR;
-    pad_planes(P, padded_planes(P, panels * NR), x, planes);
+    if (x) pad_planes(P, padded_planes(P, panels * NR), x, planes);
+    else unpool_padded(*J.unpool, s, padded_planes(P, panels * NR), planes);
     for (int64_t pc = 0; pc < P.kg; pc += J.kc_step) {
       const int64_t kc = P.kg - pc < J.kc_step ? P.kg - pc : J.kc_step;
       const float* ap = J.apack + pc * J.m_pad;
@@ -380,6 +438,12 @@ void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
   }
 }
 
+void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
+  float* y = sample_output(J, s);
+  fwd_packed_into(J, s, scratch, y);
+  if (J.pool) pool_sample(J, s, y);
+}
+
 thread_local Workspace packed_w, valid_cols_w, taps_w;
 
 /* The flat taps' table: for tap (ci, ky, kx), its first read in the padded planes and its kx mask's offset. */
@@ -405,7 +469,7 @@ void fill_valid(const Conv& P, int64_t padded, uint32_t* valid) {
 void fwd_sample(const Job& J, int64_t s, float* col) {
   const Conv& P = *J.P;
   const float* x = J.a + s * P.c * P.h * P.w;
-  float* y = J.out + s * P.oc * P.ohw;
+  float* y = sample_output(J, s);
   const float* src = x;
   if (!P.pointwise) im2col(P, x, col), src = col;
   for (int64_t g = 0; g < P.groups; g++)
@@ -417,11 +481,12 @@ void fwd_sample(const Job& J, int64_t s, float* col) {
       const float b = J.bias[o];
       for (int64_t i = 0; i < P.ohw; i++) row[i] += b;
     }
+  if (J.pool) pool_sample(J, s, y);
 }
 
 void bwd_data_sample(const Job& J, int64_t s, float* col) {
   const Conv& P = *J.P;
-  const float* dy = J.a + s * P.oc * P.ohw;
+  const float* dy = sample_grad(J, J.a, s);
   float* dx = J.out + s * P.c * P.h * P.w;
   float* dst = P.pointwise ? dx : col;
   for (int64_t g = 0; g < P.groups; g++)
@@ -440,7 +505,7 @@ void bwd_filter_chunk(const Job& J, int64_t q, float* col) {
   const int64_t s0 = q * CHUNK, s1 = s0 + CHUNK < P.n ? s0 + CHUNK : P.n;
   for (int64_t s = s0; s < s1; s++) {
     const float* x = J.a + s * P.c * P.h * P.w;
-    const float* dy = J.b + s * P.oc * P.ohw;
+    const float* dy = sample_grad(J, J.b, s);
     const float* src = x;
     if (!P.pointwise) im2col(P, x, col), src = col;
     for (int64_t g = 0; g < P.groups; g++) {
@@ -450,8 +515,8 @@ void bwd_filter_chunk(const Job& J, int64_t q, float* col) {
       if (J.dot) J.T->gemm_nt_dot(P.ocg, P.kg, P.ohw, dyg, P.ohw, colg, P.ohw, s == s0 ? 0.0f : 1.0f, pg, P.kg);
       else gemm_f32_serial(0, 1, P.ocg, P.kg, P.ohw, 1.0f, dyg, colg, s == s0 ? 0.0f : 1.0f, pg);
     }
+    J.T->row_sum(osize, P.ohw, dy, s == s0 ? 0.0f : 1.0f, part + wsize);
   }
-  for (int64_t s = s0; s < s1; s++) J.T->row_sum(osize, P.ohw, J.b + s * P.oc * P.ohw, s == s0 ? 0.0f : 1.0f, part + wsize);
 }
 
 /* The weight gradient transposed (one group, at least NR taps): partial[chunk] = dWᵀ [kg, oc] = Σ col·dYᵀ. The
@@ -481,7 +546,7 @@ void bwd_filter_transposed_chunk(const Job& J, int64_t q, float* scratch) {
   const int64_t s0 = q * CHUNK, s1 = s0 + CHUNK < P.n ? s0 + CHUNK : P.n;
   for (int64_t s = s0; s < s1; s++) {
     const float* x = J.a + s * P.c * P.h * P.w;
-    const float* dy = J.b + s * P.oc * P.ohw;
+    const float* dy = sample_grad(J, J.b, s);
     if (J.valid) pad_planes(P, pp, x, planes);
     for (int64_t pc = 0; pc < P.ohw; pc += kc_step)
       T.gemm_pack_b(P.ohw - pc < kc_step ? P.ohw - pc : kc_step, P.oc, dy + pc, 1, P.ohw, bp + pc * oc_pad);
@@ -502,13 +567,14 @@ void bwd_filter_transposed_chunk(const Job& J, int64_t q, float* scratch) {
         }
       }
     }
+    T.row_sum(P.oc, P.ohw, dy, s == s0 ? 0.0f : 1.0f, part + wsize);
   }
-  for (int64_t s = s0; s < s1; s++) T.row_sum(P.oc, P.ohw, J.b + s * P.oc * P.ohw, s == s0 ? 0.0f : 1.0f, part + wsize);
 }
 
 
 /* The packed forward over all samples; false (nothing written) when it does not apply or memory is short. */
-bool packed_forward(const Conv& P, const float* x, const float* weight, const float* bias, float* y) {
+bool packed_forward(const Conv& P, const float* x, const float* weight, const float* bias, float* y,
+                    const FusedPool* pool = nullptr, float* caller_out = nullptr, const Unpool* unpool = nullptr) {
   if (!packed_fwd(P)) return false;
   const isa_table& T = *isa();
   const int64_t kc_step = kc_step_for(P.kg, T.blk), m_pad = (P.oc + T.blk.mr - 1) / T.blk.mr * T.blk.mr;
@@ -526,7 +592,7 @@ bool packed_forward(const Conv& P, const float* x, const float* weight, const fl
     T.gemm_pack_a(P.oc, P.kg - pc < kc_step ? P.kg - pc : kc_step, weight + pc, P.kg, 1, apack + pc * m_pad);
   Job J{};
   J.P = &P, J.col = scratch, J.col_floats = floats, J.items = P.n, J.item = fwd_packed_sample;
-  J.a = x, J.bias = bias, J.out = y;
+  J.a = x, J.bias = bias, J.out = y, J.pool = pool, J.caller_out = caller_out, J.unpool = unpool;
   J.T = &T, J.apack = apack, J.m_pad = m_pad, J.kc_step = kc_step, J.valid = valid, J.taps = taps;
   run(J, P.n * P.oc * P.ohw * P.kg);
   return true;
@@ -539,7 +605,7 @@ thread_local Workspace flipped_w;
  * one GEMM of depth oc·kh·kw per sample writes dx directly, with no col buffer of c·kh·kw rows and no col2im
  * pass. Each dx element is then one FMA chain over (o, ky, kx) instead of col2im's sum of per-tap products.
  * False when it does not apply (then the col path runs). */
-bool flipped_bwd_data(const Conv& P, const float* dy, const float* weight, float* dx) {
+bool flipped_bwd_data(const Conv& P, const float* dy, const Unpool* unpool, const float* weight, float* dx) {
   // Fewer input channels than the micro-kernel's MR rows would leave most of each tile empty (bench: CNN-S's
   // conv1, one channel, 10.6 GFLOP/s this way against 36 through col2im).
   if (P.groups != 1 || P.sh != 1 || P.sw != 1 || P.pointwise || P.c < isa()->blk.mr) return false;
@@ -553,7 +619,7 @@ bool flipped_bwd_data(const Conv& P, const float* dy, const float* weight, float
   for (int64_t ci = 0; ci < P.c; ci++)
     for (int64_t o = 0; o < P.oc; o++)
       for (int64_t t = 0; t < khw; t++) flipped[(ci * P.oc + o) * khw + t] = weight[(o * P.c + ci) * khw + khw - 1 - t];
-  return packed_forward(T, dy, flipped, nullptr, dx);
+  return packed_forward(T, dy, flipped, nullptr, dx, nullptr, nullptr, unpool);
 }
 
 }  // namespace
@@ -571,33 +637,59 @@ void conv2d_fwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int6
   run(J, n * P.oc * P.ohw * P.kg);
 }
 
-void conv2d_bwd_data_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh,
-                         int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw, int64_t groups, int64_t oh,
-                         int64_t ow, const float* dy, const float* weight, float* col, float* dx) noexcept {
+void conv2d_max_pool2d_fwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw,
+                               int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw,
+                               int64_t groups, int64_t oh, int64_t ow, int64_t pkh, int64_t pkw, int64_t psh,
+                               int64_t psw, int64_t pph, int64_t ppw, int64_t qh, int64_t qw, int64_t,
+                               const float* x, const float* weight, const float* bias, float* col, float* scratch,
+                               float* y, int32_t* idx) noexcept {
   const Conv P = make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow);
-  if (n == 0 || c * h * w == 0) return;
-  if (P.ohw == 0 || P.ocg == 0 || P.cg == 0) {
-    std::memset(dx, 0, n * c * h * w * sizeof(float));
+  if (n == 0 || oc == 0) return;
+  FusedPool Q{pkh, pkw, psh, psw, pph, ppw, qh, qw, y, idx};
+  if (P.ohw == 0 || P.ocg == 0) {
+    // Nothing to convolve: what the unfused pair does (the conv writes nothing, the pool scans scratch's planes).
+    for (int64_t s = 0; s < n; s++) max_pool2d_planes(0, oc, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, scratch, y + s * oc * qh * qw, idx + s * oc * qh * qw);
     return;
   }
-  if (flipped_bwd_data(P, dy, weight, dx)) return;
+  // One sample at a time per thread: its output (CNN-S's conv1: 16 planes of 28×28, 50 KB) is pooled while it is
+  // still in cache instead of going to memory as a whole batch's y and coming back for the pool.
+  if (packed_forward(P, x, weight, bias, nullptr, &Q, scratch)) return;
   Job J{};
   J.P = &P, J.col = col, J.col_floats = P.pointwise ? 0 : (size_t)(P.groups * P.kg * P.ohw);
-  J.items = n, J.item = bwd_data_sample, J.a = dy, J.b = weight, J.out = dx;
+  J.items = n, J.item = fwd_sample, J.a = x, J.b = weight, J.bias = bias, J.pool = &Q, J.caller_out = scratch;
   run(J, n * P.oc * P.ohw * P.kg);
 }
 
-void conv2d_bwd_filter_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh,
-                           int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw, int64_t groups, int64_t oh,
-                           int64_t ow, float beta, const float* x, const float* dy, float* col, float* gw,
-                           float* gb) noexcept {
-  const Conv P = make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow);
+namespace {
+
+/* The input gradient from dy, or (unpool) from the pool's gradient expanded per sample; the caller's thread must
+ * hold its `unpooled` buffer. */
+void bwd_data(const Conv& P, const float* dy, const Unpool* unpool, const float* weight, float* col, float* dx) {
+  if (P.n == 0 || P.c * P.h * P.w == 0) return;
+  if (P.ohw == 0 || P.ocg == 0 || P.cg == 0) {
+    std::memset(dx, 0, P.n * P.c * P.h * P.w * sizeof(float));
+    return;
+  }
+  if (flipped_bwd_data(P, dy, unpool, weight, dx)) return;
+  Job J{};
+  J.P = &P, J.col = col, J.col_floats = P.pointwise ? 0 : (size_t)(P.groups * P.kg * P.ohw);
+  J.items = P.n, J.item = bwd_data_sample, J.a = dy, J.b = weight, J.out = dx, J.unpool = unpool;
+  run(J, P.n * P.oc * P.ohw * P.kg);
+}
+
+/* The weight and bias gradients from dy or (unpool) the pool's gradient. False, with nothing written, when there is
+ * no memory for the chunk partials and the gradient is unpooled (the unpooled direct loop would need it whole). */
+bool bwd_filter(const Conv& P, float beta, const float* x, const float* dy, const Unpool* unpool, float* col,
+                float* gw, float* gb) {
+  const int64_t n = P.n, c = P.c, h = P.h, w = P.w, oc = P.oc, kh = P.kh, kw = P.kw, sh = P.sh, sw = P.sw;
+  const int64_t ph = P.ph, pw = P.pw, dilh = P.dilh, dilw = P.dilw, oh = P.oh, ow = P.ow;
   const int64_t wsize = P.groups * P.ocg * P.kg, osize = P.groups * P.ocg;
   // No filters (more groups than output channels): nothing to compute, and the group loops below would otherwise
   // spin through every one of up to 2³¹ empty groups.
-  if (osize == 0) return;
+  if (osize == 0) return true;
   const int64_t chunks = (n + CHUNK - 1) / CHUNK;
   float* part = chunks > 0 ? partials.get((size_t)(chunks * (wsize + osize))) : nullptr;
+  if (chunks > 0 && !part && unpool) return false;
   if (chunks > 0 && !part) {
     // No memory for the partial sums: a direct loop, slower and rounded differently, but correct.
     for (int64_t o = 0; o < osize; o++) {
@@ -625,13 +717,13 @@ void conv2d_bwd_filter_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o
         gb[o] = beta == 0.0f ? (float)acc : beta * gb[o] + (float)acc;
       }
     }
-    return;
+    return true;
   }
   bool transposed = false;  // partials hold dWᵀ [kg, oc] (bwd_filter_transposed_chunk)
   if (chunks > 0 && P.ohw > 0) {
     Job J{};
     J.P = &P, J.col = col, J.col_floats = P.pointwise ? 0 : (size_t)(P.groups * P.kg * P.ohw);
-    J.items = chunks, J.item = bwd_filter_chunk, J.a = x, J.b = dy, J.out = part;
+    J.items = chunks, J.item = bwd_filter_chunk, J.a = x, J.b = dy, J.out = part, J.unpool = unpool;
     J.T = isa();
     // Few taps per filter (CNN-S's first layer: 9) would fill a fraction of the packed GEMM's NR-wide tile; dot
     // products over the pixels do better there (bench, one thread: 16×9×784 per sample 1.74 → 0.53 ms per batch
@@ -667,6 +759,49 @@ void conv2d_bwd_filter_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o
       for (int64_t q = 0; q < chunks; q++) acc += part[q * (wsize + osize) + wsize + o];
       gb[o] = acc;
     }
+  return true;
+}
+
+}  // namespace
+
+void conv2d_bwd_data_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh,
+                         int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw, int64_t groups, int64_t oh,
+                         int64_t ow, const float* dy, const float* weight, float* col, float* dx) noexcept {
+  bwd_data(make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow), dy, nullptr, weight, col, dx);
+}
+
+void conv2d_bwd_filter_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh,
+                           int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw, int64_t groups, int64_t oh,
+                           int64_t ow, float beta, const float* x, const float* dy, float* col, float* gw,
+                           float* gb) noexcept {
+  bwd_filter(make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow), beta, x, dy, nullptr, col,
+             gw, gb);
+}
+
+void conv2d_max_pool2d_bwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw,
+                               int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw,
+                               int64_t groups, int64_t oh, int64_t ow, int64_t qh, int64_t qw, int64_t chunk,
+                               float beta, const float* x, const float* dy, const int32_t* idx, const float* weight,
+                               float* col, float* scratch, float* gw, float* gb, float* dx) noexcept {
+  const Conv P = make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow);
+  const Unpool U{dy, idx, oc, P.ohw, qh * qw};
+  // Each thread expands one sample's gradient at a time where the weight and input gradients read it (CNN-S's conv1:
+  // 50 KB in cache) instead of the pool writing the whole batch's to memory for them to read back.
+  if (unpooled.get((size_t)(oc * P.ohw > 0 ? oc * P.ohw : 1)) && bwd_filter(P, beta, x, nullptr, &U, col, gw, gb)) {
+    if (dx) bwd_data(P, nullptr, &U, weight, col, dx);
+    return;
+  }
+  // No memory for the per-thread buffers: the unfused kernels, `chunk` samples at a time through scratch.
+  const int64_t in = c * h * w, pooled = oc * qh * qw;
+  for (int64_t s0 = 0; s0 < n; s0 += chunk) {
+    const int64_t count = n - s0 < chunk ? n - s0 : chunk;
+    max_pool2d_bwd_planes(0, count * oc, P.ohw, qh * qw, dy + s0 * pooled, idx + s0 * pooled, scratch);
+    conv2d_bwd_filter_f32(count, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, s0 == 0 ? beta : 1.0f,
+                          x + s0 * in, scratch, col, gw, gb);
+    if (dx)
+      conv2d_bwd_data_f32(count, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, scratch, weight, col,
+                          dx + s0 * in);
+  }
 }
 
 }  // namespace descent

@@ -128,22 +128,32 @@ inline int64_t avg_divisor(int64_t ys, int64_t xs, int64_t h, int64_t w, int64_t
 
 }  // namespace
 
+void max_pool2d_planes(int64_t lo, int64_t hi, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+                       int64_t ph, int64_t pw, int64_t oh, int64_t ow, const float* x, float* y, int32_t* idx) noexcept {
+  const bool fast = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && 2 * oh <= h && 2 * ow <= w;
+  for (int64_t p = lo; p < hi; p++) {
+    if (fast && w == 2 * ow && 2 * oh * ow <= EVEN_PAIRS_MAX) max_plane_2x2_even(oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
+    else if (fast) max_plane_2x2(w, oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
+    else max_plane(h, w, kh, kw, sh, sw, ph, pw, oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
+  }
+}
+
 void max_pool2d_fwd_f32(int64_t nc, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
                         int64_t pw, int64_t oh, int64_t ow, const float* x, float* y, int32_t* idx) noexcept {
-  const bool fast = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && 2 * oh <= h && 2 * ow <= w;
   parallel_chunks(nc, plane_grain(h, w, oh, ow), [&](int64_t lo, int64_t hi) {
-    for (int64_t p = lo; p < hi; p++) {
-      if (fast && w == 2 * ow && 2 * oh * ow <= EVEN_PAIRS_MAX) max_plane_2x2_even(oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
-      else if (fast) max_plane_2x2(w, oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
-      else max_plane(h, w, kh, kw, sh, sw, ph, pw, oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
-    }
+    max_pool2d_planes(lo, hi, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x, y, idx);
   });
+}
+
+void max_pool2d_bwd_planes(int64_t lo, int64_t hi, int64_t hw, int64_t ohw, const float* dy, const int32_t* idx,
+                           float* dx) noexcept {
+  for (int64_t p = lo; p < hi; p++) max_bwd_plane(hw, ohw, dy + p * ohw, idx + p * ohw, dx + p * hw);
 }
 
 void max_pool2d_bwd_f32(int64_t nc, int64_t h, int64_t w, int64_t oh, int64_t ow, const float* dy, const int32_t* idx,
                         float* dx) noexcept {
   parallel_chunks(nc, plane_grain(h, w, oh, ow), [&](int64_t lo, int64_t hi) {
-    for (int64_t p = lo; p < hi; p++) max_bwd_plane(h * w, oh * ow, dy + p * oh * ow, idx + p * oh * ow, dx + p * h * w);
+    max_pool2d_bwd_planes(lo, hi, h * w, oh * ow, dy, idx, dx);
   });
 }
 

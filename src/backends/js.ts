@@ -396,6 +396,28 @@ function max_pool2d_fwd_f32(nc: number, h: number, w: number, kh: number, kw: nu
       }
 }
 
+/** The unfused pair over `chunk` samples at a time: each sample's arithmetic is that of one conv2d and one max pool. */
+function conv2d_max_pool2d_fwd_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, pkh: number, pkw: number, psh: number, psw: number, pph: number, ppw: number, qh: number, qw: number, chunk: number, X: F32Buf, W: F32Buf, B: F32Buf, col: F32Buf, S: F32Buf, Y: F32Buf, IDX: I32Buf): void {
+  const inSize = c * h * w, outSize = oc * qh * qw;
+  for (let s0 = 0; s0 < n; s0 += chunk) {
+    const count = Math.min(chunk, n - s0);
+    conv2d_fwd_f32(count, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, heapF32(X.data.subarray(s0 * inSize)), W, B, col, S);
+    max_pool2d_fwd_f32(count * oc, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, S, heapF32(Y.data.subarray(s0 * outSize)), heapI32(IDX.data.subarray(s0 * outSize)));
+  }
+}
+
+let unpooledScratch = new Float32Array(0);
+
+/** max_pool2d_bwd_f32 over the whole batch into a scratch array, then the convolution's two gradient kernels. */
+function conv2d_max_pool2d_bwd_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, qh: number, qw: number, _chunk: number, beta: number, X: F32Buf, DY: F32Buf, IDX: I32Buf, W: F32Buf, col: F32Buf, _scratch: F32Buf, GW: F32Buf, GB: F32Buf, DX: F32Buf): void {
+  const len = n * oc * oh * ow;
+  if (unpooledScratch.length < len) unpooledScratch = new Float32Array(len);
+  const grad = heapF32(unpooledScratch.subarray(0, len));
+  max_pool2d_bwd_f32(n * oc, oh, ow, qh, qw, DY, IDX, grad);
+  conv2d_bwd_filter_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, beta, X, grad, col, GW, GB);
+  if (DX.length > 0) conv2d_bwd_data_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, grad, W, col, DX);
+}
+
 function max_pool2d_bwd_f32(nc: number, h: number, w: number, oh: number, ow: number, DY: F32Buf, IDX: I32Buf, DX: F32Buf): void {
   const dy = DY.data, idx = IDX.data, dx = DX.data;
   dx.fill(0, 0, nc * h * w);
@@ -457,7 +479,7 @@ export const jsKernels: Kernels = {
   sgd_step_f32, momentum_step_f32, adagrad_step_f32, rmsprop_step_f32, adam_step_f32,
   batch_norm_train_f32, batch_norm_eval_f32, batch_norm_bwd_f32, dropout_fwd_f32, mul_f32,
   conv2d_fwd_f32, conv2d_bwd_data_f32, conv2d_bwd_filter_f32,
-  max_pool2d_fwd_f32, max_pool2d_bwd_f32, avg_pool2d_fwd_f32, avg_pool2d_bwd_f32,
+  conv2d_max_pool2d_fwd_f32, conv2d_max_pool2d_bwd_f32, max_pool2d_fwd_f32, max_pool2d_bwd_f32, avg_pool2d_fwd_f32, avg_pool2d_bwd_f32,
 };
 
 /** The js backend: `jsKernels` over ordinary typed arrays. Always available, in every JavaScript engine. */

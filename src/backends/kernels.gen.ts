@@ -1436,6 +1436,201 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
         D.unstage();
       }
     },
+    conv2d_max_pool2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, x, weight, bias, col, scratch, y, idx) {
+      const P_x = D.own(x, false);
+      const P_weight = D.own(weight, false);
+      const P_bias = D.own(bias, false);
+      const P_col = D.own(col, false);
+      const P_scratch = D.own(scratch, false);
+      const P_y = D.own(y, false);
+      const P_idx = D.own(idx, true);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof c === 'number' && (c | 0) === c && c >= 0 &&
+          typeof h === 'number' && (h | 0) === h && h >= 0 &&
+          typeof w === 'number' && (w | 0) === w && w >= 0 &&
+          typeof oc === 'number' && (oc | 0) === oc && oc >= 0 &&
+          typeof kh === 'number' && (kh | 0) === kh && kh >= 1 &&
+          typeof kw === 'number' && (kw | 0) === kw && kw >= 1 &&
+          typeof sh === 'number' && (sh | 0) === sh && sh >= 1 &&
+          typeof sw === 'number' && (sw | 0) === sw && sw >= 1 &&
+          typeof ph === 'number' && (ph | 0) === ph && ph >= 0 &&
+          typeof pw === 'number' && (pw | 0) === pw && pw >= 0 &&
+          typeof dilh === 'number' && (dilh | 0) === dilh && dilh >= 1 &&
+          typeof dilw === 'number' && (dilw | 0) === dilw && dilw >= 1 &&
+          typeof groups === 'number' && (groups | 0) === groups && groups >= 1 &&
+          typeof oh === 'number' && (oh | 0) === oh && oh >= 0 &&
+          typeof ow === 'number' && (ow | 0) === ow && ow >= 0 &&
+          typeof pkh === 'number' && (pkh | 0) === pkh && pkh >= 1 &&
+          typeof pkw === 'number' && (pkw | 0) === pkw && pkw >= 1 &&
+          typeof psh === 'number' && (psh | 0) === psh && psh >= 1 &&
+          typeof psw === 'number' && (psw | 0) === psw && psw >= 1 &&
+          typeof pph === 'number' && (pph | 0) === pph && pph >= 0 &&
+          typeof ppw === 'number' && (ppw | 0) === ppw && ppw >= 0 &&
+          typeof qh === 'number' && (qh | 0) === qh && qh >= 0 &&
+          typeof qw === 'number' && (qw | 0) === qw && qw >= 0 &&
+          typeof chunk === 'number' && (chunk | 0) === chunk && chunk >= 1 &&
+          P_x >= 0 &&
+          P_weight >= 0 &&
+          P_bias >= 0 &&
+          P_col >= 0 &&
+          P_scratch >= 0 &&
+          P_y >= 0 &&
+          P_idx >= 0 &&
+          ((n * c) * h) * w <= x.length &&
+          ((oc * Math.floor(c / groups)) * kh) * kw <= weight.length &&
+          (!(bias.length !== 0) || oc <= bias.length) &&
+          (((c * kh) * kw) * oh) * ow <= col.length &&
+          ((chunk * oc) * oh) * ow <= scratch.length &&
+          ((n * oc) * qh) * qw <= y.length &&
+          ((n * oc) * qh) * qw <= idx.length) {
+        EX.conv2d_max_pool2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, P_x, P_weight, bias.length !== 0 ? P_bias : 0, P_col, P_scratch, P_y, P_idx);
+        return;
+      }
+      D.size('conv2d_max_pool2d_fwd_f32', 'n', n, 0);
+      D.size('conv2d_max_pool2d_fwd_f32', 'c', c, 0);
+      D.size('conv2d_max_pool2d_fwd_f32', 'h', h, 0);
+      D.size('conv2d_max_pool2d_fwd_f32', 'w', w, 0);
+      D.size('conv2d_max_pool2d_fwd_f32', 'oc', oc, 0);
+      D.size('conv2d_max_pool2d_fwd_f32', 'kh', kh, 1);
+      D.size('conv2d_max_pool2d_fwd_f32', 'kw', kw, 1);
+      D.size('conv2d_max_pool2d_fwd_f32', 'sh', sh, 1);
+      D.size('conv2d_max_pool2d_fwd_f32', 'sw', sw, 1);
+      D.size('conv2d_max_pool2d_fwd_f32', 'ph', ph, 0);
+      D.size('conv2d_max_pool2d_fwd_f32', 'pw', pw, 0);
+      D.size('conv2d_max_pool2d_fwd_f32', 'dilh', dilh, 1);
+      D.size('conv2d_max_pool2d_fwd_f32', 'dilw', dilw, 1);
+      D.size('conv2d_max_pool2d_fwd_f32', 'groups', groups, 1);
+      D.size('conv2d_max_pool2d_fwd_f32', 'oh', oh, 0);
+      D.size('conv2d_max_pool2d_fwd_f32', 'ow', ow, 0);
+      D.size('conv2d_max_pool2d_fwd_f32', 'pkh', pkh, 1);
+      D.size('conv2d_max_pool2d_fwd_f32', 'pkw', pkw, 1);
+      D.size('conv2d_max_pool2d_fwd_f32', 'psh', psh, 1);
+      D.size('conv2d_max_pool2d_fwd_f32', 'psw', psw, 1);
+      D.size('conv2d_max_pool2d_fwd_f32', 'pph', pph, 0);
+      D.size('conv2d_max_pool2d_fwd_f32', 'ppw', ppw, 0);
+      D.size('conv2d_max_pool2d_fwd_f32', 'qh', qh, 0);
+      D.size('conv2d_max_pool2d_fwd_f32', 'qw', qw, 0);
+      D.size('conv2d_max_pool2d_fwd_f32', 'chunk', chunk, 1);
+      const L_x = D.f32('conv2d_max_pool2d_fwd_f32', 'x', x);
+      const L_weight = D.f32('conv2d_max_pool2d_fwd_f32', 'weight', weight);
+      const L_bias = D.f32('conv2d_max_pool2d_fwd_f32', 'bias', bias);
+      const L_col = D.f32('conv2d_max_pool2d_fwd_f32', 'col', col);
+      const L_scratch = D.f32('conv2d_max_pool2d_fwd_f32', 'scratch', scratch);
+      const L_y = D.f32('conv2d_max_pool2d_fwd_f32', 'y', y);
+      const L_idx = D.i32('conv2d_max_pool2d_fwd_f32', 'idx', idx);
+      D.fits('conv2d_max_pool2d_fwd_f32', 'n·c·h·w', ((n * c) * h) * w, 'x', L_x);
+      D.fits('conv2d_max_pool2d_fwd_f32', 'oc·(c/groups)·kh·kw', ((oc * Math.floor(c / groups)) * kh) * kw, 'weight', L_weight);
+      const ON_bias = L_bias !== 0;
+      if (ON_bias) D.fits('conv2d_max_pool2d_fwd_f32', 'oc', oc, 'bias', L_bias);
+      D.fits('conv2d_max_pool2d_fwd_f32', 'c·kh·kw·oh·ow', (((c * kh) * kw) * oh) * ow, 'col', L_col);
+      D.fits('conv2d_max_pool2d_fwd_f32', 'chunk·oc·oh·ow', ((chunk * oc) * oh) * ow, 'scratch', L_scratch);
+      D.fits('conv2d_max_pool2d_fwd_f32', 'n·oc·qh·qw', ((n * oc) * qh) * qw, 'y', L_y);
+      D.fits('conv2d_max_pool2d_fwd_f32', 'n·oc·qh·qw', ((n * oc) * qh) * qw, 'idx', L_idx);
+      try {
+        EX.conv2d_max_pool2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, D.ptr(x), D.ptr(weight), ON_bias ? D.ptr(bias) : 0, D.ptr(col), D.ptr(scratch), D.ptr(y), D.ptr(idx));
+      } finally {
+        D.unstage();
+      }
+    },
+    conv2d_max_pool2d_bwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, beta, x, dy, idx, weight, col, scratch, gw, gb, dx) {
+      const P_x = D.own(x, false);
+      const P_dy = D.own(dy, false);
+      const P_idx = D.own(idx, true);
+      const P_weight = D.own(weight, false);
+      const P_col = D.own(col, false);
+      const P_scratch = D.own(scratch, false);
+      const P_gw = D.own(gw, false);
+      const P_gb = D.own(gb, false);
+      const P_dx = D.own(dx, false);
+      if (typeof n === 'number' && (n | 0) === n && n >= 0 &&
+          typeof c === 'number' && (c | 0) === c && c >= 0 &&
+          typeof h === 'number' && (h | 0) === h && h >= 0 &&
+          typeof w === 'number' && (w | 0) === w && w >= 0 &&
+          typeof oc === 'number' && (oc | 0) === oc && oc >= 0 &&
+          typeof kh === 'number' && (kh | 0) === kh && kh >= 1 &&
+          typeof kw === 'number' && (kw | 0) === kw && kw >= 1 &&
+          typeof sh === 'number' && (sh | 0) === sh && sh >= 1 &&
+          typeof sw === 'number' && (sw | 0) === sw && sw >= 1 &&
+          typeof ph === 'number' && (ph | 0) === ph && ph >= 0 &&
+          typeof pw === 'number' && (pw | 0) === pw && pw >= 0 &&
+          typeof dilh === 'number' && (dilh | 0) === dilh && dilh >= 1 &&
+          typeof dilw === 'number' && (dilw | 0) === dilw && dilw >= 1 &&
+          typeof groups === 'number' && (groups | 0) === groups && groups >= 1 &&
+          typeof oh === 'number' && (oh | 0) === oh && oh >= 0 &&
+          typeof ow === 'number' && (ow | 0) === ow && ow >= 0 &&
+          typeof qh === 'number' && (qh | 0) === qh && qh >= 0 &&
+          typeof qw === 'number' && (qw | 0) === qw && qw >= 0 &&
+          typeof chunk === 'number' && (chunk | 0) === chunk && chunk >= 1 &&
+          typeof beta === 'number' &&
+          P_x >= 0 &&
+          P_dy >= 0 &&
+          P_idx >= 0 &&
+          P_weight >= 0 &&
+          P_col >= 0 &&
+          P_scratch >= 0 &&
+          P_gw >= 0 &&
+          P_gb >= 0 &&
+          P_dx >= 0 &&
+          ((n * c) * h) * w <= x.length &&
+          ((n * oc) * qh) * qw <= dy.length &&
+          ((n * oc) * qh) * qw <= idx.length &&
+          ((oc * Math.floor(c / groups)) * kh) * kw <= weight.length &&
+          (((c * kh) * kw) * oh) * ow <= col.length &&
+          ((chunk * oc) * oh) * ow <= scratch.length &&
+          ((oc * Math.floor(c / groups)) * kh) * kw <= gw.length &&
+          (!(gb.length !== 0) || oc <= gb.length) &&
+          (!(dx.length !== 0) || ((n * c) * h) * w <= dx.length)) {
+        D.values('conv2d_max_pool2d_bwd_f32', 'idx', idx, ((n * oc) * qh) * qw, oh * ow);
+        EX.conv2d_max_pool2d_bwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, beta, P_x, P_dy, P_idx, P_weight, P_col, P_scratch, P_gw, gb.length !== 0 ? P_gb : 0, dx.length !== 0 ? P_dx : 0);
+        return;
+      }
+      D.size('conv2d_max_pool2d_bwd_f32', 'n', n, 0);
+      D.size('conv2d_max_pool2d_bwd_f32', 'c', c, 0);
+      D.size('conv2d_max_pool2d_bwd_f32', 'h', h, 0);
+      D.size('conv2d_max_pool2d_bwd_f32', 'w', w, 0);
+      D.size('conv2d_max_pool2d_bwd_f32', 'oc', oc, 0);
+      D.size('conv2d_max_pool2d_bwd_f32', 'kh', kh, 1);
+      D.size('conv2d_max_pool2d_bwd_f32', 'kw', kw, 1);
+      D.size('conv2d_max_pool2d_bwd_f32', 'sh', sh, 1);
+      D.size('conv2d_max_pool2d_bwd_f32', 'sw', sw, 1);
+      D.size('conv2d_max_pool2d_bwd_f32', 'ph', ph, 0);
+      D.size('conv2d_max_pool2d_bwd_f32', 'pw', pw, 0);
+      D.size('conv2d_max_pool2d_bwd_f32', 'dilh', dilh, 1);
+      D.size('conv2d_max_pool2d_bwd_f32', 'dilw', dilw, 1);
+      D.size('conv2d_max_pool2d_bwd_f32', 'groups', groups, 1);
+      D.size('conv2d_max_pool2d_bwd_f32', 'oh', oh, 0);
+      D.size('conv2d_max_pool2d_bwd_f32', 'ow', ow, 0);
+      D.size('conv2d_max_pool2d_bwd_f32', 'qh', qh, 0);
+      D.size('conv2d_max_pool2d_bwd_f32', 'qw', qw, 0);
+      D.size('conv2d_max_pool2d_bwd_f32', 'chunk', chunk, 1);
+      D.scalar('conv2d_max_pool2d_bwd_f32', 'beta', beta);
+      const L_x = D.f32('conv2d_max_pool2d_bwd_f32', 'x', x);
+      const L_dy = D.f32('conv2d_max_pool2d_bwd_f32', 'dy', dy);
+      const L_idx = D.i32('conv2d_max_pool2d_bwd_f32', 'idx', idx);
+      const L_weight = D.f32('conv2d_max_pool2d_bwd_f32', 'weight', weight);
+      const L_col = D.f32('conv2d_max_pool2d_bwd_f32', 'col', col);
+      const L_scratch = D.f32('conv2d_max_pool2d_bwd_f32', 'scratch', scratch);
+      const L_gw = D.f32('conv2d_max_pool2d_bwd_f32', 'gw', gw);
+      const L_gb = D.f32('conv2d_max_pool2d_bwd_f32', 'gb', gb);
+      const L_dx = D.f32('conv2d_max_pool2d_bwd_f32', 'dx', dx);
+      D.fits('conv2d_max_pool2d_bwd_f32', 'n·c·h·w', ((n * c) * h) * w, 'x', L_x);
+      D.fits('conv2d_max_pool2d_bwd_f32', 'n·oc·qh·qw', ((n * oc) * qh) * qw, 'dy', L_dy);
+      D.fits('conv2d_max_pool2d_bwd_f32', 'n·oc·qh·qw', ((n * oc) * qh) * qw, 'idx', L_idx);
+      D.fits('conv2d_max_pool2d_bwd_f32', 'oc·(c/groups)·kh·kw', ((oc * Math.floor(c / groups)) * kh) * kw, 'weight', L_weight);
+      D.fits('conv2d_max_pool2d_bwd_f32', 'c·kh·kw·oh·ow', (((c * kh) * kw) * oh) * ow, 'col', L_col);
+      D.fits('conv2d_max_pool2d_bwd_f32', 'chunk·oc·oh·ow', ((chunk * oc) * oh) * ow, 'scratch', L_scratch);
+      D.fits('conv2d_max_pool2d_bwd_f32', 'oc·(c/groups)·kh·kw', ((oc * Math.floor(c / groups)) * kh) * kw, 'gw', L_gw);
+      const ON_gb = L_gb !== 0;
+      if (ON_gb) D.fits('conv2d_max_pool2d_bwd_f32', 'oc', oc, 'gb', L_gb);
+      const ON_dx = L_dx !== 0;
+      if (ON_dx) D.fits('conv2d_max_pool2d_bwd_f32', 'n·c·h·w', ((n * c) * h) * w, 'dx', L_dx);
+      D.values('conv2d_max_pool2d_bwd_f32', 'idx', idx, ((n * oc) * qh) * qw, oh * ow);
+      try {
+        EX.conv2d_max_pool2d_bwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, beta, D.ptr(x), D.ptr(dy), D.ptr(idx), D.ptr(weight), D.ptr(col), D.ptr(scratch), D.ptr(gw), ON_gb ? D.ptr(gb) : 0, ON_dx ? D.ptr(dx) : 0);
+      } finally {
+        D.unstage();
+      }
+    },
     max_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x, y, idx) {
       const P_x = D.own(x, false);
       const P_y = D.own(y, false);
@@ -1654,6 +1849,8 @@ export function nativeKernels(F: Addon): Kernels {
     conv2d_fwd_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, x, weight, bias, col, y) => F.conv2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, x?.data, weight?.data, bias?.data, col?.data, y?.data),
     conv2d_bwd_data_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, dy, weight, col, dx) => F.conv2d_bwd_data_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, dy?.data, weight?.data, col?.data, dx?.data),
     conv2d_bwd_filter_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, beta, x, dy, col, gw, gb) => F.conv2d_bwd_filter_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, beta, x?.data, dy?.data, col?.data, gw?.data, gb?.data),
+    conv2d_max_pool2d_fwd_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, x, weight, bias, col, scratch, y, idx) => F.conv2d_max_pool2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, x?.data, weight?.data, bias?.data, col?.data, scratch?.data, y?.data, idx?.data),
+    conv2d_max_pool2d_bwd_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, beta, x, dy, idx, weight, col, scratch, gw, gb, dx) => F.conv2d_max_pool2d_bwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, beta, x?.data, dy?.data, idx?.data, weight?.data, col?.data, scratch?.data, gw?.data, gb?.data, dx?.data),
     max_pool2d_fwd_f32: (nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x, y, idx) => F.max_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x?.data, y?.data, idx?.data),
     max_pool2d_bwd_f32: (nc, h, w, oh, ow, dy, idx, dx) => F.max_pool2d_bwd_f32(nc, h, w, oh, ow, dy?.data, idx?.data, dx?.data),
     avg_pool2d_fwd_f32: (nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, x, y) => F.avg_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, x?.data, y?.data),

@@ -12,6 +12,13 @@ import { globalRng, type Rng } from '../rng.js';
 import { initializerByName, isInitializer, pytorchDefault, xavier, type Initializer, type InitName } from './init.js';
 import { expectRank, formatShape, Layer, type ParamValues, type Shape } from './layer.js';
 import { Parameter } from './parameter.js';
+import type { MaxPool2d } from './pooling.js';
+
+/**
+ * Floats of convolution output a fused conv + max pool keeps per chunk of samples (512 KiB: a core's L2 holds it
+ * with the layer's weights and input): at least one sample, at most the batch.
+ */
+const POOLED_CHUNK_FLOATS = 1 << 17;
 
 /** A size given once for both spatial dimensions, or as `[height, width]`. */
 export type Pair = number | readonly [number, number];
@@ -62,7 +69,9 @@ export interface Conv2dOptions {
 /**
  * 2-D convolution. Scratch memory (allocated by `prepare` for a batch capacity `B` on a `[C, H, W]` input):
  * the output `B·out·OH·OW` floats, the input gradient `B·C·H·W`, and one sample's im2col buffer `C·kh·kw·OH·OW`
- * (native threads keep one more such buffer each on the C++ heap).
+ * (native threads keep one more such buffer each on the C++ heap). Inside a `Sequential` whose next layer is a
+ * `MaxPool2d` (or a ReLU and then one), the pair runs as one kernel each way and the output buffer is replaced by
+ * one chunk of samples' output, at most 512 KiB (at least one sample).
  * @example
  * const conv = new Conv2d(1, 16, 3, { padding: 1 });          // [1, 28, 28] → [16, 28, 28]
  * const down = new Conv2d(16, 32, [3, 3], { stride: 2, padding: 'valid', bias: false });
@@ -88,7 +97,15 @@ export class Conv2d extends Layer {
   private y: F32Buf | null = null;
   private dx: F32Buf | null = null;
   private col: F32Buf | null = null;
+  /** One chunk of samples' output for the fused conv + max pool (`pooledBy`). */
+  private pooledScratch: F32Buf | null = null;
   private capacity = 0;
+  /**
+   * Set by Sequential when a MaxPool2d consumes this layer's output (`fuse`): forwardPooled then writes the pool's
+   * output directly and the full output buffer is not allocated (forwardBuf allocates it if it is ever called).
+   * @internal
+   */
+  pooledBy: MaxPool2d | null = null;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, options: Conv2dOptions = {}) {
     super();
@@ -184,7 +201,8 @@ export class Conv2d extends Layer {
     this.freeScratch();
     this.geometry = { c, h, w, oh, ow };
     this.capacity = capacity;
-    this.y = this.backend.alloc(capacity * this.outChannels * oh * ow);
+    if (this.pooledBy) this.allocPooledScratch();
+    else this.y = this.backend.alloc(capacity * this.outChannels * oh * ow);
     this.dx = this.backend.alloc(capacity * c * h * w);
     this.col = this.backend.alloc(c * this.kernelSize[0] * this.kernelSize[1] * oh * ow);
   }
@@ -198,8 +216,43 @@ export class Conv2d extends Layer {
 
   forwardBuf(x: F32Buf, m: number): F32Buf {
     this.x = x;
+    this.y ??= this.backend.alloc(this.capacity * this.outChannels * this.geometry!.oh * this.geometry!.ow);
     this.backend.k.conv2d_fwd_f32(...this.sizes(m), x, this.weight.value, this.bias ? this.bias.value : this.noBias, this.col!, this.y!);
     return this.y!;
+  }
+
+  /**
+   * This convolution and then `pool` (prepared on this layer's output) in one kernel: returns the pool's output and
+   * leaves the pool ready for its backward, as `pool.forwardBuf(this.forwardBuf(x, m), m)` would, bit for bit.
+   * @internal
+   */
+  forwardPooled(x: F32Buf, m: number, pool: MaxPool2d): F32Buf {
+    this.x = x;
+    // Allocated here only when another model fused this layer after it was prepared unfused (shared layers).
+    const scratch = this.pooledScratch ?? this.allocPooledScratch(), target = pool.fusedTarget();
+    const chunk = Math.floor(scratch.length / (this.outChannels * this.geometry!.oh * this.geometry!.ow));
+    this.backend.k.conv2d_max_pool2d_fwd_f32(...this.sizes(m), ...target.window, chunk, x, this.weight.value, this.bias ? this.bias.value : this.noBias, this.col!, scratch, target.y, target.idx);
+    return target.y;
+  }
+
+  /**
+   * The backward of forwardPooled from the pool's output gradient: this layer's weight and bias gradients and, with
+   * `inputGrad`, its input gradient, as `this.backwardBuf(pool.backwardBuf(dy, m, …), m, …)` gives them, bit for bit.
+   * @internal
+   */
+  backwardPooled(dy: F32Buf, m: number, accumulate: boolean, inputGrad: boolean, pool: MaxPool2d): F32Buf | null {
+    const scratch = this.pooledScratch ?? this.allocPooledScratch(), target = pool.fusedTarget();
+    const chunk = Math.floor(scratch.length / (this.outChannels * this.geometry!.oh * this.geometry!.ow));
+    this.backend.k.conv2d_max_pool2d_bwd_f32(
+      ...this.sizes(m), target.window[6], target.window[7], chunk, accumulate ? 1 : 0, this.x!, dy, target.idx, this.weight.value, this.col!, scratch,
+      this.weight.gradBuf, this.bias ? this.bias.gradBuf : this.noBias, inputGrad ? this.dx! : this.noBias,
+    );
+    return inputGrad ? this.dx! : null;
+  }
+
+  private allocPooledScratch(): F32Buf {
+    const { oh, ow } = this.geometry!, outputs = this.outChannels * oh * ow;
+    return (this.pooledScratch = this.backend.alloc(Math.min(this.capacity, Math.max(1, Math.floor(POOLED_CHUNK_FLOATS / outputs))) * outputs));
   }
 
   backwardBuf(dy: F32Buf, m: number, accumulate: boolean, inputGrad: boolean): F32Buf | null {
@@ -250,8 +303,8 @@ export class Conv2d extends Layer {
   }
 
   private freeScratch(): void {
-    for (const b of [this.y, this.dx, this.col]) if (b) this.backend.free(b);
-    this.y = this.dx = this.col = this.x = null;
+    for (const b of [this.y, this.dx, this.col, this.pooledScratch]) if (b) this.backend.free(b);
+    this.y = this.dx = this.col = this.pooledScratch = this.x = null;
     this.capacity = 0;
   }
 

@@ -65,11 +65,16 @@ abstract class Pool2d extends Layer {
     this.geometry = { c, h, w, oh, ow };
     this.capacity = capacity;
     this.y = this.backend.alloc(capacity * c * oh * ow);
-    this.dx = this.backend.alloc(capacity * c * h * w);
+    if (!this.skipsInputGrad()) this.dx = this.backend.alloc(capacity * c * h * w);
     this.allocExtra(capacity * c * oh * ow);
   }
 
   protected allocExtra(_outputs: number): void {}
+
+  /** True when the layer's input gradient is computed elsewhere (MaxPool2d fused after a Conv2d). */
+  protected skipsInputGrad(): boolean {
+    return false;
+  }
 
   /** The window sizes of the pooling kernels for `m` samples: nc h w kh kw sh sw ph pw oh ow. */
   protected sizes(m: number) {
@@ -106,7 +111,8 @@ abstract class Pool2d extends Layer {
 
 /**
  * Max pooling. Scratch memory for a batch capacity `B` on `[C, H, W]`: the output and the int32 winner indices,
- * `B·C·OH·OW` each, and the input gradient `B·C·H·W`.
+ * `B·C·OH·OW` each, and the input gradient `B·C·H·W` (not when a `Sequential` runs it fused with the `Conv2d`
+ * before it, whose kernels then expand the gradient one sample at a time).
  * @example
  * const pool = new MaxPool2d(2);                            // [16, 28, 28] → [16, 14, 14]
  * const overlap = new MaxPool2d(3, { stride: 2, padding: 1 });
@@ -114,6 +120,12 @@ abstract class Pool2d extends Layer {
 export class MaxPool2d extends Pool2d {
   readonly type = 'MaxPool2d';
   private idx: I32Buf | null = null;
+  /**
+   * Set by Sequential when a Conv2d feeds this pool (`fuse`): the pair's backward then never asks this layer for an
+   * input gradient, so its buffer is not allocated (backwardBuf allocates it if it is ever called).
+   * @internal
+   */
+  fusedAfterConv = false;
 
   constructor(kernelSize: Pair, options: Pool2dOptions = {}) {
     const o = checkOptions('MaxPool2d', options, ['stride', 'padding']) as Pool2dOptions;
@@ -124,15 +136,31 @@ export class MaxPool2d extends Pool2d {
     this.idx = this.backend.allocI32(outputs);
   }
 
+  protected skipsInputGrad(): boolean {
+    return this.fusedAfterConv;
+  }
+
   forwardBuf(x: F32Buf, m: number): F32Buf {
     this.backend.k.max_pool2d_fwd_f32(...this.sizes(m), x, this.y!, this.idx!);
     return this.y!;
   }
 
+  /**
+   * What a fused conv + max pool (Conv2d.forwardPooled) writes: this layer's output and winner indices, and its
+   * window (kh kw sh sw ph pw oh ow).
+   * @internal
+   */
+  fusedTarget() {
+    const { oh, ow } = this.geometry!;
+    const window = [this.kernelSize[0], this.kernelSize[1], this.stride[0], this.stride[1], this.padding[0], this.padding[1], oh, ow] as const;
+    return { window, y: this.y!, idx: this.idx! };
+  }
+
   backwardBuf(dy: F32Buf, m: number, _accumulate: boolean, inputGrad: boolean): F32Buf | null {
     if (!inputGrad) return null;
     const { c, h, w, oh, ow } = this.geometry!;
-    this.backend.k.max_pool2d_bwd_f32(m * c, h, w, oh, ow, dy, this.idx!, this.dx!);
+    this.dx ??= this.backend.alloc(this.capacity * c * h * w);
+    this.backend.k.max_pool2d_bwd_f32(m * c, h, w, oh, ow, dy, this.idx!, this.dx);
     return this.dx!;
   }
 

@@ -9,6 +9,7 @@ import type { Backend } from '../backends/types.js';
 import { batchOf, checkBool, checkF32, checkOptions } from '../check.js';
 import { describe, disposedError, dtypeError, optionError, shapeError, stateError } from '../errors.js';
 import { Activation } from './activations.js';
+import { Conv2d } from './conv.js';
 import { Linear } from './linear.js';
 import { MaxPool2d } from './pooling.js';
 import type { Initializer, InitName } from './init.js';
@@ -103,6 +104,8 @@ export class Sequential {
   private readonly fuseForward: readonly (number | null)[];
   /** Per layer: the slope of the activation before this Linear whose backward its input-gradient GEMM applies. */
   private readonly fuseBackward: readonly (number | null)[];
+  /** Per layer: for a Conv2d whose output a MaxPool2d pools (directly, or after a ReLU it swaps with), that pool. */
+  private readonly pooledConv: readonly (MaxPool2d | null)[];
   /** Per layer: true for a ReLU that runs after the MaxPool2d following it (`fuse`). */
   private readonly reluAfterPool: readonly boolean[];
   private capacity = 0;
@@ -151,6 +154,15 @@ export class Sequential {
     this.fuseForward = layers.map((layer, i) => (this.fused && layer instanceof Linear ? slopeAt(i + 1) : null));
     this.fuseBackward = layers.map((layer, i) => (this.fused && layer instanceof Linear && i > 0 ? slopeAt(i - 1) : null));
     this.reluAfterPool = layers.map((layer, i) => this.fused && swapsReluPool(layer, layers[i + 1]) && this.fuseForward[i - 1] == null);
+    this.pooledConv = layers.map((layer, i) => {
+      if (!this.fused || !(layer instanceof Conv2d)) return null;
+      const pool = this.reluAfterPool[i + 1] ? layers[i + 2] : layers[i + 1];
+      return pool instanceof MaxPool2d ? pool : null;
+    });
+    layers.forEach((layer, i) => {
+      if (layer instanceof Conv2d) layer.pooledBy = this.pooledConv[i];
+      if (layer instanceof MaxPool2d) layer.fusedAfterConv = this.pooledConv.includes(layer);
+    });
     this.namedParameters().forEach(([name, p]) => (p.name = name));
     // Layers already packed by another model keep their arena; sharing layers between models stays correct.
     const params = this.parameters();
@@ -236,8 +248,16 @@ export class Sequential {
     const layers = this.layers;
     let h = x;
     for (let i = 0; i < layers.length; i++) {
-      const slope = this.fuseForward[i];
-      if (this.reluAfterPool[i]) {
+      const slope = this.fuseForward[i], pool = this.pooledConv[i];
+      if (pool) {
+        // Conv2d + MaxPool2d in one kernel (the ReLU between them, if any, runs on the pooled output).
+        h = (layers[i] as Conv2d).forwardPooled(h, m, pool);
+        if (this.reluAfterPool[i + 1]) {
+          h = (layers[i + 1] as Activation).activateInPlace(h, m * this.widths[i + 3]);
+          i++;
+        }
+        i++;
+      } else if (this.reluAfterPool[i]) {
         h = layers[i + 1].forwardBuf(h, m);
         h = (layers[i] as Activation).activateInPlace(h, m * this.widths[i + 2]);
         i++;
@@ -261,7 +281,13 @@ export class Sequential {
     const firstTrainable = this.layers.findIndex((l) => l.parameters().length > 0);
     for (let i = this.layers.length - 1; i >= Math.max(firstTrainable, 0) && g; i--) {
       const slope = this.fuseBackward[i];
-      if (i > 0 && this.reluAfterPool[i - 1]) {
+      const conv = this.pooledConv[i - 1] === this.layers[i] ? i - 1 : this.pooledConv[i - 2] === this.layers[i] ? i - 2 : -1;
+      if (conv >= 0) {
+        // MaxPool2d + Conv2d backward in one kernel (after the swapped ReLU's, on the pooled gradient).
+        if (conv === i - 2) g = (this.layers[i - 1] as Activation).backwardInPlace(g, m * this.widths[i + 1]);
+        g = (this.layers[conv] as Conv2d).backwardPooled(g, m, accumulate, conv > firstTrainable, this.layers[i] as MaxPool2d);
+        i = conv;
+      } else if (i > 0 && this.reluAfterPool[i - 1]) {
         // The pool's input gradient is needed here (i > firstTrainable), so the ReLU's is too (it has no parameters).
         g = (this.layers[i - 1] as Activation).backwardInPlace(g, m * this.widths[i + 1]);
         g = this.layers[i].backwardBuf(g, m, accumulate, true);

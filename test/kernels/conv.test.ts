@@ -51,7 +51,16 @@ const SHAPES: Shape[] = [
   { ...base, c: 32, h: 6, w: 6, oc: 72, kh: 3, kw: 3, ph: 1, pw: 1 }, // 288 taps (two KC blocks), 72 filters (two dW blocks)
   { ...base, n: 1, c: 64, h: 4, w: 4, oc: 128, kh: 3, kw: 3, ph: 1, pw: 1 }, // weight too big to stay packed whole (wasm)
   { ...base, n: 1, c: 2, h: 33, w: 33, oc: 3, kh: 3, kw: 3, ph: 1, pw: 1 }, // 1089 pixels: two NC blocks, five KC blocks of dW
+  { ...base, n: 3, c: 1, h: 66, w: 65, oc: 2, kh: 3, kw: 3, ph: 1, pw: 1 }, // 4290 pixels: beyond native's packed forward
 ];
+
+/** Max pools the fused kernel is checked with: 2×2 (the fast paths), overlapping and padded, 1×1, and stride > window. */
+const POOLS = [
+  [2, 2, 2, 2, 0, 0],
+  [3, 3, 2, 2, 1, 1],
+  [1, 1, 1, 1, 0, 0],
+  [2, 1, 3, 2, 1, 0],
+] as const;
 
 function tag(s: Full): string {
   return `n${s.n} c${s.c} ${s.h}x${s.w} oc${s.oc} k${s.kh}x${s.kw} s${s.sh},${s.sw} p${s.ph},${s.pw} d${s.dh},${s.dw} g${s.groups} out ${s.oh}x${s.ow}${s.bias ? '' : ' nobias'}`;
@@ -128,6 +137,42 @@ function run(backend: Backend, s: Full, seed: number) {
     backend.k.conv2d_bwd_filter_f32(...sizes, beta, X, DY, nan(col.length), GW, GB);
     expectNear(GW.data, ref.gw, gw0, beta, what(`conv2d_bwd_filter_f32 (gw, beta ${beta})`));
     if (s.bias) expectNear(GB.data, ref.gb, gb0, beta, what(`conv2d_bwd_filter_f32 (gb, beta ${beta})`));
+  }
+  // conv2d_max_pool2d_fwd_f32 equals this backend's conv2d_fwd_f32 then max_pool2d_fwd_f32, bit for bit, whatever
+  // the chunk of samples its scratch holds (1, 2, all, more than all).
+  for (const [pkh, pkw, psh, psw, pph, ppw] of POOLS) {
+    const qh = Math.floor((s.oh + 2 * pph - pkh) / psh) + 1, qw = Math.floor((s.ow + 2 * ppw - pkw) / psw) + 1;
+    if (qh < 1 || qw < 1) continue;
+    const window = [pkh, pkw, psh, psw, pph, ppw, qh, qw] as const, outs = s.n * s.oc * qh * qw;
+    const PY = nan(outs), PIDX = backend.allocI32(outs);
+    backend.k.max_pool2d_fwd_f32(s.n * s.oc, s.oh, s.ow, ...window, Y, PY, PIDX);
+    for (const chunk of [1, 2, s.n, s.n + 3]) {
+      const FY = nan(outs), FIDX = backend.allocI32(outs);
+      FIDX.data.fill(-1);
+      backend.k.conv2d_max_pool2d_fwd_f32(...sizes, ...window, chunk, X, W, B, nan(col.length), nan(chunk * s.oc * ohw), FY, FIDX);
+      const fused = `conv2d_max_pool2d_fwd_f32 (pool ${window.join(',')}, chunk ${chunk})`;
+      expect(Buffer.from(FY.data.slice().buffer).equals(Buffer.from(PY.data.slice().buffer)), what(`${fused}: y`)).toBe(true);
+      expect(Array.from(FIDX.data), what(`${fused}: idx`)).toEqual(Array.from(PIDX.data));
+    }
+    // conv2d_max_pool2d_bwd_f32 equals max_pool2d_bwd_f32 then conv2d_bwd_filter_f32 and conv2d_bwd_data_f32 of this
+    // backend, bit for bit, for any chunk, with and without the input gradient, for beta 0 and 0.5.
+    const pdy = randn(r, outs), PDY = put(backend, pdy), UDY = nan(s.n * s.oc * ohw);
+    backend.k.max_pool2d_bwd_f32(s.n * s.oc, s.oh, s.ow, qh, qw, PDY, PIDX, UDY);
+    for (const beta of [0, 0.5]) {
+      const UGW = put(backend, gw0), UGB = s.bias ? put(backend, gb0) : backend.alloc(0), UDX = nan(x.length);
+      backend.k.conv2d_bwd_filter_f32(...sizes, beta, X, UDY, nan(col.length), UGW, UGB);
+      backend.k.conv2d_bwd_data_f32(...sizes, UDY, W, nan(col.length), UDX);
+      for (const chunk of [1, 3, s.n + 1])
+        for (const inputGrad of [true, false]) {
+          const FGW = put(backend, gw0), FGB = s.bias ? put(backend, gb0) : backend.alloc(0), FDX = inputGrad ? nan(x.length) : backend.alloc(0);
+          backend.k.conv2d_max_pool2d_bwd_f32(...sizes, qh, qw, chunk, beta, X, PDY, PIDX, W, nan(col.length), nan(chunk * s.oc * ohw), FGW, FGB, FDX);
+          const fused = `conv2d_max_pool2d_bwd_f32 (pool ${window.join(',')}, chunk ${chunk}, beta ${beta}, dx ${inputGrad})`;
+          const same = (a: F32Buf, b: F32Buf) => Buffer.from(a.data.slice().buffer).equals(Buffer.from(b.data.slice().buffer));
+          expect(same(FGW, UGW), what(`${fused}: gw`)).toBe(true);
+          if (s.bias) expect(same(FGB, UGB), what(`${fused}: gb`)).toBe(true);
+          if (inputGrad) expect(same(FDX, UDX), what(`${fused}: dx`)).toBe(true);
+        }
+    }
   }
 }
 

@@ -35,7 +35,23 @@ function runAll(s: Sizes, seed: number) {
   k('conv2d_fwd_f32')(...s, x, wt, bias, col, y);
   k('conv2d_bwd_data_f32')(...s, dy, wt, col, dx);
   k('conv2d_bwd_filter_f32')(...s, 0.5, x, dy, col, gw, gb);
-  return { inputs: { x, wt, bias, dy, gw0, gb0 }, out: { y, dx, gw, gb } };
+  // The fused conv + 2×2 max pool, three samples of scratch at a time, and the unfused pair over y.
+  const qh = oh >> 1, qw = ow >> 1, py = new Float32Array(n * oc * qh * qw), pidx = new Int32Array(py.length);
+  k('conv2d_max_pool2d_fwd_f32')(...s, 2, 2, 2, 2, 0, 0, qh, qw, 3, x, wt, bias, col, new Float32Array(3 * oc * oh * ow), py, pidx);
+  const uy = new Float32Array(py.length), uidx = new Int32Array(py.length);
+  k('max_pool2d_fwd_f32')(n * oc, oh, ow, 2, 2, 2, 2, 0, 0, qh, qw, y, uy, uidx);
+  // Its backward from a pooled gradient, and the unfused kernels over the expanded gradient.
+  const pdy = randn(r, py.length), pgw = gw0.slice(), pgb = gb0.slice(), pdx = new Float32Array(x.length);
+  k('conv2d_max_pool2d_bwd_f32')(...s, qh, qw, 3, 0.5, x, pdy, pidx, wt, col, new Float32Array(3 * oc * oh * ow), pgw, pgb, pdx);
+  const udy = new Float32Array(n * oc * oh * ow), ugw = gw0.slice(), ugb = gb0.slice(), udx = new Float32Array(x.length);
+  k('max_pool2d_bwd_f32')(n * oc, oh, ow, qh, qw, pdy, pidx, udy);
+  k('conv2d_bwd_filter_f32')(...s, 0.5, x, udy, col, ugw, ugb);
+  k('conv2d_bwd_data_f32')(...s, udy, wt, col, udx);
+  return {
+    inputs: { x, wt, bias, dy, gw0, gb0 },
+    out: { y, dx, gw, gb, py, pidx, pgw, pgb, pdx },
+    unfused: { py: uy, pidx: uidx, pgw: ugw, pgb: ugb, pdx: udx },
+  };
 }
 
 /** The js reference's outputs and the Σ|terms| bounds (the reference on absolute values). */
@@ -63,10 +79,12 @@ describe('native convolution: ISAs and thread counts', () => {
   });
 
   for (const isa of initial.supported.split(','))
-    it(`${isa}: conv2d forward, input and weight gradients match the js reference`, () => {
+    it(`${isa}: conv2d forward, input and weight gradients match the js reference; conv + max pool fused (forward and backward) equals the pair`, () => {
       expect(addon.setIsa(isa)).toBe(true);
       SHAPES.forEach((s, si) => {
-        const { inputs, out } = runAll(s, 10 + si);
+        const { inputs, out, unfused } = runAll(s, 10 + si);
+        for (const key of ['py', 'pidx', 'pgw', 'pgb', 'pdx'] as const)
+          expect(Buffer.from(out[key].buffer).equals(Buffer.from(unfused[key].buffer)), `native/${isa} fused conv + pool ${s.join(',')}: ${key}`).toBe(true);
         const { ref, bound, terms } = reference(s, inputs);
         for (const key of ['y', 'dx', 'gw', 'gb'] as const)
           for (let j = 0; j < ref[key].length; j++) {
@@ -84,7 +102,7 @@ describe('native convolution: ISAs and thread counts', () => {
         addon.setThreads(t);
         return runAll(s, 20 + si).out;
       });
-      for (const key of ['y', 'dx', 'gw', 'gb'] as const)
+      for (const key of ['y', 'dx', 'gw', 'gb', 'py', 'pidx', 'pgw', 'pgb', 'pdx'] as const)
         for (const t of [1, 2]) expect(Buffer.from(runs[t][key].buffer).equals(Buffer.from(runs[0][key].buffer)), `${key} on ${t + 1} threads, shape ${s.join(',')}`).toBe(true);
     }
     const nc = 64 * 16, r = rng(5), x = randn(r, nc * 28 * 28), dy = randn(r, nc * 14 * 14);
