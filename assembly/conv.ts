@@ -20,7 +20,7 @@
  * In the threaded modules the tasks (images, or dW blocks) run over the team (team.ts): task bounds depend only on
  * the sizes, so results are bit-identical for every thread count and equal to the single-threaded module's. Each
  * thread packs into its own workspace (the owner: gemm.ts's packing buffers; a worker: CONV_WORKSPACE_BYTES, 1.5 MiB,
- * slices of the team's idle GEMM buffers, from team_init), so no kernel call allocates. Coordinates are computed in
+ * allocated by team_init, where the worker's GEMM rectangles pack too), so no kernel call allocates. Coordinates are computed in
  * i64, so any sizes the adapter lets through only produce padding reads. Accuracy: float32 accumulation over
  * c/groups·kh·kw (forward, onto the bias), oc/groups then the taps (input gradient), or oh·ow per image then over
  * images (weight gradient).
@@ -54,7 +54,7 @@ import { team_conv, team_splits_conv } from './team';
 // @ts-ignore: decorator
 @inline const WS_A_VALUES: i32 = 1 << 15; // = GEMM_MC·GEMM_KC: gemm.ts's packA
 // @ts-ignore: decorator
-@inline const WS_B_BYTES: usize = (256 * 512) << 2; // CONV_KC·CONV_NC floats
+@inline const WS_B_BYTES: usize = (256 * 512) << 2; // CONV_KC·CONV_NC floats = GEMM_KC·GEMM_TEAM_NC: a worker's packed B in a GEMM (team.ts)
 // @ts-ignore: decorator
 @inline const WS_ROWS: usize = 0;
 // @ts-ignore: decorator

@@ -10,8 +10,9 @@
  * measured slower (V8 spills or unrolls itself). The fused kernels (gemm_bias_act_f32, gemm_act_bwd_f32) pass an
  * epilogue (bias, ReLU, or a ReLU-derivative mask of C's shape) that runs on each packed block of C (up to MC rows)
  * right after its last KC block stored it, while the block is in cache, instead of a pass of its own over C. In the threaded modules a
- * product of at least TEAM_MIN_MNK multiply-adds runs as gemm_team (team.ts) with the same blocking, so each tile's
- * arithmetic, and the result, are those of one thread.
+ * product of at least TEAM_MIN_MNK multiply-adds runs as gemm_team (team.ts): one rectangle of C per thread, each
+ * through this file's loop (gemm_rect) with the same blocking, so each tile's arithmetic, and the result, are those
+ * of one thread.
  */
 import { gemm_epilogue } from './bias';
 import { gemm_nt_rows } from './dot';
@@ -28,6 +29,9 @@ import { gemm_team, team_splits_gemm } from './team';
 @inline export const GEMM_MC: i32 = 128;
 // @ts-ignore: decorator
 @inline export const GEMM_NC: i32 = 1024;
+/** Columns per NC block in a team's per-thread rectangles (a worker's packed-B buffer holds KC × this many). */
+// @ts-ignore: decorator
+@inline export const GEMM_TEAM_NC: i32 = 512;
 
 /** Rows of A up to which a forward-layout product (B stored [n, k]) takes gemm_nt_rows (dot.ts). */
 // @ts-ignore: decorator
@@ -37,13 +41,22 @@ import { gemm_team, team_splits_gemm } from './team';
 // memory, because callers may hold `.data` views across kernel calls (only allocations detach them). In the
 // threaded modules only the owning thread runs the start function; a worker instance gets its own edge tile from
 // set_edge_tile (team.ts) and uses the team's own packing buffers.
-const packA: usize = heap.alloc(<usize>(GEMM_MC * GEMM_KC) << 4);
-const packB: usize = heap.alloc(<usize>(GEMM_KC * GEMM_NC) << 2);
+let packA: usize = heap.alloc(<usize>(GEMM_MC * GEMM_KC) << 4);
+let packB: usize = heap.alloc(<usize>(GEMM_KC * GEMM_NC) << 2);
 let edgeTile: usize = heap.alloc(<usize>(GEMM_MR * GEMM_NR) << 2);
 
 /** The owner's packing buffers, 0: packed A (GEMM_MC·GEMM_KC values, 16 bytes each), 1: packed B (GEMM_KC·GEMM_NC floats); conv.ts packs into them too. */
 export function gemm_packing_buffers(which: i32): usize {
   return which == 0 ? packA : packB;
+}
+
+/**
+ * A worker instance's packing buffers for gemm_rect (team.ts: its convolution workspace, idle during a GEMM):
+ * packed A of GEMM_MC·GEMM_KC values (16 bytes each), packed B of at least GEMM_KC·GEMM_TEAM_NC floats.
+ */
+export function set_packing_buffers(a: usize, b: usize): void {
+  packA = a;
+  packB = b;
 }
 
 /** This instance's 4×8 scratch tile for edge tiles (each thread of a team has its own). */
@@ -371,16 +384,31 @@ export function gemm(
       return;
     }
   }
-  for (let jc = 0; jc < n; jc += GEMM_NC) {
-    const nc = min(GEMM_NC, n - jc);
+  gemm_rect(ta, tb, m, n, k, alpha, a, b, beta, c, 0, m, 0, n, GEMM_NC, act, slope, bias, mask);
+}
+
+/**
+ * gemm()'s blocked loop over the rectangle rows [i0, i1) × columns [j0, j1) of C, in NC blocks of `ncMax` columns
+ * (at most GEMM_NC), packing into this instance's buffers. With i0 a multiple of MR and j0 of NR every tile, edge
+ * tiles included, sits where it sits in one call over all of C and gets the same arithmetic (the KC blocking is
+ * the same), so any partition of C into such rectangles gives one call's bits: gemm_team's per-thread tasks.
+ */
+export function gemm_rect(
+  ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize,
+  i0: i32, i1: i32, j0: i32, j1: i32, ncMax: i32, act: i32, slope: f32, bias: usize, mask: usize,
+): void {
+  const ldc = <usize>n << 2;
+  const epilogue = act != 0 || bias != 0 || mask != 0;
+  for (let jc = j0; jc < j1; jc += ncMax) {
+    const nc = min(ncMax, j1 - jc);
     for (let pc = 0; pc < k; pc += GEMM_KC) {
       const kc = min(GEMM_KC, k - pc);
       // Later KC blocks add onto what the first one stored.
       const betaBlock: f32 = pc == 0 ? beta : 1;
       const lastBlock = epilogue && pc + kc == k;
       pack_b(tb, n, k, b, pc, kc, jc, nc, packB);
-      for (let ic = 0; ic < m; ic += GEMM_MC) {
-        const mc = min(GEMM_MC, m - ic);
+      for (let ic = i0; ic < i1; ic += GEMM_MC) {
+        const mc = min(GEMM_MC, i1 - ic);
         pack_a(ta, m, k, a, ic, mc, pc, kc, packA);
         gemm_block(mc, nc, 0, nc, kc, packA, packB, c + ((<usize>ic * <usize>n + <usize>jc) << 2), ldc, alpha, betaBlock, lastBlock, ic, jc, n, act, slope, bias, mask);
       }

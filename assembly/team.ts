@@ -7,12 +7,12 @@
  * claim is valid only for the job it names, a job that numbers its tasks alike on every call finds the same thread
  * on the same data (it stays in that core's caches), and the owner finishes a job alone when a worker is slow to
  * wake (another process on its core). Partitions depend only on the problem's sizes, or (GEMM
- * tiles) do not change any element's arithmetic, so results are bit-identical for every thread count and equal to
+ * rectangles) do not change any element's arithmetic, so results are bit-identical for every thread count and equal to
  * the single-threaded module's. Workers spin briefly after a job (back-to-back kernel calls find them awake), then
  * sleep in memory.atomic.wait64; the owner waits only while another thread finishes its last task. Only this
  * file uses atomics: the single-threaded modules never reach it (every call is behind ASC_FEATURE_THREADS).
  */
-import { gemm_block, GEMM_KC, GEMM_MC, GEMM_MR, GEMM_NC, GEMM_NR, pack_a, pack_b, set_edge_tile } from './gemm';
+import { gemm_rect, GEMM_KC, GEMM_MC, GEMM_MR, GEMM_NR, GEMM_TEAM_NC, set_edge_tile, set_packing_buffers } from './gemm';
 import { elu_bwd, elu_fwd, gelu_bwd, gelu_fwd, gelu_tanh_bwd, gelu_tanh_fwd, leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd, sigmoid_bwd, sigmoid_fwd, silu_bwd, silu_fwd, softplus_bwd, softplus_fwd, tanh_bwd, tanh_fwd } from './act';
 import { mul } from './norm';
 import { conv_task, CONV_WORKSPACE_BYTES, set_conv_workspace } from './conv';
@@ -37,23 +37,6 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 /** GEMMs with m·n·k below this run on the caller: waking workers costs more than it saves (bench/shapes.ts). */
 // @ts-ignore: decorator
 @inline export const TEAM_MIN_MNK: i64 = 1 << 19;
-/**
- * The team's packing buffers, in floats: op(A) pre-broadcast (16 bytes a value: 4 MiB) and op(B) (2 MiB). One
- * pack job fills them with as many KC blocks as fit (all of k for the MLP's and 512³ GEMMs), so a GEMM takes two
- * jobs per span instead of two per KC block: fewer points where every thread waits for the slowest.
- */
-// @ts-ignore: decorator
-@inline const TEAM_PACK_A: i32 = 1 << 18;
-// @ts-ignore: decorator
-@inline const TEAM_PACK_B: i32 = 1 << 19;
-/** Rows of op(A) per row chunk: one KC block of them fills the A buffer (1024 = TEAM_PACK_A / GEMM_KC). */
-// @ts-ignore: decorator
-@inline const TEAM_MA: i32 = 1024;
-/** Micro-panels of B (NR columns each) and of A (MR rows each) one packing task writes. */
-// @ts-ignore: decorator
-@inline const PACK_B_PANELS: i32 = 8;
-// @ts-ignore: decorator
-@inline const PACK_A_PANELS: i32 = 8;
 /** 50 µs waits without a finished task after which the owner gives a job up (10 s: a worker preempted for that long is gone). */
 // @ts-ignore: decorator
 @inline const TEAM_STALL_WAITS: i32 = 200_000;
@@ -82,13 +65,9 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 // @ts-ignore: decorator
 @inline const CTL_ARGS: usize = 320; // f64 × 32 job arguments (sizes, scalars and byte pointers are exact in f64)
 // @ts-ignore: decorator
-@inline const CTL_PACK_A: usize = 576; // usize: the team's packed-A buffer
-// @ts-ignore: decorator
-@inline const CTL_PACK_B: usize = 580; // usize: the team's packed-B buffer
-// @ts-ignore: decorator
 @inline const CTL_EDGE: usize = 640; // usize × TEAM_MAX: each thread's edge tile
 // @ts-ignore: decorator
-@inline const CTL_CONV: usize = CTL_EDGE + (<usize>TEAM_MAX << 2); // usize × TEAM_MAX: each thread's conv workspace
+@inline const CTL_CONV: usize = CTL_EDGE + (<usize>TEAM_MAX << 2); // usize × TEAM_MAX: each thread's workspace (conv.ts; GEMM rectangles pack into it too)
 // @ts-ignore: decorator
 @inline const CTL_RANGES: usize = CTL_CONV + (<usize>TEAM_MAX << 2); // i64 × TEAM_MAX, 64 bytes apart (1152: on a line of its own): each thread's range of the current job
 // @ts-ignore: decorator
@@ -101,11 +80,9 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 // @ts-ignore: decorator
 @inline const FIELD: i64 = (1 << 24) - 1;
 
-/** Job kinds: GEMM packing and tiles, then one per elementwise kernel. */
+/** Job kinds: GEMM rectangles, convolutions, pooling, then one per elementwise kernel. */
 // @ts-ignore: decorator
-@inline const K_GEMM_PACK = 1;
-// @ts-ignore: decorator
-@inline const K_GEMM_TILES = 2;
+@inline const K_GEMM_RECT = 1;
 // @ts-ignore: decorator
 @inline const K_CONV = 3;
 // @ts-ignore: decorator
@@ -139,8 +116,8 @@ let teamSize: i32 = 1;
 }
 
 /**
- * Owner only (it allocates): sizes the team to `threads` (1..TEAM_MAX), allocating the control block, the shared
- * packed-A buffer and an edge tile per thread on first need; workers with an index ≥ threads park until the team
+ * Owner only (it allocates): sizes the team to `threads` (1..TEAM_MAX), allocating the control block, and an edge
+ * tile and a workspace per worker on first need; workers with an index ≥ threads park until the team
  * grows again. `threads` = 0 lets every worker return (the owner then runs alone).
  * Returns the control block's address, which each worker passes to worker_main.
  */
@@ -151,24 +128,13 @@ export function team_init(threads: i32): usize {
     memory.fill(ctl, 0, CTL_BYTES);
   }
   const n = min(max(threads, 1), TEAM_MAX);
-  // The packing buffers only once a GEMM can be split (a single-threaded team never packs for the team).
-  if (n > 1 && load<usize>(ctl + CTL_PACK_A) == 0) {
-    store<usize>(ctl + CTL_PACK_A, heap.alloc(<usize>TEAM_PACK_A << 4));
-    store<usize>(ctl + CTL_PACK_B, heap.alloc(<usize>TEAM_PACK_B << 2));
-  }
   for (let t = 1; t < n; t++) {
     const slot = ctl + CTL_EDGE + (<usize>t << 2);
     if (load<usize>(slot) == 0) store<usize>(slot, heap.alloc(<usize>(GEMM_MR * GEMM_NR) << 2));
-    // A worker's convolution workspace: threads 1 and 2 take slices of the team's packed-A buffer and thread 3 the
-    // packed-B one (idle while a conv job runs: conv tasks never call gemm), larger teams allocate the rest.
-    const conv = ctl + CTL_CONV + (<usize>t << 2);
-    if (load<usize>(conv) == 0) {
-      let at: usize = 0;
-      if (<usize>t * CONV_WORKSPACE_BYTES <= (<usize>TEAM_PACK_A << 4)) at = load<usize>(ctl + CTL_PACK_A) + <usize>(t - 1) * CONV_WORKSPACE_BYTES;
-      else if (t == 3 && CONV_WORKSPACE_BYTES <= (<usize>TEAM_PACK_B << 2)) at = load<usize>(ctl + CTL_PACK_B);
-      else at = heap.alloc(CONV_WORKSPACE_BYTES);
-      store<usize>(conv, at);
-    }
+    // A worker's workspace: its convolution scratch, and its packed A and B in a GEMM (the owner's are gemm.ts's
+    // packing buffers).
+    const workspace = ctl + CTL_CONV + (<usize>t << 2);
+    if (load<usize>(workspace) == 0) store<usize>(workspace, heap.alloc(CONV_WORKSPACE_BYTES));
   }
   teamSize = threads <= 0 ? 1 : n;
   // A resize starts over after a failed worker (its index is then a range the others finish).
@@ -188,7 +154,12 @@ export function team_init(threads: i32): usize {
 export function worker_main(t: i32, control: usize): void {
   ctl = control;
   set_edge_tile(load<usize>(ctl + CTL_EDGE + (<usize>t << 2)));
-  set_conv_workspace(load<usize>(ctl + CTL_CONV + (<usize>t << 2)));
+  const workspace = load<usize>(ctl + CTL_CONV + (<usize>t << 2));
+  set_conv_workspace(workspace);
+  // A GEMM rectangle packs into the same workspace (a conv job and a GEMM job never run at once): conv.ts's
+  // workspace starts with packed A of GEMM_MC·GEMM_KC values (WS_A_VALUES) and then packed B of
+  // GEMM_KC·GEMM_TEAM_NC floats (WS_B_BYTES).
+  set_packing_buffers(workspace, workspace + (<usize>(GEMM_MC * GEMM_KC) << 4));
   atomic.add<i32>(ctl + CTL_STARTED, 1);
   // A worker that starts while a job runs joins it: the first word it sees counts as new.
   let seen: i64 = -1;
@@ -396,8 +367,7 @@ export function team_step(kind: Step, n: i32, s0: f32, s1: f32, s2: f32, s3: f32
 }
 
 function run_task(kind: i32, task: i32): void {
-  if (kind == K_GEMM_PACK) return gemm_pack_task(task);
-  if (kind == K_GEMM_TILES) return gemm_tiles_task(task);
+  if (kind == K_GEMM_RECT) return gemm_rect_task(task);
   if (kind == K_CONV) return conv_task(task);
   if (kind == K_MAX_POOL_FWD || kind == K_MAX_POOL_BWD) return pool_task(kind, task);
   const grain = argInt(16);
@@ -434,20 +404,29 @@ function run_task(kind: i32, task: i32): void {
   }
 }
 
-// GEMM over the team. Argument slots: 0 ta, 1 tb, 2 m, 3 n, 4 k, 5 alpha, 6 a, 7 b, 8 c, 15 beta, 19 act,
-// 20 slope, 21 bias, 22 mask, 23 whether there is an epilogue; per job 9 jc, 10 nc, 11 first and 12 end of the span
-// of KC blocks (k offsets), 13 ia, 14 ma (the row chunk), 16 B packing tasks per KC block (0 after the first row
-// chunk), 24 A packing tasks per KC block, 17 panel groups, 18 group size, 25 rows per row block, 26 and 27 whether
-// tile tasks pack their own rows of A / columns of B.
+// GEMM over the team. Argument slots: 0 ta, 1 tb, 2 m, 3 n, 4 k, 5 alpha, 6 a, 7 b, 8 c, 9 beta, 10 act, 11 slope,
+// 12 bias, 13 mask, 14 rows and 15 columns per rectangle, 16 column groups.
 
 /**
- * gemm() split over the team with gemm()'s blocking (the same NC and KC blocks, beta on the first KC block, the
- * epilogue after the last), so every C tile gets the same arithmetic, in the same order, as in one thread. Per NC
- * block, span of KC blocks and TEAM_MA rows of op(A): one job packs B (first row chunk only) and A for the whole
- * span into the team's buffers, a second runs (row block × group of B micro-panels) tile tasks, each through every
- * KC block of the span in order. Caller: m, n, k > 0.
+ * gemm() split over the team: C in one rectangle per thread, r row blocks × g column groups (r·g = team size; rows
+ * a multiple of MR, columns of NR), each packed and computed by one thread alone through gemm_rect, gemm()'s own
+ * blocked loop, so every tile gets the arithmetic it gets in one thread. The split is the one whose duplicated
+ * packing costs least (op(A) packed once per column group, at 16 bytes a value; op(B) once per row block). A thread
+ * then reads only data it packed itself, from its own cache, and there is one job per call with no wait between
+ * packing and tiles; a forward's rows of C and a weight gradient's rows of dW stay with the thread that computes
+ * them on every call (home ranges), as do the weight rows each thread's optimizer range updates. Caller: m, n, k > 0.
  */
 export function gemm_team(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize, act: i32, slope: f32, bias: usize, mask: usize): void {
+  const team = teamSize;
+  let blocks = 1, least: i64 = -1;
+  for (let r = 1; r <= team; r++) {
+    if (team % r != 0) continue;
+    const cost = <i64>(team / r) * 4 * <i64>m * <i64>k + <i64>r * <i64>n * <i64>k;
+    if (least < 0 || cost < least) (least = cost), (blocks = r);
+  }
+  const groups = team / blocks;
+  const rows = ((m + GEMM_MR - 1) / GEMM_MR + blocks - 1) / blocks * GEMM_MR;
+  const cols = ((n + GEMM_NR - 1) / GEMM_NR + groups - 1) / groups * GEMM_NR;
   setArg(0, ta);
   setArg(1, tb);
   setArg(2, m);
@@ -457,115 +436,23 @@ export function gemm_team(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, 
   setArg(6, <f64>a);
   setArg(7, <f64>b);
   setArg(8, <f64>c);
-  setArg(15, beta);
-  setArg(19, act);
-  setArg(20, slope);
-  setArg(21, <f64>bias);
-  setArg(22, <f64>mask);
-  setArg(23, act != 0 || bias != 0 || mask != 0 ? 1 : 0);
-  const chunkRows = min(m, TEAM_MA), chunkPad = (chunkRows + GEMM_MR - 1) / GEMM_MR * GEMM_MR;
-  for (let jc = 0; jc < n; jc += GEMM_NC) {
-    const nc = min(GEMM_NC, n - jc);
-    const panels = (nc + GEMM_NR - 1) / GEMM_NR;
-    // KC blocks per span: as many as both buffers hold (at least one: TEAM_MA and GEMM_NC are sized for it).
-    const span = max(1, min(TEAM_PACK_A / (chunkPad * GEMM_KC), TEAM_PACK_B / (panels * GEMM_NR * GEMM_KC))) * GEMM_KC;
-    for (let p0 = 0; p0 < k; p0 += span) {
-      const p1 = min(k, p0 + span);
-      for (let ia = 0; ia < m; ia += TEAM_MA) {
-        const ma = min(TEAM_MA, m - ia);
-        const rowPanels = (ma + GEMM_MR - 1) / GEMM_MR;
-        // Tile tasks: a grid of row blocks × column groups, about 2 per thread (home ranges; a thread that finishes early takes what is left). A
-        // task reads its rows of packed A (16 bytes a value) and its columns of packed B (4 bytes) from a shared
-        // cache, so over the grid A is read once per column group and B once per row block: pick the grid with the
-        // least of that traffic (row blocks at most MC rows, so a task's A block stays in L2).
-        const tasks = 2 * teamSize;
-        let blocks = (ma + GEMM_MC - 1) / GEMM_MC, groups = min(panels, (tasks + blocks - 1) / blocks);
-        let best = <i64>groups * 4 * ma + <i64>blocks * nc;
-        for (let r = blocks + 1; r <= min(tasks, rowPanels); r++) {
-          const g = min(panels, (tasks + r - 1) / r);
-          const cost = <i64>g * 4 * ma + <i64>r * nc;
-          if (cost <= best) {
-            best = cost;
-            blocks = r;
-            groups = g;
-          }
-        }
-        const blockRows = (rowPanels + blocks - 1) / blocks * GEMM_MR;
-        blocks = (ma + blockRows - 1) / blockRows;
-        const group = (panels + groups - 1) / groups;
-        groups = (panels + group - 1) / group;
-        // A tile task that alone reads its rows of A (one column group) packs them itself, and one that alone
-        // reads its columns of B (one row block, one row chunk) packs those: packed data then stays in the cache
-        // of the core that reads it, the same core on every call (home ranges), instead of crossing to the
-        // other cores as when any thread packed any block.
-        const selfA = groups == 1, selfB = !selfA && blocks == 1 && ma == m;
-        const packTasksB = ia == 0 && !selfB ? (panels + PACK_B_PANELS - 1) / PACK_B_PANELS : 0;
-        const packTasksA = selfA ? 0 : (ma + PACK_A_PANELS * GEMM_MR - 1) / (PACK_A_PANELS * GEMM_MR);
-        const kBlocks = (p1 - p0 + GEMM_KC - 1) / GEMM_KC;
-        setArg(9, jc);
-        setArg(10, nc);
-        setArg(11, p0);
-        setArg(12, p1);
-        setArg(13, ia);
-        setArg(14, ma);
-        setArg(16, packTasksB);
-        setArg(24, packTasksA);
-        setArg(17, groups);
-        setArg(18, group);
-        setArg(25, blockRows);
-        setArg(26, selfA ? 1 : 0);
-        setArg(27, selfB ? 1 : 0);
-        run_job(K_GEMM_PACK, kBlocks * (packTasksB + packTasksA));
-        run_job(K_GEMM_TILES, blocks * groups);
-      }
-    }
-  }
+  setArg(9, beta);
+  setArg(10, act);
+  setArg(11, slope);
+  setArg(12, <f64>bias);
+  setArg(13, <f64>mask);
+  setArg(14, rows);
+  setArg(15, cols);
+  setArg(16, (n + cols - 1) / cols);
+  run_job(K_GEMM_RECT, (m + rows - 1) / rows * ((n + cols - 1) / cols));
 }
 
-/** Where KC block `pc` of the span starting at p0 sits in the team's buffers (A rows padded to MR, B to NR). */
-// @ts-ignore: decorator
-@inline function spanA(pc: i32, p0: i32, ma: i32): usize {
-  return load<usize>(ctl + CTL_PACK_A) + (<usize>(pc - p0) * <usize>((ma + GEMM_MR - 1) / GEMM_MR * GEMM_MR) << 4);
-}
-// @ts-ignore: decorator
-@inline function spanB(pc: i32, p0: i32, nc: i32): usize {
-  return load<usize>(ctl + CTL_PACK_B) + (<usize>(pc - p0) * <usize>((nc + GEMM_NR - 1) / GEMM_NR * GEMM_NR) << 2);
-}
-
-function gemm_pack_task(task: i32): void {
-  const m = argInt(2), n = argInt(3), k = argInt(4);
-  const jc = argInt(9), nc = argInt(10), p0 = argInt(11), ia = argInt(13), ma = argInt(14);
-  const tasksB = argInt(16), perBlock = tasksB + argInt(24);
-  const pc = p0 + (task / perBlock) * GEMM_KC, kc = min(GEMM_KC, k - pc);
-  const t = task % perBlock;
-  if (t < tasksB) {
-    const j0 = t * PACK_B_PANELS * GEMM_NR;
-    pack_b(argInt(1), n, k, argPtr(7), pc, kc, jc + j0, min(PACK_B_PANELS * GEMM_NR, nc - j0), spanB(pc, p0, nc) + (<usize>(j0 * kc) << 2));
-  } else {
-    const r0 = (t - tasksB) * PACK_A_PANELS * GEMM_MR;
-    pack_a(argInt(0), m, k, argPtr(6), ia + r0, min(PACK_A_PANELS * GEMM_MR, ma - r0), pc, kc, spanA(pc, p0, ma) + (<usize>(r0 * kc) << 4));
-  }
-}
-
-function gemm_tiles_task(task: i32): void {
-  const n = argInt(3), k = argInt(4);
-  const jc = argInt(9), nc = argInt(10), p0 = argInt(11), p1 = argInt(12), ia = argInt(13), ma = argInt(14);
-  const groups = argInt(17), group = argInt(18);
-  const blockRows = argInt(25);
-  const r0 = (task / groups) * blockRows, mc = min(blockRows, ma - r0);
-  const jr0 = (task % groups) * group * GEMM_NR, jr1 = min(nc, jr0 + group * GEMM_NR);
-  const c = argPtr(8) + ((<usize>(ia + r0) * <usize>n + <usize>jc) << 2);
-  const epilogue = argInt(23) != 0;
-  const selfA = argInt(26) != 0, selfB = argInt(27) != 0;
-  for (let pc = p0; pc < p1; pc += GEMM_KC) {
-    const kc = min(GEMM_KC, k - pc);
-    if (selfA) pack_a(argInt(0), argInt(2), k, argPtr(6), ia + r0, mc, pc, kc, spanA(pc, p0, ma) + (<usize>(r0 * kc) << 4));
-    if (selfB) pack_b(argInt(1), n, k, argPtr(7), pc, kc, jc + jr0, jr1 - jr0, spanB(pc, p0, nc) + (<usize>(jr0 * kc) << 2));
-    // Later KC blocks add onto what the first one stored.
-    const betaBlock: f32 = pc == 0 ? <f32>arg(15) : 1;
-    gemm_block(
-      mc, nc, jr0, jr1, kc, spanA(pc, p0, ma) + (<usize>(r0 * kc) << 4), spanB(pc, p0, nc), c, <usize>n << 2, <f32>arg(5), betaBlock,
-      epilogue && pc + kc == k, ia + r0, jc, n, argInt(19), <f32>arg(20), argPtr(21), argPtr(22),
-    );
-  }
+/** Task `task` of a K_GEMM_RECT job: its rectangle of C, packed and computed by this thread alone. */
+function gemm_rect_task(task: i32): void {
+  const m = argInt(2), n = argInt(3), rows = argInt(14), cols = argInt(15), groups = argInt(16);
+  const i0 = (task / groups) * rows, j0 = (task % groups) * cols;
+  gemm_rect(
+    argInt(0), argInt(1), m, n, argInt(4), <f32>arg(5), argPtr(6), argPtr(7), <f32>arg(9), argPtr(8),
+    i0, min(m, i0 + rows), j0, min(n, j0 + cols), GEMM_TEAM_NC, argInt(10), <f32>arg(11), argPtr(12), argPtr(13),
+  );
 }

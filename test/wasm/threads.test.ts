@@ -1,6 +1,7 @@
 /**
  * The threaded wasm module (Node always has threads): bit-identical results for 1, 2 and 3 threads — GEMMs above
- * the split threshold in all four transpose cases and across several NC/KC/row-chunk blocks, the fused
+ * the split threshold in all four transpose cases, split into row blocks and into column groups across several
+ * NC/KC/MC blocks, the fused
  * dense-layer GEMMs (epilogues on the workers' tiles), the convolution kernels (images and weight-gradient blocks
  * over the team), max pooling (planes), every activation,
  * mul and every optimizer step over arrays long enough to split, and whole MLP training trajectories — and the
@@ -33,8 +34,8 @@ function singleThreaded(): Backend {
 function runAll(b: Backend): Float32Array[] {
   const r = rng(77);
   const out: Float32Array[] = [];
-  // 301×263×517: several MC blocks and three KC blocks in one span; 1100×37×300: two row chunks and spans of one
-  // KC block; 40×1100×70: two NC blocks.
+  // 301×263×517: row blocks with edge rows and three KC blocks (beta on the first only); 1100×37×300: row blocks of
+  // several MC blocks; 40×1100×70: split into column groups (cheaper to pack A twice than B), each over two NC blocks.
   for (const [m, n, k] of [[301, 263, 517], [1100, 37, 300], [40, 1100, 70]]) {
     const a = put(b, randn(r, m * k)), bb = put(b, randn(r, k * n)), c0 = randn(r, m * n);
     for (const [ta, tb] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
