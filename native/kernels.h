@@ -182,6 +182,9 @@ struct isa_table {
   void (*softplus_fwd)(int64_t n, float beta, float threshold, const float* x, float* y);
   void (*softplus_bwd)(int64_t n, float beta, float threshold, const float* x, const float* dy, float* dx);
   void (*softmax_fwd)(int64_t m, int64_t n, const float* x, float* y);
+  /* softmax_xent_f32 on m rows (loss, labels, grad already offset to the first row; grad nullptr when absent). */
+  void (*softmax_xent)(int64_t m, int64_t n, float scale, const float* x, const int32_t* labels, float* loss,
+                       float* grad);
   void (*sgd_step)(int64_t n, double lr, double wd, float* w, const float* g);
   void (*momentum_step)(int64_t n, double lr, double mu, double damp, double wd, int nesterov, float* w, const float* g,
                         float* buf);

@@ -1,6 +1,6 @@
-/* Fused loss kernels, portable code: log-softmax + NLL (+ gradient), MSE, BCE on logits. Row sums accumulate in
- * double like the reference, exp/log are libm's (a loss touches m·n values once per step; exactness wins here),
- * one exp per logit for rows up to 256 wide.
+/* Fused loss kernels: log-softmax + NLL (+ gradient), MSE, BCE on logits. Row sums accumulate in double like the
+ * reference. MSE and BCE are portable code with libm's exp/log; softmax_xent splits rows over the team and runs
+ * the active ISA's row kernel (native/act/smooth.cc: vector exps, its error bounds there).
  * softmax_xent re-checks each label it reads (addon.cc already rejected bad ones; a label changed concurrently in
  * shared memory gives loss NaN for its row instead of an out-of-range access). grad may alias logits. */
 #include <cmath>
@@ -10,58 +10,17 @@
 
 namespace descent {
 
-namespace {
-
-/* Rows [i0, i1) of softmax_xent_f32. */
-void softmax_xent_rows(int64_t i0, int64_t i1, int64_t n, float scale, const float* x, const int32_t* labels,
-                       float* loss, float* grad) {
-  // Rows up to ROW_CACHE wide keep their exps, so each logit costs one exp: g = scale·e/Σe equals
-  // scale·exp(x − lse) to double rounding, far below the float result's ulp.
-  constexpr int64_t ROW_CACHE = 256;
-  double e[ROW_CACHE];
-  const bool cache = n <= ROW_CACHE;
-  for (int64_t i = i0; i < i1; i++) {
-    const float* row = x + i * n;
-    float max = -INFINITY;
-    int64_t at = 0;
-    for (int64_t j = 0; j < n; j++)
-      if (row[j] > max) max = row[j], at = j;
-    double sum = 0.0;
-    if (cache) {
-      // exp(row[at] − max) = exp(0) = 1 exactly for a finite max (an infinite max keeps the libm call and its NaN,
-      // as before): one libm call fewer per row, half of them when n = 2.
-      const bool one = std::isfinite(max);
-      for (int64_t j = 0; j < n; j++) sum += e[j] = j == at && one ? 1.0 : std::exp((double)row[j] - max);
-    } else {
-      for (int64_t j = 0; j < n; j++) sum += std::exp((double)row[j] - max);
-    }
-    const double lse = max + std::log(sum);
-    const int32_t label = labels[i];
-    const bool valid = label >= 0 && label < n;
-    loss[i] = valid ? (float)(lse - row[label]) : NAN;
-    if (grad) {
-      float* g = grad + i * n;
-      if (cache) {
-        const double s = scale / sum;
-        for (int64_t j = 0; j < n; j++) g[j] = (float)(s * e[j]);
-      } else {
-        for (int64_t j = 0; j < n; j++) g[j] = (float)(scale * std::exp((double)row[j] - lse));
-      }
-      if (valid) g[label] -= scale;
-    }
-  }
-}
-
-}  // namespace
-
 void softmax_xent_f32(int64_t m, int64_t n, float scale, const float* x, const int32_t* labels, float* loss,
                       float* grad) noexcept {
-  // Rows are independent, so chunks of whole rows go over the team (chunk bounds depend on n only). Each logit
-  // costs a libm exp (~10 ns): a chunk holds about XENT_CHUNK_LOGITS of them, a few µs, well above a team's
-  // start-up; the MLP's 128×10 logits are 13 µs on one thread, a step's largest serial part after the GEMMs.
-  constexpr int64_t XENT_CHUNK_LOGITS = 320;
+  // Rows are independent, so chunks of whole rows go over the team (chunk bounds depend on n only). With vector
+  // exps a logit costs about a nanosecond, so a chunk holds XENT_CHUNK_LOGITS of them (a few µs, well above a
+  // team's start-up); the MLP's 128×10 logits stay on the caller.
+  const isa_table* T = isa();
+  constexpr int64_t XENT_CHUNK_LOGITS = 4096;
   const int64_t rows = n > 0 && n < XENT_CHUNK_LOGITS ? (XENT_CHUNK_LOGITS + n - 1) / n : 1;
-  parallel_chunks(m, rows, [&](int64_t i0, int64_t i1) { softmax_xent_rows(i0, i1, n, scale, x, labels, loss, grad); });
+  parallel_chunks(m, rows, [&](int64_t i0, int64_t i1) {
+    T->softmax_xent(i1 - i0, n, scale, x + i0 * n, labels + i0, loss + i0, grad ? grad + i0 * n : nullptr);
+  });
 }
 
 void mse_f32(int64_t m, int64_t n, float scale, const float* p, const float* t, float* loss, float* grad) noexcept {

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { heapF32 } from '../../src/buffers.js';
+import { heapF32, heapI32 } from '../../src/buffers.js';
 import { jsKernels } from '../../src/backends/js.js';
 import { loadAddon, type NativeAddon } from '../../src/backends/native.js';
 import { loadBackend } from '../../src/index.js';
@@ -62,6 +62,27 @@ describe('native ISAs, threads and workers', () => {
       k('adam_step_f32')(n, 1e-2, 0.9, 0.999, 1e-8, 0.01, 1, 0.1, 0.001, W[0], g, M[0], V[0], new Float32Array(0));
       jsKernels.adam_step_f32(n, 1e-2, 0.9, 0.999, 1e-8, 0.01, 1, 0.1, 0.001, heapF32(W[1]), heapF32(g), heapF32(M[1]), heapF32(V[1]), heapF32(new Float32Array(0)));
       for (let i = 0; i < n; i++) expect(Math.abs(W[0][i] - W[1][i])).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(W[1][i]));
+    });
+
+    it(`${isa}: softmax_xent (blocks of rows, rows wider than its buffer, in place, no gradient) matches the js reference`, () => {
+      expect(addon!.setIsa(isa)).toBe(true);
+      let seed = 40;
+      for (const [m, n] of [[1, 1], [128, 10], [300, 7], [3, 2500], [2, 4096 + 5]] as [number, number][]) {
+        const r = rng(seed++);
+        const x = uniform(r, m * n, -20, 20), labels = Int32Array.from({ length: m }, () => r.int(n));
+        const lossRef = new Float32Array(m), gradRef = new Float32Array(m * n);
+        jsKernels.softmax_xent_f32(m, n, 1 / m, heapF32(x), heapI32(labels), heapF32(lossRef), heapF32(gradRef));
+        const loss = new Float32Array(m), grad = new Float32Array(m * n), inPlace = x.slice();
+        k('softmax_xent_f32')(m, n, 1 / m, x, labels, loss, grad);
+        const ctx = `softmax_xent_f32 on native/${isa} ${m}x${n}`;
+        for (let i = 0; i < m * n; i++)
+          if (!(Math.abs(grad[i] - gradRef[i]) <= 1e-7 + 1e-5 * Math.abs(gradRef[i]))) expect.fail(`${ctx} grad[${i}] = ${grad[i]}, ref ${gradRef[i]}`);
+        k('softmax_xent_f32')(m, n, 1 / m, inPlace, labels, loss, inPlace);
+        expectSameBits([inPlace], [grad], `${ctx} in place`);
+        k('softmax_xent_f32')(m, n, 1 / m, x, labels, loss, new Float32Array(0));
+        for (let i = 0; i < m; i++)
+          if (!(Math.abs(loss[i] - lossRef[i]) <= 2e-6 + 2e-6 * Math.abs(lossRef[i]))) expect.fail(`${ctx} loss[${i}] = ${loss[i]}, ref ${lossRef[i]}`);
+      }
     });
 
     it(`${isa}: sigmoid and tanh stay within the stated bound (|rel err| ≤ 4e-7) on a dense grid`, () => {
