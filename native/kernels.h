@@ -124,12 +124,29 @@ void avg_pool2d_bwd_f32(int64_t nc, int64_t h, int64_t w, int64_t kh, int64_t kw
  * load. Elementwise entries work on any sub-range, so kernels.cc can split them over threads. */
 struct gemm_blocking {
   int64_t mr, nr, mc, kc, nc;
+  /* 1 when gemm_ukernel_ex reads B̃ rows at any stride at full speed (masked edge columns); 0: ldb must be NR. */
+  int64_t strided_b;
 };
 
 /* C[0:mr,0:nr] = alpha·Ã·B̃ + beta·C (beta = 0: C is not read). Ã(i,p) = a[i·rs_a + p·cs_a] for i < mr (rows ≥ mr
  * are never read); B̃ is a packed kc×NR micro-panel (zero padded). mr ≤ MR, nr ≤ NR. */
 typedef void (*gemm_ukernel_fn)(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
                                 int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta);
+/* The epilogue of a GEMM (gemm_epilogue below) for one micro-tile: bias and mask already offset to its first
+ * column and row (mask rows ldm apart); act and slope as in gemm_epilogue. */
+struct gemm_tile_epilogue {
+  const float* bias;
+  const float* mask;
+  int64_t ldm;
+  int act;
+  float slope;
+};
+/* gemm_ukernel with B̃ rows ldb floats apart (ldb = NR: a packed micro-panel; with blk.strided_b, a row-major op(B)
+ * read in place, only its first nr columns read) and, when epi is not nullptr, the epilogue applied to the tile
+ * before it is stored, with the unfused arithmetic (the result equals gemm_ukernel followed by gemm_epilogue). */
+typedef void (*gemm_ukernel_ex_fn)(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t ldb,
+                                   float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta,
+                                   const gemm_tile_epilogue* epi);
 /* Packs op(B)[p0:p0+kc, j0:j0+nc] (op(B)(p,j) = b[p·rs + j·cs]) into NR-wide micro-panels, zero padded. */
 typedef void (*gemm_pack_b_fn)(int64_t kc, int64_t nc, const float* b, int64_t rs, int64_t cs, float* out);
 /* The whole product without packing (tiny problems): op(B) must fit GEMM_SMALL_B floats once its rows are padded
@@ -149,6 +166,7 @@ struct isa_table {
   const char* name;
   gemm_blocking blk;
   gemm_ukernel_fn gemm_ukernel;
+  gemm_ukernel_ex_fn gemm_ukernel_ex;
   gemm_pack_a_fn gemm_pack_a;
   gemm_pack_b_fn gemm_pack_b;
   gemm_small_fn gemm_small;

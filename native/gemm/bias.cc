@@ -17,8 +17,8 @@ static void bias_add(int64_t m, int64_t n, const float* R bias, float* R c) {
   }
 }
 
-static void gemm_epilogue(int64_t m, int64_t n, float* R c, int64_t ldc, const float* R bias, const float* R mask,
-                          int64_t ldm, int act, float slope) {
+void gemm_epilogue_tile(int64_t m, int64_t n, float* R c, int64_t ldc, const float* R bias, const float* R mask,
+                        int64_t ldm, int act, float slope) {
   // One row at a time, each step its own loop over the row (vectorised along j); slope = 0 is ReLU exactly.
   for (int64_t i = 0; i < m; i++) {
     float* R row = c + i * ldc;
@@ -65,7 +65,7 @@ static void col_sum(int64_t m, int64_t n, float beta, const float* R a, float* R
 
 void fill_bias(isa_table* t) {
   t->bias_add = bias_add;
-  t->gemm_epilogue = gemm_epilogue;
+  t->gemm_epilogue = gemm_epilogue_tile;
   t->col_sum = col_sum;
 }
 

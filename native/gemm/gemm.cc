@@ -74,6 +74,13 @@ constexpr int64_t PACK_A_MIN_MK = 1 << 16;
  * (2 threads spent 20 % more time in tasks than 1, instrumented, MLP 784-256-128-10). Same KC blocks, beta and
  * epilogue order as the blocked path, so results are identical either way. */
 constexpr int64_t PANELS_MAX_M = 384, PANELS_MAX_A = 1 << 20;
+/* On ISAs whose micro-kernel reads B̃ at any row stride (blk.strided_b), the panel path reads a row-major op(B) in
+ * place when a packed panel would serve only a few row tiles (m ≤ B_IN_PLACE_MAX_M) or a few k steps (k ≤
+ * B_IN_PLACE_MAX_K): there the copy costs about as much as the products it feeds (MLP 784-256-128-10, one thread:
+ * 10×128×128 weight gradient 5.1 → 3.3 µs, 128×128×10 input gradient 6.1 → 5.3 µs). Taller products keep packing:
+ * in place, the 256×784×128 and 128×256×128 weight gradients were no faster (their B rows are 3 and 1 KiB apart;
+ * power-of-two strides crowd L1 sets). */
+constexpr int64_t B_IN_PLACE_MAX_M = 32, B_IN_PLACE_MAX_K = 32;
 
 struct Job {
   const isa_table* T;
@@ -86,6 +93,7 @@ struct Job {
   float* c;
   const gemm_epilogue* epi;  // applied per micro-tile after the last k block; nullptr for none
   bool pack_a;
+  bool b_in_place;  // panel path: op(B) row-major, read by the micro-kernel where it lies (blk.strided_b)
   // current (jc, pc) block
   int64_t jc, nc, pc, kc;
   float beta;
@@ -96,11 +104,16 @@ struct Job {
   int64_t kc_step, a_group, a_tasks;
 };
 
+/* The epilogue of the tile whose top-left element is C[i0, j0] (C and the mask have row stride n). */
+inline gemm_tile_epilogue tile_epilogue(const gemm_epilogue& e, int64_t i0, int64_t j0, int64_t n) {
+  return {e.bias ? e.bias + j0 : nullptr, e.mask ? e.mask + i0 * n + j0 : nullptr, n, e.act, e.slope};
+}
+
 /* The epilogue on rows [i0, i0+mr) × columns [j0, j0+nr) of C (at c, row stride n). */
 inline void apply_epilogue(const isa_table& T, const gemm_epilogue& e, int64_t i0, int64_t j0, int64_t mr, int64_t nr,
                            int64_t n, float* c) {
-  T.gemm_epilogue(mr, nr, c, n, e.bias ? e.bias + j0 : nullptr, e.mask ? e.mask + i0 * n + j0 : nullptr, n, e.act,
-                  e.slope);
+  const gemm_tile_epilogue t = tile_epilogue(e, i0, j0, n);
+  T.gemm_epilogue(mr, nr, c, n, t.bias, t.mask, n, t.act, t.slope);
 }
 
 /* Phase 1 of a (jc, pc) block: pack B (groups of NR panels), then A (one MC block per task). */
@@ -129,7 +142,7 @@ void tile_task(void* p, int64_t t) {
   int64_t rs, cs, panel_stride;
   if (J.pack_a) a = J.apack + ic * J.kc, rs = 1, cs = MR, panel_stride = MR * J.kc;
   else a = J.a + ic * J.rs_a + J.pc * J.cs_a, rs = J.rs_a, cs = J.cs_a, panel_stride = MR * J.rs_a;
-  // The epilogue runs on each micro-tile right after its last k block stored it, while it is still in L1.
+  // The epilogue runs on each micro-tile as its last k block stores it.
   const gemm_epilogue* epi = J.pc + J.kc == J.k ? J.epi : nullptr;
   for (int64_t jp = jp0; jp < jp1; jp++) {
     const int64_t j = jp * NR, nr = J.nc - j < NR ? J.nc - j : NR;
@@ -137,8 +150,9 @@ void tile_task(void* p, int64_t t) {
     float* c = J.c + ic * J.n + J.jc + j;
     for (int64_t ir = 0, ip = 0; ir < mc; ir += MR, ip++) {
       const int64_t mr = mc - ir < MR ? mc - ir : MR;
-      T.gemm_ukernel(J.kc, a + ip * panel_stride, rs, cs, bp, c + ir * J.n, J.n, mr, nr, J.alpha, J.beta);
-      if (epi) apply_epilogue(T, *epi, ic + ir, J.jc + j, mr, nr, J.n, c + ir * J.n);
+      const gemm_tile_epilogue te = epi ? tile_epilogue(*epi, ic + ir, J.jc + j, J.n) : gemm_tile_epilogue{};
+      T.gemm_ukernel_ex(J.kc, a + ip * panel_stride, rs, cs, bp, NR, c + ir * J.n, J.n, mr, nr, J.alpha, J.beta,
+                        epi ? &te : nullptr);
     }
   }
 }
@@ -155,16 +169,24 @@ void panels_pack_a_task(void* p, int64_t t) {
 }
 
 /* Panel path, job 2: column panel t through every KC block: pack its kc×NR slice of op(B) (into its own place in
- * bpack: no other task touches it) and run it down all the rows, the epilogue after the last block. */
+ * bpack: no other task touches it), or read it in place (J.b_in_place), and run it down all the rows, the
+ * epilogue on each tile of the last block. */
 void panels_task(void* p, int64_t t) {
   Job& J = *static_cast<Job*>(p);
   const isa_table& T = *J.T;
   const int64_t MR = T.blk.mr, NR = T.blk.nr, m_pad = (J.m + MR - 1) / MR * MR;
   const int64_t j = t * NR, nr = J.n - j < NR ? J.n - j : NR;
-  float* bp = J.bpack + j * J.kc_step;
   for (int64_t pc = 0; pc < J.k; pc += J.kc_step) {
     const int64_t kc = J.k - pc < J.kc_step ? J.k - pc : J.kc_step;
-    T.gemm_pack_b(kc, nr, J.b + pc * J.rs_b + j * J.cs_b, J.rs_b, J.cs_b, bp);
+    const float* bp;
+    int64_t ldb;
+    if (J.b_in_place) {
+      bp = J.b + pc * J.rs_b + j, ldb = J.rs_b;
+    } else {
+      float* panel = J.bpack + j * J.kc_step;
+      T.gemm_pack_b(kc, nr, J.b + pc * J.rs_b + j * J.cs_b, J.rs_b, J.cs_b, panel);
+      bp = panel, ldb = NR;
+    }
     const float beta = pc == 0 ? J.beta : 1.0f;
     const gemm_epilogue* epi = pc + kc == J.k ? J.epi : nullptr;
     const float* a;
@@ -174,8 +196,8 @@ void panels_task(void* p, int64_t t) {
     for (int64_t ir = 0, ip = 0; ir < J.m; ir += MR, ip++) {
       const int64_t mr = J.m - ir < MR ? J.m - ir : MR;
       float* c = J.c + ir * J.n + j;
-      T.gemm_ukernel(kc, a + ip * panel_stride, rs, cs, bp, c, J.n, mr, nr, J.alpha, beta);
-      if (epi) apply_epilogue(T, *epi, ir, j, mr, nr, J.n, c);
+      const gemm_tile_epilogue te = epi ? tile_epilogue(*epi, ir, j, J.n) : gemm_tile_epilogue{};
+      T.gemm_ukernel_ex(kc, a + ip * panel_stride, rs, cs, bp, ldb, c, J.n, mr, nr, J.alpha, beta, epi ? &te : nullptr);
     }
   }
 }
@@ -246,9 +268,10 @@ void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
   if (m <= PANELS_MAX_M && n <= blk.nc && (!J.pack_a || m_pad * k <= PANELS_MAX_A)) {
     Team team(parallel && mnk >= PARALLEL_MIN_MNK);
     const int64_t panels = (n + blk.nr - 1) / blk.nr;
-    J.bpack = scratch.get(1, (size_t)(panels * blk.nr * kc_step));
+    J.b_in_place = blk.strided_b && J.cs_b == 1 && (m <= B_IN_PLACE_MAX_M || k <= B_IN_PLACE_MAX_K);
+    J.bpack = J.b_in_place ? nullptr : scratch.get(1, (size_t)(panels * blk.nr * kc_step));
     J.apack = J.pack_a ? scratch.get(0, (size_t)(m_pad * k)) : nullptr;
-    if (J.bpack && (!J.pack_a || J.apack)) {
+    if ((J.b_in_place || J.bpack) && (!J.pack_a || J.apack)) {
       J.kc_step = kc_step, J.beta = beta;
       if (J.pack_a) {
         // Groups of 4 MR-panels (32 rows on AVX-512): a few tasks per thread for any team.
@@ -260,6 +283,7 @@ void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
       return;
     }
   }
+  J.b_in_place = false;
   Team team(parallel && mnk >= PARALLEL_MIN_MNK);
   const int64_t nc_max = n < blk.nc ? n : blk.nc, kc_max = k < kc_step ? k : kc_step;
   J.bpack = scratch.get(1, (size_t)(((nc_max + blk.nr - 1) / blk.nr) * blk.nr * kc_max));

@@ -4,7 +4,11 @@
  * AVX-512 masks for the columns and skip rows ≥ mr (their row pointers alias the last valid row, never read past
  * it); tiles at most 16 wide run a one-column loop. Compiled only with -mavx512f -mfma; chosen by cpu.cc when the
  * CPU and OS support AVX-512F. The C tile is prefetched before the k loop (C larger than L2 otherwise costs its
- * 16 lines as misses in the epilogue: 1024³ 0.9× → 1.0× OpenBLAS). Accuracy: float32 FMA accumulation in k order. */
+ * 16 lines as misses in the epilogue: 1024³ 0.9× → 1.0× OpenBLAS). Accuracy: float32 FMA accumulation in k order.
+ * gemm_ukernel_ex_8x32__avx512f is the same kernel with two additions (kernels.h): B̃ rows ldb apart, so a
+ * row-major op(B) is read in place (its columns past nr under masks), and the GEMM's epilogue (bias, ReLU/LeakyReLU,
+ * derivative mask) applied to the tile in registers before the one store, with the unfused kernels' operations:
+ * adds and multiplies by the slope through the _round_ intrinsics, which the compiler never contracts into FMAs. */
 #include <immintrin.h>
 
 #include "../kernels.h"
@@ -13,8 +17,32 @@
 namespace descent {
 namespace DESCENT_ISA_NS {
 
-void gemm_ukernel_8x32__avx512f(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
-                                int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
+namespace {
+
+constexpr int RN = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+// Every lane (the zero-masking forms: GCC 12 warns about the unmasked ones' undefined pass-through operand).
+constexpr __mmask16 ALL = 0xFFFF;
+
+/* The epilogue on one 16-lane column of row i: bias add, then the activation, or the derivative mask. */
+inline __m512 epilogue16(__m512 r, const gemm_tile_epilogue* e, int64_t i, int64_t j, __mmask16 m) {
+  const __m512 zero = _mm512_setzero_ps();
+  if (e->bias) r = _mm512_maskz_add_round_ps(ALL, r, _mm512_maskz_loadu_ps(m, e->bias + j), RN);
+  if (e->act) {
+    // ReLU: r ≤ 0 → +0 (a NaN stays); LeakyReLU: r > 0 ? r : r·slope.
+    if (e->slope == 0.0f) r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(r, zero, _CMP_LE_OQ), zero);
+    else r = _mm512_mask_mov_ps(_mm512_maskz_mul_round_ps(ALL, r, _mm512_set1_ps(e->slope), RN), _mm512_cmp_ps_mask(r, zero, _CMP_GT_OQ), r);
+  }
+  if (e->mask) {
+    const __mmask16 pos = _mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(m, e->mask + i * e->ldm + j), zero, _CMP_GT_OQ);
+    if (e->slope == 0.0f) r = _mm512_maskz_mov_ps(pos, r);
+    else r = _mm512_mask_mov_ps(_mm512_maskz_mul_round_ps(ALL, r, _mm512_set1_ps(e->slope), RN), pos, r);
+  }
+  return r;
+}
+
+__attribute__((always_inline)) inline void ukernel(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a,
+                                                   const float* b, int64_t ldb, float* c, int64_t ldc, int64_t mr,
+                                                   int64_t nr, float alpha, float beta, const gemm_tile_epilogue* epi) {
 #define ROW_PTR(i) const float* a##i = a + (i < mr ? i : mr - 1) * rs_a;
   ROW_PTR(0) ROW_PTR(1) ROW_PTR(2) ROW_PTR(3) ROW_PTR(4) ROW_PTR(5) ROW_PTR(6) ROW_PTR(7)
 #undef ROW_PTR
@@ -25,24 +53,37 @@ void gemm_ukernel_8x32__avx512f(int64_t kc, const float* a, int64_t rs_a, int64_
     _mm_prefetch((const char*)(c + i * ldc + nr - 1), _MM_HINT_T0);
   }
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+  const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
+  // A packed micro-panel is zero padded to 32 columns; B read in place holds only nr valid ones.
+  const bool padded = ldb == 32 || nr == 32;
   if (nr <= 16) {
     // Narrow tile (n ≤ 16, or the last 16 columns): half the FMAs, 8 accumulators still cover FMA latency.
     __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps(), c3 = _mm512_setzero_ps();
     __m512 c4 = _mm512_setzero_ps(), c5 = _mm512_setzero_ps(), c6 = _mm512_setzero_ps(), c7 = _mm512_setzero_ps();
-    int64_t o = 0;
-#pragma GCC unroll 4
-    for (int64_t p = 0; p < kc; p++, o += cs_a, b += 32) {
-      const __m512 b0 = _mm512_load_ps(b);
 #define STEP(i) c##i = _mm512_fmadd_ps(_mm512_set1_ps(a##i[o]), b0, c##i);
-      STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
-#undef STEP
+    int64_t o = 0;
+    if (padded || nr == 16) {
+#pragma GCC unroll 4
+      for (int64_t p = 0; p < kc; p++, o += cs_a, b += ldb) {
+        const __m512 b0 = _mm512_loadu_ps(b);
+        STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
+      }
+    } else {
+#pragma GCC unroll 4
+      for (int64_t p = 0; p < kc; p++, o += cs_a, b += ldb) {
+        const __m512 b0 = _mm512_maskz_loadu_ps(m0, b);
+        STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
+      }
     }
-    const __mmask16 m0 = (__mmask16)((1u << nr) - 1);
+#undef STEP
 #define STORE(i)                                                                                                  \
   if (i < mr) {                                                                                                   \
     float* ci = c + i * ldc;                                                                                      \
-    const __m512 r = _mm512_mul_ps(va, c##i);                                                                     \
-    _mm512_mask_storeu_ps(ci, m0, beta == 0.0f ? r : _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, ci), r));      \
+    __m512 r = _mm512_mul_ps(va, c##i);                                                                           \
+    if (beta != 0.0f) r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, ci), r);                                   \
+    if (epi) r = epilogue16(r, epi, i, 0, m0);                                                                    \
+    _mm512_mask_storeu_ps(ci, m0, r);                                                                             \
   }
     STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
 #undef STORE
@@ -52,37 +93,52 @@ void gemm_ukernel_8x32__avx512f(int64_t kc, const float* a, int64_t rs_a, int64_
   __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
   __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
   __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
-  int64_t o = 0;
-#pragma GCC unroll 4
-  for (int64_t p = 0; p < kc; p++, o += cs_a, b += 32) {
-    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
-    __m512 av;
 #define STEP(i) av = _mm512_set1_ps(a##i[o]); c##i##0 = _mm512_fmadd_ps(av, b0, c##i##0); c##i##1 = _mm512_fmadd_ps(av, b1, c##i##1);
-    STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
-#undef STEP
-  }
-  const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
-  const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
-  // beta = 0 must not read C (it may hold NaN): two epilogues.
-  if (beta == 0.0f) {
-#define STORE(i)                                                        \
-  if (i < mr) {                                                         \
-    float* ci = c + i * ldc;                                            \
-    _mm512_mask_storeu_ps(ci, m0, _mm512_mul_ps(va, c##i##0));          \
-    _mm512_mask_storeu_ps(ci + 16, m1, _mm512_mul_ps(va, c##i##1));     \
-  }
-    STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
-#undef STORE
+  int64_t o = 0;
+  if (padded) {
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < kc; p++, o += cs_a, b += ldb) {
+      const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+      __m512 av;
+      STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
+    }
   } else {
-#define STORE(i)                                                                                       \
-  if (i < mr) {                                                                                        \
-    float* ci = c + i * ldc;                                                                           \
-    _mm512_mask_storeu_ps(ci, m0, _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, ci), _mm512_mul_ps(va, c##i##0)));           \
-    _mm512_mask_storeu_ps(ci + 16, m1, _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, ci + 16), _mm512_mul_ps(va, c##i##1))); \
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < kc; p++, o += cs_a, b += ldb) {
+      const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
+      __m512 av;
+      STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
+    }
   }
-    STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
+#undef STEP
+  // beta = 0 must not read C (it may hold NaN).
+#define STORE(i)                                                                                     \
+  if (i < mr) {                                                                                      \
+    float* ci = c + i * ldc;                                                                         \
+    __m512 r0 = _mm512_mul_ps(va, c##i##0), r1 = _mm512_mul_ps(va, c##i##1);                         \
+    if (beta != 0.0f) {                                                                              \
+      r0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, ci), r0);                                   \
+      r1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, ci + 16), r1);                              \
+    }                                                                                                \
+    if (epi) r0 = epilogue16(r0, epi, i, 0, m0), r1 = epilogue16(r1, epi, i, 16, m1);                \
+    _mm512_mask_storeu_ps(ci, m0, r0);                                                               \
+    _mm512_mask_storeu_ps(ci + 16, m1, r1);                                                          \
+  }
+  STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
 #undef STORE
-  }
+}
+
+}  // namespace
+
+void gemm_ukernel_8x32__avx512f(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b, float* c,
+                                int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta) {
+  ukernel(kc, a, rs_a, cs_a, b, 32, c, ldc, mr, nr, alpha, beta, nullptr);
+}
+
+void gemm_ukernel_ex_8x32__avx512f(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
+                                   int64_t ldb, float* c, int64_t ldc, int64_t mr, int64_t nr, float alpha, float beta,
+                                   const gemm_tile_epilogue* epi) {
+  ukernel(kc, a, rs_a, cs_a, b, ldb, c, ldc, mr, nr, alpha, beta, epi);
 }
 
 }  // namespace DESCENT_ISA_NS
