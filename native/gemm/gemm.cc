@@ -5,8 +5,8 @@
  * ones accumulate. Products of a dense layer's size (up to PANELS_MAX_M rows, one NC block) take the panel path
  * instead: A packed once for all of k, then one task per column panel of NR that packs its own B slice and runs
  * every KC block down all the rows. A fused epilogue (bias, ReLU, or a ReLU-derivative mask: gemm_bias_act_f32, gemm_act_bwd_f32)
- * runs on each micro-tile right after the last k block stored it, so the activations never take a pass of their
- * own over memory. Blocking is fixed per ISA and a tile's arithmetic never depends on the thread that runs it, so
+ * runs on each micro-tile as the last k block stores it (gemm_ukernel_ex: in registers before the store on
+ * AVX-512, on the stored tile elsewhere), so the activations never take a pass of their own over memory. Blocking is fixed per ISA and a tile's arithmetic never depends on the thread that runs it, so
  * results are bit-identical for any thread count. Accuracy: float32 FMA accumulation in k order (CONTRIBUTING.md §4). */
 #include <cstdlib>
 #include <cstring>
