@@ -295,12 +295,13 @@ export function conv2d_bwd_filter_f32(n: i32, c: i32, h: i32, w: i32, oc: i32, k
  * (sized by the layer to stay in cache) are pooled before the next chunk is convolved, and each sample's arithmetic
  * is the unfused pair's. Each step still splits over the team (images, then planes).
  */
-export function conv2d_max_pool2d_fwd_f32(n: i32, c: i32, h: i32, w: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups: i32, oh: i32, ow: i32, pkh: i32, pkw: i32, psh: i32, psw: i32, pph: i32, ppw: i32, qh: i32, qw: i32, chunk: i32, x: usize, weight: usize, bias: usize, col: usize, scratch: usize, y: usize, idx: usize): void {
+export function conv2d_max_pool2d_fwd_f32(n: i32, c: i32, h: i32, w: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups: i32, oh: i32, ow: i32, pkh: i32, pkw: i32, psh: i32, psw: i32, pph: i32, ppw: i32, qh: i32, qw: i32, chunk: i32, relu: i32, x: usize, weight: usize, bias: usize, col: usize, scratch: usize, y: usize, idx: usize): void {
   const inBytes = (<usize>c * <usize>h * <usize>w) << 2, outBytes = (<usize>oc * <usize>qh * <usize>qw) << 2;
   for (let s0 = 0; s0 < n; s0 += chunk) {
-    const count = min(chunk, n - s0);
+    const count = min(chunk, n - s0), ys = y + <usize>s0 * outBytes;
     conv2d_fwd(count, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, x + <usize>s0 * inBytes, weight, bias, col, scratch);
-    max_pool2d_fwd_f32(count * oc, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, scratch, y + <usize>s0 * outBytes, idx + <usize>s0 * outBytes);
+    max_pool2d_fwd_f32(count * oc, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, scratch, ys, idx + <usize>s0 * outBytes);
+    if (relu != 0) relu_fwd_f32(count * oc * qh * qw, ys, ys);
   }
 }
 
@@ -316,12 +317,19 @@ export function max_pool2d_fwd_f32(nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh
  * weight gradient (beta on the first chunk, then 1: per-image accumulation, so the bits of one call) and the input
  * gradient of those samples (when `dx` is not empty).
  */
-export function conv2d_max_pool2d_bwd_f32(n: i32, c: i32, h: i32, w: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups: i32, oh: i32, ow: i32, qh: i32, qw: i32, chunk: i32, beta: f64, x: usize, dy: usize, idx: usize, weight: usize, col: usize, scratch: usize, gw: usize, gb: usize, dx: usize): void {
+export function conv2d_max_pool2d_bwd_f32(n: i32, c: i32, h: i32, w: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups: i32, oh: i32, ow: i32, qh: i32, qw: i32, chunk: i32, relu: i32, beta: f64, x: usize, dy: usize, idx: usize, y: usize, weight: usize, col: usize, scratch: usize, gw: usize, gb: usize, dx: usize): void {
   const inBytes = (<usize>c * <usize>h * <usize>w) << 2, pooledBytes = (<usize>oc * <usize>qh * <usize>qw) << 2;
+  // The ReLU's masked gradient of a chunk goes after the chunk's expanded gradient in scratch.
+  const masked = scratch + ((<usize>chunk * <usize>oc * <usize>oh * <usize>ow) << 2);
   if (n == 0) conv2d_bwd_filter(0, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, <f32>beta, x, scratch, col, gw, gb);
   for (let s0 = 0; s0 < n; s0 += chunk) {
     const count = min(chunk, n - s0);
-    max_pool2d_bwd_f32(count * oc, oh, ow, qh, qw, dy + <usize>s0 * pooledBytes, idx + <usize>s0 * pooledBytes, scratch);
+    let g = dy + <usize>s0 * pooledBytes;
+    if (relu != 0) {
+      relu_bwd_f32(count * oc * qh * qw, y + <usize>s0 * pooledBytes, g, masked);
+      g = masked;
+    }
+    max_pool2d_bwd_f32(count * oc, oh, ow, qh, qw, g, idx + <usize>s0 * pooledBytes, scratch);
     conv2d_bwd_filter(count, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, s0 == 0 ? <f32>beta : 1, x + <usize>s0 * inBytes, scratch, col, gw, gb);
     if (dx != 0) conv2d_bwd_data(count, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, scratch, weight, col, dx + <usize>s0 * inBytes);
   }

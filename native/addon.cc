@@ -20,7 +20,7 @@ namespace descent {
 
 namespace {
 
-constexpr int MAX_ARGS = 32;
+constexpr int MAX_ARGS = 36;
 constexpr double MAX_SIZE = 2147483647.0;  // sizes are int32-ranged; products of two fit easily in int64
 
 const char* typed_array_name(napi_typedarray_type t) {

@@ -99,14 +99,15 @@ void max_pool2d_fwd_f32(int64_t nc, int64_t h, int64_t w, int64_t kh, int64_t kw
 void conv2d_max_pool2d_fwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw,
                                int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw,
                                int64_t groups, int64_t oh, int64_t ow, int64_t pkh, int64_t pkw, int64_t psh,
-                               int64_t psw, int64_t pph, int64_t ppw, int64_t qh, int64_t qw, int64_t chunk,
+                               int64_t psw, int64_t pph, int64_t ppw, int64_t qh, int64_t qw, int64_t chunk, int relu,
                                const float* x, const float* weight, const float* bias, float* col, float* scratch,
                                float* y, int32_t* idx) noexcept;
 void conv2d_max_pool2d_bwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw,
                                int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw,
-                               int64_t groups, int64_t oh, int64_t ow, int64_t qh, int64_t qw, int64_t chunk,
-                               float beta, const float* x, const float* dy, const int32_t* idx, const float* weight,
-                               float* col, float* scratch, float* gw, float* gb, float* dx) noexcept;
+                               int64_t groups, int64_t oh, int64_t ow, int64_t qh, int64_t qw, int64_t chunk, int relu,
+                               float beta, const float* x, const float* dy, const int32_t* idx, const float* y,
+                               const float* weight, float* col, float* scratch, float* gw, float* gb,
+                               float* dx) noexcept;
 /* max_pool2d_fwd_f32 over planes [lo, hi) on the calling thread (for kernels that pool inside their own tasks). */
 void max_pool2d_planes(int64_t lo, int64_t hi, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
                        int64_t ph, int64_t pw, int64_t oh, int64_t ow, const float* x, float* y, int32_t* idx) noexcept;

@@ -159,17 +159,19 @@ export interface Kernels {
   conv2d_bwd_filter_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, beta: number, x: F32Buf, dy: F32Buf, col: F32Buf, gw: F32Buf, gb: F32Buf): void;
   /**
    * conv2d_fwd_f32 followed by max_pool2d_fwd_f32 over its `n·oc` output planes (window pkh×pkw, stride psh×psw,
-   * padding pph×ppw, pooled size qh×qw), bit for bit, without storing the convolution's output: `y` and `idx` are
-   * the pool's. `scratch` holds `chunk` samples' convolution output (`chunk` ≥ 1 samples of oc·oh·ow floats; a
-   * backend may use fewer), `col` is conv2d_fwd_f32's; both are unspecified afterwards.
+   * padding pph×ppw, pooled size qh×qw) and, with `relu`, relu_fwd_f32 on the pooled values, bit for bit, without
+   * storing the convolution's output: `y` and `idx` are the pool's. `scratch` holds `chunk` samples' convolution
+   * output and pooled values (`chunk` ≥ 1 samples of oc·(oh·ow + qh·qw) floats; a backend may use fewer), `col` is
+   * conv2d_fwd_f32's; both are unspecified afterwards.
    */
-  conv2d_max_pool2d_fwd_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, pkh: number, pkw: number, psh: number, psw: number, pph: number, ppw: number, qh: number, qw: number, chunk: number, x: F32Buf, weight: F32Buf, bias: F32Buf, col: F32Buf, scratch: F32Buf, y: F32Buf, idx: I32Buf): void;
+  conv2d_max_pool2d_fwd_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, pkh: number, pkw: number, psh: number, psw: number, pph: number, ppw: number, qh: number, qw: number, chunk: number, relu: number, x: F32Buf, weight: F32Buf, bias: F32Buf, col: F32Buf, scratch: F32Buf, y: F32Buf, idx: I32Buf): void;
   /**
-   * The backward of conv2d_max_pool2d_fwd_f32 from the pool's output gradient `dy` and winner indices `idx`, bit for
-   * bit max_pool2d_bwd_f32 into the convolution's output gradient, then conv2d_bwd_filter_f32 (`beta` as there) and,
-   * when `dx` is not empty, conv2d_bwd_data_f32, without storing that gradient. `scratch` as in the forward.
+   * The backward of conv2d_max_pool2d_fwd_f32 from the gradient `dy` of its output and the pool's winner indices
+   * `idx`, bit for bit relu_bwd_f32 (with `relu`, from the forward's output `y`), max_pool2d_bwd_f32 into the
+   * convolution's output gradient, then conv2d_bwd_filter_f32 (`beta` as there) and, when `dx` is not empty,
+   * conv2d_bwd_data_f32, without storing that gradient. `scratch` as in the forward.
    */
-  conv2d_max_pool2d_bwd_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, qh: number, qw: number, chunk: number, beta: number, x: F32Buf, dy: F32Buf, idx: I32Buf, weight: F32Buf, col: F32Buf, scratch: F32Buf, gw: F32Buf, gb: F32Buf, dx: F32Buf): void;
+  conv2d_max_pool2d_bwd_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, qh: number, qw: number, chunk: number, relu: number, beta: number, x: F32Buf, dy: F32Buf, idx: I32Buf, y: F32Buf, weight: F32Buf, col: F32Buf, scratch: F32Buf, gw: F32Buf, gb: F32Buf, dx: F32Buf): void;
   /**
    * Max pooling over `nc` planes of h×w: `y` the window maximum (PyTorch's rule: the first maximum in window
    * order, a NaN wins), `idx` its position in the input plane (`iy·w + ix`). Padding never wins; a window with no
@@ -346,9 +348,9 @@ export const KERNEL_SIGNATURES: { readonly [K in KernelName]: string } = {
   conv2d_bwd_filter_f32:
     'n:size c:size h:size w:size oc:size kh:size>=1 kw:size>=1 sh:size>=1 sw:size>=1 ph:size pw:size dilh:size>=1 dilw:size>=1 groups:size>=1 oh:size ow:size beta:scalar x:f32[n*c*h*w] dy:f32[n*oc*oh*ow] col:f32[c*kh*kw*oh*ow] gw:f32[oc*(c/groups)*kh*kw] gb:f32?[oc]',
   conv2d_max_pool2d_fwd_f32:
-    'n:size c:size h:size w:size oc:size kh:size>=1 kw:size>=1 sh:size>=1 sw:size>=1 ph:size pw:size dilh:size>=1 dilw:size>=1 groups:size>=1 oh:size ow:size pkh:size>=1 pkw:size>=1 psh:size>=1 psw:size>=1 pph:size ppw:size qh:size qw:size chunk:size>=1 x:f32[n*c*h*w] weight:f32[oc*(c/groups)*kh*kw] bias:f32?[oc] col:f32[c*kh*kw*oh*ow] scratch:f32[chunk*oc*oh*ow] y:f32[n*oc*qh*qw] idx:i32[n*oc*qh*qw]',
+    'n:size c:size h:size w:size oc:size kh:size>=1 kw:size>=1 sh:size>=1 sw:size>=1 ph:size pw:size dilh:size>=1 dilw:size>=1 groups:size>=1 oh:size ow:size pkh:size>=1 pkw:size>=1 psh:size>=1 psw:size>=1 pph:size ppw:size qh:size qw:size chunk:size>=1 relu:flag x:f32[n*c*h*w] weight:f32[oc*(c/groups)*kh*kw] bias:f32?[oc] col:f32[c*kh*kw*oh*ow] scratch:f32[chunk*oc*(oh*ow+qh*qw)] y:f32[n*oc*qh*qw] idx:i32[n*oc*qh*qw]',
   conv2d_max_pool2d_bwd_f32:
-    'n:size c:size h:size w:size oc:size kh:size>=1 kw:size>=1 sh:size>=1 sw:size>=1 ph:size pw:size dilh:size>=1 dilw:size>=1 groups:size>=1 oh:size ow:size qh:size qw:size chunk:size>=1 beta:scalar x:f32[n*c*h*w] dy:f32[n*oc*qh*qw] idx:i32[n*oc*qh*qw]{oh*ow} weight:f32[oc*(c/groups)*kh*kw] col:f32[c*kh*kw*oh*ow] scratch:f32[chunk*oc*oh*ow] gw:f32[oc*(c/groups)*kh*kw] gb:f32?[oc] dx:f32?[n*c*h*w]',
+    'n:size c:size h:size w:size oc:size kh:size>=1 kw:size>=1 sh:size>=1 sw:size>=1 ph:size pw:size dilh:size>=1 dilw:size>=1 groups:size>=1 oh:size ow:size qh:size qw:size chunk:size>=1 relu:flag beta:scalar x:f32[n*c*h*w] dy:f32[n*oc*qh*qw] idx:i32[n*oc*qh*qw]{oh*ow} y:f32[n*oc*qh*qw if relu] weight:f32[oc*(c/groups)*kh*kw] col:f32[c*kh*kw*oh*ow] scratch:f32[chunk*oc*(oh*ow+qh*qw)] gw:f32[oc*(c/groups)*kh*kw] gb:f32?[oc] dx:f32?[n*c*h*w]',
   max_pool2d_fwd_f32: 'nc:size h:size w:size kh:size>=1 kw:size>=1 sh:size>=1 sw:size>=1 ph:size pw:size oh:size ow:size x:f32[nc*h*w] y:f32[nc*oh*ow] idx:i32[nc*oh*ow]',
   max_pool2d_bwd_f32: 'nc:size h:size w:size oh:size ow:size dy:f32[nc*oh*ow] idx:i32[nc*oh*ow]{h*w} dx:f32[nc*h*w]',
   avg_pool2d_fwd_f32: 'nc:size h:size w:size kh:size>=1 kw:size>=1 sh:size>=1 sw:size>=1 ph:size pw:size oh:size ow:size include_pad:flag x:f32[nc*h*w] y:f32[nc*oh*ow]',

@@ -17,7 +17,7 @@ import { rng } from './helpers.js';
 type Rng = ReturnType<typeof rng>;
 const names = Object.keys(KERNELS) as KernelName[];
 const GUARD = 16, F_SENTINEL = -12345.5, I_SENTINEL = -7;
-const F_WORDS = 1 << 16, I_WORDS = 1 << 13;
+const F_WORDS = 1 << 17, I_WORDS = 1 << 14;
 
 /** How a door takes arrays, and which wrong values stand in for an array on it. */
 interface Door {

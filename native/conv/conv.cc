@@ -188,12 +188,14 @@ struct FusedPool {
   int64_t kh, kw, sh, sw, ph, pw, qh, qw;
   float* y;
   int32_t* idx;
+  bool relu;  // then ReLU on the pooled values
 };
 
 /* conv2d_max_pool2d_bwd: the convolution's output gradient comes from the pool's (dy, idx), expanded per sample. */
 struct Unpool {
   const float* dy;     // the pool's output gradient, [n, planes, qhw]
   const int32_t* idx;  // its winners: positions in an hw plane
+  const float* y;      // the pooled output a ReLU after the pool made (its backward masks dy), or nullptr
   int64_t planes, hw, qhw;
 };
 
@@ -222,11 +224,24 @@ struct Job {
 
 thread_local Workspace fused_out, unpooled;
 
-/* Sample s's gradient planes expanded into `out` (planes × hw): max_pool2d_bwd's zeroing and scatter, so the
- * values are that kernel's bit for bit, made one sample at a time where they are used. */
+/* Plane `plane` of sample s expanded at `out` (zeroed first): relu_bwd's `y > 0 ? dy : 0` when a ReLU followed the
+ * pool, then max_pool2d_bwd's zeroing and scatter, so the values are those kernels' bit for bit. */
+inline void unpool_plane(const Unpool& U, int64_t s, int64_t plane, float* out, int64_t zeros) {
+  std::memset(out, 0, zeros * sizeof(float));
+  const int64_t at = (s * U.planes + plane) * U.qhw;
+  const float* g = U.dy + at;
+  const int32_t* idx = U.idx + at;
+  if (U.y) {
+    const float* y = U.y + at;
+    for (int64_t o = 0; o < U.qhw; o++) out[idx[o]] += y[o] > 0.0f ? g[o] : 0.0f;
+  } else {
+    for (int64_t o = 0; o < U.qhw; o++) out[idx[o]] += g[o];
+  }
+}
+
+/* Sample s's gradient planes expanded into `out` (planes × hw), one sample at a time where they are used. */
 inline float* unpool_sample(const Unpool& U, int64_t s, float* out) {
-  const int64_t at = s * U.planes * U.qhw;
-  max_pool2d_bwd_planes(0, U.planes, U.hw, U.qhw, U.dy + at, U.idx + at, out);
+  for (int64_t p = 0; p < U.planes; p++) unpool_plane(U, s, p, out + p * U.hw, U.hw);
   return out;
 }
 
@@ -247,6 +262,7 @@ void pool_sample(const Job& J, int64_t s, const float* out) {
   const FusedPool& Q = *J.pool;
   const int64_t at = s * P.oc * Q.qh * Q.qw;
   max_pool2d_planes(0, P.oc, P.oh, P.ow, Q.kh, Q.kw, Q.sh, Q.sw, Q.ph, Q.pw, Q.qh, Q.qw, out, Q.y + at, Q.idx + at);
+  if (Q.relu) J.T->relu_fwd(P.oc * Q.qh * Q.qw, Q.y + at, Q.y + at);
 }
 
 void run_task(const Job& J, int64_t t, float* col) {
@@ -346,13 +362,11 @@ void pad_planes(const Conv& P, const PaddedPlanes& pp, const float* x, float* ou
   }
 }
 
-/* pad_planes of sample s's expanded gradient, expanded in place: the same zeroing and scatter as unpool_sample. */
+/* pad_planes of sample s's expanded gradient, expanded in place: the same arithmetic as unpool_sample. */
 void unpool_padded(const Unpool& U, int64_t s, const PaddedPlanes& pp, float* out) {
   for (int64_t ch = 0; ch < U.planes; ch++, out += pp.len) {
-    std::memset(out, 0, pp.len * sizeof(float));
-    const int64_t at = (s * U.planes + ch) * U.qhw;
-    float* plane = out + pp.lead;
-    for (int64_t o = 0; o < U.qhw; o++) plane[U.idx[at + o]] += U.dy[at + o];
+    std::memset(out, 0, pp.lead * sizeof(float));
+    unpool_plane(U, s, ch, out + pp.lead, pp.len - pp.lead);
   }
 }
 
@@ -640,15 +654,19 @@ void conv2d_fwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int6
 void conv2d_max_pool2d_fwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw,
                                int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw,
                                int64_t groups, int64_t oh, int64_t ow, int64_t pkh, int64_t pkw, int64_t psh,
-                               int64_t psw, int64_t pph, int64_t ppw, int64_t qh, int64_t qw, int64_t,
+                               int64_t psw, int64_t pph, int64_t ppw, int64_t qh, int64_t qw, int64_t, int relu,
                                const float* x, const float* weight, const float* bias, float* col, float* scratch,
                                float* y, int32_t* idx) noexcept {
   const Conv P = make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow);
   if (n == 0 || oc == 0) return;
-  FusedPool Q{pkh, pkw, psh, psw, pph, ppw, qh, qw, y, idx};
+  FusedPool Q{pkh, pkw, psh, psw, pph, ppw, qh, qw, y, idx, relu != 0};
   if (P.ohw == 0 || P.ocg == 0) {
     // Nothing to convolve: what the unfused pair does (the conv writes nothing, the pool scans scratch's planes).
-    for (int64_t s = 0; s < n; s++) max_pool2d_planes(0, oc, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, scratch, y + s * oc * qh * qw, idx + s * oc * qh * qw);
+    const int64_t pooled = oc * qh * qw;
+    for (int64_t s = 0; s < n; s++) {
+      max_pool2d_planes(0, oc, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, scratch, y + s * pooled, idx + s * pooled);
+      if (relu) isa()->relu_fwd(pooled, y + s * pooled, y + s * pooled);
+    }
     return;
   }
   // One sample at a time per thread: its output (CNN-S's conv1: 16 planes of 28×28, 50 KB) is pooled while it is
@@ -657,6 +675,7 @@ void conv2d_max_pool2d_fwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64
   Job J{};
   J.P = &P, J.col = col, J.col_floats = P.pointwise ? 0 : (size_t)(P.groups * P.kg * P.ohw);
   J.items = n, J.item = fwd_sample, J.a = x, J.b = weight, J.bias = bias, J.pool = &Q, J.caller_out = scratch;
+  J.T = isa();
   run(J, n * P.oc * P.ohw * P.kg);
 }
 
@@ -780,22 +799,27 @@ void conv2d_bwd_filter_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o
 
 void conv2d_max_pool2d_bwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw,
                                int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw,
-                               int64_t groups, int64_t oh, int64_t ow, int64_t qh, int64_t qw, int64_t chunk,
-                               float beta, const float* x, const float* dy, const int32_t* idx, const float* weight,
-                               float* col, float* scratch, float* gw, float* gb, float* dx) noexcept {
+                               int64_t groups, int64_t oh, int64_t ow, int64_t qh, int64_t qw, int64_t chunk, int relu,
+                               float beta, const float* x, const float* dy, const int32_t* idx, const float* y,
+                               const float* weight, float* col, float* scratch, float* gw, float* gb,
+                               float* dx) noexcept {
   const Conv P = make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow);
-  const Unpool U{dy, idx, oc, P.ohw, qh * qw};
+  const Unpool U{dy, idx, relu ? y : nullptr, oc, P.ohw, qh * qw};
   // Each thread expands one sample's gradient at a time where the weight and input gradients read it (CNN-S's conv1:
   // 50 KB in cache) instead of the pool writing the whole batch's to memory for them to read back.
   if (unpooled.get((size_t)(oc * P.ohw > 0 ? oc * P.ohw : 1)) && bwd_filter(P, beta, x, nullptr, &U, col, gw, gb)) {
     if (dx) bwd_data(P, nullptr, &U, weight, col, dx);
     return;
   }
-  // No memory for the per-thread buffers: the unfused kernels, `chunk` samples at a time through scratch.
+  // No memory for the per-thread buffers: the unfused kernels, `chunk` samples at a time through scratch (the
+  // expanded gradient, then the ReLU's masked one).
   const int64_t in = c * h * w, pooled = oc * qh * qw;
+  float* masked = scratch + chunk * oc * P.ohw;
   for (int64_t s0 = 0; s0 < n; s0 += chunk) {
     const int64_t count = n - s0 < chunk ? n - s0 : chunk;
-    max_pool2d_bwd_planes(0, count * oc, P.ohw, qh * qw, dy + s0 * pooled, idx + s0 * pooled, scratch);
+    const float* g = dy + s0 * pooled;
+    if (relu) isa()->relu_bwd(count * pooled, y + s0 * pooled, g, masked), g = masked;
+    max_pool2d_bwd_planes(0, count * oc, P.ohw, qh * qw, g, idx + s0 * pooled, scratch);
     conv2d_bwd_filter_f32(count, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, s0 == 0 ? beta : 1.0f,
                           x + s0 * in, scratch, col, gw, gb);
     if (dx)

@@ -396,24 +396,27 @@ function max_pool2d_fwd_f32(nc: number, h: number, w: number, kh: number, kw: nu
       }
 }
 
-/** The unfused pair over `chunk` samples at a time: each sample's arithmetic is that of one conv2d and one max pool. */
-function conv2d_max_pool2d_fwd_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, pkh: number, pkw: number, psh: number, psw: number, pph: number, ppw: number, qh: number, qw: number, chunk: number, X: F32Buf, W: F32Buf, B: F32Buf, col: F32Buf, S: F32Buf, Y: F32Buf, IDX: I32Buf): void {
+/** The unfused kernels over `chunk` samples at a time: each sample's arithmetic is that of one conv2d, one max pool and one ReLU. */
+function conv2d_max_pool2d_fwd_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, pkh: number, pkw: number, psh: number, psw: number, pph: number, ppw: number, qh: number, qw: number, chunk: number, relu: number, X: F32Buf, W: F32Buf, B: F32Buf, col: F32Buf, S: F32Buf, Y: F32Buf, IDX: I32Buf): void {
   const inSize = c * h * w, outSize = oc * qh * qw;
   for (let s0 = 0; s0 < n; s0 += chunk) {
     const count = Math.min(chunk, n - s0);
+    const y = heapF32(Y.data.subarray(s0 * outSize));
     conv2d_fwd_f32(count, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, heapF32(X.data.subarray(s0 * inSize)), W, B, col, S);
-    max_pool2d_fwd_f32(count * oc, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, S, heapF32(Y.data.subarray(s0 * outSize)), heapI32(IDX.data.subarray(s0 * outSize)));
+    max_pool2d_fwd_f32(count * oc, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, S, y, heapI32(IDX.data.subarray(s0 * outSize)));
+    if (relu) relu_fwd_f32(count * outSize, y, y);
   }
 }
 
 let unpooledScratch = new Float32Array(0);
 
-/** max_pool2d_bwd_f32 over the whole batch into a scratch array, then the convolution's two gradient kernels. */
-function conv2d_max_pool2d_bwd_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, qh: number, qw: number, _chunk: number, beta: number, X: F32Buf, DY: F32Buf, IDX: I32Buf, W: F32Buf, col: F32Buf, _scratch: F32Buf, GW: F32Buf, GB: F32Buf, DX: F32Buf): void {
-  const len = n * oc * oh * ow;
-  if (unpooledScratch.length < len) unpooledScratch = new Float32Array(len);
-  const grad = heapF32(unpooledScratch.subarray(0, len));
-  max_pool2d_bwd_f32(n * oc, oh, ow, qh, qw, DY, IDX, grad);
+/** relu_bwd_f32 and max_pool2d_bwd_f32 over the whole batch into a scratch array, then the convolution's two gradient kernels. */
+function conv2d_max_pool2d_bwd_f32(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilh: number, dilw: number, groups: number, oh: number, ow: number, qh: number, qw: number, _chunk: number, relu: number, beta: number, X: F32Buf, DY: F32Buf, IDX: I32Buf, Y: F32Buf, W: F32Buf, col: F32Buf, _scratch: F32Buf, GW: F32Buf, GB: F32Buf, DX: F32Buf): void {
+  const len = n * oc * oh * ow, pooled = n * oc * qh * qw;
+  if (unpooledScratch.length < len + pooled) unpooledScratch = new Float32Array(len + pooled);
+  const grad = heapF32(unpooledScratch.subarray(0, len)), masked = heapF32(unpooledScratch.subarray(len, len + pooled));
+  if (relu) relu_bwd_f32(pooled, Y, DY, masked);
+  max_pool2d_bwd_f32(n * oc, oh, ow, qh, qw, relu ? masked : DY, IDX, grad);
   conv2d_bwd_filter_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, beta, X, grad, col, GW, GB);
   if (DX.length > 0) conv2d_bwd_data_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, grad, W, col, DX);
 }

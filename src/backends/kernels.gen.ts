@@ -1436,7 +1436,7 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
         D.unstage();
       }
     },
-    conv2d_max_pool2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, x, weight, bias, col, scratch, y, idx) {
+    conv2d_max_pool2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, relu, x, weight, bias, col, scratch, y, idx) {
       const P_x = D.own(x, false);
       const P_weight = D.own(weight, false);
       const P_bias = D.own(bias, false);
@@ -1469,6 +1469,7 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
           typeof qh === 'number' && (qh | 0) === qh && qh >= 0 &&
           typeof qw === 'number' && (qw | 0) === qw && qw >= 0 &&
           typeof chunk === 'number' && (chunk | 0) === chunk && chunk >= 1 &&
+          (relu === 0 || relu === 1) &&
           P_x >= 0 &&
           P_weight >= 0 &&
           P_bias >= 0 &&
@@ -1480,10 +1481,10 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
           ((oc * Math.floor(c / groups)) * kh) * kw <= weight.length &&
           (!(bias.length !== 0) || oc <= bias.length) &&
           (((c * kh) * kw) * oh) * ow <= col.length &&
-          ((chunk * oc) * oh) * ow <= scratch.length &&
+          (chunk * oc) * ((oh * ow) + (qh * qw)) <= scratch.length &&
           ((n * oc) * qh) * qw <= y.length &&
           ((n * oc) * qh) * qw <= idx.length) {
-        EX.conv2d_max_pool2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, P_x, P_weight, bias.length !== 0 ? P_bias : 0, P_col, P_scratch, P_y, P_idx);
+        EX.conv2d_max_pool2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, relu, P_x, P_weight, bias.length !== 0 ? P_bias : 0, P_col, P_scratch, P_y, P_idx);
         return;
       }
       D.size('conv2d_max_pool2d_fwd_f32', 'n', n, 0);
@@ -1511,6 +1512,7 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       D.size('conv2d_max_pool2d_fwd_f32', 'qh', qh, 0);
       D.size('conv2d_max_pool2d_fwd_f32', 'qw', qw, 0);
       D.size('conv2d_max_pool2d_fwd_f32', 'chunk', chunk, 1);
+      D.flag('conv2d_max_pool2d_fwd_f32', 'relu', relu);
       const L_x = D.f32('conv2d_max_pool2d_fwd_f32', 'x', x);
       const L_weight = D.f32('conv2d_max_pool2d_fwd_f32', 'weight', weight);
       const L_bias = D.f32('conv2d_max_pool2d_fwd_f32', 'bias', bias);
@@ -1523,19 +1525,20 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       const ON_bias = L_bias !== 0;
       if (ON_bias) D.fits('conv2d_max_pool2d_fwd_f32', 'oc', oc, 'bias', L_bias);
       D.fits('conv2d_max_pool2d_fwd_f32', 'c·kh·kw·oh·ow', (((c * kh) * kw) * oh) * ow, 'col', L_col);
-      D.fits('conv2d_max_pool2d_fwd_f32', 'chunk·oc·oh·ow', ((chunk * oc) * oh) * ow, 'scratch', L_scratch);
+      D.fits('conv2d_max_pool2d_fwd_f32', 'chunk·oc·(oh·ow+qh·qw)', (chunk * oc) * ((oh * ow) + (qh * qw)), 'scratch', L_scratch);
       D.fits('conv2d_max_pool2d_fwd_f32', 'n·oc·qh·qw', ((n * oc) * qh) * qw, 'y', L_y);
       D.fits('conv2d_max_pool2d_fwd_f32', 'n·oc·qh·qw', ((n * oc) * qh) * qw, 'idx', L_idx);
       try {
-        EX.conv2d_max_pool2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, D.ptr(x), D.ptr(weight), ON_bias ? D.ptr(bias) : 0, D.ptr(col), D.ptr(scratch), D.ptr(y), D.ptr(idx));
+        EX.conv2d_max_pool2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, relu, D.ptr(x), D.ptr(weight), ON_bias ? D.ptr(bias) : 0, D.ptr(col), D.ptr(scratch), D.ptr(y), D.ptr(idx));
       } finally {
         D.unstage();
       }
     },
-    conv2d_max_pool2d_bwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, beta, x, dy, idx, weight, col, scratch, gw, gb, dx) {
+    conv2d_max_pool2d_bwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, relu, beta, x, dy, idx, y, weight, col, scratch, gw, gb, dx) {
       const P_x = D.own(x, false);
       const P_dy = D.own(dy, false);
       const P_idx = D.own(idx, true);
+      const P_y = D.own(y, false);
       const P_weight = D.own(weight, false);
       const P_col = D.own(col, false);
       const P_scratch = D.own(scratch, false);
@@ -1561,10 +1564,12 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
           typeof qh === 'number' && (qh | 0) === qh && qh >= 0 &&
           typeof qw === 'number' && (qw | 0) === qw && qw >= 0 &&
           typeof chunk === 'number' && (chunk | 0) === chunk && chunk >= 1 &&
+          (relu === 0 || relu === 1) &&
           typeof beta === 'number' &&
           P_x >= 0 &&
           P_dy >= 0 &&
           P_idx >= 0 &&
+          P_y >= 0 &&
           P_weight >= 0 &&
           P_col >= 0 &&
           P_scratch >= 0 &&
@@ -1574,14 +1579,15 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
           ((n * c) * h) * w <= x.length &&
           ((n * oc) * qh) * qw <= dy.length &&
           ((n * oc) * qh) * qw <= idx.length &&
+          (!(relu === 1) || ((n * oc) * qh) * qw <= y.length) &&
           ((oc * Math.floor(c / groups)) * kh) * kw <= weight.length &&
           (((c * kh) * kw) * oh) * ow <= col.length &&
-          ((chunk * oc) * oh) * ow <= scratch.length &&
+          (chunk * oc) * ((oh * ow) + (qh * qw)) <= scratch.length &&
           ((oc * Math.floor(c / groups)) * kh) * kw <= gw.length &&
           (!(gb.length !== 0) || oc <= gb.length) &&
           (!(dx.length !== 0) || ((n * c) * h) * w <= dx.length)) {
         D.values('conv2d_max_pool2d_bwd_f32', 'idx', idx, ((n * oc) * qh) * qw, oh * ow);
-        EX.conv2d_max_pool2d_bwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, beta, P_x, P_dy, P_idx, P_weight, P_col, P_scratch, P_gw, gb.length !== 0 ? P_gb : 0, dx.length !== 0 ? P_dx : 0);
+        EX.conv2d_max_pool2d_bwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, relu, beta, P_x, P_dy, P_idx, relu === 1 ? P_y : 0, P_weight, P_col, P_scratch, P_gw, gb.length !== 0 ? P_gb : 0, dx.length !== 0 ? P_dx : 0);
         return;
       }
       D.size('conv2d_max_pool2d_bwd_f32', 'n', n, 0);
@@ -1603,10 +1609,12 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       D.size('conv2d_max_pool2d_bwd_f32', 'qh', qh, 0);
       D.size('conv2d_max_pool2d_bwd_f32', 'qw', qw, 0);
       D.size('conv2d_max_pool2d_bwd_f32', 'chunk', chunk, 1);
+      D.flag('conv2d_max_pool2d_bwd_f32', 'relu', relu);
       D.scalar('conv2d_max_pool2d_bwd_f32', 'beta', beta);
       const L_x = D.f32('conv2d_max_pool2d_bwd_f32', 'x', x);
       const L_dy = D.f32('conv2d_max_pool2d_bwd_f32', 'dy', dy);
       const L_idx = D.i32('conv2d_max_pool2d_bwd_f32', 'idx', idx);
+      const L_y = D.f32('conv2d_max_pool2d_bwd_f32', 'y', y);
       const L_weight = D.f32('conv2d_max_pool2d_bwd_f32', 'weight', weight);
       const L_col = D.f32('conv2d_max_pool2d_bwd_f32', 'col', col);
       const L_scratch = D.f32('conv2d_max_pool2d_bwd_f32', 'scratch', scratch);
@@ -1616,9 +1624,11 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       D.fits('conv2d_max_pool2d_bwd_f32', 'n·c·h·w', ((n * c) * h) * w, 'x', L_x);
       D.fits('conv2d_max_pool2d_bwd_f32', 'n·oc·qh·qw', ((n * oc) * qh) * qw, 'dy', L_dy);
       D.fits('conv2d_max_pool2d_bwd_f32', 'n·oc·qh·qw', ((n * oc) * qh) * qw, 'idx', L_idx);
+      const ON_y = relu === 1;
+      if (ON_y) D.fits('conv2d_max_pool2d_bwd_f32', 'n·oc·qh·qw (relu)', ((n * oc) * qh) * qw, 'y', L_y);
       D.fits('conv2d_max_pool2d_bwd_f32', 'oc·(c/groups)·kh·kw', ((oc * Math.floor(c / groups)) * kh) * kw, 'weight', L_weight);
       D.fits('conv2d_max_pool2d_bwd_f32', 'c·kh·kw·oh·ow', (((c * kh) * kw) * oh) * ow, 'col', L_col);
-      D.fits('conv2d_max_pool2d_bwd_f32', 'chunk·oc·oh·ow', ((chunk * oc) * oh) * ow, 'scratch', L_scratch);
+      D.fits('conv2d_max_pool2d_bwd_f32', 'chunk·oc·(oh·ow+qh·qw)', (chunk * oc) * ((oh * ow) + (qh * qw)), 'scratch', L_scratch);
       D.fits('conv2d_max_pool2d_bwd_f32', 'oc·(c/groups)·kh·kw', ((oc * Math.floor(c / groups)) * kh) * kw, 'gw', L_gw);
       const ON_gb = L_gb !== 0;
       if (ON_gb) D.fits('conv2d_max_pool2d_bwd_f32', 'oc', oc, 'gb', L_gb);
@@ -1626,7 +1636,7 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
       if (ON_dx) D.fits('conv2d_max_pool2d_bwd_f32', 'n·c·h·w', ((n * c) * h) * w, 'dx', L_dx);
       D.values('conv2d_max_pool2d_bwd_f32', 'idx', idx, ((n * oc) * qh) * qw, oh * ow);
       try {
-        EX.conv2d_max_pool2d_bwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, beta, D.ptr(x), D.ptr(dy), D.ptr(idx), D.ptr(weight), D.ptr(col), D.ptr(scratch), D.ptr(gw), ON_gb ? D.ptr(gb) : 0, ON_dx ? D.ptr(dx) : 0);
+        EX.conv2d_max_pool2d_bwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, relu, beta, D.ptr(x), D.ptr(dy), D.ptr(idx), ON_y ? D.ptr(y) : 0, D.ptr(weight), D.ptr(col), D.ptr(scratch), D.ptr(gw), ON_gb ? D.ptr(gb) : 0, ON_dx ? D.ptr(dx) : 0);
       } finally {
         D.unstage();
       }
@@ -1849,8 +1859,8 @@ export function nativeKernels(F: Addon): Kernels {
     conv2d_fwd_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, x, weight, bias, col, y) => F.conv2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, x?.data, weight?.data, bias?.data, col?.data, y?.data),
     conv2d_bwd_data_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, dy, weight, col, dx) => F.conv2d_bwd_data_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, dy?.data, weight?.data, col?.data, dx?.data),
     conv2d_bwd_filter_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, beta, x, dy, col, gw, gb) => F.conv2d_bwd_filter_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, beta, x?.data, dy?.data, col?.data, gw?.data, gb?.data),
-    conv2d_max_pool2d_fwd_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, x, weight, bias, col, scratch, y, idx) => F.conv2d_max_pool2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, x?.data, weight?.data, bias?.data, col?.data, scratch?.data, y?.data, idx?.data),
-    conv2d_max_pool2d_bwd_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, beta, x, dy, idx, weight, col, scratch, gw, gb, dx) => F.conv2d_max_pool2d_bwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, beta, x?.data, dy?.data, idx?.data, weight?.data, col?.data, scratch?.data, gw?.data, gb?.data, dx?.data),
+    conv2d_max_pool2d_fwd_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, relu, x, weight, bias, col, scratch, y, idx) => F.conv2d_max_pool2d_fwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, pkh, pkw, psh, psw, pph, ppw, qh, qw, chunk, relu, x?.data, weight?.data, bias?.data, col?.data, scratch?.data, y?.data, idx?.data),
+    conv2d_max_pool2d_bwd_f32: (n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, relu, beta, x, dy, idx, y, weight, col, scratch, gw, gb, dx) => F.conv2d_max_pool2d_bwd_f32(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, qh, qw, chunk, relu, beta, x?.data, dy?.data, idx?.data, y?.data, weight?.data, col?.data, scratch?.data, gw?.data, gb?.data, dx?.data),
     max_pool2d_fwd_f32: (nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x, y, idx) => F.max_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, x?.data, y?.data, idx?.data),
     max_pool2d_bwd_f32: (nc, h, w, oh, ow, dy, idx, dx) => F.max_pool2d_bwd_f32(nc, h, w, oh, ow, dy?.data, idx?.data, dx?.data),
     avg_pool2d_fwd_f32: (nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, x, y) => F.avg_pool2d_fwd_f32(nc, h, w, kh, kw, sh, sw, ph, pw, oh, ow, include_pad, x?.data, y?.data),

@@ -201,7 +201,7 @@ export class Conv2d extends Layer {
     this.freeScratch();
     this.geometry = { c, h, w, oh, ow };
     this.capacity = capacity;
-    if (this.pooledBy) this.allocPooledScratch();
+    if (this.pooledBy) this.pooledChunk(this.pooledBy);
     else this.y = this.backend.alloc(capacity * this.outChannels * oh * ow);
     this.dx = this.backend.alloc(capacity * c * h * w);
     this.col = this.backend.alloc(c * this.kernelSize[0] * this.kernelSize[1] * oh * ow);
@@ -222,37 +222,51 @@ export class Conv2d extends Layer {
   }
 
   /**
-   * This convolution and then `pool` (prepared on this layer's output) in one kernel: returns the pool's output and
-   * leaves the pool ready for its backward, as `pool.forwardBuf(this.forwardBuf(x, m), m)` would, bit for bit.
+   * This convolution, then `pool` (prepared on this layer's output) and, with `relu`, a ReLU on the pooled values,
+   * in one kernel: returns the pool's output and leaves the pool ready for its backward, as
+   * `pool.forwardBuf(this.forwardBuf(x, m), m)` (then the ReLU in place) would, bit for bit.
    * @internal
    */
-  forwardPooled(x: F32Buf, m: number, pool: MaxPool2d): F32Buf {
+  forwardPooled(x: F32Buf, m: number, pool: MaxPool2d, relu: boolean): F32Buf {
     this.x = x;
-    // Allocated here only when another model fused this layer after it was prepared unfused (shared layers).
-    const scratch = this.pooledScratch ?? this.allocPooledScratch(), target = pool.fusedTarget();
-    const chunk = Math.floor(scratch.length / (this.outChannels * this.geometry!.oh * this.geometry!.ow));
-    this.backend.k.conv2d_max_pool2d_fwd_f32(...this.sizes(m), ...target.window, chunk, x, this.weight.value, this.bias ? this.bias.value : this.noBias, this.col!, scratch, target.y, target.idx);
+    const target = pool.fusedTarget(), chunk = this.pooledChunk(pool);
+    this.backend.k.conv2d_max_pool2d_fwd_f32(
+      ...this.sizes(m), ...target.window, chunk, relu ? 1 : 0, x, this.weight.value, this.bias ? this.bias.value : this.noBias, this.col!, this.pooledScratch!, target.y, target.idx,
+    );
     return target.y;
   }
 
   /**
-   * The backward of forwardPooled from the pool's output gradient: this layer's weight and bias gradients and, with
-   * `inputGrad`, its input gradient, as `this.backwardBuf(pool.backwardBuf(dy, m, …), m, …)` gives them, bit for bit.
+   * The backward of forwardPooled from the gradient of its output: this layer's weight and bias gradients and, with
+   * `inputGrad`, its input gradient, as the layers' own backward passes give them, bit for bit.
    * @internal
    */
-  backwardPooled(dy: F32Buf, m: number, accumulate: boolean, inputGrad: boolean, pool: MaxPool2d): F32Buf | null {
-    const scratch = this.pooledScratch ?? this.allocPooledScratch(), target = pool.fusedTarget();
-    const chunk = Math.floor(scratch.length / (this.outChannels * this.geometry!.oh * this.geometry!.ow));
+  backwardPooled(dy: F32Buf, m: number, accumulate: boolean, inputGrad: boolean, pool: MaxPool2d, relu: boolean): F32Buf | null {
+    const target = pool.fusedTarget(), chunk = this.pooledChunk(pool);
     this.backend.k.conv2d_max_pool2d_bwd_f32(
-      ...this.sizes(m), target.window[6], target.window[7], chunk, accumulate ? 1 : 0, this.x!, dy, target.idx, this.weight.value, this.col!, scratch,
-      this.weight.gradBuf, this.bias ? this.bias.gradBuf : this.noBias, inputGrad ? this.dx! : this.noBias,
+      ...this.sizes(m), target.window[6], target.window[7], chunk, relu ? 1 : 0, accumulate ? 1 : 0, this.x!, dy, target.idx, relu ? target.y : this.noBias, this.weight.value, this.col!,
+      this.pooledScratch!, this.weight.gradBuf, this.bias ? this.bias.gradBuf : this.noBias, inputGrad ? this.dx! : this.noBias,
     );
     return inputGrad ? this.dx! : null;
   }
 
-  private allocPooledScratch(): F32Buf {
-    const { oh, ow } = this.geometry!, outputs = this.outChannels * oh * ow;
-    return (this.pooledScratch = this.backend.alloc(Math.min(this.capacity, Math.max(1, Math.floor(POOLED_CHUNK_FLOATS / outputs))) * outputs));
+  /** Floats of the fused kernels' scratch per sample: the convolution's output and the pooled values. */
+  private pooledFloats(pool: MaxPool2d): number {
+    const { oh, ow } = this.geometry!, [, qh, qw] = pool.outputShape([this.outChannels, oh, ow], 'Conv2d.prepare');
+    return this.outChannels * (oh * ow + qh * qw);
+  }
+
+  /**
+   * Samples per chunk of the fused kernels, allocating their scratch when it is missing or too small (only when
+   * another model fused this layer after it was prepared unfused: shared layers).
+   */
+  private pooledChunk(pool: MaxPool2d): number {
+    const per = this.pooledFloats(pool);
+    if (!this.pooledScratch || this.pooledScratch.length < per) {
+      if (this.pooledScratch) this.backend.free(this.pooledScratch);
+      this.pooledScratch = this.backend.alloc(Math.min(this.capacity, Math.max(1, Math.floor(POOLED_CHUNK_FLOATS / per))) * per);
+    }
+    return Math.floor(this.pooledScratch.length / per);
   }
 
   backwardBuf(dy: F32Buf, m: number, accumulate: boolean, inputGrad: boolean): F32Buf | null {

@@ -250,12 +250,10 @@ export class Sequential {
     for (let i = 0; i < layers.length; i++) {
       const slope = this.fuseForward[i], pool = this.pooledConv[i];
       if (pool) {
-        // Conv2d + MaxPool2d in one kernel (the ReLU between them, if any, runs on the pooled output).
-        h = (layers[i] as Conv2d).forwardPooled(h, m, pool);
-        if (this.reluAfterPool[i + 1]) {
-          h = (layers[i + 1] as Activation).activateInPlace(h, m * this.widths[i + 3]);
-          i++;
-        }
+        // Conv2d + MaxPool2d in one kernel, and the ReLU between them, if any, on the pooled output.
+        const relu = this.reluAfterPool[i + 1];
+        h = (layers[i] as Conv2d).forwardPooled(h, m, pool, relu);
+        if (relu) h = (layers[++i] as Activation).adoptFused(h);
         i++;
       } else if (this.reluAfterPool[i]) {
         h = layers[i + 1].forwardBuf(h, m);
@@ -283,9 +281,8 @@ export class Sequential {
       const slope = this.fuseBackward[i];
       const conv = this.pooledConv[i - 1] === this.layers[i] ? i - 1 : this.pooledConv[i - 2] === this.layers[i] ? i - 2 : -1;
       if (conv >= 0) {
-        // MaxPool2d + Conv2d backward in one kernel (after the swapped ReLU's, on the pooled gradient).
-        if (conv === i - 2) g = (this.layers[i - 1] as Activation).backwardInPlace(g, m * this.widths[i + 1]);
-        g = (this.layers[conv] as Conv2d).backwardPooled(g, m, accumulate, conv > firstTrainable, this.layers[i] as MaxPool2d);
+        // The ReLU (if any), MaxPool2d and Conv2d backward in one kernel.
+        g = (this.layers[conv] as Conv2d).backwardPooled(g, m, accumulate, conv > firstTrainable, this.layers[i] as MaxPool2d, conv === i - 2);
         i = conv;
       } else if (i > 0 && this.reluAfterPool[i - 1]) {
         // The pool's input gradient is needed here (i > firstTrainable), so the ReLU's is too (it has no parameters).

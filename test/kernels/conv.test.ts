@@ -138,26 +138,30 @@ function run(backend: Backend, s: Full, seed: number) {
     expectNear(GW.data, ref.gw, gw0, beta, what(`conv2d_bwd_filter_f32 (gw, beta ${beta})`));
     if (s.bias) expectNear(GB.data, ref.gb, gb0, beta, what(`conv2d_bwd_filter_f32 (gb, beta ${beta})`));
   }
-  // conv2d_max_pool2d_fwd_f32 equals this backend's conv2d_fwd_f32 then max_pool2d_fwd_f32, bit for bit, whatever
-  // the chunk of samples its scratch holds (1, 2, all, more than all).
-  for (const [pkh, pkw, psh, psw, pph, ppw] of POOLS) {
+  // conv2d_max_pool2d_fwd_f32 equals this backend's conv2d_fwd_f32, max_pool2d_fwd_f32 and (relu) relu_fwd_f32, bit
+  // for bit, whatever the chunk of samples its scratch holds (1, 2, all, more than all).
+  for (const [p, [pkh, pkw, psh, psw, pph, ppw]] of POOLS.entries()) {
     const qh = Math.floor((s.oh + 2 * pph - pkh) / psh) + 1, qw = Math.floor((s.ow + 2 * ppw - pkw) / psw) + 1;
     if (qh < 1 || qw < 1) continue;
-    const window = [pkh, pkw, psh, psw, pph, ppw, qh, qw] as const, outs = s.n * s.oc * qh * qw;
+    const relu = p % 2, window = [pkh, pkw, psh, psw, pph, ppw, qh, qw] as const, outs = s.n * s.oc * qh * qw;
+    const scratch = (chunk: number) => nan(chunk * s.oc * (ohw + qh * qw));
     const PY = nan(outs), PIDX = backend.allocI32(outs);
     backend.k.max_pool2d_fwd_f32(s.n * s.oc, s.oh, s.ow, ...window, Y, PY, PIDX);
+    if (relu) backend.k.relu_fwd_f32(outs, PY, PY);
     for (const chunk of [1, 2, s.n, s.n + 3]) {
       const FY = nan(outs), FIDX = backend.allocI32(outs);
       FIDX.data.fill(-1);
-      backend.k.conv2d_max_pool2d_fwd_f32(...sizes, ...window, chunk, X, W, B, nan(col.length), nan(chunk * s.oc * ohw), FY, FIDX);
-      const fused = `conv2d_max_pool2d_fwd_f32 (pool ${window.join(',')}, chunk ${chunk})`;
+      backend.k.conv2d_max_pool2d_fwd_f32(...sizes, ...window, chunk, relu, X, W, B, nan(col.length), scratch(chunk), FY, FIDX);
+      const fused = `conv2d_max_pool2d_fwd_f32 (pool ${window.join(',')}, relu ${relu}, chunk ${chunk})`;
       expect(Buffer.from(FY.data.slice().buffer).equals(Buffer.from(PY.data.slice().buffer)), what(`${fused}: y`)).toBe(true);
       expect(Array.from(FIDX.data), what(`${fused}: idx`)).toEqual(Array.from(PIDX.data));
     }
-    // conv2d_max_pool2d_bwd_f32 equals max_pool2d_bwd_f32 then conv2d_bwd_filter_f32 and conv2d_bwd_data_f32 of this
-    // backend, bit for bit, for any chunk, with and without the input gradient, for beta 0 and 0.5.
-    const pdy = randn(r, outs), PDY = put(backend, pdy), UDY = nan(s.n * s.oc * ohw);
-    backend.k.max_pool2d_bwd_f32(s.n * s.oc, s.oh, s.ow, qh, qw, PDY, PIDX, UDY);
+    // conv2d_max_pool2d_bwd_f32 equals (relu) relu_bwd_f32, max_pool2d_bwd_f32, then conv2d_bwd_filter_f32 and
+    // conv2d_bwd_data_f32 of this backend, bit for bit, for any chunk, with and without the input gradient, beta 0
+    // and 0.5.
+    const pdy = randn(r, outs), PDY = put(backend, pdy), MDY = nan(outs), UDY = nan(s.n * s.oc * ohw);
+    if (relu) backend.k.relu_bwd_f32(outs, PY, PDY, MDY);
+    backend.k.max_pool2d_bwd_f32(s.n * s.oc, s.oh, s.ow, qh, qw, relu ? MDY : PDY, PIDX, UDY);
     for (const beta of [0, 0.5]) {
       const UGW = put(backend, gw0), UGB = s.bias ? put(backend, gb0) : backend.alloc(0), UDX = nan(x.length);
       backend.k.conv2d_bwd_filter_f32(...sizes, beta, X, UDY, nan(col.length), UGW, UGB);
@@ -165,8 +169,8 @@ function run(backend: Backend, s: Full, seed: number) {
       for (const chunk of [1, 3, s.n + 1])
         for (const inputGrad of [true, false]) {
           const FGW = put(backend, gw0), FGB = s.bias ? put(backend, gb0) : backend.alloc(0), FDX = inputGrad ? nan(x.length) : backend.alloc(0);
-          backend.k.conv2d_max_pool2d_bwd_f32(...sizes, qh, qw, chunk, beta, X, PDY, PIDX, W, nan(col.length), nan(chunk * s.oc * ohw), FGW, FGB, FDX);
-          const fused = `conv2d_max_pool2d_bwd_f32 (pool ${window.join(',')}, chunk ${chunk}, beta ${beta}, dx ${inputGrad})`;
+          backend.k.conv2d_max_pool2d_bwd_f32(...sizes, qh, qw, chunk, relu, beta, X, PDY, PIDX, relu ? PY : backend.alloc(0), W, nan(col.length), scratch(chunk), FGW, FGB, FDX);
+          const fused = `conv2d_max_pool2d_bwd_f32 (pool ${window.join(',')}, relu ${relu}, chunk ${chunk}, beta ${beta}, dx ${inputGrad})`;
           const same = (a: F32Buf, b: F32Buf) => Buffer.from(a.data.slice().buffer).equals(Buffer.from(b.data.slice().buffer));
           expect(same(FGW, UGW), what(`${fused}: gw`)).toBe(true);
           if (s.bias) expect(same(FGB, UGB), what(`${fused}: gb`)).toBe(true);

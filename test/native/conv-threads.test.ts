@@ -35,16 +35,19 @@ function runAll(s: Sizes, seed: number) {
   k('conv2d_fwd_f32')(...s, x, wt, bias, col, y);
   k('conv2d_bwd_data_f32')(...s, dy, wt, col, dx);
   k('conv2d_bwd_filter_f32')(...s, 0.5, x, dy, col, gw, gb);
-  // The fused conv + 2×2 max pool, three samples of scratch at a time, and the unfused pair over y.
+  // The fused conv + 2×2 max pool + ReLU, three samples of scratch at a time, and the unfused kernels over y.
   const qh = oh >> 1, qw = ow >> 1, py = new Float32Array(n * oc * qh * qw), pidx = new Int32Array(py.length);
-  k('conv2d_max_pool2d_fwd_f32')(...s, 2, 2, 2, 2, 0, 0, qh, qw, 3, x, wt, bias, col, new Float32Array(3 * oc * oh * ow), py, pidx);
+  const scratch = new Float32Array(3 * oc * (oh * ow + qh * qw));
+  k('conv2d_max_pool2d_fwd_f32')(...s, 2, 2, 2, 2, 0, 0, qh, qw, 3, 1, x, wt, bias, col, scratch, py, pidx);
   const uy = new Float32Array(py.length), uidx = new Int32Array(py.length);
   k('max_pool2d_fwd_f32')(n * oc, oh, ow, 2, 2, 2, 2, 0, 0, qh, qw, y, uy, uidx);
-  // Its backward from a pooled gradient, and the unfused kernels over the expanded gradient.
+  k('relu_fwd_f32')(uy.length, uy, uy);
+  // Its backward from a gradient of the ReLU's output, and the unfused kernels over the expanded gradient.
   const pdy = randn(r, py.length), pgw = gw0.slice(), pgb = gb0.slice(), pdx = new Float32Array(x.length);
-  k('conv2d_max_pool2d_bwd_f32')(...s, qh, qw, 3, 0.5, x, pdy, pidx, wt, col, new Float32Array(3 * oc * oh * ow), pgw, pgb, pdx);
-  const udy = new Float32Array(n * oc * oh * ow), ugw = gw0.slice(), ugb = gb0.slice(), udx = new Float32Array(x.length);
-  k('max_pool2d_bwd_f32')(n * oc, oh, ow, qh, qw, pdy, pidx, udy);
+  k('conv2d_max_pool2d_bwd_f32')(...s, qh, qw, 3, 1, 0.5, x, pdy, pidx, py, wt, col, scratch, pgw, pgb, pdx);
+  const mdy = new Float32Array(pdy.length), udy = new Float32Array(n * oc * oh * ow), ugw = gw0.slice(), ugb = gb0.slice(), udx = new Float32Array(x.length);
+  k('relu_bwd_f32')(pdy.length, uy, pdy, mdy);
+  k('max_pool2d_bwd_f32')(n * oc, oh, ow, qh, qw, mdy, pidx, udy);
   k('conv2d_bwd_filter_f32')(...s, 0.5, x, udy, col, ugw, ugb);
   k('conv2d_bwd_data_f32')(...s, udy, wt, col, udx);
   return {

@@ -28,7 +28,11 @@ const MODELS: [string, Build][] = [
     new Conv2d(3, 4, 2, { padding: 2 }), new ReLU(), new MaxPool2d(3, { stride: 2, padding: 1 }), new Conv2d(4, 4, 1), new LeakyReLU(0.01),
     new MaxPool2d(2), new Flatten(), new Linear(4, 3),
   ]],
+  ['CNN Conv-MaxPool2 without a ReLU between, then a Conv2d without a pool', () => [
+    new Conv2d(3, 4, 3, { padding: 1 }), new MaxPool2d(2, { stride: 1 }), new ReLU(), new Conv2d(4, 3, 1), new Flatten(), new Linear(3, 3),
+  ]],
 ];
+CNN_SHAPES['CNN Conv-MaxPool2 without a ReLU between, then a Conv2d without a pool'] = [3, 2, 2];
 CNN_SHAPES['CNN Conv-ReLU-MaxPool2 ×2'] = [3, 2, 2];
 CNN_SHAPES['CNN overlapping padded pool, LeakyReLU before a pool (not swapped)'] = [3, 2, 2];
 
@@ -102,20 +106,22 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('fused Linear+activatio
     }
   });
 
-  it('runs a ReLU before a MaxPool2d on the pooled values, with NaN propagating as unfused', () => {
+  it('runs Conv2d-ReLU-MaxPool2d as one kernel, the ReLU on the pooled values, with NaN propagating as unfused', () => {
     setBackend(backend);
     const [label, build] = MODELS.find(([l]) => l.startsWith('CNN Conv'))!;
     const k = backend.k as unknown as Record<string, (...args: unknown[]) => void>;
-    const relu = k.relu_fwd_f32, sizes: number[] = [];
-    k.relu_fwd_f32 = (n: unknown, ...rest: unknown[]) => (sizes.push(n as number), relu(n, ...rest));
+    const names = ['relu_fwd_f32', 'conv2d_fwd_f32', 'max_pool2d_fwd_f32', 'conv2d_max_pool2d_fwd_f32'];
+    const saved = names.map((n) => k[n]), calls: string[] = [];
+    // Each call with its first size and, for the fused kernel, its pooled size and relu flag.
+    names.forEach((n, i) => (k[n] = (...args: unknown[]) => (calls.push(n === names[3] ? `${n} ${args[0]} ${args[22]}x${args[23]} relu ${args[25]}` : n), saved[i](...args))));
     try {
       manualSeed(8);
       const fused = sequential(label, build, true);
       const x = randn(rng(3), 2 * 12);
       x[5] = NaN;
       const out = fused.forward(x);
-      // Conv outputs [4, 4, 4] and [5, 2, 2] per sample; the ReLUs see the pooled [4, 2, 2] and [5, 1, 1].
-      expect(sizes).toEqual([2 * 16, 2 * 5]);
+      // Conv outputs [4, 4, 4] and [5, 2, 2] per sample, pooled to [4, 2, 2] and [5, 1, 1], each ReLU inside.
+      expect(calls).toEqual(['conv2d_max_pool2d_fwd_f32 2 2x2 relu 1', 'conv2d_max_pool2d_fwd_f32 2 1x1 relu 1']);
       manualSeed(8);
       const plain = sequential(label, build, false);
       expectSameBits([out], [plain.forward(x)], `${name}: NaN through Conv-ReLU-MaxPool`);
@@ -123,7 +129,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('fused Linear+activatio
       fused.dispose();
       plain.dispose();
     } finally {
-      k.relu_fwd_f32 = relu;
+      names.forEach((n, i) => (k[n] = saved[i]));
     }
   });
 
