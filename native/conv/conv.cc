@@ -13,6 +13,10 @@
  * or fixed chunks of CHUNK samples (weight gradient: one partial sum per chunk, added in chunk order), so every
  * result is bit-identical for any thread count. Accuracy: float32 FMA accumulation over c/groups·kh·kw (forward),
  * oc·kh·kw (flipped input gradient; col2im adds per-tap products instead) or oh·ow per sample (weight gradient). */
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -197,6 +201,8 @@ struct Unpool {
   const int32_t* idx;  // its winners: positions in an hw plane
   const float* y;      // the pooled output a ReLU after the pool made (its backward masks dy), or nullptr
   int64_t planes, hw, qhw;
+  int64_t w, qh, qw;   // plane width, pooled rows and columns
+  bool tiled;          // the pooled windows' 2×2 blocks tile the plane and the ISA is AVX-512 (unpool_tiled)
 };
 
 struct Job {
@@ -224,13 +230,70 @@ struct Job {
 
 thread_local Workspace fused_out, unpooled;
 
-/* Plane `plane` of sample s expanded at `out` (zeroed first): relu_bwd's `y > 0 ? dy : 0` when a ReLU followed the
- * pool, then max_pool2d_bwd's zeroing and scatter, so the values are those kernels' bit for bit. */
+/* One plane when the pooled windows' 2×2 blocks tile it (h = 2·qh, w = 2·qw: a 2×2 stride-2 pool) and every index
+ * lies in its window's block, which such a pool guarantees: each position then receives its block's gradient or
+ * nothing, so the two image rows of each row of windows are written once, 16 windows a step (no zeroing pass, no
+ * scatter). Each value is +0 plus the gradient or +0, as zeroing then adding gives, and the ReLU mask is relu_bwd's
+ * `y > 0` (false for NaN). False at an index outside its block (another pooling with these sizes): the caller then
+ * zeroes and scatters the plane. AVX-512 only (chosen when the active ISA is): GCC leaves the portable form of this
+ * loop scalar, no faster than the scatter. */
+#if defined(__x86_64__)
+template <bool Relu>
+__attribute__((target("avx512f"))) bool unpool_tiled(int64_t w, int64_t qh, int64_t qw, const float* g,
+                                                     const int32_t* idx, const float* y, float* out) {
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512i twice = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  // Interleaving a (left column of each block) and b (right column): a0 b0 a1 b1 … then a8 b8 a9 b9 ….
+  const __m512i first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i second = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32((int32_t)w), diagonal = _mm512_set1_epi32((int32_t)w + 1);
+  for (int64_t oy = 0; oy < qh; oy++) {
+    float* top = out + 2 * oy * w;
+    float* bottom = top + w;
+    for (int64_t ox = 0; ox < qw; ox += 16) {
+      const int64_t n = qw - ox < 16 ? qw - ox : 16;
+      const __mmask16 m = (__mmask16)((1u << n) - 1);
+      const int64_t at = oy * qw + ox;
+      __m512 v = _mm512_maskz_loadu_ps(m, g + at);
+      if (Relu) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(m, y + at), zero, _CMP_GT_OQ), v);
+      const __m512i origin = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w + 2 * ox)), twice);
+      const __m512i r = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, idx + at), origin);
+      const __mmask16 k00 = _mm512_cmpeq_epi32_mask(r, _mm512_setzero_si512()), k01 = _mm512_cmpeq_epi32_mask(r, one);
+      const __mmask16 k10 = _mm512_cmpeq_epi32_mask(r, below), k11 = _mm512_cmpeq_epi32_mask(r, diagonal);
+      if ((__mmask16)((k00 | k01 | k10 | k11) & m) != m) return false;
+      const __m512 t0 = _mm512_add_ps(_mm512_maskz_mov_ps(k00, v), zero), t1 = _mm512_add_ps(_mm512_maskz_mov_ps(k01, v), zero);
+      const __m512 b0 = _mm512_add_ps(_mm512_maskz_mov_ps(k10, v), zero), b1 = _mm512_add_ps(_mm512_maskz_mov_ps(k11, v), zero);
+      // 2n floats of each image row: the first 16 of them, then the rest.
+      const __mmask16 lo = n >= 8 ? (__mmask16)0xFFFF : (__mmask16)((1u << (2 * n)) - 1);
+      const __mmask16 hi = n > 8 ? (__mmask16)((1u << (2 * (n - 8))) - 1) : (__mmask16)0;
+      _mm512_mask_storeu_ps(top + 2 * ox, lo, _mm512_permutex2var_ps(t0, first, t1));
+      _mm512_mask_storeu_ps(top + 2 * ox + 16, hi, _mm512_permutex2var_ps(t0, second, t1));
+      _mm512_mask_storeu_ps(bottom + 2 * ox, lo, _mm512_permutex2var_ps(b0, first, b1));
+      _mm512_mask_storeu_ps(bottom + 2 * ox + 16, hi, _mm512_permutex2var_ps(b0, second, b1));
+    }
+  }
+  return true;
+}
+#else
+template <bool Relu>
+bool unpool_tiled(int64_t, int64_t, int64_t, const float*, const int32_t*, const float*, float*) {
+  return false;
+}
+#endif
+
+/* Plane `plane` of sample s expanded at `out`, `zeros` floats from out on (the plane and any margin after it):
+ * relu_bwd's `y > 0 ? dy : 0` when a ReLU followed the pool, then max_pool2d_bwd's zeroing and scatter, so the
+ * values are those kernels' bit for bit. */
 inline void unpool_plane(const Unpool& U, int64_t s, int64_t plane, float* out, int64_t zeros) {
-  std::memset(out, 0, zeros * sizeof(float));
   const int64_t at = (s * U.planes + plane) * U.qhw;
   const float* g = U.dy + at;
   const int32_t* idx = U.idx + at;
+  if (U.tiled && (U.y ? unpool_tiled<true>(U.w, U.qh, U.qw, g, idx, U.y + at, out)
+                      : unpool_tiled<false>(U.w, U.qh, U.qw, g, idx, nullptr, out))) {
+    std::memset(out + U.hw, 0, (zeros - U.hw) * sizeof(float));
+    return;
+  }
+  std::memset(out, 0, zeros * sizeof(float));
   if (U.y) {
     const float* y = U.y + at;
     for (int64_t o = 0; o < U.qhw; o++) out[idx[o]] += y[o] > 0.0f ? g[o] : 0.0f;
@@ -804,7 +867,8 @@ void conv2d_max_pool2d_bwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64
                                const float* weight, float* col, float* scratch, float* gw, float* gb,
                                float* dx) noexcept {
   const Conv P = make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow);
-  const Unpool U{dy, idx, relu ? y : nullptr, oc, P.ohw, qh * qw};
+  const Unpool U{dy, idx, relu ? y : nullptr, oc, P.ohw, qh * qw, ow, qh, qw,
+                   oh == 2 * qh && ow == 2 * qw && qw > 0 && std::strcmp(isa()->name, "avx512f") == 0};
   // Each thread expands one sample's gradient at a time where the weight and input gradients read it (CNN-S's conv1:
   // 50 KB in cache) instead of the pool writing the whole batch's to memory for them to read back.
   if (unpooled.get((size_t)(oc * P.ohw > 0 ? oc * P.ohw : 1)) && bwd_filter(P, beta, x, nullptr, &U, col, gw, gb)) {

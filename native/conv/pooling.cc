@@ -5,6 +5,10 @@
  * fixed chunks; a plane's arithmetic does not depend on the split, so results are bit-identical for any thread
  * count. The 2×2 stride-2 unpadded max pool (the common case) has its own branch-free loop (bench, 8×16 planes of
  * 28×28, one thread: 0.033 → 0.025 ms). */
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -112,6 +116,45 @@ DESCENT_CLONES void max_plane_2x2_even(int64_t oh, int64_t ow, const float* __re
     }
 }
 
+#if defined(__x86_64__)
+/* max_plane_2x2 with AVX-512, 16 windows a step: each window row's two image rows are loaded once and split into
+ * their even and odd columns, then the four candidates are taken in window order with max_plane_2x2's rule (replace
+ * when greater or NaN), so the results are its bits. The portable loops above stay mostly scalar at CNN-S's rows of
+ * 14 and 7 windows (and the even-width pass copies its results out row by row). */
+__attribute__((target("avx512f"))) void max_plane_2x2_avx512(int64_t w, int64_t oh, int64_t ow, const float* x,
+                                                             float* y, int32_t* idx) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32((int32_t)w), diagonal = _mm512_set1_epi32((int32_t)w + 1);
+  for (int64_t oy = 0; oy < oh; oy++) {
+    const float* r0 = x + 2 * oy * w;
+    const float* r1 = r0 + w;
+    for (int64_t ox = 0; ox < ow; ox += 16) {
+      const int64_t n = ow - ox < 16 ? ow - ox : 16;
+      const __mmask16 m = (__mmask16)((1u << n) - 1);
+      // 2n floats of each row: the first 16 of them, then the rest.
+      const __mmask16 lo = n >= 8 ? (__mmask16)0xFFFF : (__mmask16)((1u << (2 * n)) - 1);
+      const __mmask16 hi = n > 8 ? (__mmask16)((1u << (2 * (n - 8))) - 1) : (__mmask16)0;
+      const __m512 t0 = _mm512_maskz_loadu_ps(lo, r0 + 2 * ox), t1 = _mm512_maskz_loadu_ps(hi, r0 + 2 * ox + 16);
+      const __m512 u0 = _mm512_maskz_loadu_ps(lo, r1 + 2 * ox), u1 = _mm512_maskz_loadu_ps(hi, r1 + 2 * ox + 16);
+      const __m512 a = _mm512_permutex2var_ps(t0, even, t1), b = _mm512_permutex2var_ps(t0, odd, t1);
+      const __m512 c = _mm512_permutex2var_ps(u0, even, u1), d = _mm512_permutex2var_ps(u0, odd, u1);
+      __m512 best = a;
+      __m512i at = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w + 2 * ox)), even);
+      const __m512i origin = at;
+      __mmask16 t = _mm512_cmp_ps_mask(b, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q);
+      best = _mm512_mask_mov_ps(best, t, b), at = _mm512_mask_add_epi32(at, t, origin, one);
+      t = _mm512_cmp_ps_mask(c, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(c, c, _CMP_UNORD_Q);
+      best = _mm512_mask_mov_ps(best, t, c), at = _mm512_mask_add_epi32(at, t, origin, below);
+      t = _mm512_cmp_ps_mask(d, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q);
+      best = _mm512_mask_mov_ps(best, t, d), at = _mm512_mask_add_epi32(at, t, origin, diagonal);
+      _mm512_mask_storeu_ps(y + oy * ow + ox, m, best);
+      _mm512_mask_storeu_epi32(idx + oy * ow + ox, m, at);
+    }
+  }
+}
+#endif
+
 /* dx = 0, then each output's gradient added at its recorded position (windows may overlap, so +=, in output order). */
 DESCENT_CLONES void max_bwd_plane(int64_t hw, int64_t ohw, const float* g, const int32_t* at, float* d) {
   std::memset(d, 0, hw * sizeof(float));
@@ -131,6 +174,12 @@ inline int64_t avg_divisor(int64_t ys, int64_t xs, int64_t h, int64_t w, int64_t
 void max_pool2d_planes(int64_t lo, int64_t hi, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
                        int64_t ph, int64_t pw, int64_t oh, int64_t ow, const float* x, float* y, int32_t* idx) noexcept {
   const bool fast = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && 2 * oh <= h && 2 * ow <= w;
+#if defined(__x86_64__)
+  if (fast && std::strcmp(isa()->name, "avx512f") == 0) {
+    for (int64_t p = lo; p < hi; p++) max_plane_2x2_avx512(w, oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
+    return;
+  }
+#endif
   for (int64_t p = lo; p < hi; p++) {
     if (fast && w == 2 * ow && 2 * oh * ow <= EVEN_PAIRS_MAX) max_plane_2x2_even(oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
     else if (fast) max_plane_2x2(w, oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
