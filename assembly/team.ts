@@ -34,9 +34,16 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
  */
 // @ts-ignore: decorator
 @inline const STEP_GRAIN: i32 = 1 << 13;
-/** GEMMs with m·n·k below this run on the caller: waking workers costs more than it saves (bench/shapes.ts). */
+/**
+ * GEMMs with m·n·k below this run on the caller: posting a job to the (spinning) workers costs more than it saves.
+ * The MLP's 128×10×128 products (164 Ki multiply-adds, about 19 µs) split since each thread computes its own
+ * rectangle: 19 → 12 µs on 2 threads (bench/shapes.ts).
+ */
 // @ts-ignore: decorator
-@inline export const TEAM_MIN_MNK: i64 = 1 << 19;
+@inline export const TEAM_MIN_MNK: i64 = 1 << 17;
+/** Convolutions with fewer multiply-adds than this run on the caller. */
+// @ts-ignore: decorator
+@inline const TEAM_MIN_CONV_MACS: i64 = 1 << 19;
 /** 50 µs waits without a finished task after which the owner gives a job up (10 s: a worker preempted for that long is gone). */
 // @ts-ignore: decorator
 @inline const TEAM_STALL_WAITS: i32 = 200_000;
@@ -283,7 +290,7 @@ export function team_splits_gemm(m: i32, n: i32, k: i32): bool {
  * the thread count; a split changes no result anyway, conv.ts).
  */
 export function team_splits_conv(tasks: i32, macs: i64): bool {
-  return teamSize > 1 && tasks > 1 && macs >= TEAM_MIN_MNK;
+  return teamSize > 1 && tasks > 1 && macs >= TEAM_MIN_CONV_MACS;
 }
 
 /** Runs the convolution call stored by conv.ts (its `tasks` tasks) over the team. */

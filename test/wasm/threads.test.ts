@@ -35,8 +35,9 @@ function runAll(b: Backend): Float32Array[] {
   const r = rng(77);
   const out: Float32Array[] = [];
   // 301×263×517: row blocks with edge rows and three KC blocks (beta on the first only); 1100×37×300: row blocks of
-  // several MC blocks; 40×1100×70: split into column groups (cheaper to pack A twice than B), each over two NC blocks.
-  for (const [m, n, k] of [[301, 263, 517], [1100, 37, 300], [40, 1100, 70]]) {
+  // several MC blocks; 40×1100×70: split into column groups (cheaper to pack A twice than B), each over two NC blocks;
+  // 130×10×129: just above the split threshold, an edge column tile in every rectangle.
+  for (const [m, n, k] of [[301, 263, 517], [1100, 37, 300], [40, 1100, 70], [130, 10, 129]]) {
     const a = put(b, randn(r, m * k)), bb = put(b, randn(r, k * n)), c0 = randn(r, m * n);
     for (const [ta, tb] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
       const c = put(b, c0);
