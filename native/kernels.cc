@@ -89,29 +89,40 @@ void softmax_fwd_f32(int64_t m, int64_t n, const float* x, float* y) noexcept {
 
 static inline float* opt(float* p, int64_t lo) { return p ? p + lo : nullptr; }
 
+/* An optimizer step's chunks. On one thread they run from the last to the first, so the step ends on the first
+ * parameters, the first layer's, which the next forward reads first: they are then still in L2 (MLP
+ * 784-256-128-10, one thread: the first layer's forward 340 → 335 µs in a C++ harness step). A team
+ * keeps the ascending order of its home ranges, which match the GEMMs' column panels. Elementwise, so the order
+ * never changes a result. */
+template <class F>
+static void optimizer_chunks(int64_t n, F f) {
+  if (pool_threads() > 1) return parallel_chunks(n, OPT_GRAIN, static_cast<F&&>(f));
+  for (int64_t lo = (n - 1) / OPT_GRAIN * OPT_GRAIN; lo >= 0; lo -= OPT_GRAIN) f(lo, n - lo < OPT_GRAIN ? n : lo + OPT_GRAIN);
+}
+
 void sgd_step_f32(int64_t n, double lr, double wd, float* w, const float* g) noexcept {
   const isa_table* T = isa();
-  parallel_chunks(n, OPT_GRAIN, [&](int64_t lo, int64_t hi) { T->sgd_step(hi - lo, lr, wd, w + lo, g + lo); });
+  optimizer_chunks(n, [&](int64_t lo, int64_t hi) { T->sgd_step(hi - lo, lr, wd, w + lo, g + lo); });
 }
 
 void momentum_step_f32(int64_t n, double lr, double mu, double damp, double wd, int nesterov, float* w, const float* g,
                        float* buf) noexcept {
   const isa_table* T = isa();
-  parallel_chunks(n, OPT_GRAIN, [&](int64_t lo, int64_t hi) {
+  optimizer_chunks(n, [&](int64_t lo, int64_t hi) {
     T->momentum_step(hi - lo, lr, mu, damp, wd, nesterov, w + lo, g + lo, buf + lo);
   });
 }
 
 void adagrad_step_f32(int64_t n, double clr, double wd, double eps, float* w, const float* g, float* sum) noexcept {
   const isa_table* T = isa();
-  parallel_chunks(n, OPT_GRAIN,
+  optimizer_chunks(n,
                   [&](int64_t lo, int64_t hi) { T->adagrad_step(hi - lo, clr, wd, eps, w + lo, g + lo, sum + lo); });
 }
 
 void rmsprop_step_f32(int64_t n, double lr, double alpha, double eps, double wd, double mu, int centered, float* w,
                       const float* g, float* sq, float* buf, float* gavg) noexcept {
   const isa_table* T = isa();
-  parallel_chunks(n, OPT_GRAIN, [&](int64_t lo, int64_t hi) {
+  optimizer_chunks(n, [&](int64_t lo, int64_t hi) {
     T->rmsprop_step(hi - lo, lr, alpha, eps, wd, mu, centered, w + lo, g + lo, sq + lo, opt(buf, lo), opt(gavg, lo));
   });
 }
@@ -119,7 +130,7 @@ void rmsprop_step_f32(int64_t n, double lr, double alpha, double eps, double wd,
 void adam_step_f32(int64_t n, double lr, double b1, double b2, double eps, double wd, int decoupled, double bc1, double bc2,
                    float* w, const float* g, float* m, float* v, float* vmax) noexcept {
   const isa_table* T = isa();
-  parallel_chunks(n, OPT_GRAIN, [&](int64_t lo, int64_t hi) {
+  optimizer_chunks(n, [&](int64_t lo, int64_t hi) {
     T->adam_step(hi - lo, lr, b1, b2, eps, wd, decoupled, bc1, bc2, w + lo, g + lo, m + lo, v + lo, opt(vmax, lo));
   });
 }
