@@ -75,12 +75,12 @@ constexpr int64_t PACK_A_MIN_MK = 1 << 16;
  * epilogue order as the blocked path, so results are identical either way. */
 constexpr int64_t PANELS_MAX_M = 384, PANELS_MAX_A = 1 << 20;
 /* On ISAs whose micro-kernel reads B̃ at any row stride (blk.strided_b), the panel path reads a row-major op(B) in
- * place when a packed panel would serve only a few row tiles (m ≤ B_IN_PLACE_MAX_M) or a few k steps (k ≤
- * B_IN_PLACE_MAX_K): there the copy costs about as much as the products it feeds (MLP 784-256-128-10, one thread:
- * 10×128×128 weight gradient 5.1 → 3.3 µs, 128×128×10 input gradient 6.1 → 5.3 µs). Taller products keep packing:
- * in place, the 256×784×128 and 128×256×128 weight gradients were no faster (their B rows are 3 and 1 KiB apart;
- * power-of-two strides crowd L1 sets). */
-constexpr int64_t B_IN_PLACE_MAX_M = 32, B_IN_PLACE_MAX_K = 32;
+ * place instead of copying each kc×NR panel first when its rows are a whole number of cache lines apart (a multiple
+ * of 16 floats: otherwise every 16-lane load of B splits across two lines) and not a multiple of 4 KiB (those rows
+ * all fall on the same few L1 sets). One thread, C++ harness, in place against packed: 256×784×128 (tA) 324 →
+ * 313 µs, 64×2000×300 621 → 530 µs, 128×512×128 (tA) 108 → 106 µs, the MLP's 10×128×128 (tA) and 128×128×10 5.1 →
+ * 3.3 and 6.1 → 5.3 µs; with unaligned rows 200×3000×100 was 6 % slower, 384×300×64 4 %, 128×1000×512 1.5 %. */
+constexpr int64_t B_LINE = 16, B_ALIASED_ROW = 1024;
 
 struct Job {
   const isa_table* T;
@@ -268,7 +268,7 @@ void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
   if (m <= PANELS_MAX_M && n <= blk.nc && (!J.pack_a || m_pad * k <= PANELS_MAX_A)) {
     Team team(parallel && mnk >= PARALLEL_MIN_MNK);
     const int64_t panels = (n + blk.nr - 1) / blk.nr;
-    J.b_in_place = blk.strided_b && J.cs_b == 1 && (m <= B_IN_PLACE_MAX_M || k <= B_IN_PLACE_MAX_K);
+    J.b_in_place = blk.strided_b && J.cs_b == 1 && J.rs_b % B_LINE == 0 && J.rs_b % B_ALIASED_ROW != 0;
     J.bpack = J.b_in_place ? nullptr : scratch.get(1, (size_t)(panels * blk.nr * kc_step));
     J.apack = J.pack_a ? scratch.get(0, (size_t)(m_pad * k)) : nullptr;
     if ((J.b_in_place || J.bpack) && (!J.pack_a || J.apack)) {
