@@ -8,6 +8,7 @@
  * runs on each micro-tile as the last k block stores it (gemm_ukernel_ex: in registers before the store on
  * AVX-512, on the stored tile elsewhere), so the activations never take a pass of their own over memory. Blocking is fixed per ISA and a tile's arithmetic never depends on the thread that runs it, so
  * results are bit-identical for any thread count. Accuracy: float32 FMA accumulation in k order (CONTRIBUTING.md §4). */
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #if defined(_WIN32)
@@ -75,12 +76,14 @@ constexpr int64_t PACK_A_MIN_MK = 1 << 16;
  * epilogue order as the blocked path, so results are identical either way. */
 constexpr int64_t PANELS_MAX_M = 384, PANELS_MAX_A = 1 << 20;
 /* On ISAs whose micro-kernel reads B̃ at any row stride (blk.strided_b), the panel path reads a row-major op(B) in
- * place instead of copying each kc×NR panel first when its rows are a whole number of cache lines apart (a multiple
- * of 16 floats: otherwise every 16-lane load of B splits across two lines) and not a multiple of 4 KiB (those rows
- * all fall on the same few L1 sets). One thread, C++ harness, in place against packed: 256×784×128 (tA) 324 →
- * 313 µs, 64×2000×300 621 → 530 µs, 128×512×128 (tA) 108 → 106 µs, the MLP's 10×128×128 (tA) and 128×128×10 5.1 →
- * 3.3 and 6.1 → 5.3 µs; with unaligned rows 200×3000×100 was 6 % slower, 384×300×64 4 %, 128×1000×512 1.5 %. */
-constexpr int64_t B_LINE = 16, B_ALIASED_ROW = 1024;
+ * place instead of copying each kc×NR panel first when every row starts on a cache line (B 64-byte aligned, rows a
+ * multiple of 16 floats apart: otherwise each 16-lane load of B splits across two lines) and rows are not a
+ * multiple of B_POW2_ROW floats (1 KiB) apart (such rows share few L1 sets). One thread, C++ harness, in place
+ * against packed: 256×784×128 (tA) 324 → 313 µs, 64×2000×300 621 → 530 µs, the MLP's 10×128×128 (tA) and
+ * 128×128×10 5.1 → 3.3 and 6.1 → 5.3 µs; slower: unaligned rows (200×3000×100 6 %, 384×300×64 4 %; the MLP's
+ * 256×784×128 from a JavaScript-heap input 353 → 370 µs), rows 1 KiB apart (the MLP's 128×256×128, 54 → 56 µs
+ * through the addon). */
+constexpr int64_t B_LINE = 16, B_POW2_ROW = 256;
 
 struct Job {
   const isa_table* T;
@@ -268,7 +271,8 @@ void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
   if (m <= PANELS_MAX_M && n <= blk.nc && (!J.pack_a || m_pad * k <= PANELS_MAX_A)) {
     Team team(parallel && mnk >= PARALLEL_MIN_MNK);
     const int64_t panels = (n + blk.nr - 1) / blk.nr;
-    J.b_in_place = blk.strided_b && J.cs_b == 1 && J.rs_b % B_LINE == 0 && J.rs_b % B_ALIASED_ROW != 0;
+    J.b_in_place = blk.strided_b && J.cs_b == 1 && (reinterpret_cast<uintptr_t>(b) & 63) == 0 && J.rs_b % B_LINE == 0 &&
+                   J.rs_b % B_POW2_ROW != 0;
     J.bpack = J.b_in_place ? nullptr : scratch.get(1, (size_t)(panels * blk.nr * kc_step));
     J.apack = J.pack_a ? scratch.get(0, (size_t)(m_pad * k)) : nullptr;
     if ((J.b_in_place || J.bpack) && (!J.pack_a || J.apack)) {
