@@ -89,15 +89,21 @@ void softmax_fwd_f32(int64_t m, int64_t n, const float* x, float* y) noexcept {
 
 static inline float* opt(float* p, int64_t lo) { return p ? p + lo : nullptr; }
 
-/* An optimizer step's chunks. On one thread they run from the last to the first, so the step ends on the first
- * parameters, the first layer's, which the next forward reads first: they are then still in L2 (MLP
- * 784-256-128-10, one thread: the first layer's forward 340 → 335 µs in a C++ harness step). A team
- * keeps the ascending order of its home ranges, which match the GEMMs' column panels. Elementwise, so the order
- * never changes a result. */
+/* An optimizer step's chunks (those of parallel_chunks). A team of one runs them from the last to the first, so the
+ * step ends on the first parameters, the first layer's, which the next forward reads first: they are then still
+ * in L2 (MLP 784-256-128-10, one thread: the first layer's forward 340 → 335 µs in a C++ harness step). A larger
+ * team keeps the ascending order of its home ranges, which match the GEMMs' column panels. Elementwise, so the
+ * order never changes a result. */
 template <class F>
 static void optimizer_chunks(int64_t n, F f) {
-  if (pool_threads() > 1) return parallel_chunks(n, OPT_GRAIN, static_cast<F&&>(f));
-  for (int64_t lo = (n - 1) / OPT_GRAIN * OPT_GRAIN; lo >= 0; lo -= OPT_GRAIN) f(lo, n - lo < OPT_GRAIN ? n : lo + OPT_GRAIN);
+  if (n < 2 * OPT_GRAIN) return f((int64_t)0, n);
+  Team team(true);
+  struct Ctx { F* f; int64_t n, chunks; bool reverse; } ctx{&f, n, (n + OPT_GRAIN - 1) / OPT_GRAIN, team.size() == 1};
+  team.run(ctx.chunks, [](void* p, int64_t t) {
+    const Ctx* c = static_cast<const Ctx*>(p);
+    const int64_t lo = (c->reverse ? c->chunks - 1 - t : t) * OPT_GRAIN;
+    (*c->f)(lo, lo + OPT_GRAIN < c->n ? lo + OPT_GRAIN : c->n);
+  }, &ctx);
 }
 
 void sgd_step_f32(int64_t n, double lr, double wd, float* w, const float* g) noexcept {
