@@ -173,7 +173,7 @@ else {
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(`# peers: ${python}, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? 'glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296'}`);
   if (ROUNDS > 1) console.log(`# medians of ${ROUNDS} alternating rounds`);
-  console.log(`# ${d}: ${native.detail}; ${new Date().toISOString()}; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (above ~0.5 another process shares the cores: 2-thread rows are then unreliable)`);
+  console.log(`# ${d}: ${native.detail} (its default; each row ran on the threads of its thr column); ${new Date().toISOString()}; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (above ~0.5 another process shares the cores: 2-thread rows are then unreliable)`);
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const l of lines) console.log(line(l));
