@@ -72,6 +72,12 @@ function runAll(b: Backend): Float32Array[] {
     b.k.conv2d_bwd_data_f32(...sizes, dy, wt, col, dx);
     b.k.conv2d_bwd_filter_f32(...sizes, 0.5, x, dy, col, gw, gb);
     out.push(y.data.slice(), dx.data.slice(), gw.data.slice(), gb.data.slice());
+    // The same layer fused with a 2×2 max pool and a ReLU, three images of scratch at a time.
+    const qh = oh >> 1, qw = ow >> 1, scratch = b.alloc(3 * oc * (oh * ow + qh * qw));
+    const py = b.alloc(n * oc * qh * qw), pidx = b.allocI32(py.length), pdy = put(b, randn(r, py.length));
+    b.k.conv2d_max_pool2d_fwd_f32(...sizes, 2, 2, 2, 2, 0, 0, qh, qw, 3, 1, x, wt, bias, col, scratch, py, pidx);
+    b.k.conv2d_max_pool2d_bwd_f32(...sizes, qh, qw, 3, 1, 0.5, x, pdy, pidx, py, wt, col, scratch, gw, gb, dx);
+    out.push(py.data.slice(), new Float32Array(pidx.data), dx.data.slice(), gw.data.slice(), gb.data.slice());
   }
   // Max pooling over planes split between threads: CNN-S's 2×2 and an overlapping 3×3 stride 2 (sums in backward).
   for (const [nc, h, w, k, st, p, oh, ow] of [[203, 28, 28, 2, 2, 0, 14, 14], [130, 27, 30, 3, 2, 1, 14, 15]]) {
