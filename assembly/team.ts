@@ -50,6 +50,12 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 // Worker spin before sleeping: about 0.1–0.3 ms of atomic loads.
 // @ts-ignore: decorator
 @inline const SPIN: i32 = 1 << 16;
+/**
+ * Owner spin, waiting for the other threads' last tasks, before it sleeps in 50 µs waits: as long as a worker's
+ * (4096 before: a rectangle finishing 10–20 µs after the owner's then paid the sleep's wake-up, tens of µs).
+ */
+// @ts-ignore: decorator
+@inline const OWNER_SPIN: i32 = 1 << 16;
 
 // The control block (team_init allocates it on the owner's heap; workers get its address in worker_main).
 // Fields sit on separate 64-byte lines: the job word and the done count are written by every thread.
@@ -250,7 +256,7 @@ function run_job(kind: i32, ntasks: i32): void {
       abort('a worker of the wasm team trapped during this kernel call; the team now runs on the calling thread alone (setThreads() resizes it)');
     }
     if (d != last) (last = d), (stalled = 0);
-    if (++spins > 4096 && memory.atomic.wait32(ctl + CTL_DONE, d, 50_000) == 2 && ++stalled >= TEAM_STALL_WAITS) {
+    if (++spins > OWNER_SPIN && memory.atomic.wait32(ctl + CTL_DONE, d, 50_000) == 2 && ++stalled >= TEAM_STALL_WAITS) {
       team_shrink();
       abort('a worker of the wasm team stopped for 10 s without finishing its task; the team now runs on the calling thread alone (setThreads() resizes it)');
     }
