@@ -12,7 +12,11 @@
  * stride-1 unpadded convolutions use x (or dx) as col directly. Threads take whole samples (forward, input gradient)
  * or fixed chunks of CHUNK samples (weight gradient: one partial sum per chunk, added in chunk order), so every
  * result is bit-identical for any thread count. Accuracy: float32 FMA accumulation over c/groups·kh·kw (forward),
- * oc·kh·kw (flipped input gradient; col2im adds per-tap products instead) or oh·ow per sample (weight gradient). */
+ * oc·kh·kw (flipped input gradient; col2im adds per-tap products instead) or oh·ow per sample (weight gradient).
+ * conv2d_max_pool2d_{fwd,bwd}_f32 run the same per-sample work with a max pool (and a ReLU after it) folded in: the
+ * forward writes each sample's output into a per-thread buffer and pools it there; the backward expands each
+ * sample's gradient from the pool's (Unpool) where the weight and input gradients read dY, so neither ever exists
+ * for the whole batch, and the results are the unfused kernels' bits. */
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
