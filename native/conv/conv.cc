@@ -832,13 +832,16 @@ bool bwd_filter(const Conv& P, float beta, const float* x, const float* dy, cons
   } else if (chunks > 0) {
     std::memset(part, 0, chunks * (wsize + osize) * sizeof(float));
   }
-  // Chunk partials in chunk order; beta = 0 never reads the old gradient. Transposed partials hold dWᵀ.
-  for (int64_t i = 0; i < wsize; i++) {
-    const int64_t at = transposed ? i % P.kg * osize + i / P.kg : i;
-    float acc = beta == 0.0f ? 0.0f : beta * gw[i];
-    for (int64_t q = 0; q < chunks; q++) acc += part[q * (wsize + osize) + at];
-    gw[i] = acc;
-  }
+  // Chunk partials in chunk order; beta = 0 never reads the old gradient. Transposed partials hold dWᵀ: walked in
+  // their own order (k, then o) so each chunk's partials are read contiguously, with no division per element.
+  const int64_t rows = transposed ? P.kg : 1, cols = transposed ? osize : wsize;
+  for (int64_t k = 0; k < rows; k++)
+    for (int64_t j = 0; j < cols; j++) {
+      const int64_t at = k * cols + j, i = transposed ? j * P.kg + k : j;
+      float acc = beta == 0.0f ? 0.0f : beta * gw[i];
+      for (int64_t q = 0; q < chunks; q++) acc += part[q * (wsize + osize) + at];
+      gw[i] = acc;
+    }
   if (gb)
     for (int64_t o = 0; o < osize; o++) {
       float acc = beta == 0.0f ? 0.0f : beta * gb[o];
