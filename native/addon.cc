@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 
+#include "clones.h"
 #include "kernels.h"
 #include "pool.h"
 
@@ -21,6 +22,14 @@ namespace descent {
 namespace {
 
 constexpr int MAX_ARGS = 36;
+
+/* Whether any of v[0, n) is ≥ limit as unsigned (a negative value counts as huge). Compiled per ISA: the fused conv
+ * + pool backward checks 600k pool indices a CNN-S step, and SSE2 has no unsigned compare. */
+DESCENT_CLONES bool any_at_least(const int32_t* v, int64_t n, uint32_t limit) {
+  uint32_t any = 0;
+  for (int64_t i = 0; i < n; i++) any |= (uint32_t)((uint32_t)v[i] >= limit);
+  return any != 0;
+}
 constexpr double MAX_SIZE = 2147483647.0;  // sizes are int32-ranged; products of two fit easily in int64
 
 const char* typed_array_name(napi_typedarray_type t) {
@@ -211,9 +220,7 @@ struct Args {
     // range; only then the scan below finds the first. As unsigned, a negative value is ≥ 2³¹ ≥ any limit here.
     const uint32_t limit = bound >= 2147483648.0 ? 2147483648u : (uint32_t)bound;
     const int64_t n = (int64_t)count;
-    uint32_t any = 0;
-    for (int64_t i = 0; i < n; i++) any |= (uint32_t)((uint32_t)v[i] >= limit);
-    if (!any) return;
+    if (!any_at_least(v, n, limit)) return;
     for (int64_t i = 0; i < n; i++)
       if (v[i] < 0 || (double)v[i] >= bound) {
         char lim[32], msg[200];
