@@ -82,7 +82,19 @@ async function conv(backend: Backend): Promise<Result[]> {
     out.push(await measure(backend, 'conv2d_fwd_f32', t.name, 'GFLOP/s', flops, () => backend.k.conv2d_fwd_f32(...sizes, x, wt, bias, col, y)));
     out.push(await measure(backend, 'conv2d_bwd_filter_f32', t.name, 'GFLOP/s', flops, () => backend.k.conv2d_bwd_filter_f32(...sizes, 0, x, y, col, gw, gb)));
     out.push(await measure(backend, 'conv2d_bwd_data_f32', t.name, 'GFLOP/s', flops, () => backend.k.conv2d_bwd_data_f32(...sizes, y, wt, col, dx)));
-    for (const buf of [x, wt, bias, col, y, dx, gw, gb]) backend.free(buf);
+    // The same layer fused with the 2×2 max pool and ReLU that follow it in CNN-S (scratch as Conv2d sizes it):
+    // GFLOP/s of the convolution alone, so the pool, ReLU and gradient expansion show as lost rate. The backward
+    // row is both gradients (twice the FLOPs), as a layer that is not the first needs them.
+    const qh = oh >> 1, qw = ow >> 1, perSample = oc * (oh * ow + qh * qw);
+    const chunk = Math.max(1, Math.min(n, Math.floor((1 << 17) / perSample)));
+    const scratch = backend.alloc(chunk * perSample), py = backend.alloc(n * oc * qh * qw), idx = backend.allocI32(n * oc * qh * qw);
+    const pdy = backend.alloc(n * oc * qh * qw);
+    fill(pdy.data, 11);
+    const pool = [2, 2, 2, 2, 0, 0, qh, qw] as const;
+    out.push(await measure(backend, 'conv2d_max_pool2d_fwd_f32', `${t.name} +pool2+relu`, 'GFLOP/s', flops, () => backend.k.conv2d_max_pool2d_fwd_f32(...sizes, ...pool, chunk, 1, x, wt, bias, col, scratch, py, idx)));
+    out.push(await measure(backend, 'conv2d_max_pool2d_bwd_f32', `${t.name} +pool2+relu`, 'GFLOP/s', 2 * flops, () => backend.k.conv2d_max_pool2d_bwd_f32(...sizes, qh, qw, chunk, 1, 0, x, pdy, idx, py, wt, col, scratch, gw, gb, dx)));
+    for (const buf of [x, wt, bias, col, y, dx, gw, gb, scratch, py, pdy]) backend.free(buf);
+    backend.free(idx);
   }
   return out;
 }
