@@ -251,9 +251,35 @@ __attribute__((target("avx512f"))) bool unpool_tiled(int64_t w, int64_t qh, int6
   const __m512i first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i second = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
   const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32((int32_t)w), diagonal = _mm512_set1_epi32((int32_t)w + 1);
+  // Rows of at most 8 windows (CNN-S's second layer: 7) go two at a time: lane l is window l mod qw of row l / qw,
+  // whose block starts 2·w·(l / qw) + 2·(l mod qw) after the pair's.
+  alignas(64) int32_t pair_offsets[16] = {};
+  for (int64_t l = 0; l < 2 * qw && l < 16; l++) pair_offsets[l] = (int32_t)(l / qw * 2 * w + 2 * (l % qw));
+  const __m512i pair = _mm512_load_si512(pair_offsets);
+  const __m512i upper = _mm512_add_epi32(first, _mm512_set1_epi32((int32_t)qw));  // the second row's interleave
+  const __mmask16 pair_lanes = qw <= 8 ? (__mmask16)((1u << (2 * qw)) - 1) : (__mmask16)0, row_floats = pair_lanes;
   for (int64_t oy = 0; oy < qh; oy++) {
     float* top = out + 2 * oy * w;
     float* bottom = top + w;
+    if (qw <= 8 && oy + 1 < qh) {
+      const int64_t at = oy * qw;
+      __m512 v = _mm512_maskz_loadu_ps(pair_lanes, g + at);
+      if (Relu) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(pair_lanes, y + at), zero, _CMP_GT_OQ), v);
+      const __m512i origin = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w)), pair);
+      const __m512i r = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(pair_lanes, idx + at), origin);
+      const __mmask16 k00 = _mm512_cmpeq_epi32_mask(r, _mm512_setzero_si512()), k01 = _mm512_cmpeq_epi32_mask(r, one);
+      const __mmask16 k10 = _mm512_cmpeq_epi32_mask(r, below), k11 = _mm512_cmpeq_epi32_mask(r, diagonal);
+      if ((__mmask16)((k00 | k01 | k10 | k11) & pair_lanes) != pair_lanes) return false;
+      const __m512 t0 = _mm512_add_ps(_mm512_maskz_mov_ps(k00, v), zero), t1 = _mm512_add_ps(_mm512_maskz_mov_ps(k01, v), zero);
+      const __m512 b0 = _mm512_add_ps(_mm512_maskz_mov_ps(k10, v), zero), b1 = _mm512_add_ps(_mm512_maskz_mov_ps(k11, v), zero);
+      // Image rows 2·oy … 2·oy + 3, 2·qw floats each.
+      _mm512_mask_storeu_ps(top, row_floats, _mm512_permutex2var_ps(t0, first, t1));
+      _mm512_mask_storeu_ps(bottom, row_floats, _mm512_permutex2var_ps(b0, first, b1));
+      _mm512_mask_storeu_ps(bottom + w, row_floats, _mm512_permutex2var_ps(t0, upper, t1));
+      _mm512_mask_storeu_ps(bottom + 2 * w, row_floats, _mm512_permutex2var_ps(b0, upper, b1));
+      oy++;
+      continue;
+    }
     for (int64_t ox = 0; ox < qw; ox += 16) {
       const int64_t n = qw - ox < 16 ? qw - ox : 16;
       const __mmask16 m = (__mmask16)((1u << n) - 1);
@@ -446,8 +472,13 @@ __attribute__((always_inline)) inline void pack_panel_n(const float* planes, con
   const int64_t width = NR > 0 ? NR : nr;
   for (int64_t k = 0; k < kc; k++) {
     const float* __restrict from = planes + taps[2 * k] + j0;
-    const uint32_t* __restrict m = valid + taps[2 * k + 1] + j0;
     float* __restrict dst = out + k * width;
+    if (taps[2 * k + 1] < 0) {
+      // A tap of the centre column never wraps into a neighbouring row: a plain copy.
+      for (int64_t j = 0; j < width; j++) dst[j] = from[j];
+      continue;
+    }
+    const uint32_t* __restrict m = valid + taps[2 * k + 1] + j0;
     for (int64_t j = 0; j < width; j++) {
       uint32_t v;
       std::memcpy(&v, from + j, sizeof v);
@@ -533,7 +564,9 @@ void fill_taps(const Conv& P, const PaddedPlanes& pp, int64_t padded, int64_t* t
     for (int64_t ky = 0; ky < P.kh; ky++)
       for (int64_t kx = 0; kx < P.kw; kx++, k++) {
         taps[2 * k] = ci * pp.len + pp.lead + (ky * P.dilh - P.ph) * P.w + kx * P.dilw - P.pw;
-        taps[2 * k + 1] = kx * padded;
+        // −1: no mask. The taps that do not shift columns read inside each row; the positions past oh·ow they then
+        // read (zero margins, finite) fill panel columns no output is stored from and k steps no sum reaches.
+        taps[2 * k + 1] = kx * P.dilw == P.pw ? -1 : kx * padded;
       }
 }
 

@@ -126,9 +126,40 @@ __attribute__((target("avx512f"))) void max_plane_2x2_avx512(int64_t w, int64_t 
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
   const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32((int32_t)w), diagonal = _mm512_set1_epi32((int32_t)w + 1);
+  // Rows of at most 8 windows (CNN-S's second layer: 7) go two at a time: lane l is window l mod ow of window row
+  // l / ow, whose top-left element is 2·w·(l / ow) + 2·(l mod ow) after the pair's; its columns come from the
+  // first image row pair (lanes < ow) or the second (16 + …).
+  alignas(64) int32_t pair_at[16] = {}, pair_col[16] = {};
+  for (int64_t l = 0; l < 2 * ow && l < 16; l++) {
+    pair_at[l] = (int32_t)(l / ow * 2 * w + 2 * (l % ow));
+    pair_col[l] = (int32_t)(l / ow * 16 + 2 * (l % ow));
+  }
+  const __m512i pair = _mm512_load_si512(pair_at), pair_even = _mm512_load_si512(pair_col);
+  const __m512i pair_odd = _mm512_add_epi32(pair_even, one);
+  const __mmask16 pair_lanes = ow <= 8 ? (__mmask16)((1u << (2 * ow)) - 1) : (__mmask16)0;
   for (int64_t oy = 0; oy < oh; oy++) {
     const float* r0 = x + 2 * oy * w;
     const float* r1 = r0 + w;
+    if (ow <= 8 && oy + 1 < oh) {
+      // Image rows 2·oy … 2·oy + 3, 2·ow floats each: windows of row oy from the first two, of row oy + 1 from the others.
+      const __m512 t0 = _mm512_maskz_loadu_ps(pair_lanes, r0), u0 = _mm512_maskz_loadu_ps(pair_lanes, r1);
+      const __m512 t1 = _mm512_maskz_loadu_ps(pair_lanes, r1 + w), u1 = _mm512_maskz_loadu_ps(pair_lanes, r1 + 2 * w);
+      const __m512 a = _mm512_permutex2var_ps(t0, pair_even, t1), b = _mm512_permutex2var_ps(t0, pair_odd, t1);
+      const __m512 c = _mm512_permutex2var_ps(u0, pair_even, u1), d = _mm512_permutex2var_ps(u0, pair_odd, u1);
+      __m512 best = a;
+      const __m512i origin = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w)), pair);
+      __m512i at = origin;
+      __mmask16 t = _mm512_cmp_ps_mask(b, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q);
+      best = _mm512_mask_mov_ps(best, t, b), at = _mm512_mask_add_epi32(at, t, origin, one);
+      t = _mm512_cmp_ps_mask(c, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(c, c, _CMP_UNORD_Q);
+      best = _mm512_mask_mov_ps(best, t, c), at = _mm512_mask_add_epi32(at, t, origin, below);
+      t = _mm512_cmp_ps_mask(d, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q);
+      best = _mm512_mask_mov_ps(best, t, d), at = _mm512_mask_add_epi32(at, t, origin, diagonal);
+      _mm512_mask_storeu_ps(y + oy * ow, pair_lanes, best);
+      _mm512_mask_storeu_epi32(idx + oy * ow, pair_lanes, at);
+      oy++;
+      continue;
+    }
     for (int64_t ox = 0; ox < ow; ox += 16) {
       const int64_t n = ow - ox < 16 ? ow - ox : 16;
       const __mmask16 m = (__mmask16)((1u << n) - 1);
