@@ -1,9 +1,9 @@
 /**
  * wasm threads in Chromium: a cross-origin-isolated page's Web Worker loads the threaded module and gets the same
- * bits for 1, 2 and 3 threads (a GEMM above the split threshold, an MLP's parameters after Adam steps), with the
- * GEMM checked against a float64 reference; the isolated page's main thread (which may not block) and a
- * non-isolated page's worker fall back to the single-threaded module and say why. Needs `npm run build` and
- * /usr/bin/chromium, like train.test.ts.
+ * bits for 1, 2 and 3 threads (a GEMM above the split threshold, an MLP's and a small CNN's parameters after Adam
+ * steps: Chromium loads the relaxed-SIMD module, which the Node tests do not), with the GEMM checked against a
+ * float64 reference; the isolated page's main thread (which may not block) and a non-isolated page's worker fall
+ * back to the single-threaded module and say why. Needs `npm run build` and /usr/bin/chromium, like train.test.ts.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,8 +43,14 @@ self.onmessage = async (event) => {
       const y = Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 10);
       const losses = [];
       for (let s = 0; s < 4; s++) losses.push(trainer.step(x, y));
-      runs.push({ threads, detail: b.detail, gemm: hash([C.data]), worst, mlp: hash(model.parameters().map((p) => p.value.data)), losses });
-      model.dispose(); [A, B, C].forEach((x) => b.free(x));
+      // A CNN whose Conv2d-ReLU-MaxPool2d blocks run as the fused kernels (their images and planes split over the team).
+      d.manualSeed(4);
+      const cnn = new d.Sequential([new d.Conv2d(1, 8, 3, { padding: 1 }), new d.ReLU(), new d.MaxPool2d(2), new d.Conv2d(8, 16, 3, { padding: 1 }), new d.ReLU(), new d.MaxPool2d(2), new d.Flatten(), new d.Linear(16 * 7 * 7, 10)], { inputShape: [1, 28, 28] });
+      const cnnTrainer = new d.Trainer(cnn, { optimizer: new d.Adam(cnn.parameters(), { lr: 1e-3 }), loss: 'crossEntropy' });
+      const images = new Float32Array(32 * 784); fill(images, 6);
+      for (let s = 0; s < 2; s++) cnnTrainer.step(images, y.subarray(0, 32));
+      runs.push({ threads, detail: b.detail, gemm: hash([C.data]), worst, mlp: hash(model.parameters().map((p) => p.value.data)), cnn: hash(cnn.parameters().map((p) => p.value.data)), losses });
+      model.dispose(); cnn.dispose(); [A, B, C].forEach((x) => b.free(x));
     }
     self.postMessage({ isolated: self.crossOriginIsolated, runs, running });
   } catch (error) {
@@ -52,7 +58,7 @@ self.onmessage = async (event) => {
   }
 };`;
 
-interface Run { threads: number; detail: string; gemm: number; worst: number; mlp: number; losses: number[] }
+interface Run { threads: number; detail: string; gemm: number; worst: number; mlp: number; cnn: number; losses: number[] }
 interface WorkerResult { isolated: boolean; runs: Run[]; running: number }
 type WorkerReply = WorkerResult | { error: string };
 
@@ -94,6 +100,7 @@ describe('wasm threads in Chromium', () => {
       expect(r.worst, `GEMM error on ${r.threads} threads, in units of its bound`).toBeLessThanOrEqual(1);
       expect(r.gemm, `GEMM bits on ${r.threads} threads`).toBe(runs[0].gemm);
       expect(r.mlp, `MLP parameters on ${r.threads} threads`).toBe(runs[0].mlp);
+      expect(r.cnn, `CNN parameters (fused conv + pool) on ${r.threads} threads`).toBe(runs[0].cnn);
       expect(r.losses).toEqual(runs[0].losses);
     }
     expect(runs[0].losses[3]).toBeLessThan(runs[0].losses[0]);
