@@ -229,6 +229,7 @@ struct Job {
   const FusedPool* pool;    // conv2d_max_pool2d_fwd: each sample's output is pooled at once (else nullptr)
   float* caller_out;        // fused: the calling thread's buffer for one sample's output (workers: fused_out)
   const Unpool* unpool;     // conv2d_max_pool2d_bwd: dY (or the flipped forward's input) is expanded per sample
+  bool direct;              // forward through fwd_c1k3_into (b: the weight)
   unsigned char undone[MAX_TASKS];
 };
 
@@ -550,9 +551,78 @@ void fwd_packed_into(const Job& J, int64_t s, float* scratch, float* y) {
   }
 }
 
+#if defined(__x86_64__)
+/* The forward of a one-channel 3×3 'same' convolution (a grayscale network's first layer) on rows of at most 32
+ * pixels, computed directly: per output row, the nine shifted input rows are loaded once (masked loads read zero
+ * past the image) and each filter takes nine FMAs on them in tap order from zero, then adds its bias, all in
+ * registers. That is the packed path's arithmetic exactly (its 9-deep micro-tiles, k in tap order, zeros where taps
+ * leave the image, bias added after the sum), without packing panels or storing tiles and re-reading them for the
+ * bias: the GEMM path's 9-step tiles spend most of their time on loads and stores. */
+__attribute__((target("avx512f"))) void fwd_c1k3_into(const Conv& P, const float* x, const float* weight,
+                                                       const float* bias, float* y) {
+  const int64_t h = P.h, w = P.w;
+  const __mmask16 lo = w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
+  const __mmask16 hi = w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : (__mmask16)0;
+  for (int64_t oy = 0; oy < h; oy++) {
+    __m512 in[9][2];
+    for (int64_t ky = 0; ky < 3; ky++) {
+      const int64_t iy = oy + ky - 1;
+      for (int64_t kx = 0; kx < 3; kx++) {
+        // Output column j reads input column j + kx − 1: lanes whose column leaves the row (or a row outside the
+        // image) load zero, as the packed path's masked taps do.
+        __mmask16 m0 = lo, m1 = hi;
+        if (kx == 0) m0 &= (__mmask16)0xFFFE;
+        if (kx == 2) {
+          if (w <= 16) m0 &= (__mmask16)((1u << (w - 1)) - 1);
+          else m1 &= (__mmask16)((1u << (w - 17)) - 1);
+        }
+        if (iy < 0 || iy >= h) m0 = m1 = 0;
+        const float* row = x + iy * w + kx - 1;
+        in[ky * 3 + kx][0] = _mm512_maskz_loadu_ps(m0, row);
+        in[ky * 3 + kx][1] = _mm512_maskz_loadu_ps(m1, row + 16);
+      }
+    }
+    for (int64_t o = 0; o < P.oc; o++) {
+      const float* wo = weight + o * 9;
+      __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+      for (int t = 0; t < 9; t++) {
+        const __m512 wt = _mm512_set1_ps(wo[t]);
+        a0 = _mm512_fmadd_ps(wt, in[t][0], a0);
+        a1 = _mm512_fmadd_ps(wt, in[t][1], a1);
+      }
+      if (bias) {
+        const __m512 b = _mm512_set1_ps(bias[o]);
+        a0 = _mm512_add_round_ps(a0, b, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        a1 = _mm512_add_round_ps(a1, b, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      }
+      float* out = y + (o * h + oy) * w;
+      _mm512_mask_storeu_ps(out, lo, a0);
+      _mm512_mask_storeu_ps(out + 16, hi, a1);
+    }
+  }
+}
+#endif
+
+/* Whether the forward takes fwd_c1k3_into: one input channel, 3×3, stride 1, no dilation, 'same' padding, rows of
+ * 2 to 32 pixels, AVX-512. */
+inline bool direct_c1k3(const Conv& P) {
+#if defined(__x86_64__)
+  return P.c == 1 && P.groups == 1 && P.kh == 3 && P.kw == 3 && P.sh == 1 && P.sw == 1 && P.dilh == 1 && P.dilw == 1 &&
+         P.ph == 1 && P.pw == 1 && P.oh == P.h && P.ow == P.w && P.w >= 2 && P.w <= 32 &&
+         std::strcmp(isa()->name, "avx512f") == 0;
+#else
+  (void)P;
+  return false;
+#endif
+}
+
 void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
   float* y = sample_output(J, s);
-  fwd_packed_into(J, s, scratch, y);
+#if defined(__x86_64__)
+  if (J.direct) fwd_c1k3_into(*J.P, J.a + s * J.P->h * J.P->w, J.b, J.bias, y);
+  else
+#endif
+    fwd_packed_into(J, s, scratch, y);
   if (J.pool) pool_sample(J, s, y);
 }
 
@@ -708,6 +778,7 @@ bool packed_forward(const Conv& P, const float* x, const float* weight, const fl
   J.P = &P, J.col = scratch, J.col_floats = floats, J.items = P.n, J.item = fwd_packed_sample;
   J.a = x, J.bias = bias, J.out = y, J.pool = pool, J.caller_out = caller_out, J.unpool = unpool;
   J.T = &T, J.apack = apack, J.m_pad = m_pad, J.kc_step = kc_step, J.valid = valid, J.taps = taps;
+  J.b = weight, J.direct = !unpool && direct_c1k3(P);
   run(J, P.n * P.oc * P.ohw * P.kg);
   return true;
 }
