@@ -52,6 +52,7 @@ const SHAPES: Shape[] = [
   { ...base, n: 1, c: 64, h: 4, w: 4, oc: 128, kh: 3, kw: 3, ph: 1, pw: 1 }, // weight too big to stay packed whole (wasm)
   { ...base, n: 1, c: 2, h: 33, w: 33, oc: 3, kh: 3, kw: 3, ph: 1, pw: 1 }, // 1089 pixels: two NC blocks, five KC blocks of dW
   { ...base, n: 3, c: 1, h: 66, w: 65, oc: 2, kh: 3, kw: 3, ph: 1, pw: 1 }, // 4290 pixels: beyond native's packed forward
+  { ...base, n: 3, c: 1, h: 10, w: 17, oc: 5, kh: 3, kw: 3, ph: 1, pw: 1 }, // one channel, 'same' 3×3: native's direct forward, rows over 16
 ];
 
 /** Max pools the fused kernel is checked with: 2×2 (the fast paths), overlapping and padded, 1×1, and stride > window. */
