@@ -67,7 +67,9 @@ export interface SequentialOptions {
    * Fuse each ReLU/LeakyReLU that follows a Linear into the Linear's forward GEMM (bias and activation applied as
    * the GEMM stores its output) and into the input-gradient GEMM of the Linear after it, and run each ReLU that
    * directly precedes a MaxPool2d after the pool instead, on the pooled tensor (a quarter of the values for 2×2
-   * pools; max and ReLU commute, and the gradients agree: see `swapsReluPool`) (default true). Results are the
+   * pools; max and ReLU commute, and the gradients agree: see `swapsReluPool`), and run a Conv2d with the
+   * MaxPool2d after it (and that ReLU) as one kernel each way, so the convolution's output and its gradient are never
+   * stored for the whole batch (default true). Results are the
    * same bit for bit either way; `false` runs every layer on its own (for comparisons and benchmarks). Running
    * layers one by one (the lab's `activationStats`) never fuses, so pre-activations stay observable.
    */
@@ -98,7 +100,7 @@ export class Sequential {
   readonly widths: readonly number[];
   /** Every parameter in one values buffer and one gradient buffer (fused optimizer steps). @internal */
   readonly arena: ParamArena | null;
-  /** True when Linear+ReLU pairs run fused (the `fuse` option). */
+  /** True when layers run fused (the `fuse` option): Linear+ReLU pairs, ReLU→MaxPool2d swaps, Conv2d+MaxPool2d. */
   readonly fused: boolean;
   /** Per layer: the slope of the activation after this Linear that its forward GEMM applies, else null. */
   private readonly fuseForward: readonly (number | null)[];
