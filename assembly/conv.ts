@@ -308,15 +308,40 @@ function pack_taps_b(xs: usize, g: i32, pc: i32, kc: i32, jc: i32, nc: i32, d: u
   }
 }
 
-/** Packs rows [ic, ic + mc) × columns [pc, pc + kc) of group g's weight W_g [rows, inCg·kh·kw] (pack_a's layout). */
-function pack_weight(g: i32, ic: i32, mc: i32, pc: i32, kc: i32, d: usize): void {
-  const depth = inCg * kh * kw;
-  pack_a(0, rows, depth, weight + ((<usize>g * <usize>rows * <usize>depth) << 2), ic, mc, pc, kc, d);
-}
-
 // @ts-ignore: decorator
 @inline function roundMR(m: i32): i32 {
   return (m + GEMM_MR - 1) / GEMM_MR * GEMM_MR;
+}
+
+/**
+ * The weight as the products' op(A), group by group (W_g at weight + g·m·k, op as pack_a's `trans`: the forward's
+ * W_g [m, k], or the input gradient's W_gᵀ read from [k, m]). When every group's blocks fit the workspace they are
+ * all packed here, block (g, pc, ic) at value offset g·MR⌈m⌉·k + pc·MR⌈m⌉ + ic·kc, and true is returned;
+ * weight_block then only addresses them.
+ */
+function pack_whole_weight(trans: i32, m: i32, k: i32): bool {
+  const mPad = roundMR(m);
+  if (<i64>groups * <i64>mPad * <i64>k > <i64>WS_A_VALUES) return false;
+  for (let g = 0; g < groups; g++)
+    for (let pc = 0; pc < k; pc += CONV_KC) {
+      const kc = min(CONV_KC, k - pc);
+      for (let ic = 0; ic < m; ic += CONV_MC)
+        pack_a(trans, m, k, weight + ((<usize>g * <usize>m * <usize>k) << 2), ic, min(CONV_MC, m - ic), pc, kc, wsA + weight_offset(g, ic, pc, kc, m, k));
+    }
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function weight_offset(g: i32, ic: i32, pc: i32, kc: i32, m: i32, k: i32): usize {
+  const mPad = roundMR(m);
+  return (<usize>g * <usize>mPad * <usize>k + <usize>pc * <usize>mPad + <usize>(ic * kc)) << 4;
+}
+
+/** Block (g; rows [ic, ic + mc); k [pc, pc + kc)) of op(A): where pack_whole_weight put it, or packed now into the workspace. */
+function weight_block(whole: bool, trans: i32, m: i32, k: i32, g: i32, ic: i32, mc: i32, pc: i32, kc: i32): usize {
+  if (whole) return wsA + weight_offset(g, ic, pc, kc, m, k);
+  pack_a(trans, m, k, weight + ((<usize>g * <usize>m * <usize>k) << 2), ic, mc, pc, kc, wsA);
+  return wsA;
 }
 
 /** Samples [task·SAMPLES_PER_TASK, …) of the forward-style product: y_s,g = A_g·col_g(x_s) (+ bias). */
@@ -324,18 +349,8 @@ function product_task(task: i32): void {
   const s0 = task * SAMPLES_PER_TASK, s1 = min(n, s0 + SAMPLES_PER_TASK);
   const depth = inCg * kh * kw, ohw = outH * outW;
   const ldc = <usize>ohw << 2;
-  const packA = wsA, packB = wsB;
-  // Every block of A packed up front when all of them fit: block (g, pc, ic) at value offset g·MR⌈rows⌉·depth +
-  // pc·MR⌈rows⌉ + ic·kc (ic blocks before it hold MC rows each).
-  const rowsPad = roundMR(rows);
-  const whole = <i64>groups * <i64>rowsPad * <i64>depth <= <i64>WS_A_VALUES;
-  if (whole)
-    for (let g = 0; g < groups; g++)
-      for (let pc = 0; pc < depth; pc += CONV_KC) {
-        const kc = min(CONV_KC, depth - pc);
-        for (let ic = 0; ic < rows; ic += CONV_MC)
-          pack_weight(g, ic, min(CONV_MC, rows - ic), pc, kc, packA + ((<usize>g * <usize>rowsPad * <usize>depth + <usize>pc * <usize>rowsPad + <usize>(ic * kc)) << 4));
-      }
+  const packB = wsB;
+  const whole = pack_whole_weight(0, rows, depth);
   for (let s = s0; s < s1; s++) {
     const xs = src + ((<usize>s * <usize>inC * <usize>inH * <usize>inW) << 2);
     const ys = dst + ((<usize>s * <usize>outC * <usize>ohw) << 2);
@@ -354,9 +369,7 @@ function product_task(task: i32): void {
           pack_taps_b(xs, g, pc, kc, jc, nc, packB);
           for (let ic = 0; ic < rows; ic += CONV_MC) {
             const mc = min(CONV_MC, rows - ic);
-            let pa = packA;
-            if (whole) pa += (<usize>g * <usize>rowsPad * <usize>depth + <usize>pc * <usize>rowsPad + <usize>(ic * kc)) << 4;
-            else pack_weight(g, ic, mc, pc, kc, packA);
+            const pa = weight_block(whole, 0, rows, depth, g, ic, mc, pc, kc);
             const c = yg + <usize>ic * ldc + (<usize>jc << 2);
             let betaBlock: f32 = 1;
             if (pc == 0) {
@@ -652,20 +665,12 @@ function data_task(task: i32): void {
   const s0 = task * SAMPLES_PER_TASK, s1 = min(n, s0 + SAMPLES_PER_TASK);
   const kg = cg * kh * kw, ohw = outH * outW, hw = inH * inW;
   const ldc = <usize>ohw << 2;
-  const packA = wsA, packB = wsB, col = ws + WS_PLANES;
-  const kgPad = roundMR(kg);
-  const whole = <i64>groups * <i64>kgPad * <i64>ocg <= <i64>WS_A_VALUES;
-  if (whole)
-    for (let g = 0; g < groups; g++)
-      for (let pc = 0; pc < ocg; pc += CONV_KC) {
-        const kc = min(CONV_KC, ocg - pc);
-        for (let ic = 0; ic < kg; ic += CONV_MC)
-          pack_a(1, kg, ocg, weight + ((<usize>g * <usize>ocg * <usize>kg) << 2), ic, min(CONV_MC, kg - ic), pc, kc, packA + ((<usize>g * <usize>kgPad * <usize>ocg + <usize>pc * <usize>kgPad + <usize>(ic * kc)) << 4));
-      }
+  const packB = wsB, col = ws + WS_PLANES;
+  const whole = pack_whole_weight(1, kg, ocg);
   for (let s = s0; s < s1; s++) {
     const dys = dyIn + ((<usize>s * <usize>outC * <usize>ohw) << 2), dxs = dst + ((<usize>s * <usize>inC * <usize>hw) << 2);
     for (let g = 0; g < groups; g++) {
-      const dyg = dys + ((<usize>g * <usize>ocg * <usize>ohw) << 2), wg = weight + ((<usize>g * <usize>ocg * <usize>kg) << 2);
+      const dyg = dys + ((<usize>g * <usize>ocg * <usize>ohw) << 2);
       for (let jc = 0; jc < ohw; jc += CONV_NC) {
         const nc = min(CONV_NC, ohw - jc);
         for (let pc = 0; pc < ocg; pc += CONV_KC) {
@@ -673,9 +678,7 @@ function data_task(task: i32): void {
           pack_b(0, ohw, ocg, dyg, pc, kc, jc, nc, packB);
           for (let ic = 0; ic < kg; ic += CONV_MC) {
             const mc = min(CONV_MC, kg - ic);
-            let pa = packA;
-            if (whole) pa += (<usize>g * <usize>kgPad * <usize>ocg + <usize>pc * <usize>kgPad + <usize>(ic * kc)) << 4;
-            else pack_a(1, kg, ocg, wg, ic, mc, pc, kc, packA);
+            const pa = weight_block(whole, 1, kg, ocg, g, ic, mc, pc, kc);
             gemm_block(mc, nc, 0, nc, kc, pa, packB, col + <usize>ic * ldc + (<usize>jc << 2), ldc, 1, pc == 0 ? 0 : 1, false, 0, 0, 0, 0, 0, 0, 0);
           }
         }

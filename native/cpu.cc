@@ -96,6 +96,14 @@ std::atomic<const isa_table*>& active() {
 /* nullptr only when no supported table is complete: Init then throws, so no kernel ever runs without a table. */
 const isa_table* isa() noexcept { return active().load(std::memory_order_relaxed); }
 
+bool isa_avx512_active() noexcept {
+#if defined(__x86_64__) || defined(_M_X64)
+  return isa() == isa_avx512f::table();
+#else
+  return false;
+#endif
+}
+
 bool isa_select(const char* name) noexcept {
   for (const Candidate& c : CANDIDATES)
     if (std::strcmp(name, c.name) == 0 && c.supported()) {

@@ -234,6 +234,9 @@ namespace isa_scalar { const isa_table* table() noexcept; }
 
 /* cpu.cc: the ISA in use (chosen once at load; tests may switch to another supported one). */
 const isa_table* isa() noexcept;
+/* Whether the active table is AVX-512's: sources compiled without ISA flags (native/conv/) call their
+ * target("avx512f") functions only then. */
+bool isa_avx512_active() noexcept;
 /* Selects an ISA by name if this CPU supports it; returns false otherwise. */
 bool isa_select(const char* name) noexcept;
 /* Comma-separated ISAs this CPU supports, best first. */

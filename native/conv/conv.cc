@@ -243,15 +243,33 @@ thread_local Workspace fused_out, unpooled;
  * zeroes and scatters the plane. AVX-512 only (chosen when the active ISA is): GCC leaves the portable form of this
  * loop scalar, no faster than the scatter. */
 #if defined(__x86_64__)
+/* The windows of the lanes of m, their gradients at g (ReLU-masked by y > 0), indices at idx and blocks starting at
+ * origin: q[0], q[1] (top row) and q[2], q[3] (bottom row) of each block hold the gradient where the index names
+ * that position and +0 elsewhere (gradient + 0, as zeroing then adding gives). False when an index names none. */
+template <bool Relu>
+__attribute__((target("avx512f"), always_inline)) inline bool block_values(__mmask16 m, const float* g, const int32_t* idx,
+                                                                         const float* y, __m512i origin, __m512i below,
+                                                                         __m512 q[4]) {
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512i one = _mm512_set1_epi32(1);
+  __m512 v = _mm512_maskz_loadu_ps(m, g);
+  if (Relu) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(m, y), zero, _CMP_GT_OQ), v);
+  const __m512i r = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, idx), origin);
+  const __mmask16 k[4] = {_mm512_cmpeq_epi32_mask(r, _mm512_setzero_si512()), _mm512_cmpeq_epi32_mask(r, one),
+                          _mm512_cmpeq_epi32_mask(r, below), _mm512_cmpeq_epi32_mask(r, _mm512_add_epi32(below, one))};
+  if ((__mmask16)((k[0] | k[1] | k[2] | k[3]) & m) != m) return false;
+  for (int i = 0; i < 4; i++) q[i] = _mm512_add_ps(_mm512_maskz_mov_ps(k[i], v), zero);
+  return true;
+}
+
 template <bool Relu>
 __attribute__((target("avx512f"))) bool unpool_tiled(int64_t w, int64_t qh, int64_t qw, const float* g,
                                                      const int32_t* idx, const float* y, float* out) {
-  const __m512 zero = _mm512_setzero_ps();
   const __m512i twice = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   // Interleaving a (left column of each block) and b (right column): a0 b0 a1 b1 … then a8 b8 a9 b9 ….
   const __m512i first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i second = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32((int32_t)w), diagonal = _mm512_set1_epi32((int32_t)w + 1);
+  const __m512i below = _mm512_set1_epi32((int32_t)w);
   // Rows of at most 8 windows (CNN-S's second layer: 7) go two at a time: lane l is window l mod qw of row l / qw,
   // whose block starts 2·w·(l / qw) + 2·(l mod qw) after the pair's.
   alignas(64) int32_t pair_offsets[16] = {};
@@ -264,20 +282,13 @@ __attribute__((target("avx512f"))) bool unpool_tiled(int64_t w, int64_t qh, int6
     float* bottom = top + w;
     if (qw <= 8 && oy + 1 < qh) {
       const int64_t at = oy * qw;
-      __m512 v = _mm512_maskz_loadu_ps(pair_lanes, g + at);
-      if (Relu) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(pair_lanes, y + at), zero, _CMP_GT_OQ), v);
-      const __m512i origin = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w)), pair);
-      const __m512i r = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(pair_lanes, idx + at), origin);
-      const __mmask16 k00 = _mm512_cmpeq_epi32_mask(r, _mm512_setzero_si512()), k01 = _mm512_cmpeq_epi32_mask(r, one);
-      const __mmask16 k10 = _mm512_cmpeq_epi32_mask(r, below), k11 = _mm512_cmpeq_epi32_mask(r, diagonal);
-      if ((__mmask16)((k00 | k01 | k10 | k11) & pair_lanes) != pair_lanes) return false;
-      const __m512 t0 = _mm512_add_ps(_mm512_maskz_mov_ps(k00, v), zero), t1 = _mm512_add_ps(_mm512_maskz_mov_ps(k01, v), zero);
-      const __m512 b0 = _mm512_add_ps(_mm512_maskz_mov_ps(k10, v), zero), b1 = _mm512_add_ps(_mm512_maskz_mov_ps(k11, v), zero);
+      __m512 q[4];
+      if (!block_values<Relu>(pair_lanes, g + at, idx + at, y + at, _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w)), pair), below, q)) return false;
       // Image rows 2·oy … 2·oy + 3, 2·qw floats each.
-      _mm512_mask_storeu_ps(top, row_floats, _mm512_permutex2var_ps(t0, first, t1));
-      _mm512_mask_storeu_ps(bottom, row_floats, _mm512_permutex2var_ps(b0, first, b1));
-      _mm512_mask_storeu_ps(bottom + w, row_floats, _mm512_permutex2var_ps(t0, upper, t1));
-      _mm512_mask_storeu_ps(bottom + 2 * w, row_floats, _mm512_permutex2var_ps(b0, upper, b1));
+      _mm512_mask_storeu_ps(top, row_floats, _mm512_permutex2var_ps(q[0], first, q[1]));
+      _mm512_mask_storeu_ps(bottom, row_floats, _mm512_permutex2var_ps(q[2], first, q[3]));
+      _mm512_mask_storeu_ps(bottom + w, row_floats, _mm512_permutex2var_ps(q[0], upper, q[1]));
+      _mm512_mask_storeu_ps(bottom + 2 * w, row_floats, _mm512_permutex2var_ps(q[2], upper, q[3]));
       oy++;
       continue;
     }
@@ -285,15 +296,9 @@ __attribute__((target("avx512f"))) bool unpool_tiled(int64_t w, int64_t qh, int6
       const int64_t n = qw - ox < 16 ? qw - ox : 16;
       const __mmask16 m = (__mmask16)((1u << n) - 1);
       const int64_t at = oy * qw + ox;
-      __m512 v = _mm512_maskz_loadu_ps(m, g + at);
-      if (Relu) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(m, y + at), zero, _CMP_GT_OQ), v);
-      const __m512i origin = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w + 2 * ox)), twice);
-      const __m512i r = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, idx + at), origin);
-      const __mmask16 k00 = _mm512_cmpeq_epi32_mask(r, _mm512_setzero_si512()), k01 = _mm512_cmpeq_epi32_mask(r, one);
-      const __mmask16 k10 = _mm512_cmpeq_epi32_mask(r, below), k11 = _mm512_cmpeq_epi32_mask(r, diagonal);
-      if ((__mmask16)((k00 | k01 | k10 | k11) & m) != m) return false;
-      const __m512 t0 = _mm512_add_ps(_mm512_maskz_mov_ps(k00, v), zero), t1 = _mm512_add_ps(_mm512_maskz_mov_ps(k01, v), zero);
-      const __m512 b0 = _mm512_add_ps(_mm512_maskz_mov_ps(k10, v), zero), b1 = _mm512_add_ps(_mm512_maskz_mov_ps(k11, v), zero);
+      __m512 q[4];
+      if (!block_values<Relu>(m, g + at, idx + at, y + at, _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w + 2 * ox)), twice), below, q)) return false;
+      const __m512 t0 = q[0], t1 = q[1], b0 = q[2], b1 = q[3];
       // 2n floats of each image row: the first 16 of them, then the rest.
       const __mmask16 lo = n >= 8 ? (__mmask16)0xFFFF : (__mmask16)((1u << (2 * n)) - 1);
       const __mmask16 hi = n > 8 ? (__mmask16)((1u << (2 * (n - 8))) - 1) : (__mmask16)0;
@@ -592,8 +597,9 @@ __attribute__((target("avx512f"))) void fwd_c1k3_into(const Conv& P, const float
       }
       if (bias) {
         const __m512 b = _mm512_set1_ps(bias[o]);
-        a0 = _mm512_add_round_ps(a0, b, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        a1 = _mm512_add_round_ps(a1, b, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        // An add after an FMA: nothing to contract, so the plain intrinsic rounds as add_row_bias does.
+        a0 = _mm512_add_ps(a0, b);
+        a1 = _mm512_add_ps(a1, b);
       }
       float* out = y + (o * h + oy) * w;
       _mm512_mask_storeu_ps(out, lo, a0);
@@ -608,8 +614,7 @@ __attribute__((target("avx512f"))) void fwd_c1k3_into(const Conv& P, const float
 inline bool direct_c1k3(const Conv& P) {
 #if defined(__x86_64__)
   return P.c == 1 && P.groups == 1 && P.kh == 3 && P.kw == 3 && P.sh == 1 && P.sw == 1 && P.dilh == 1 && P.dilw == 1 &&
-         P.ph == 1 && P.pw == 1 && P.oh == P.h && P.ow == P.w && P.w >= 2 && P.w <= 32 &&
-         std::strcmp(isa()->name, "avx512f") == 0;
+         P.ph == 1 && P.pw == 1 && P.oh == P.h && P.ow == P.w && P.w >= 2 && P.w <= 32 && isa_avx512_active();
 #else
   (void)P;
   return false;
@@ -761,24 +766,28 @@ bool packed_forward(const Conv& P, const float* x, const float* weight, const fl
                     const FusedPool* pool = nullptr, float* caller_out = nullptr, const Unpool* unpool = nullptr) {
   if (!packed_fwd(P)) return false;
   const isa_table& T = *isa();
-  const int64_t kc_step = kc_step_for(P.kg, T.blk), m_pad = (P.oc + T.blk.mr - 1) / T.blk.mr * T.blk.mr;
-  const int64_t padded = (P.ohw + T.blk.nr - 1) / T.blk.nr * T.blk.nr;
-  const size_t floats = packed_scratch_floats(P, T, kc_step);
-  float* apack = packed_w.get((size_t)(m_pad * P.kg));
-  float* scratch = worker_col.get(floats);
-  // uint32 masks in a float workspace: same size, and the workspace is only ever read through this pointer.
-  uint32_t* valid = flat_taps(P) ? reinterpret_cast<uint32_t*>(valid_cols_w.get((size_t)(P.kw * padded))) : nullptr;
-  // int64 pairs in a float workspace: 64-byte aligned, and only ever read through this pointer.
-  int64_t* taps = flat_taps(P) ? reinterpret_cast<int64_t*>(taps_w.get((size_t)(4 * P.kg))) : nullptr;
-  if (!apack || !scratch || (flat_taps(P) && (!valid || !taps))) return false;
-  if (valid) fill_valid(P, padded, valid), fill_taps(P, padded_planes(P, padded), padded, taps);
-  for (int64_t pc = 0; pc < P.kg; pc += kc_step)
-    T.gemm_pack_a(P.oc, P.kg - pc < kc_step ? P.kg - pc : kc_step, weight + pc, P.kg, 1, apack + pc * m_pad);
   Job J{};
-  J.P = &P, J.col = scratch, J.col_floats = floats, J.items = P.n, J.item = fwd_packed_sample;
-  J.a = x, J.bias = bias, J.out = y, J.pool = pool, J.caller_out = caller_out, J.unpool = unpool;
-  J.T = &T, J.apack = apack, J.m_pad = m_pad, J.kc_step = kc_step, J.valid = valid, J.taps = taps;
-  J.b = weight, J.direct = !unpool && direct_c1k3(P);
+  J.P = &P, J.items = P.n, J.item = fwd_packed_sample, J.T = &T;
+  J.a = x, J.b = weight, J.bias = bias, J.out = y, J.pool = pool, J.caller_out = caller_out, J.unpool = unpool;
+  // The direct one-channel forward reads the weight and the planes as they are: nothing to pack or tabulate.
+  J.direct = !unpool && direct_c1k3(P);
+  if (!J.direct) {
+    const int64_t kc_step = kc_step_for(P.kg, T.blk), m_pad = (P.oc + T.blk.mr - 1) / T.blk.mr * T.blk.mr;
+    const int64_t padded = (P.ohw + T.blk.nr - 1) / T.blk.nr * T.blk.nr;
+    const size_t floats = packed_scratch_floats(P, T, kc_step);
+    float* apack = packed_w.get((size_t)(m_pad * P.kg));
+    float* scratch = worker_col.get(floats);
+    // uint32 masks in a float workspace: same size, and the workspace is only ever read through this pointer.
+    uint32_t* valid = flat_taps(P) ? reinterpret_cast<uint32_t*>(valid_cols_w.get((size_t)(P.kw * padded))) : nullptr;
+    // int64 pairs in a float workspace: 64-byte aligned, and only ever read through this pointer.
+    int64_t* taps = flat_taps(P) ? reinterpret_cast<int64_t*>(taps_w.get((size_t)(4 * P.kg))) : nullptr;
+    if (!apack || !scratch || (flat_taps(P) && (!valid || !taps))) return false;
+    if (valid) fill_valid(P, padded, valid), fill_taps(P, padded_planes(P, padded), padded, taps);
+    for (int64_t pc = 0; pc < P.kg; pc += kc_step)
+      T.gemm_pack_a(P.oc, P.kg - pc < kc_step ? P.kg - pc : kc_step, weight + pc, P.kg, 1, apack + pc * m_pad);
+    J.col = scratch, J.col_floats = floats;
+    J.apack = apack, J.m_pad = m_pad, J.kc_step = kc_step, J.valid = valid, J.taps = taps;
+  }
   run(J, P.n * P.oc * P.ohw * P.kg);
   return true;
 }
@@ -979,7 +988,7 @@ void conv2d_max_pool2d_bwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64
                                float* dx) noexcept {
   const Conv P = make_conv(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow);
   const Unpool U{dy, idx, relu ? y : nullptr, oc, P.ohw, qh * qw, ow, qh, qw,
-                   oh == 2 * qh && ow == 2 * qw && qw > 0 && std::strcmp(isa()->name, "avx512f") == 0};
+                   oh == 2 * qh && ow == 2 * qw && qw > 0 && isa_avx512_active()};
   // Each thread expands one sample's gradient at a time where the weight and input gradients read it (CNN-S's conv1:
   // 50 KB in cache) instead of the pool writing the whole batch's to memory for them to read back.
   if (unpooled.get((size_t)(oc * P.ohw > 0 ? oc * P.ohw : 1)) && bwd_filter(P, beta, x, nullptr, &U, col, gw, gb)) {

@@ -121,11 +121,30 @@ DESCENT_CLONES void max_plane_2x2_even(int64_t oh, int64_t ow, const float* __re
  * their even and odd columns, then the four candidates are taken in window order with max_plane_2x2's rule (replace
  * when greater or NaN), so the results are its bits. The portable loops above stay mostly scalar at CNN-S's rows of
  * 14 and 7 windows (and the even-width pass copies its results out row by row). */
+/* Each lane's window: its four candidates a, b (top row), c, d (bottom row) taken in window order with
+ * max_plane_2x2's rule (replace when greater or NaN); stores the maximum and its position (origin + 0, 1, w, w + 1)
+ * for the lanes of m. */
+__attribute__((target("avx512f"), always_inline)) inline void max_of_window(__m512 a, __m512 b, __m512 c, __m512 d,
+                                                                         __m512i origin, __m512i below, __mmask16 m,
+                                                                         float* y, int32_t* idx) {
+  const __m512i one = _mm512_set1_epi32(1), diagonal = _mm512_add_epi32(below, one);
+  __m512 best = a;
+  __m512i at = origin;
+  __mmask16 t = _mm512_cmp_ps_mask(b, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q);
+  best = _mm512_mask_mov_ps(best, t, b), at = _mm512_mask_add_epi32(at, t, origin, one);
+  t = _mm512_cmp_ps_mask(c, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(c, c, _CMP_UNORD_Q);
+  best = _mm512_mask_mov_ps(best, t, c), at = _mm512_mask_add_epi32(at, t, origin, below);
+  t = _mm512_cmp_ps_mask(d, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q);
+  best = _mm512_mask_mov_ps(best, t, d), at = _mm512_mask_add_epi32(at, t, origin, diagonal);
+  _mm512_mask_storeu_ps(y, m, best);
+  _mm512_mask_storeu_epi32(idx, m, at);
+}
+
 __attribute__((target("avx512f"))) void max_plane_2x2_avx512(int64_t w, int64_t oh, int64_t ow, const float* x,
                                                              float* y, int32_t* idx) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-  const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32((int32_t)w), diagonal = _mm512_set1_epi32((int32_t)w + 1);
+  const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32((int32_t)w);
   // Rows of at most 8 windows (CNN-S's second layer: 7) go two at a time: lane l is window l mod ow of window row
   // l / ow, whose top-left element is 2·w·(l / ow) + 2·(l mod ow) after the pair's; its columns come from the
   // first image row pair (lanes < ow) or the second (16 + …).
@@ -146,17 +165,8 @@ __attribute__((target("avx512f"))) void max_plane_2x2_avx512(int64_t w, int64_t 
       const __m512 t1 = _mm512_maskz_loadu_ps(pair_lanes, r1 + w), u1 = _mm512_maskz_loadu_ps(pair_lanes, r1 + 2 * w);
       const __m512 a = _mm512_permutex2var_ps(t0, pair_even, t1), b = _mm512_permutex2var_ps(t0, pair_odd, t1);
       const __m512 c = _mm512_permutex2var_ps(u0, pair_even, u1), d = _mm512_permutex2var_ps(u0, pair_odd, u1);
-      __m512 best = a;
-      const __m512i origin = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w)), pair);
-      __m512i at = origin;
-      __mmask16 t = _mm512_cmp_ps_mask(b, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q);
-      best = _mm512_mask_mov_ps(best, t, b), at = _mm512_mask_add_epi32(at, t, origin, one);
-      t = _mm512_cmp_ps_mask(c, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(c, c, _CMP_UNORD_Q);
-      best = _mm512_mask_mov_ps(best, t, c), at = _mm512_mask_add_epi32(at, t, origin, below);
-      t = _mm512_cmp_ps_mask(d, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q);
-      best = _mm512_mask_mov_ps(best, t, d), at = _mm512_mask_add_epi32(at, t, origin, diagonal);
-      _mm512_mask_storeu_ps(y + oy * ow, pair_lanes, best);
-      _mm512_mask_storeu_epi32(idx + oy * ow, pair_lanes, at);
+      max_of_window(a, b, c, d, _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w)), pair), below, pair_lanes,
+                    y + oy * ow, idx + oy * ow);
       oy++;
       continue;
     }
@@ -170,17 +180,8 @@ __attribute__((target("avx512f"))) void max_plane_2x2_avx512(int64_t w, int64_t 
       const __m512 u0 = _mm512_maskz_loadu_ps(lo, r1 + 2 * ox), u1 = _mm512_maskz_loadu_ps(hi, r1 + 2 * ox + 16);
       const __m512 a = _mm512_permutex2var_ps(t0, even, t1), b = _mm512_permutex2var_ps(t0, odd, t1);
       const __m512 c = _mm512_permutex2var_ps(u0, even, u1), d = _mm512_permutex2var_ps(u0, odd, u1);
-      __m512 best = a;
-      __m512i at = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w + 2 * ox)), even);
-      const __m512i origin = at;
-      __mmask16 t = _mm512_cmp_ps_mask(b, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q);
-      best = _mm512_mask_mov_ps(best, t, b), at = _mm512_mask_add_epi32(at, t, origin, one);
-      t = _mm512_cmp_ps_mask(c, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(c, c, _CMP_UNORD_Q);
-      best = _mm512_mask_mov_ps(best, t, c), at = _mm512_mask_add_epi32(at, t, origin, below);
-      t = _mm512_cmp_ps_mask(d, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q);
-      best = _mm512_mask_mov_ps(best, t, d), at = _mm512_mask_add_epi32(at, t, origin, diagonal);
-      _mm512_mask_storeu_ps(y + oy * ow + ox, m, best);
-      _mm512_mask_storeu_epi32(idx + oy * ow + ox, m, at);
+      max_of_window(a, b, c, d, _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w + 2 * ox)), even), below, m,
+                    y + oy * ow + ox, idx + oy * ow + ox);
     }
   }
 }
@@ -206,7 +207,7 @@ void max_pool2d_planes(int64_t lo, int64_t hi, int64_t h, int64_t w, int64_t kh,
                        int64_t ph, int64_t pw, int64_t oh, int64_t ow, const float* x, float* y, int32_t* idx) noexcept {
   const bool fast = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && 2 * oh <= h && 2 * ow <= w;
 #if defined(__x86_64__)
-  if (fast && std::strcmp(isa()->name, "avx512f") == 0) {
+  if (fast && isa_avx512_active()) {
     for (int64_t p = lo; p < hi; p++) max_plane_2x2_avx512(w, oh, ow, x + p * h * w, y + p * oh * ow, idx + p * oh * ow);
     return;
   }
