@@ -43,7 +43,8 @@
         "native/loss/loss.cc",
         "native/norm/batch-norm.cc",
         "native/conv/conv.cc",
-        "native/conv/pooling.cc"
+        "native/conv/pooling.cc",
+        "native/conv/winograd.cc"
       ],
       "dependencies": ["descent_scalar"],
       "conditions": [

@@ -28,6 +28,7 @@
 #include "../clones.h"
 #include "../kernels.h"
 #include "../pool.h"
+#include "winograd.h"
 
 namespace descent {
 
@@ -230,6 +231,7 @@ struct Job {
   float* caller_out;        // fused: the calling thread's buffer for one sample's output (workers: fused_out)
   const Unpool* unpool;     // conv2d_max_pool2d_bwd: dY (or the flipped forward's input) is expanded per sample
   bool direct;              // forward through fwd_c1k3_into (b: the weight)
+  const WinogradPlan* wino; // forward through winograd_sample (col: its scratch)
   unsigned char undone[MAX_TASKS];
 };
 
@@ -761,10 +763,52 @@ void bwd_filter_transposed_chunk(const Job& J, int64_t q, float* scratch) {
 }
 
 
+/* Winograd F(2×2, 3×3) (winograd.cc) for 3×3 stride-1 layers with enough channels: 2.25× fewer multiplies, on
+ * the same micro-kernel. Below WINOGRAD_MIN_CHANNELS input or output channels the GEMMs' K (c) or M (oc) leave
+ * most of each micro-tile idle and the transforms cost more than the multiplies saved (bench: see README's conv
+ * section). Its per-thread scratch (V and M, 16·(c + oc) tile rows) is capped so it stays in L2. */
+constexpr int64_t WINOGRAD_MIN_CHANNELS = 16;
+constexpr int64_t WINOGRAD_MAX_SCRATCH = 1 << 20;
+
+thread_local Workspace wino_u, wino_tmp;
+
+void winograd_item(const Job& J, int64_t s, float* scratch) {
+  const Conv& P = *J.P;
+  float* y = sample_output(J, s);
+  const float* x = J.unpool ? unpool_sample(*J.unpool, s, unpooled.p) : J.a + s * P.c * P.h * P.w;
+  winograd_sample(*J.wino, x, J.bias, scratch, y);
+  if (J.pool) pool_sample(J, s, y);
+}
+
+/* The forward (fused: then pooled; unpool: over the expanded gradient) through Winograd; false (nothing written)
+ * when it does not apply or memory is short. */
+bool winograd_forward(const Conv& P, const float* x, const float* weight, const float* bias, float* y,
+                      const FusedPool* pool, float* caller_out, const Unpool* unpool) {
+  if (P.groups != 1 || P.kh != 3 || P.kw != 3 || P.sh != 1 || P.sw != 1 || P.dilh != 1 || P.dilw != 1 ||
+      P.c < WINOGRAD_MIN_CHANNELS || P.oc < WINOGRAD_MIN_CHANNELS)
+    return false;
+  const isa_table& T = *isa();
+  WinogradPlan W = winograd_plan(T, P.c, P.h, P.w, P.oc, P.oh, P.ow, P.ph, P.pw, kc_step_for(P.c, T.blk));
+  const size_t floats = winograd_scratch_floats(W);
+  if (floats > (size_t)WINOGRAD_MAX_SCRATCH) return false;
+  float* u = wino_u.get(winograd_u_floats(W));
+  float* tmp = wino_tmp.get(winograd_filter_tmp_floats(W));
+  float* scratch = worker_col.get(floats);
+  if (!u || !tmp || !scratch) return false;
+  winograd_filters(W, weight, tmp, u);
+  W.u = u;
+  Job J{};
+  J.P = &P, J.items = P.n, J.item = winograd_item, J.T = &T, J.wino = &W, J.col = scratch, J.col_floats = floats;
+  J.a = x, J.bias = bias, J.out = y, J.pool = pool, J.caller_out = caller_out, J.unpool = unpool;
+  run(J, P.n * P.oc * P.ohw * P.kg);
+  return true;
+}
+
 /* The packed forward over all samples; false (nothing written) when it does not apply or memory is short. */
 bool packed_forward(const Conv& P, const float* x, const float* weight, const float* bias, float* y,
                     const FusedPool* pool = nullptr, float* caller_out = nullptr, const Unpool* unpool = nullptr) {
   if (!packed_fwd(P)) return false;
+  if (winograd_forward(P, x, weight, bias, y, pool, caller_out, unpool)) return true;
   const isa_table& T = *isa();
   Job J{};
   J.P = &P, J.items = P.n, J.item = fwd_packed_sample, J.T = &T;

@@ -2,13 +2,17 @@
  * conv2d_fwd_f32, conv2d_bwd_data_f32 and conv2d_bwd_filter_f32 on every backend (the js reference included)
  * against a float64 direct convolution written here, at edge sizes: 1×1 images, kernel = image, stride > kernel,
  * odd sizes, padding ≥ kernel/2, dilation 2, groups 1/2/depthwise, channel counts 1, 3 and 17, batch 1 and above
- * the native weight-gradient chunk, an output size larger than the formula gives (padding reads only). Bound per
- * element, GEMM style: 2·(K + 2)·2⁻²⁴·Σ|terms| (+ |beta·old|), K the number of terms.
+ * the native weight-gradient chunk, an output size larger than the formula gives (padding reads only), and shapes a
+ * backend may run through Winograd F(2×2, 3×3) (odd output sizes: partial tiles; 1×1 and 2×2 images; padding 0, 1,
+ * 2 and mixed; channel counts off multiples of 16). Bound per element, GEMM style: 2·(K + 2)·2⁻²⁴·Σ|terms|
+ * (+ |beta·old|), K the number of terms; for the forward and input gradient of Winograd-eligible shapes the larger
+ * of that and the Winograd bound of test/winograd.ts (which holds whichever algorithm a backend picks).
  */
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/index.js';
 import type { F32Buf } from '../../src/buffers.js';
 import { BACKENDS, put, randn, rng } from '../helpers.js';
+import { flippedGeometry, winogradAbs, winogradBound, winogradShape } from '../winograd.js';
 
 interface Shape {
   n: number; c: number; h: number; w: number; oc: number; kh: number; kw: number;
@@ -53,6 +57,16 @@ const SHAPES: Shape[] = [
   { ...base, n: 1, c: 2, h: 33, w: 33, oc: 3, kh: 3, kw: 3, ph: 1, pw: 1 }, // 1089 pixels: two NC blocks, five KC blocks of dW
   { ...base, n: 3, c: 1, h: 66, w: 65, oc: 2, kh: 3, kw: 3, ph: 1, pw: 1 }, // 4290 pixels: beyond native's packed forward
   { ...base, n: 3, c: 1, h: 10, w: 17, oc: 5, kh: 3, kw: 3, ph: 1, pw: 1 }, // one channel, 'same' 3×3: native's direct forward, rows over 16
+  // Winograd F(2×2, 3×3) candidates: 3×3, stride 1, one group, enough channels.
+  { ...base, n: 3, c: 9, h: 7, w: 9, oc: 11, kh: 3, kw: 3, ph: 1, pw: 1 }, // 9→11, odd output (partial tiles), odd batch
+  { ...base, n: 1, c: 8, h: 1, w: 1, oc: 8, kh: 3, kw: 3, ph: 1, pw: 1 }, // 8→8, 1×1 image (one partial tile), batch 1
+  { ...base, c: 16, h: 2, w: 2, oc: 33, kh: 3, kw: 3, ph: 1, pw: 1, bias: false }, // 16→33, 2×2 image, no bias
+  { ...base, n: 3, c: 17, h: 8, w: 7, oc: 16, kh: 3, kw: 3 }, // 17→16, padding 0: 6×5 output
+  { ...base, n: 1, c: 16, h: 5, w: 6, oc: 17, kh: 3, kw: 3, ph: 2, pw: 2 }, // 16→17, padding 2: 7×8 output, input gradient unpadded
+  { ...base, c: 18, h: 6, w: 5, oc: 16, kh: 3, kw: 3, ph: 0, pw: 2, bias: false }, // 18→16, padding 0 and 2: 4×7 output
+  { ...base, n: 5, c: 16, h: 13, w: 13, oc: 33, kh: 3, kw: 3, ph: 1, pw: 1 }, // 16→33, 13×13: 49 tiles, partial last row and column
+  { ...base, c: 16, h: 4, w: 5, oc: 16, kh: 3, kw: 3, ph: 1, pw: 1, oh: 7, ow: 6 }, // output larger than the formula
+  { ...base, n: 1, c: 16, h: 2, w: 3, oc: 16, kh: 3, kw: 3, ph: 3, pw: 3 }, // padding 3: the input gradient has no flipped forward
 ];
 
 /** Max pools the fused kernel is checked with: 2×2 (the fast paths), overlapping and padded, 1×1, and stride > window. */
@@ -108,11 +122,13 @@ function oracle(s: Full, x: Float32Array, wt: Float32Array, bias: Float32Array, 
   return { y, dx, gw, gb };
 }
 
-function expectNear(got: Float32Array, ref: Ref, prior: Float32Array | null, beta: number, what: string) {
+/** `wino`: per element, the Winograd bound, when the result may come from Winograd (else null). */
+function expectNear(got: Float32Array, ref: Ref, prior: Float32Array | null, beta: number, what: string, wino: Float64Array | null = null) {
   for (let i = 0; i < ref.val.length; i++) {
     const old = prior && beta !== 0 ? beta * prior[i] : 0;
     const want = ref.val[i] + old;
-    const bound = 2 * (ref.terms[i] + 2) * 2 ** -24 * (ref.abs[i] + Math.abs(old)) + 1e-30;
+    const gemm = 2 * (ref.terms[i] + 2) * 2 ** -24 * (ref.abs[i] + Math.abs(old));
+    const bound = (wino ? Math.max(gemm, wino[i]) : gemm) + 1e-30;
     if (!(Math.abs(got[i] - want) <= bound)) expect.fail(`${what}: at ${i}: got ${got[i]}, ref ${want}, bound ${bound}`);
   }
 }
@@ -123,6 +139,14 @@ function run(backend: Backend, s: Full, seed: number) {
   const x = randn(r, s.n * s.c * s.h * s.w), wt = randn(r, s.oc * cg * s.kh * s.kw), bias = s.bias ? randn(r, s.oc) : new Float32Array(0);
   const dy = randn(r, s.n * s.oc * ohw), gw0 = randn(r, wt.length), gb0 = randn(r, s.oc);
   const ref = oracle(s, x, wt, bias, dy);
+  // Winograd bounds for the forward (K = c) and the input gradient (the flipped forward over dY, K = oc).
+  let winoY: Float64Array | null = null, winoDx: Float64Array | null = null;
+  if (winogradShape(s)) {
+    const g = { n: s.n, c: s.c, h: s.h, w: s.w, oc: s.oc, oh: s.oh, ow: s.ow, ph: s.ph, pw: s.pw };
+    winoY = winogradAbs(g, x, wt, bias).map((a) => winogradBound(s.c, a));
+    const f = flippedGeometry(g, wt);
+    if (f) winoDx = winogradAbs(f.geometry, dy, f.wt, new Float32Array(0)).map((a) => winogradBound(s.oc, a));
+  }
   const sizes = [s.n, s.c, s.h, s.w, s.oc, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw, s.dh, s.dw, s.groups, s.oh, s.ow] as const;
   const what = (k: string) => `${k} on ${backend.name}: ${tag(s)}`;
   const X = put(backend, x), W = put(backend, wt), B = put(backend, bias), DY = put(backend, dy);
@@ -130,9 +154,9 @@ function run(backend: Backend, s: Full, seed: number) {
   const nan = (len: number): F32Buf => put(backend, new Float32Array(len).fill(NaN));
   const col = nan(s.c * s.kh * s.kw * ohw), Y = nan(dy.length), DX = nan(x.length);
   backend.k.conv2d_fwd_f32(...sizes, X, W, B, col, Y);
-  expectNear(Y.data, ref.y, null, 0, what('conv2d_fwd_f32'));
+  expectNear(Y.data, ref.y, null, 0, what('conv2d_fwd_f32'), winoY);
   backend.k.conv2d_bwd_data_f32(...sizes, DY, W, nan(col.length), DX);
-  expectNear(DX.data, ref.dx, null, 0, what('conv2d_bwd_data_f32'));
+  expectNear(DX.data, ref.dx, null, 0, what('conv2d_bwd_data_f32'), winoDx);
   for (const beta of [0, 0.5]) {
     const GW = beta === 0 ? nan(wt.length) : put(backend, gw0), GB = s.bias ? (beta === 0 ? nan(s.oc) : put(backend, gb0)) : backend.alloc(0);
     backend.k.conv2d_bwd_filter_f32(...sizes, beta, X, DY, nan(col.length), GW, GB);

@@ -1,14 +1,16 @@
 /**
  * Native convolution and pooling beyond the shared suite: every ISA this CPU supports against the js reference
- * (bound 2·(K + 2)·2⁻²⁴·Σ|terms|, with Σ|terms| from the reference run on absolute values), and bit-identical
- * results for 1, 2 and 3 threads at sizes large enough to run in parallel (several weight-gradient chunks, a
- * partial last one).
+ * (bound 2·(K + 2)·2⁻²⁴·Σ|terms|, with Σ|terms| from the reference run on absolute values; the forward and input
+ * gradient of 3×3 stride-1 layers, which may run through Winograd, get the larger of that and the Winograd bound of
+ * test/winograd.ts plus the reference's own GEMM bound), and bit-identical results for 1, 2 and 3 threads at sizes
+ * large enough to run in parallel (several weight-gradient chunks, a partial last one).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { heapF32 } from '../../src/buffers.js';
 import { jsKernels } from '../../src/backends/js.js';
 import { loadAddon, type NativeAddon } from '../../src/backends/native.js';
 import { randn, rng } from '../helpers.js';
+import { flippedGeometry, winogradAbs, winogradBound } from '../winograd.js';
 
 const addon: NativeAddon = loadAddon();
 type Fn = (...args: unknown[]) => void;
@@ -18,6 +20,7 @@ type Sizes = [n: number, c: number, h: number, w: number, oc: number, kh: number
 
 const SHAPES: Sizes[] = [
   [19, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14], // CNN-S second layer, batch 19 (three chunks, the last partial)
+  [7, 24, 11, 9, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 11, 9], // Winograd with partial tiles (odd sizes), two panels of tiles
   [11, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 28, 28], // CNN-S first layer
   [9, 6, 13, 11, 9, 3, 3, 2, 1, 2, 2, 2, 2, 3, 7, 7], // grouped, dilated, strided, padded
   [10, 24, 9, 9, 16, 1, 1, 1, 1, 0, 0, 1, 1, 2, 9, 9], // pointwise, grouped
@@ -71,7 +74,17 @@ function reference(s: Sizes, i: ReturnType<typeof runAll>['inputs']) {
   const ref = run(i.x, i.wt, i.bias, i.dy, i.gw0, i.gb0);
   const bound = run(abs(i.x), abs(i.wt), abs(i.bias), abs(i.dy), abs(i.gw0), abs(i.gb0));
   const terms = { y: (c / groups) * kh * kw + 1, dx: (oc / groups) * kh * kw, gw: n * oh * ow + 1, gb: n * oh * ow + 1 };
-  return { ref, bound, terms };
+  // Winograd bounds where the layer qualifies (3×3, stride 1, no dilation, one group), else none.
+  const [, , , , , , , sh, sw, ph, pw, dh, dw] = s;
+  let wino: { y: Float64Array; dx: Float64Array | null } | null = null;
+  if (groups === 1 && kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1) {
+    const g = { n, c, h, w, oc, oh, ow, ph, pw }, f = flippedGeometry(g, i.wt);
+    wino = {
+      y: winogradAbs(g, i.x, i.wt, i.bias).map((a) => winogradBound(c, a)),
+      dx: f ? winogradAbs(f.geometry, i.dy, f.wt, new Float32Array(0)).map((a) => winogradBound(oc, a)) : null,
+    };
+  }
+  return { ref, bound, terms, wino };
 }
 
 describe('native convolution: ISAs and thread counts', () => {
@@ -88,10 +101,13 @@ describe('native convolution: ISAs and thread counts', () => {
         const { inputs, out, unfused } = runAll(s, 10 + si);
         for (const key of ['py', 'pidx', 'pgw', 'pgb', 'pdx'] as const)
           expect(Buffer.from(out[key].buffer).equals(Buffer.from(unfused[key].buffer)), `native/${isa} fused conv + pool ${s.join(',')}: ${key}`).toBe(true);
-        const { ref, bound, terms } = reference(s, inputs);
+        const { ref, bound, terms, wino } = reference(s, inputs);
         for (const key of ['y', 'dx', 'gw', 'gb'] as const)
           for (let j = 0; j < ref[key].length; j++) {
-            const tol = 2 * (terms[key] + 2) * 2 ** -24 * bound[key][j] * 1.01 + 1e-30;
+            // The reference's own error plus the native result's (GEMM or, where it may apply, Winograd).
+            const gemm = 2 * (terms[key] + 2) * 2 ** -24 * bound[key][j] * 1.01;
+            const alt = key === 'y' || key === 'dx' ? wino?.[key]?.[j] : undefined;
+            const tol = (alt === undefined ? gemm : gemm + Math.max(gemm, alt)) + 1e-30;
             if (!(Math.abs(out[key][j] - ref[key][j]) <= tol))
               expect.fail(`native/${isa} conv ${s.join(',')}: ${key}[${j}] = ${out[key][j]}, ref ${ref[key][j]}, bound ${tol}`);
           }

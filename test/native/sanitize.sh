@@ -31,7 +31,7 @@ add() { # add <object> <flags...> -- <source>
   local obj=$1; shift
   printf '%q ' "$CXX" "${common[@]}" "$@" -c -o "$obj" >> "$jobs_file"; echo >> "$jobs_file"
 }
-for src in native/addon.cc native/cpu.cc native/pool.cc native/kernels.cc native/gemm/gemm.cc native/loss/loss.cc native/norm/batch-norm.cc native/conv/conv.cc native/conv/pooling.cc; do
+for src in native/addon.cc native/cpu.cc native/pool.cc native/kernels.cc native/gemm/gemm.cc native/loss/loss.cc native/norm/batch-norm.cc native/conv/conv.cc native/conv/pooling.cc native/conv/winograd.cc; do
   add "$OUT/base-$(basename "$src" .cc).o" "$src"
 done
 for src in "${isa_sources[@]}" native/gemm/ukernel-4x8-scalar.cc; do

@@ -1,0 +1,209 @@
+/* Winograd F(2×2, 3×3): each 2×2 output tile is Y = Aᵀ[Σ_c U_c ⊙ V_c]A with U = G g Gᵀ (the filter, once per
+ * call) and V = Bᵀ d B (the 4×4 input patch d at rows 2·ty − ph …, columns 2·tx − pw …, zero outside the image):
+ *   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],  Aᵀ = [1 1 1 0; 0 1 −1 −1].
+ * 16 multiplies per tile and channel pair instead of the direct form's 36: the sum over channels becomes 16 GEMMs
+ * (one per transform point ξ) of M[ξ] (oc × tiles) = U[ξ] (oc × c) · V[ξ] (c × tiles), run on the tuned micro-kernel
+ * with U packed as its MR-tall A panels once per call and V written by the input transform straight into its
+ * NR-wide B panels. Per sample: input transform (channel by channel, through one zero-padded plane, so no reads need
+ * range checks), the GEMMs into M, then the output transform Aᵀ M A plus the bias into y. Rows of tiles are short
+ * (7 for a 14×14 image): loops over them would run in the vector loops' scalar remainders, so every transform loop
+ * runs over all tiles of a plane at once. That works because each row of tiles gets one spare tile (tw1 = tw + 1
+ * per row, computed and never stored): with padded rows 2·tw1 wide, tile f = ty·tw1 + tx starts at float 2·f of its
+ * parity's rows (the plane keeps its even rows, then its odd rows), so the row pass reads d[2f … 2f + 3], the column
+ * pass rows f and f + tw1 of each parity, and the output transform writes floats 2f, 2f + 1 of two output buffers
+ * (even and odd output rows), all linear in f. The transforms are adds and subtracts vectorised by the compiler
+ * (DESCENT_CLONES: an AVX-512 and an AVX2 copy);
+ * nothing depends on the thread count. Accuracy: see test/winograd.ts (N = c + 11 roundings per term on values
+ * that can exceed the direct form's by a small factor; fine for float32 training). */
+#include "winograd.h"
+
+#include <cstring>
+
+#include "../clones.h"
+
+namespace descent {
+
+WinogradPlan winograd_plan(const isa_table& T, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t oh, int64_t ow,
+                           int64_t ph, int64_t pw, int64_t kc_step) {
+  WinogradPlan W{};
+  W.T = &T;
+  W.c = c, W.h = h, W.w = w, W.oc = oc, W.oh = oh, W.ow = ow, W.ph = ph, W.pw = pw;
+  W.th = (oh + 1) / 2, W.tw = (ow + 1) / 2, W.tw1 = W.tw + 1, W.tiles = W.th * W.tw1;
+  W.panels = (W.tiles + T.blk.nr - 1) / T.blk.nr, W.tstride = W.panels * T.blk.nr;
+  // The 2 floats after each parity's rows: the row pass's spare tile of its last row reads them.
+  W.pcols = 2 * W.tw1, W.block = (W.th + 1) * W.pcols + 2;
+  W.kc_step = kc_step, W.m_pad = (oc + T.blk.mr - 1) / T.blk.mr * T.blk.mr;
+  return W;
+}
+
+size_t winograd_u_floats(const WinogradPlan& W) { return (size_t)(16 * W.m_pad * W.c); }
+
+size_t winograd_filter_tmp_floats(const WinogradPlan& W) { return (size_t)(16 * W.oc * W.c); }
+
+/* V (16 · panels · c · NR; first, so its panels are 64-byte aligned for the micro-kernel's loads), M (16 · oc ·
+ * tstride), one padded plane, its row transform (4 values × 2 parities × (th + 1)·tw1 tiles), two output buffers
+ * (even and odd output rows, 2·tiles floats each). */
+size_t winograd_scratch_floats(const WinogradPlan& W) {
+  return (size_t)(16 * W.c * W.tstride + 16 * W.oc * W.tstride + 2 * W.block + 8 * (W.th + 1) * W.tw1 + 4 * W.tiles);
+}
+
+void winograd_filters(const WinogradPlan& W, const float* weight, float* tmp, float* u) {
+  // tmp[ξ][o][ci] = (G g Gᵀ)[ξ]: G's ½ rows as 0.5·(a + b + c), exact scalings of rounded sums.
+  const int64_t pairs = W.oc * W.c;
+  for (int64_t p = 0; p < pairs; p++) {
+    const float* g = weight + p * 9;
+    float gg[4][3];  // G g
+    for (int j = 0; j < 3; j++) {
+      gg[0][j] = g[j];
+      gg[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+      gg[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+      gg[3][j] = g[6 + j];
+    }
+    for (int i = 0; i < 4; i++) {
+      const float v[4] = {gg[i][0], 0.5f * (gg[i][0] + gg[i][1] + gg[i][2]), 0.5f * (gg[i][0] - gg[i][1] + gg[i][2]),
+                          gg[i][2]};
+      for (int j = 0; j < 4; j++) tmp[(4 * i + j) * pairs + p] = v[j];
+    }
+  }
+  const isa_table& T = *W.T;
+  for (int64_t xi = 0; xi < 16; xi++)
+    for (int64_t pc = 0; pc < W.c; pc += W.kc_step)
+      T.gemm_pack_a(W.oc, W.c - pc < W.kc_step ? W.c - pc : W.kc_step, tmp + xi * pairs + pc, W.c, 1,
+                    u + xi * W.m_pad * W.c + pc * W.m_pad);
+}
+
+namespace {
+
+/* Bᵀ applied down rows 2·ty … 2·ty + 3 of one row-transformed plane: e and o hold its even and odd rows, so tile
+ * f reads e[f], o[f], e[f + tw1], o[f + tw1]; the four values of len tiles. */
+__attribute__((always_inline)) inline void column_pass(int64_t len, int64_t tw1, const float* __restrict e,
+                                                       const float* __restrict o, float* __restrict v0,
+                                                       float* __restrict v1, float* __restrict v2,
+                                                       float* __restrict v3) {
+  for (int64_t k = 0; k < len; k++) {
+    const float s0 = e[k], s1 = o[k], s2 = e[k + tw1], s3 = o[k + tw1];
+    v0[k] = s0 - s2;
+    v1[k] = s1 + s2;
+    v2[k] = s2 - s1;
+    v3[k] = s1 - s3;
+  }
+}
+
+/* d B along the rows of one parity's padded rows d: four values per tile (spare tiles included), n tiles. */
+__attribute__((always_inline)) inline void row_pass(int64_t n, const float* __restrict d, float* __restrict r0,
+                                                    float* __restrict r1, float* __restrict r2, float* __restrict r3) {
+  for (int64_t f = 0; f < n; f++) {
+    const float a = d[2 * f], b = d[2 * f + 1], c = d[2 * f + 2], e = d[2 * f + 3];
+    r0[f] = a - c;
+    r1[f] = b + c;
+    r2[f] = c - b;
+    r3[f] = b - e;
+  }
+}
+
+/* Channel ci of V: the 4×4 input transform of every tile f, written at v[ξ·vxi + (f / NR)·c·NR + ci·NR + f mod NR]
+ * (the B panels). plane: the channel zero padded (even rows, then odd rows); rt: its row transform. */
+DESCENT_CLONES void input_transform(const WinogradPlan& W, const float* plane, float* rt, int64_t ci, float* v) {
+  const int64_t NR = W.T->blk.nr, vxi = W.c * W.tstride, rows = (W.th + 1) * W.tw1;
+  // rt[(2·j + parity)·rows + f]: value j of tile f's row of that parity.
+  for (int64_t parity = 0; parity < 2; parity++)
+    row_pass(rows, plane + parity * W.block, rt + parity * rows, rt + (2 + parity) * rows, rt + (4 + parity) * rows,
+             rt + (6 + parity) * rows);
+  // Down the columns, one panel of tiles at a time.
+  for (int64_t f0 = 0; f0 < W.tiles; f0 += NR) {
+    const int64_t len = W.tiles - f0 < NR ? W.tiles - f0 : NR;
+    float* dst = v + f0 * W.c + ci * NR;  // f0 / NR · c · NR
+    for (int64_t j = 0; j < 4; j++) {
+      const float* e = rt + 2 * j * rows + f0;
+      float* v0 = dst + j * vxi;
+      column_pass(len, W.tw1, e, e + rows, v0, v0 + 4 * vxi, v0 + 8 * vxi, v0 + 12 * vxi);
+    }
+  }
+}
+
+/* Aᵀ M A for n tiles: m_i holds row i of M (ξ = 4·i + j at m_i + j·mxi); tile f's 2×2 outputs go to top[2f …] and
+ * bottom[2f …]. Aᵀ M first, column by column, then its two rows times A. */
+__attribute__((always_inline)) inline void output_pass(int64_t n, int64_t mxi, const float* __restrict m0,
+                                                       const float* __restrict m1, const float* __restrict m2,
+                                                       const float* __restrict m3, float* __restrict top,
+                                                       float* __restrict bottom) {
+  for (int64_t f = 0; f < n; f++) {
+    const float a0 = m0[f] + m1[f] + m2[f], b0 = m1[f] - m2[f] - m3[f];
+    const float a1 = m0[mxi + f] + m1[mxi + f] + m2[mxi + f], b1 = m1[mxi + f] - m2[mxi + f] - m3[mxi + f];
+    const float a2 = m0[2 * mxi + f] + m1[2 * mxi + f] + m2[2 * mxi + f],
+                b2 = m1[2 * mxi + f] - m2[2 * mxi + f] - m3[2 * mxi + f];
+    const float a3 = m0[3 * mxi + f] + m1[3 * mxi + f] + m2[3 * mxi + f],
+                b3 = m1[3 * mxi + f] - m2[3 * mxi + f] - m3[3 * mxi + f];
+    top[2 * f] = a0 + a1 + a2;
+    top[2 * f + 1] = a1 - a2 - a3;
+    bottom[2 * f] = b0 + b1 + b2;
+    bottom[2 * f + 1] = b1 - b2 - b3;
+  }
+}
+
+/* Output channel o: y = Aᵀ M A (+ bias, after the sum) through out (even output rows, then odd ones, 2·tw1 floats
+ * each), of which the first ow floats of each row go to y (partial tiles of odd sizes are computed whole). */
+DESCENT_CLONES void output_transform(const WinogradPlan& W, const float* m, const float* bias, int64_t o, float* out,
+                                     float* y) {
+  const int64_t mxi = W.oc * W.tstride;
+  const float* mt = m + o * W.tstride;
+  float* top = out;
+  float* bottom = out + 2 * W.tiles;
+  output_pass(W.tiles, mxi, mt, mt + 4 * mxi, mt + 8 * mxi, mt + 12 * mxi, top, bottom);
+  if (bias) {
+    const float b = bias[o];
+    for (int64_t k = 0; k < 4 * W.tiles; k++) out[k] += b;
+  }
+  for (int64_t ty = 0; ty < W.th; ty++) {
+    float* row = y + (o * W.oh + 2 * ty) * W.ow;
+    std::memcpy(row, top + ty * W.pcols, W.ow * sizeof(float));
+    if (2 * ty + 1 < W.oh) std::memcpy(row + W.ow, bottom + ty * W.pcols, W.ow * sizeof(float));
+  }
+}
+
+}  // namespace
+
+void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, float* scratch, float* y) {
+  const isa_table& T = *W.T;
+  const int64_t MR = T.blk.mr, NR = T.blk.nr, vxi = W.c * W.tstride, mxi = W.oc * W.tstride;
+  float* v = scratch;
+  float* m = v + 16 * vxi;
+  float* plane = m + 16 * mxi;
+  float* rt = plane + 2 * W.block;
+  float* out = rt + 8 * (W.th + 1) * W.tw1;
+  // The last panel's columns past the tiles: zero, so the micro-kernel multiplies defined values (their results
+  // land in M's columns no output transform reads).
+  const int64_t tail = W.tstride - W.tiles, last = (W.panels - 1) * W.c * NR;
+  if (tail > 0)
+    for (int64_t xi = 0; xi < 16; xi++)
+      for (int64_t ci = 0; ci < W.c; ci++) std::memset(v + xi * vxi + last + ci * NR + NR - tail, 0, tail * sizeof(float));
+  // Padded row r (input row r − ph) is row r / 2 of parity r mod 2; columns q hold input columns q − pw.
+  const int64_t q0 = W.pw < W.pcols ? W.pw : W.pcols, cols = W.w < W.pcols - q0 ? W.w : W.pcols - q0;
+  const int64_t rows = 2 * W.th + 2 - W.ph < W.h ? 2 * W.th + 2 - W.ph : W.h;  // input rows inside the plane
+  std::memset(plane, 0, 2 * W.block * sizeof(float));
+  for (int64_t ci = 0; ci < W.c; ci++) {
+    // Every channel fills the same positions: the zeros around them stay from the memset above.
+    for (int64_t iy = 0; iy < rows; iy++) {
+      const int64_t r = iy + W.ph;
+      std::memcpy(plane + (r & 1) * W.block + (r >> 1) * W.pcols + q0, x + (ci * W.h + iy) * W.w, cols * sizeof(float));
+    }
+    input_transform(W, plane, rt, ci, v);
+  }
+  for (int64_t xi = 0; xi < 16; xi++)
+    for (int64_t pc = 0; pc < W.c; pc += W.kc_step) {
+      const int64_t kc = W.c - pc < W.kc_step ? W.c - pc : W.kc_step;
+      const float* ap = W.u + xi * W.m_pad * W.c + pc * W.m_pad;
+      for (int64_t jp = 0; jp < W.panels; jp++) {
+        const int64_t j = jp * NR, nr = W.tiles - j < NR ? W.tiles - j : NR;
+        const float* bp = v + xi * vxi + jp * W.c * NR + pc * NR;
+        for (int64_t ir = 0; ir < W.oc; ir += MR) {
+          const int64_t mr = W.oc - ir < MR ? W.oc - ir : MR;
+          T.gemm_ukernel(kc, ap + ir * kc, 1, MR, bp, m + xi * mxi + ir * W.tstride + j, W.tstride, mr, nr, 1.0f,
+                         pc == 0 ? 0.0f : 1.0f);
+        }
+      }
+    }
+  for (int64_t o = 0; o < W.oc; o++) output_transform(W, m, bias, o, out, y);
+}
+
+}  // namespace descent

@@ -1,0 +1,40 @@
+/* Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions (one group, no dilation, any padding), used by conv.cc's
+ * forward, fused conv + pool forward and flipped input gradient. See winograd.cc. */
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../kernels.h"
+
+namespace descent {
+
+/* One call's geometry and buffers. ξ = 4·i + j numbers the 16 points of a tile's 4×4 transform. */
+struct WinogradPlan {
+  const isa_table* T;
+  int64_t c, h, w, oc, oh, ow, ph, pw;
+  int64_t th, tw;                // rows and columns of 2×2 output tiles
+  int64_t tw1, tiles;            // tiles per row with one spare column (see winograd.cc), th·tw1
+  int64_t panels, tstride;       // NR-wide panels over the tiles; panels·NR
+  int64_t pcols, block;          // a zero-padded input plane: rows 2·tw1 floats wide, its even rows then its odd
+                                 // rows, th + 1 of each plus 2 floats: block floats per parity
+  int64_t kc_step, m_pad;        // k blocks over the input channels; oc rounded up to MR
+  const float* u;                // the transformed filters U = G g Gᵀ: per ξ, MR-tall panels of m_pad × c per k block
+};
+
+WinogradPlan winograd_plan(const isa_table& T, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t oh, int64_t ow,
+                           int64_t ph, int64_t pw, int64_t kc_step);
+
+/* Floats of the transformed filters (u), of winograd_filters' temporary, and of one thread's per-sample scratch. */
+size_t winograd_u_floats(const WinogradPlan& W);
+size_t winograd_filter_tmp_floats(const WinogradPlan& W);
+size_t winograd_scratch_floats(const WinogradPlan& W);
+
+/* u = the packed U of weight [oc, c, 3, 3], through tmp (winograd_filter_tmp_floats). */
+void winograd_filters(const WinogradPlan& W, const float* weight, float* tmp, float* u);
+
+/* One sample: y [oc, oh, ow] from x [c, h, w] (+ bias per channel after the sum when bias is not nullptr), through
+ * scratch (winograd_scratch_floats, 64-byte aligned). */
+void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, float* scratch, float* y);
+
+}  // namespace descent
