@@ -28,6 +28,7 @@
 import { gemm, gemm_block, gemm_packing_buffers, gemm_ukernel_4x8__wasmsimd, GEMM_MR, GEMM_NR, pack_a, pack_b } from './gemm';
 import { copy_f32, hsum_f32x4, madd, zero_f32 } from './simd';
 import { team_conv, team_splits_conv } from './team';
+import { wino_block_rows, wino_image, wino_weights, WINO_MIN_CHANNELS } from './winograd';
 
 /** Images per forward / input-gradient task (the packed weight is reused across them). */
 // @ts-ignore: decorator
@@ -83,7 +84,7 @@ export function set_conv_workspace(p: usize): void {
 // The call's parameters, in static memory so every instance of a threaded module reads the same ones: the calling
 // thread stores them (conv_store), a task loads them into this instance's globals (conv_load).
 // @ts-ignore: decorator
-@inline const ARG_COUNT: i32 = 29;
+@inline const ARG_COUNT: i32 = 30;
 const ARGS = memory.data(ARG_COUNT * 4, 16);
 
 // @ts-ignore: decorator
@@ -104,6 +105,8 @@ let ocg: i32 = 0, cg: i32 = 0;
 // dyIn is the weight gradient's dY; dst is y, dx or dW; gradB the bias gradient.
 let src: usize = 0, weight: usize = 0, bias: usize = 0, dst: usize = 0, dyIn: usize = 0, gradB: usize = 0;
 let beta: f32 = 0;
+/** Rows of 2×2 output tiles per block when the call runs by Winograd (winograd.ts); 0: the products here. */
+let winoRows: i32 = 0;
 /** This thread's image planes between zero margins (product tasks): margin floats each side, planeStride apart; 0: none. */
 let margin: i64 = 0, planeStride: i64 = 0;
 
@@ -138,6 +141,7 @@ function conv_store(): void {
   store<i32>(a, inCg, 72); store<i32>(a, ocg, 76); store<i32>(a, cg, 80);
   store<usize>(a, src, 88); store<usize>(a, weight, 92); store<usize>(a, bias, 96); store<usize>(a, dst, 100);
   store<usize>(a, gradB, 104); store<f32>(a, beta, 108); store<usize>(a, dyIn, 112);
+  store<i32>(a, winoRows, 116);
 }
 
 /** A task's first step on any thread: this instance's globals from the stored parameters. */
@@ -150,6 +154,7 @@ function conv_load(): void {
   inCg = load<i32>(a, 72); ocg = load<i32>(a, 76); cg = load<i32>(a, 80);
   src = load<usize>(a, 88); weight = load<usize>(a, 92); bias = load<usize>(a, 96); dst = load<usize>(a, 100);
   gradB = load<usize>(a, 104); beta = load<f32>(a, 108); dyIn = load<usize>(a, 112);
+  winoRows = load<i32>(a, 116);
 }
 
 /** Output columns [lo, hi) whose input column ox·sw + off lies in [0, w), packed as lo | hi << 32. */
@@ -346,6 +351,7 @@ function weight_block(whole: bool, trans: i32, m: i32, k: i32, g: i32, ic: i32, 
 
 /** Samples [task·SAMPLES_PER_TASK, …) of the forward-style product: y_s,g = A_g·col_g(x_s) (+ bias). */
 function product_task(task: i32): void {
+  if (winoRows > 0) return wino_task(task);
   const s0 = task * SAMPLES_PER_TASK, s1 = min(n, s0 + SAMPLES_PER_TASK);
   const depth = inCg * kh * kw, ohw = outH * outW;
   const ldc = <usize>ohw << 2;
@@ -385,6 +391,36 @@ function product_task(task: i32): void {
     // Output planes no group covers (oc not a multiple of groups) are zero.
     if (groups * rows < outC) memory.fill(ys + ((<usize>(groups * rows) * <usize>ohw) << 2), 0, (<usize>(outC - groups * rows) * <usize>ohw) << 2);
   }
+}
+
+/**
+ * Rows of Winograd tiles per block for the stored geometry as a convolution of cin channels into cout channels of
+ * oh×ow, 0 when it does not qualify (groups 1, 3×3, stride 1, dilation 1, at least WINO_MIN_CHANNELS channels
+ * either side) or its blocks do not fit this thread's workspace.
+ */
+function wino_rows(cin: i32, cout: i32, oh: i32, ow: i32): i32 {
+  if (!(groups == 1 && kh == 3 && kw == 3 && strH == 1 && strW == 1 && dilH == 1 && dilW == 1)) return 0;
+  if (cin < WINO_MIN_CHANNELS || cout < WINO_MIN_CHANNELS) return 0;
+  return wino_block_rows(cin, cout, oh, ow, WS_A_VALUES, <i64>(WS_B_BYTES >> 2), <i64>(WS_REST_BYTES >> 2));
+}
+
+/**
+ * Images [task·SAMPLES_PER_TASK, …) by Winograd: U packed once per task into packed A's space, each image's V
+ * panels in packed B's, its products M and padded rows in the rest. The forward convolves x with the weight; the
+ * input gradient convolves dY with the flipped, transposed weight at padding 2 − p (dx[iy] reads dY[iy + p − ky]).
+ */
+function wino_task(task: i32): void {
+  const s0 = task * SAMPLES_PER_TASK, s1 = min(n, s0 + SAMPLES_PER_TASK);
+  const inBytes = (<usize>inC * <usize>inH * <usize>inW) << 2, outBytes = (<usize>outC * <usize>outH * <usize>outW) << 2;
+  if (op == OP_FWD) {
+    wino_weights(weight, outC, inC, false, wsA);
+    for (let s = s0; s < s1; s++)
+      wino_image(inC, inH, inW, outC, outH, outW, padH, padW, src + <usize>s * inBytes, wsA, bias, dst + <usize>s * outBytes, winoRows, wsB, ws);
+    return;
+  }
+  wino_weights(weight, inC, outC, true, wsA);
+  for (let s = s0; s < s1; s++)
+    wino_image(outC, outH, outW, inC, inH, inW, 2 - padH, 2 - padW, dyIn + <usize>s * outBytes, wsA, 0, dst + <usize>s * inBytes, winoRows, wsB, ws);
 }
 
 function fill_row(p: usize, len: i32, v: f32): void {
@@ -662,6 +698,7 @@ function zero_uncovered(dxs: usize): void {
  * once per task when it fits), then col2im_group.
  */
 function data_task(task: i32): void {
+  if (winoRows > 0) return wino_task(task);
   const s0 = task * SAMPLES_PER_TASK, s1 = min(n, s0 + SAMPLES_PER_TASK);
   const kg = cg * kh * kw, ohw = outH * outW, hw = inH * inW;
   const ldc = <usize>ohw << 2;
@@ -697,6 +734,7 @@ export function conv2d_fwd(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_: i32, k
   strH = sh; strW = sw; padH = ph; padW = pw;
   rows = ocg; inCg = cg;
   src = x; weight = weight_; bias = bias_; dst = y; dyIn = 0; gradB = 0; beta = 0;
+  winoRows = wino_rows(c, oc, oh, ow);
   run((n_ + SAMPLES_PER_TASK - 1) / SAMPLES_PER_TASK, <i64>n_ * <i64>oc * <i64>oh * <i64>ow * <i64>(cg * kh_ * kw_));
 }
 
@@ -715,7 +753,10 @@ export function conv2d_bwd_data(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_: i
   rows = ocg; inCg = cg;
   src = 0; weight = weight_; bias = 0; dst = dx; dyIn = dy; gradB = 0; beta = 0;
   const kg = cg * kh_ * kw_;
-  if (<i64>kg * <i64>ohw <= WS_PLANE_FLOATS) {
+  // The input gradient is the convolution of dY (oc channels) into c channels of h×w at padding 2 − p; padding
+  // above 2 (a crop) stays on the products, whose error bound the tests hold it to.
+  winoRows = ph <= 2 && pw <= 2 ? wino_rows(oc, c, h, w) : 0;
+  if (winoRows > 0 || <i64>kg * <i64>ohw <= WS_PLANE_FLOATS) {
     run((n_ + SAMPLES_PER_TASK - 1) / SAMPLES_PER_TASK, <i64>n_ * <i64>oc * <i64>ohw * <i64>kg);
     return;
   }
@@ -750,5 +791,6 @@ export function conv2d_bwd_filter(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_:
   strH = sh; strW = sw; padH = ph; padW = pw;
   rows = ocg; inCg = cg;
   src = x; weight = 0; bias = 0; dst = gw; dyIn = dy; gradB = gb; beta = beta_;
+  winoRows = 0;
   run(filter_tasks(), <i64>n_ * <i64>oc * <i64>ohw * <i64>kg);
 }
