@@ -84,7 +84,7 @@ export function set_conv_workspace(p: usize): void {
 // The call's parameters, in static memory so every instance of a threaded module reads the same ones: the calling
 // thread stores them (conv_store), a task loads them into this instance's globals (conv_load).
 // @ts-ignore: decorator
-@inline const ARG_COUNT: i32 = 30;
+@inline const ARG_COUNT: i32 = 31;
 const ARGS = memory.data(ARG_COUNT * 4, 16);
 
 // @ts-ignore: decorator
@@ -107,6 +107,10 @@ let src: usize = 0, weight: usize = 0, bias: usize = 0, dst: usize = 0, dyIn: us
 let beta: f32 = 0;
 /** Rows of 2×2 output tiles per block when the call runs by Winograd (winograd.ts); 0: the products here. */
 let winoRows: i32 = 0;
+/** Counts the owner's calls (stored with them), so a thread transforms a call's weight once (winoWeightsFor). */
+let callId: i32 = 0;
+/** The call whose Winograd weight this instance holds in its packed-A space (−1: none). */
+let winoWeightsFor: i32 = -1;
 /** This thread's image planes between zero margins (product tasks): margin floats each side, planeStride apart; 0: none. */
 let margin: i64 = 0, planeStride: i64 = 0;
 
@@ -141,7 +145,7 @@ function conv_store(): void {
   store<i32>(a, inCg, 72); store<i32>(a, ocg, 76); store<i32>(a, cg, 80);
   store<usize>(a, src, 88); store<usize>(a, weight, 92); store<usize>(a, bias, 96); store<usize>(a, dst, 100);
   store<usize>(a, gradB, 104); store<f32>(a, beta, 108); store<usize>(a, dyIn, 112);
-  store<i32>(a, winoRows, 116);
+  store<i32>(a, winoRows, 116); store<i32>(a, callId, 120);
 }
 
 /** A task's first step on any thread: this instance's globals from the stored parameters. */
@@ -154,7 +158,7 @@ function conv_load(): void {
   inCg = load<i32>(a, 72); ocg = load<i32>(a, 76); cg = load<i32>(a, 80);
   src = load<usize>(a, 88); weight = load<usize>(a, 92); bias = load<usize>(a, 96); dst = load<usize>(a, 100);
   gradB = load<usize>(a, 104); beta = load<f32>(a, 108); dyIn = load<usize>(a, 112);
-  winoRows = load<i32>(a, 116);
+  winoRows = load<i32>(a, 116); callId = load<i32>(a, 120);
 }
 
 /** Output columns [lo, hi) whose input column ox·sw + off lies in [0, w), packed as lo | hi << 32. */
@@ -405,20 +409,23 @@ function wino_rows(cin: i32, cout: i32, oh: i32, ow: i32): i32 {
 }
 
 /**
- * Images [task·SAMPLES_PER_TASK, …) by Winograd: U packed once per task into packed A's space, each image's V
+ * Images [task·SAMPLES_PER_TASK, …) by Winograd: U packed into packed A's space by the thread's first task of the
+ * call (nothing else packs there during a call; any other call has another callId), each image's V
  * panels in packed B's, its products M and padded rows in the rest. The forward convolves x with the weight; the
  * input gradient convolves dY with the flipped, transposed weight at padding 2 − p (dx[iy] reads dY[iy + p − ky]).
  */
 function wino_task(task: i32): void {
   const s0 = task * SAMPLES_PER_TASK, s1 = min(n, s0 + SAMPLES_PER_TASK);
   const inBytes = (<usize>inC * <usize>inH * <usize>inW) << 2, outBytes = (<usize>outC * <usize>outH * <usize>outW) << 2;
+  const fresh = winoWeightsFor != callId;
+  winoWeightsFor = callId;
   if (op == OP_FWD) {
-    wino_weights(weight, outC, inC, false, wsA);
+    if (fresh) wino_weights(weight, outC, inC, false, wsA);
     for (let s = s0; s < s1; s++)
       wino_image(inC, inH, inW, outC, outH, outW, padH, padW, src + <usize>s * inBytes, wsA, bias, dst + <usize>s * outBytes, winoRows, wsB, ws);
     return;
   }
-  wino_weights(weight, inC, outC, true, wsA);
+  if (fresh) wino_weights(weight, inC, outC, true, wsA);
   for (let s = s0; s < s1; s++)
     wino_image(outC, outH, outW, inC, inH, inW, 2 - padH, 2 - padW, dyIn + <usize>s * outBytes, wsA, 0, dst + <usize>s * inBytes, winoRows, wsB, ws);
 }
@@ -615,6 +622,7 @@ function run(tasks: i32, macs: i64): void {
     wsB = gemm_packing_buffers(1);
     ws = wsB + WS_B_BYTES;
   }
+  callId++;
   conv_store();
   if (ASC_FEATURE_THREADS) {
     if (team_splits_conv(tasks, macs)) {

@@ -19,7 +19,7 @@
  * sizes, so any split of samples between threads gives the same bits.
  */
 import { gemm_block, GEMM_MR, GEMM_NR } from './gemm';
-import { zero_f32, copy_f32 } from './simd';
+import { copy_f32, store_partial_f32x4, zero_f32 } from './simd';
 
 /** Transformed positions per tile (4×4). */
 // @ts-ignore: decorator
@@ -181,21 +181,22 @@ function input_transform(plane: usize, wp: i32, rows: i32, tWp: i32, cin: i32, i
       a = v128.load(p + 3 * rowBytes); b = v128.load(p + 3 * rowBytes, 16); c = v128.load(p + 3 * rowBytes, 32);
       e = f32x4.shuffle(a, b, 0, 2, 4, 6); o = f32x4.shuffle(a, b, 1, 3, 5, 7);
       const d30 = e, d31 = o, d32 = f32x4.shuffle(e, c, 1, 2, 3, 4), d33 = f32x4.shuffle(o, c, 1, 2, 3, 5);
-      input_row(f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23), at, vXi, 0);
-      input_row(f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23), at, vXi, 4);
-      input_row(f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13), at, vXi, 8);
-      input_row(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), at, vXi, 12);
+      const vRow = vXi << 2;
+      input_row(f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23), at, vXi);
+      input_row(f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23), at + vRow, vXi);
+      input_row(f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13), at + 2 * vRow, vXi);
+      input_row(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), at + 3 * vRow, vXi);
     }
 }
 
-/** B over one row (t0..t3) of Bᵀ d: t0 − t2, t1 + t2, t2 − t1, t1 − t3 into V[ξ0 … ξ0 + 3] at `at`. */
+/** B over one row (t0..t3) of Bᵀ d: t0 − t2, t1 + t2, t2 − t1, t1 − t3 into the four V[ξ] from `at` on, vXi apart. */
 // @ts-ignore: decorator
-@inline function input_row(t0: v128, t1: v128, t2: v128, t3: v128, at: usize, vXi: usize, xi0: i32): void {
-  const p = at + <usize>xi0 * vXi;
+@inline function input_row(t0: v128, t1: v128, t2: v128, t3: v128, at: usize, vXi: usize): void {
+  let p = at;
   v128.store(p, f32x4.sub(t0, t2));
-  v128.store(p + vXi, f32x4.add(t1, t2));
-  v128.store(p + 2 * vXi, f32x4.sub(t2, t1));
-  v128.store(p + 3 * vXi, f32x4.sub(t1, t3));
+  v128.store(p += vXi, f32x4.add(t1, t2));
+  v128.store(p += vXi, f32x4.sub(t2, t1));
+  v128.store(p += vXi, f32x4.sub(t1, t3));
 }
 
 /**
@@ -213,10 +214,12 @@ function output_transform(m: usize, mXi: usize, cout: i32, t: i32, tWp: i32, ty0
       for (let tx = 0; tx < tWp; tx += 4) {
         const p = m + ((<usize>(o * t + ty * tWp + tx)) << 2);
         // Aᵀ over the rows of M (ξ = 4r + c), per column c.
-        const m00 = v128.load(p), m01 = v128.load(p + mXi), m02 = v128.load(p + 2 * mXi), m03 = v128.load(p + 3 * mXi);
-        const m10 = v128.load(p + 4 * mXi), m11 = v128.load(p + 5 * mXi), m12 = v128.load(p + 6 * mXi), m13 = v128.load(p + 7 * mXi);
-        const m20 = v128.load(p + 8 * mXi), m21 = v128.load(p + 9 * mXi), m22 = v128.load(p + 10 * mXi), m23 = v128.load(p + 11 * mXi);
-        const m30 = v128.load(p + 12 * mXi), m31 = v128.load(p + 13 * mXi), m32 = v128.load(p + 14 * mXi), m33 = v128.load(p + 15 * mXi);
+        // One pointer stepped by mXi: V8 would multiply for every p + k·mXi.
+        let q = p;
+        const m00 = v128.load(q), m01 = v128.load(q += mXi), m02 = v128.load(q += mXi), m03 = v128.load(q += mXi);
+        const m10 = v128.load(q += mXi), m11 = v128.load(q += mXi), m12 = v128.load(q += mXi), m13 = v128.load(q += mXi);
+        const m20 = v128.load(q += mXi), m21 = v128.load(q += mXi), m22 = v128.load(q += mXi), m23 = v128.load(q += mXi);
+        const m30 = v128.load(q += mXi), m31 = v128.load(q += mXi), m32 = v128.load(q += mXi), m33 = v128.load(q += mXi);
         const s00 = f32x4.add(f32x4.add(m00, m10), m20), s01 = f32x4.add(f32x4.add(m01, m11), m21);
         const s02 = f32x4.add(f32x4.add(m02, m12), m22), s03 = f32x4.add(f32x4.add(m03, m13), m23);
         const s10 = f32x4.sub(f32x4.sub(m10, m20), m30), s11 = f32x4.sub(f32x4.sub(m11, m21), m31);
@@ -227,17 +230,17 @@ function output_transform(m: usize, mXi: usize, cout: i32, t: i32, tWp: i32, ty0
         const r0a = f32x4.shuffle(y00, y01, 0, 4, 1, 5), r0b = f32x4.shuffle(y00, y01, 2, 6, 3, 7);
         const r1a = f32x4.shuffle(y10, y11, 0, 4, 1, 5), r1b = f32x4.shuffle(y10, y11, 2, 6, 3, 7);
         const ox = 2 * tx;
-        const q = yo + ((<usize>(oy * ow + ox)) << 2);
+        const out = yo + ((<usize>(oy * ow + ox)) << 2);
         if (ox + 8 <= ow && oy + 2 <= oh) {
-          v128.store(q, r0a);
-          v128.store(q, r0b, 16);
-          v128.store(q + (<usize>ow << 2), r1a);
-          v128.store(q + (<usize>ow << 2), r1b, 16);
+          v128.store(out, r0a);
+          v128.store(out, r0b, 16);
+          v128.store(out + (<usize>ow << 2), r1a);
+          v128.store(out + (<usize>ow << 2), r1b, 16);
           continue;
         }
         const cols = min(8, ow - ox);
-        store_part(q, r0a, r0b, cols);
-        if (oy + 1 < oh) store_part(q + (<usize>ow << 2), r1a, r1b, cols);
+        store_part(out, r0a, r0b, cols);
+        if (oy + 1 < oh) store_part(out + (<usize>ow << 2), r1a, r1b, cols);
       }
     }
   }
@@ -245,12 +248,11 @@ function output_transform(m: usize, mXi: usize, cout: i32, t: i32, tWp: i32, ty0
 
 /** The first `cols` (≤ 8, may be ≤ 0) floats of the 8 in (lo, hi), at q. */
 function store_part(q: usize, lo: v128, hi: v128, cols: i32): void {
-  if (cols > 0) store<f32>(q, f32x4.extract_lane(lo, 0));
-  if (cols > 1) store<f32>(q, f32x4.extract_lane(lo, 1), 4);
-  if (cols > 2) store<f32>(q, f32x4.extract_lane(lo, 2), 8);
-  if (cols > 3) store<f32>(q, f32x4.extract_lane(lo, 3), 12);
-  if (cols > 4) store<f32>(q, f32x4.extract_lane(hi, 0), 16);
-  if (cols > 5) store<f32>(q, f32x4.extract_lane(hi, 1), 20);
-  if (cols > 6) store<f32>(q, f32x4.extract_lane(hi, 2), 24);
-  if (cols > 7) store<f32>(q, f32x4.extract_lane(hi, 3), 28);
+  if (cols < 4) {
+    if (cols > 0) store_partial_f32x4(q, lo, cols);
+    return;
+  }
+  v128.store(q, lo);
+  if (cols == 8) v128.store(q, hi, 16);
+  else if (cols > 4) store_partial_f32x4(q + 16, hi, cols - 4);
 }

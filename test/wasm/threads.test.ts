@@ -54,7 +54,8 @@ function runAll(b: Backend): Float32Array[] {
     out.push(y.data.slice(), dx.data.slice());
   }
   // Convolutions: forward, both gradients (stride 1 as a transposed convolution, stride 2 through col2im), grouped,
-  // several tasks of images and of weight-gradient blocks, taps over two KC blocks, a weight too big to stay packed.
+  // several tasks of images and of weight-gradient blocks, taps over two KC blocks, a weight too big to stay packed,
+  // Winograd F(2×2, 3×3) (the first, and the last: odd channels, padding 2 and 0, an image in two blocks of tiles).
   type ConvSizes = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
   const convs: ConvSizes[] = [
     [9, 16, 10, 10, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 10, 10],
@@ -62,6 +63,7 @@ function runAll(b: Backend): Float32Array[] {
     [5, 32, 7, 7, 72, 3, 3, 1, 1, 1, 1, 1, 1, 2, 7, 7],
     [2, 64, 6, 6, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 6, 6],
     [6, 8, 11, 11, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 6, 6],
+    [5, 32, 40, 30, 9, 3, 3, 1, 1, 2, 0, 1, 1, 1, 42, 28],
   ];
   for (const sizes of convs) {
     const [n, c, h, w, oc, kh, kw, , , , , , , groups, oh, ow] = sizes;
