@@ -78,10 +78,11 @@ async function conv(backend: Backend): Promise<Result[]> {
     fill(x.data, 8);
     fill(wt.data, 9);
     fill(y.data, 10);
+    // Effective rates: the direct formula's FLOPs over the time, whatever the algorithm (wasm's Winograd does fewer).
     const flops = (2 * n * oc * oh * ow * c * k * k) / 1e9;
-    out.push(await measure(backend, 'conv2d_fwd_f32', t.name, 'GFLOP/s', flops, () => backend.k.conv2d_fwd_f32(...sizes, x, wt, bias, col, y)));
-    out.push(await measure(backend, 'conv2d_bwd_filter_f32', t.name, 'GFLOP/s', flops, () => backend.k.conv2d_bwd_filter_f32(...sizes, 0, x, y, col, gw, gb)));
-    out.push(await measure(backend, 'conv2d_bwd_data_f32', t.name, 'GFLOP/s', flops, () => backend.k.conv2d_bwd_data_f32(...sizes, y, wt, col, dx)));
+    out.push(await measure(backend, 'conv2d_fwd_f32', t.name, 'effective GFLOP/s', flops, () => backend.k.conv2d_fwd_f32(...sizes, x, wt, bias, col, y)));
+    out.push(await measure(backend, 'conv2d_bwd_filter_f32', t.name, 'effective GFLOP/s', flops, () => backend.k.conv2d_bwd_filter_f32(...sizes, 0, x, y, col, gw, gb)));
+    out.push(await measure(backend, 'conv2d_bwd_data_f32', t.name, 'effective GFLOP/s', flops, () => backend.k.conv2d_bwd_data_f32(...sizes, y, wt, col, dx)));
     // The same layer fused with the 2×2 max pool and ReLU that follow it in CNN-S (scratch as Conv2d sizes it):
     // GFLOP/s of the convolution alone, so the pool, ReLU and gradient expansion show as lost rate. The backward
     // row is both gradients (twice the FLOPs), as a layer that is not the first needs them.
@@ -91,8 +92,8 @@ async function conv(backend: Backend): Promise<Result[]> {
     const pdy = backend.alloc(n * oc * qh * qw);
     fill(pdy.data, 11);
     const pool = [2, 2, 2, 2, 0, 0, qh, qw] as const;
-    out.push(await measure(backend, 'conv2d_max_pool2d_fwd_f32', `${t.name} +pool2+relu`, 'GFLOP/s', flops, () => backend.k.conv2d_max_pool2d_fwd_f32(...sizes, ...pool, chunk, 1, x, wt, bias, col, scratch, py, idx)));
-    out.push(await measure(backend, 'conv2d_max_pool2d_bwd_f32', `${t.name} +pool2+relu`, 'GFLOP/s', 2 * flops, () => backend.k.conv2d_max_pool2d_bwd_f32(...sizes, qh, qw, chunk, 1, 0, x, pdy, idx, py, wt, col, scratch, gw, gb, dx)));
+    out.push(await measure(backend, 'conv2d_max_pool2d_fwd_f32', `${t.name} +pool2+relu`, 'effective GFLOP/s', flops, () => backend.k.conv2d_max_pool2d_fwd_f32(...sizes, ...pool, chunk, 1, x, wt, bias, col, scratch, py, idx)));
+    out.push(await measure(backend, 'conv2d_max_pool2d_bwd_f32', `${t.name} +pool2+relu`, 'effective GFLOP/s', 2 * flops, () => backend.k.conv2d_max_pool2d_bwd_f32(...sizes, qh, qw, chunk, 1, 0, x, pdy, idx, py, wt, col, scratch, gw, gb, dx)));
     for (const buf of [x, wt, bias, col, y, dx, gw, gb, scratch, py, pdy]) backend.free(buf);
     backend.free(idx);
   }
