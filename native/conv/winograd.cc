@@ -17,6 +17,10 @@
  * that can exceed the direct form's by a small factor; fine for float32 training). */
 #include "winograd.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <cstring>
 
 #include "../clones.h"
@@ -32,6 +36,11 @@ WinogradPlan winograd_plan(const isa_table& T, int64_t c, int64_t h, int64_t w, 
   W.panels = (W.tiles + T.blk.nr - 1) / T.blk.nr, W.tstride = W.panels * T.blk.nr;
   // The 2 floats after each parity's rows: the row pass's spare tile of its last row reads them.
   W.pcols = 2 * W.tw1, W.block = (W.th + 1) * W.pcols + 2;
+  W.rows16 = W.tw1 <= 16 && isa_avx512_active();
+  // One ξ's block of V or M a cache line more than its tiles: the 16 blocks the transforms touch together would
+  // otherwise lie a multiple of 4 KiB apart (CNN-S's conv2: 16·64 and 32·64 floats), all in one L1 set, and evict
+  // each other (bench: the AVX-512 transforms ran 3× slower).
+  W.vxi = c * W.tstride + 16, W.mxi = oc * W.tstride + 16;
   W.kc_step = kc_step, W.m_pad = (oc + T.blk.mr - 1) / T.blk.mr * T.blk.mr;
   return W;
 }
@@ -44,7 +53,7 @@ size_t winograd_filter_tmp_floats(const WinogradPlan& W) { return (size_t)(16 * 
  * tstride), one padded plane, its row transform (4 values × 2 parities × (th + 1)·tw1 tiles), two output buffers
  * (even and odd output rows, 2·tiles floats each). */
 size_t winograd_scratch_floats(const WinogradPlan& W) {
-  return (size_t)(16 * W.c * W.tstride + 16 * W.oc * W.tstride + 2 * W.block + 8 * (W.th + 1) * W.tw1 + 4 * W.tiles);
+  return (size_t)(16 * W.vxi + 16 * W.mxi + 2 * W.block + 8 * (W.th + 1) * W.tw1 + 4 * W.tiles);
 }
 
 void winograd_filters(const WinogradPlan& W, const float* weight, float* tmp, float* u) {
@@ -104,7 +113,7 @@ __attribute__((always_inline)) inline void row_pass(int64_t n, const float* __re
 /* Channel ci of V: the 4×4 input transform of every tile f, written at v[ξ·vxi + (f / NR)·c·NR + ci·NR + f mod NR]
  * (the B panels). plane: the channel zero padded (even rows, then odd rows); rt: its row transform. */
 DESCENT_CLONES void input_transform(const WinogradPlan& W, const float* plane, float* rt, int64_t ci, float* v) {
-  const int64_t NR = W.T->blk.nr, vxi = W.c * W.tstride, rows = (W.th + 1) * W.tw1;
+  const int64_t NR = W.T->blk.nr, vxi = W.vxi, rows = (W.th + 1) * W.tw1;
   // rt[(2·j + parity)·rows + f]: value j of tile f's row of that parity.
   for (int64_t parity = 0; parity < 2; parity++)
     row_pass(rows, plane + parity * W.block, rt + parity * rows, rt + (2 + parity) * rows, rt + (4 + parity) * rows,
@@ -145,7 +154,7 @@ __attribute__((always_inline)) inline void output_pass(int64_t n, int64_t mxi, c
  * each), of which the first ow floats of each row go to y (partial tiles of odd sizes are computed whole). */
 DESCENT_CLONES void output_transform(const WinogradPlan& W, const float* m, const float* bias, int64_t o, float* out,
                                      float* y) {
-  const int64_t mxi = W.oc * W.tstride;
+  const int64_t mxi = W.mxi;
   const float* mt = m + o * W.tstride;
   float* top = out;
   float* bottom = out + 2 * W.tiles;
@@ -161,11 +170,130 @@ DESCENT_CLONES void output_transform(const WinogradPlan& W, const float* m, cons
   }
 }
 
+
+#if defined(__x86_64__)
+/* AVX-512 transforms for rows of at most 16 tiles (images up to 30 columns: one vector of tiles per row), which
+ * write the same V and y as the portable ones: the same operations in the same order on each value, lanes in place
+ * of loop steps. The input transform reads the image rows directly (masked loads: zeros outside the image, no
+ * padded plane, no copies) and keeps the last two padded rows' row transform in registers; the output transform
+ * interleaves each tile row's 2×2 outputs in registers and stores them into y with masks (no buffer, no copies). */
+
+/* Lanes [lo, hi) of 16 set (clamped to 0…16). */
+inline __mmask16 lanes(int64_t lo, int64_t hi) {
+  lo = lo < 0 ? 0 : lo > 16 ? 16 : lo;
+  hi = hi < lo ? lo : hi > 16 ? 16 : hi;
+  return (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+}
+
+/* Where one row of tiles goes in the B panels: lanes [0, first) at dst + at, the rest (moved down by first lanes)
+ * at the start of the next panel, next − at floats further on. */
+struct TileRow {
+  int64_t at, next;
+  __mmask16 head, tail;
+  __m512i shift;
+};
+
+__attribute__((target("avx512f"), always_inline)) inline void store_tiles(const TileRow& T, float* dst, __m512 x) {
+  _mm512_mask_storeu_ps(dst + T.at, T.head, x);
+  if (T.tail) _mm512_mask_storeu_ps(dst + T.next, T.tail, _mm512_maskz_permutexvar_ps(0xFFFF, T.shift, x));
+}
+
+/* One image plane as input_transform16 reads it: padded row r is image row r − ph, its lanes m0 (columns 0…15)
+ * and m1 (16…31) inside the image. */
+struct Row16 {
+  const float* plane;
+  int64_t h, w, ph, pw;
+  __mmask16 m0, m1;
+};
+
+/* d B of padded row r: its four values for each of up to 16 tiles, lane tx reading columns 2·tx … 2·tx + 3. */
+__attribute__((target("avx512f"), always_inline)) inline void row16(const Row16& R, int64_t r, __m512 out[4]) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i even2 = _mm512_add_epi32(even, _mm512_set1_epi32(2));  // lane 15 (a spare tile) wraps to 0
+  const __m512i odd2 = _mm512_add_epi32(even, _mm512_set1_epi32(3));
+  const int64_t iy = r - R.ph;
+  __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
+  if (iy >= 0 && iy < R.h) {
+    const float* src = R.plane + iy * R.w - R.pw;  // lanes outside [pw, pw + w) are masked off, never read
+    lo = _mm512_maskz_loadu_ps(R.m0, src);
+    hi = _mm512_maskz_loadu_ps(R.m1, src + 16);
+  }
+  const __m512 a = _mm512_permutex2var_ps(lo, even, hi), b = _mm512_permutex2var_ps(lo, odd, hi);
+  const __m512 c = _mm512_permutex2var_ps(lo, even2, hi), e = _mm512_permutex2var_ps(lo, odd2, hi);
+  out[0] = _mm512_sub_ps(a, c);
+  out[1] = _mm512_add_ps(b, c);
+  out[2] = _mm512_sub_ps(c, b);
+  out[3] = _mm512_sub_ps(b, e);
+}
+
+__attribute__((target("avx512f"))) void input_transform16(const WinogradPlan& W, const float* x, int64_t ci, float* v) {
+  const int64_t NR = W.T->blk.nr, vxi = W.vxi, tw1 = W.tw1;
+  // Padded row r holds image row r − ph at columns q − pw: lanes [pw, pw + w) of the row's 32 (clamped to pcols).
+  const int64_t qhi = W.pw + W.w < W.pcols ? W.pw + W.w : W.pcols;
+  const __mmask16 m0 = lanes(W.pw, qhi), m1 = lanes(W.pw - 16, qhi - 16);
+  const float* plane = x + ci * W.h * W.w;
+  const Row16 rw{plane, W.h, W.w, W.ph, W.pw, m0, m1};
+  __m512 r0[4], r1[4], r2[4], r3[4];
+  row16(rw, 0, r0);
+  row16(rw, 1, r1);
+  for (int64_t ty = 0; ty < W.th; ty++) {
+    row16(rw, 2 * ty + 2, r2);
+    row16(rw, 2 * ty + 3, r3);
+    // Tiles f0 … f0 + tw1 − 1: in panel f0 / NR from column at, and the next panel's first columns if they cross.
+    const int64_t f0 = ty * tw1, panel = f0 / NR, at = f0 - panel * NR, first = NR - at < tw1 ? NR - at : tw1;
+    const TileRow tr{at, NR * W.c, lanes(0, first), lanes(0, tw1 - first),
+                     _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                      _mm512_set1_epi32((int32_t)first))};
+    float* dst = v + panel * W.c * NR + ci * NR;
+    for (int j = 0; j < 4; j++) {
+      store_tiles(tr, dst + j * vxi, _mm512_sub_ps(r0[j], r2[j]));
+      store_tiles(tr, dst + (4 + j) * vxi, _mm512_add_ps(r1[j], r2[j]));
+      store_tiles(tr, dst + (8 + j) * vxi, _mm512_sub_ps(r2[j], r1[j]));
+      store_tiles(tr, dst + (12 + j) * vxi, _mm512_sub_ps(r1[j], r3[j]));
+    }
+    for (int j = 0; j < 4; j++) r0[j] = r2[j], r1[j] = r3[j];
+  }
+}
+
+__attribute__((target("avx512f"))) void output_transform16(const WinogradPlan& W, const float* m, const float* bias,
+                                                            int64_t o, float* y) {
+  const int64_t mxi = W.mxi;
+  // Output columns 2·tx and 2·tx + 1 from lanes tx of the even and odd values.
+  const __m512i first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i second = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const __mmask16 load = lanes(0, W.tw), lo = lanes(0, W.ow), hi_mask = lanes(0, W.ow - 16);
+  for (int64_t ty = 0; ty < W.th; ty++) {
+    const float* mt = m + o * W.tstride + ty * W.tw1;
+    __m512 a[4], b[4];
+    for (int j = 0; j < 4; j++) {
+      const __m512 m0 = _mm512_maskz_loadu_ps(load, mt + j * mxi), m1 = _mm512_maskz_loadu_ps(load, mt + (4 + j) * mxi);
+      const __m512 m2 = _mm512_maskz_loadu_ps(load, mt + (8 + j) * mxi), m3 = _mm512_maskz_loadu_ps(load, mt + (12 + j) * mxi);
+      a[j] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+      b[j] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+    }
+    __m512 y00 = _mm512_add_ps(_mm512_add_ps(a[0], a[1]), a[2]), y01 = _mm512_sub_ps(_mm512_sub_ps(a[1], a[2]), a[3]);
+    __m512 y10 = _mm512_add_ps(_mm512_add_ps(b[0], b[1]), b[2]), y11 = _mm512_sub_ps(_mm512_sub_ps(b[1], b[2]), b[3]);
+    if (bias) {
+      const __m512 bv = _mm512_set1_ps(bias[o]);
+      y00 = _mm512_add_ps(y00, bv), y01 = _mm512_add_ps(y01, bv), y10 = _mm512_add_ps(y10, bv), y11 = _mm512_add_ps(y11, bv);
+    }
+    float* row = y + (o * W.oh + 2 * ty) * W.ow;
+    _mm512_mask_storeu_ps(row, lo, _mm512_permutex2var_ps(y00, first, y01));
+    _mm512_mask_storeu_ps(row + 16, hi_mask, _mm512_permutex2var_ps(y00, second, y01));
+    if (2 * ty + 1 < W.oh) {
+      _mm512_mask_storeu_ps(row + W.ow, lo, _mm512_permutex2var_ps(y10, first, y11));
+      _mm512_mask_storeu_ps(row + W.ow + 16, hi_mask, _mm512_permutex2var_ps(y10, second, y11));
+    }
+  }
+}
+#endif
+
 }  // namespace
 
 void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, float* scratch, float* y) {
   const isa_table& T = *W.T;
-  const int64_t MR = T.blk.mr, NR = T.blk.nr, vxi = W.c * W.tstride, mxi = W.oc * W.tstride;
+  const int64_t MR = T.blk.mr, NR = T.blk.nr, vxi = W.vxi, mxi = W.mxi;
   float* v = scratch;
   float* m = v + 16 * vxi;
   float* plane = m + 16 * mxi;
@@ -177,17 +305,25 @@ void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, f
   if (tail > 0)
     for (int64_t xi = 0; xi < 16; xi++)
       for (int64_t ci = 0; ci < W.c; ci++) std::memset(v + xi * vxi + last + ci * NR + NR - tail, 0, tail * sizeof(float));
-  // Padded row r (input row r − ph) is row r / 2 of parity r mod 2; columns q hold input columns q − pw.
-  const int64_t q0 = W.pw < W.pcols ? W.pw : W.pcols, cols = W.w < W.pcols - q0 ? W.w : W.pcols - q0;
-  const int64_t rows = 2 * W.th + 2 - W.ph < W.h ? 2 * W.th + 2 - W.ph : W.h;  // input rows inside the plane
-  std::memset(plane, 0, 2 * W.block * sizeof(float));
-  for (int64_t ci = 0; ci < W.c; ci++) {
-    // Every channel fills the same positions: the zeros around them stay from the memset above.
-    for (int64_t iy = 0; iy < rows; iy++) {
-      const int64_t r = iy + W.ph;
-      std::memcpy(plane + (r & 1) * W.block + (r >> 1) * W.pcols + q0, x + (ci * W.h + iy) * W.w, cols * sizeof(float));
+#if defined(__x86_64__)
+  if (W.rows16)
+    for (int64_t ci = 0; ci < W.c; ci++) input_transform16(W, x, ci, v);
+  else
+#endif
+  {
+    // Padded row r (input row r − ph) is row r / 2 of parity r mod 2; columns q hold input columns q − pw.
+    const int64_t q0 = W.pw < W.pcols ? W.pw : W.pcols, cols = W.w < W.pcols - q0 ? W.w : W.pcols - q0;
+    const int64_t rows = 2 * W.th + 2 - W.ph < W.h ? 2 * W.th + 2 - W.ph : W.h;  // input rows inside the plane
+    std::memset(plane, 0, 2 * W.block * sizeof(float));
+    for (int64_t ci = 0; ci < W.c; ci++) {
+      // Every channel fills the same positions: the zeros around them stay from the memset above.
+      for (int64_t iy = 0; iy < rows; iy++) {
+        const int64_t r = iy + W.ph;
+        std::memcpy(plane + (r & 1) * W.block + (r >> 1) * W.pcols + q0, x + (ci * W.h + iy) * W.w,
+                    cols * sizeof(float));
+      }
+      input_transform(W, plane, rt, ci, v);
     }
-    input_transform(W, plane, rt, ci, v);
   }
   for (int64_t xi = 0; xi < 16; xi++)
     for (int64_t pc = 0; pc < W.c; pc += W.kc_step) {
@@ -203,6 +339,12 @@ void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, f
         }
       }
     }
+#if defined(__x86_64__)
+  if (W.rows16) {
+    for (int64_t o = 0; o < W.oc; o++) output_transform16(W, m, bias, o, y);
+    return;
+  }
+#endif
   for (int64_t o = 0; o < W.oc; o++) output_transform(W, m, bias, o, out, y);
 }
 
