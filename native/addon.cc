@@ -273,18 +273,38 @@ napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* The first argument as a string of at most size − 1 bytes (longer: cut); false, with the error thrown, when it is
+ * missing or not a string. */
+bool string_arg(napi_env env, Args& A, const char* what, char* buf, size_t size) {
+  size_t len = 0;
+  if (!A.ok) return false;
+  if (napi_get_value_string_utf8(env, A.argv[0], buf, size, &len) != napi_ok) {
+    A.expected(what, "a string", A.argv[0]);
+    return false;
+  }
+  return true;
+}
+
 /* setIsa(name): switches to another ISA this CPU supports (tests); returns whether it did. */
 napi_value js_set_isa(napi_env env, napi_callback_info info) {
   Args A(env, info, "setIsa", 1);
   char name[32] = {0};
-  size_t len = 0;
   napi_value out;
-  if (!A.ok) return nullptr;
-  if (napi_get_value_string_utf8(env, A.argv[0], name, sizeof name, &len) != napi_ok) {
-    A.expected("name", "a string", A.argv[0]);
-    return nullptr;
-  }
+  if (!string_arg(env, A, "name", name, sizeof name)) return nullptr;
   napi_get_boolean(env, isa_select(name), &out);
+  return out;
+}
+
+/* setWinograd(mode): 'auto' (when it pays), 'always' (wherever it applies) or 'never', for tests and benches;
+ * returns whether the mode was one of these. */
+napi_value js_set_winograd(napi_env env, napi_callback_info info) {
+  Args A(env, info, "setWinograd", 1);
+  char mode[16] = {0};
+  napi_value out;
+  if (!string_arg(env, A, "mode", mode, sizeof mode)) return nullptr;
+  const int m = std::strcmp(mode, "auto") == 0 ? 0 : std::strcmp(mode, "always") == 0 ? 1 : std::strcmp(mode, "never") == 0 ? 2 : -1;
+  if (m >= 0) conv_set_winograd(m);
+  napi_get_boolean(env, m >= 0, &out);
   return out;
 }
 
@@ -314,6 +334,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"info", nullptr, js_info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, js_set_threads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setIsa", nullptr, js_set_isa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setWinograd", nullptr, js_set_winograd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"alignOffset", nullptr, js_align_offset, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -21,6 +21,7 @@
 #include <immintrin.h>
 #endif
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -763,12 +764,24 @@ void bwd_filter_transposed_chunk(const Job& J, int64_t q, float* scratch) {
 }
 
 
-/* Winograd F(2×2, 3×3) (winograd.cc) for 3×3 stride-1 layers with enough channels: 2.25× fewer multiplies, on
- * the same micro-kernel. Below WINOGRAD_MIN_CHANNELS input or output channels the GEMMs' K (c) or M (oc) leave
- * most of each micro-tile idle and the transforms cost more than the multiplies saved (bench: see README's conv
- * section). Its per-thread scratch (V and M, 16·(c + oc) tile rows) is capped so it stays in L2. */
-constexpr int64_t WINOGRAD_MIN_CHANNELS = 16;
+/* Winograd F(2×2, 3×3) (winograd.cc) for 3×3 stride-1 layers when it pays. Its GEMMs run over whole NR-wide panels
+ * of tiles (one spare tile per row of tiles, partial tiles at odd edges): 16·tstride multiplies per channel pair
+ * against the direct form's 9·oh·ow. Bench (AVX-512, one thread, batch 128, A/B against the packed path in one
+ * process): 16→32 at 14×14 (ratio 0.58) 1.17× forward, 1.36× input gradient; 32→64 at 14×14 1.44×; 16→16 at 28×28
+ * (0.51) 1.3×; 8→8 at 28×28 1.1×; but 8→16 at 14×14 0.94× forward (K = 8 is short for the micro-kernel), 16→16
+ * and 64→64 at 7×7 (ratio 1.16: one panel of 32 for 16 real tiles) 0.5× and 0.8×. So: at least 8 output channels
+ * (the micro-kernel's MR rows), and a ratio of at most 0.7 with 16 or more input channels, at most 0.55 with 8 to
+ * 15. Its per-thread scratch (V and M) is capped so it stays in L2. */
 constexpr int64_t WINOGRAD_MAX_SCRATCH = 1 << 20;
+
+/* conv_set_winograd's mode: 0 auto (winograd_pays), 1 always where it applies, 2 never. */
+std::atomic<int> winograd_mode{0};
+
+inline bool winograd_pays(const Conv& P, const WinogradPlan& W) {
+  if (P.oc < 8 || P.c < 8) return false;
+  const double ratio = 16.0 * (double)W.tstride / (9.0 * (double)P.ohw);
+  return ratio <= (P.c >= 16 ? 0.7 : 0.55);
+}
 
 thread_local Workspace wino_u, wino_tmp;
 
@@ -784,13 +797,12 @@ void winograd_item(const Job& J, int64_t s, float* scratch) {
  * when it does not apply or memory is short. */
 bool winograd_forward(const Conv& P, const float* x, const float* weight, const float* bias, float* y,
                       const FusedPool* pool, float* caller_out, const Unpool* unpool) {
-  if (P.groups != 1 || P.kh != 3 || P.kw != 3 || P.sh != 1 || P.sw != 1 || P.dilh != 1 || P.dilw != 1 ||
-      P.c < WINOGRAD_MIN_CHANNELS || P.oc < WINOGRAD_MIN_CHANNELS)
-    return false;
+  if (P.groups != 1 || P.kh != 3 || P.kw != 3 || P.sh != 1 || P.sw != 1 || P.dilh != 1 || P.dilw != 1) return false;
   const isa_table& T = *isa();
   WinogradPlan W = winograd_plan(T, P.c, P.h, P.w, P.oc, P.oh, P.ow, P.ph, P.pw, kc_step_for(P.c, T.blk));
   const size_t floats = winograd_scratch_floats(W);
-  if (floats > (size_t)WINOGRAD_MAX_SCRATCH) return false;
+  const int mode = winograd_mode.load(std::memory_order_relaxed);
+  if (mode == 2 || (mode == 0 && !winograd_pays(P, W)) || floats > (size_t)WINOGRAD_MAX_SCRATCH) return false;
   float* u = wino_u.get(winograd_u_floats(W));
   float* tmp = wino_tmp.get(winograd_filter_tmp_floats(W));
   float* scratch = worker_col.get(floats);
@@ -861,6 +873,8 @@ bool flipped_bwd_data(const Conv& P, const float* dy, const Unpool* unpool, cons
 }
 
 }  // namespace
+
+void conv_set_winograd(int mode) noexcept { winograd_mode.store(mode, std::memory_order_relaxed); }
 
 void conv2d_fwd_f32(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t kh, int64_t kw, int64_t sh,
                     int64_t sw, int64_t ph, int64_t pw, int64_t dilh, int64_t dilw, int64_t groups, int64_t oh,

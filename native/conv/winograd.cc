@@ -38,9 +38,9 @@ WinogradPlan winograd_plan(const isa_table& T, int64_t c, int64_t h, int64_t w, 
   W.pcols = 2 * W.tw1, W.block = (W.th + 1) * W.pcols + 2;
   W.rows16 = W.tw1 <= 16 && isa_avx512_active();
   // One ξ's block of V or M a cache line more than its tiles: the 16 blocks the transforms touch together would
-  // otherwise lie a multiple of 4 KiB apart (CNN-S's conv2: 16·64 and 32·64 floats), all in one L1 set, and evict
+  // otherwise lie a multiple of 4 KiB apart (CNN-S's conv2: V's 16·64 floats), all in one L1 set, and evict
   // each other (bench: the AVX-512 transforms ran 3× slower).
-  W.vxi = c * W.tstride + 16, W.mxi = oc * W.tstride + 16;
+  W.vxi = c * W.tstride + 16, W.mxi = T.blk.mr * W.tstride + 16;
   W.kc_step = kc_step, W.m_pad = (oc + T.blk.mr - 1) / T.blk.mr * T.blk.mr;
   return W;
 }
@@ -49,8 +49,8 @@ size_t winograd_u_floats(const WinogradPlan& W) { return (size_t)(16 * W.m_pad *
 
 size_t winograd_filter_tmp_floats(const WinogradPlan& W) { return (size_t)(16 * W.oc * W.c); }
 
-/* V (16 · panels · c · NR; first, so its panels are 64-byte aligned for the micro-kernel's loads), M (16 · oc ·
- * tstride), one padded plane, its row transform (4 values × 2 parities × (th + 1)·tw1 tiles), two output buffers
+/* V (16 blocks of c · tstride; first, so its panels are 64-byte aligned for the micro-kernel's loads), M (16 blocks
+ * of MR · tstride: one block of output channels at a time), one padded plane, its row transform (4 values × 2 parities × (th + 1)·tw1 tiles), two output buffers
  * (even and odd output rows, 2·tiles floats each). */
 size_t winograd_scratch_floats(const WinogradPlan& W) {
   return (size_t)(16 * W.vxi + 16 * W.mxi + 2 * W.block + 8 * (W.th + 1) * W.tw1 + 4 * W.tiles);
@@ -152,10 +152,10 @@ __attribute__((always_inline)) inline void output_pass(int64_t n, int64_t mxi, c
 
 /* Output channel o: y = Aᵀ M A (+ bias, after the sum) through out (even output rows, then odd ones, 2·tw1 floats
  * each), of which the first ow floats of each row go to y (partial tiles of odd sizes are computed whole). */
-DESCENT_CLONES void output_transform(const WinogradPlan& W, const float* m, const float* bias, int64_t o, float* out,
+DESCENT_CLONES void output_transform(const WinogradPlan& W, const float* mo, const float* bias, int64_t o, float* out,
                                      float* y) {
   const int64_t mxi = W.mxi;
-  const float* mt = m + o * W.tstride;
+  const float* mt = mo;
   float* top = out;
   float* bottom = out + 2 * W.tiles;
   output_pass(W.tiles, mxi, mt, mt + 4 * mxi, mt + 8 * mxi, mt + 12 * mxi, top, bottom);
@@ -256,7 +256,7 @@ __attribute__((target("avx512f"))) void input_transform16(const WinogradPlan& W,
   }
 }
 
-__attribute__((target("avx512f"))) void output_transform16(const WinogradPlan& W, const float* m, const float* bias,
+__attribute__((target("avx512f"))) void output_transform16(const WinogradPlan& W, const float* mo, const float* bias,
                                                             int64_t o, float* y) {
   const int64_t mxi = W.mxi;
   // Output columns 2·tx and 2·tx + 1 from lanes tx of the even and odd values.
@@ -264,7 +264,7 @@ __attribute__((target("avx512f"))) void output_transform16(const WinogradPlan& W
   const __m512i second = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
   const __mmask16 load = lanes(0, W.tw), lo = lanes(0, W.ow), hi_mask = lanes(0, W.ow - 16);
   for (int64_t ty = 0; ty < W.th; ty++) {
-    const float* mt = m + o * W.tstride + ty * W.tw1;
+    const float* mt = mo + ty * W.tw1;
     __m512 a[4], b[4];
     for (int j = 0; j < 4; j++) {
       const __m512 m0 = _mm512_maskz_loadu_ps(load, mt + j * mxi), m1 = _mm512_maskz_loadu_ps(load, mt + (4 + j) * mxi);
@@ -325,27 +325,28 @@ void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, f
       input_transform(W, plane, rt, ci, v);
     }
   }
-  for (int64_t xi = 0; xi < 16; xi++)
-    for (int64_t pc = 0; pc < W.c; pc += W.kc_step) {
-      const int64_t kc = W.c - pc < W.kc_step ? W.c - pc : W.kc_step;
-      const float* ap = W.u + xi * W.m_pad * W.c + pc * W.m_pad;
-      for (int64_t jp = 0; jp < W.panels; jp++) {
-        const int64_t j = jp * NR, nr = W.tiles - j < NR ? W.tiles - j : NR;
-        const float* bp = v + xi * vxi + jp * W.c * NR + pc * NR;
-        for (int64_t ir = 0; ir < W.oc; ir += MR) {
-          const int64_t mr = W.oc - ir < MR ? W.oc - ir : MR;
-          T.gemm_ukernel(kc, ap + ir * kc, 1, MR, bp, m + xi * mxi + ir * W.tstride + j, W.tstride, mr, nr, 1.0f,
-                         pc == 0 ? 0.0f : 1.0f);
+  // MR output channels at a time: their 16 GEMMs into M (16 × MR rows of tiles, in L1), then their output
+  // transforms while M is still there.
+  for (int64_t ir = 0; ir < W.oc; ir += MR) {
+    const int64_t mr = W.oc - ir < MR ? W.oc - ir : MR;
+    for (int64_t xi = 0; xi < 16; xi++)
+      for (int64_t pc = 0; pc < W.c; pc += W.kc_step) {
+        const int64_t kc = W.c - pc < W.kc_step ? W.c - pc : W.kc_step;
+        const float* ap = W.u + xi * W.m_pad * W.c + pc * W.m_pad + ir * kc;
+        for (int64_t jp = 0; jp < W.panels; jp++) {
+          const int64_t j = jp * NR, nr = W.tiles - j < NR ? W.tiles - j : NR;
+          T.gemm_ukernel(kc, ap, 1, MR, v + xi * vxi + jp * W.c * NR + pc * NR, m + xi * mxi + j, W.tstride, mr, nr,
+                         1.0f, pc == 0 ? 0.0f : 1.0f);
         }
       }
-    }
 #if defined(__x86_64__)
-  if (W.rows16) {
-    for (int64_t o = 0; o < W.oc; o++) output_transform16(W, m, bias, o, y);
-    return;
-  }
+    if (W.rows16) {
+      for (int64_t r = 0; r < mr; r++) output_transform16(W, m + r * W.tstride, bias, ir + r, y);
+      continue;
+    }
 #endif
-  for (int64_t o = 0; o < W.oc; o++) output_transform(W, m, bias, o, out, y);
+    for (int64_t r = 0; r < mr; r++) output_transform(W, m + r * W.tstride, bias, ir + r, out, y);
+  }
 }
 
 }  // namespace descent

@@ -16,7 +16,7 @@ struct WinogradPlan {
   int64_t th, tw;                // rows and columns of 2×2 output tiles
   int64_t tw1, tiles;            // tiles per row with one spare column (see winograd.cc), th·tw1
   int64_t panels, tstride;       // NR-wide panels over the tiles; panels·NR
-  int64_t vxi, mxi;              // floats from one ξ's block of V (c × tstride) or M (oc × tstride) to the next
+  int64_t vxi, mxi;              // floats from one ξ's block of V (c × tstride) or M (MR × tstride) to the next
   int64_t pcols, block;          // a zero-padded input plane: rows 2·tw1 floats wide, its even rows then its odd
                                  // rows, th + 1 of each plus 2 floats: block floats per parity
   bool rows16;                   // AVX-512 active and rows of at most 16 tiles: the AVX-512 transforms

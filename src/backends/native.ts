@@ -22,6 +22,8 @@ export interface NativeAddon {
   info(): { isa: string; supported: string; refused: string; threads: number; mr: number; nr: number; napi: number };
   setThreads(n: number): number;
   setIsa(name: string): boolean;
+  /** When 3×3 stride-1 convolutions take Winograd: 'auto' (when it pays), 'always' or 'never' (tests, benches). */
+  setWinograd(mode: 'auto' | 'always' | 'never'): boolean;
   alignOffset(a: Float32Array): number;
   [kernel: string]: unknown;
 }

@@ -20,10 +20,27 @@ type Sizes = [n: number, c: number, h: number, w: number, oc: number, kh: number
 
 const SHAPES: Sizes[] = [
   [19, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14], // CNN-S second layer, batch 19 (three chunks, the last partial)
-  [7, 24, 11, 9, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 11, 9], // Winograd with partial tiles (odd sizes), two panels of tiles
   [11, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 28, 28], // CNN-S first layer
   [9, 6, 13, 11, 9, 3, 3, 2, 1, 2, 2, 2, 2, 3, 7, 7], // grouped, dilated, strided, padded
   [10, 24, 9, 9, 16, 1, 1, 1, 1, 0, 0, 1, 1, 2, 9, 9], // pointwise, grouped
+];
+
+/**
+ * Winograd edge shapes, run with setWinograd('always') (most are too small for it to pay, so 'auto' leaves them on
+ * the packed path): odd sizes (partial tiles), a 2×2 image, padding 0, 2 and mixed, an output larger than the
+ * formula, one input channel, channel counts off multiples of 16, rows of more than 16 tiles (the portable
+ * transforms under AVX-512), and a batch large enough to run on several threads.
+ */
+const WINOGRAD_SHAPES: Sizes[] = [
+  [3, 9, 7, 9, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 9],
+  [1, 8, 2, 2, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 2, 2],
+  [2, 3, 8, 7, 5, 3, 3, 1, 1, 0, 0, 1, 1, 1, 6, 5],
+  [1, 16, 5, 6, 17, 3, 3, 1, 1, 2, 2, 1, 1, 1, 7, 8],
+  [2, 18, 6, 5, 16, 3, 3, 1, 1, 0, 2, 1, 1, 1, 4, 7],
+  [2, 9, 4, 5, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 6],
+  [2, 1, 6, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 6, 6],
+  [2, 8, 3, 40, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 3, 40],
+  [7, 24, 11, 9, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 11, 9],
 ];
 
 const abs = (a: Float32Array) => a.map(Math.abs);
@@ -94,25 +111,63 @@ describe('native convolution: ISAs and thread counts', () => {
     addon.setThreads(initial.threads);
   });
 
+  /** Every output against the js reference within its bound, and the fused kernels' bits equal the unfused ones'. */
+  const check = (shapes: Sizes[], seed: number, what: string) =>
+    shapes.forEach((s, si) => {
+      const { inputs, out, unfused } = runAll(s, seed + si);
+      for (const key of ['py', 'pidx', 'pgw', 'pgb', 'pdx'] as const)
+        expect(Buffer.from(out[key].buffer).equals(Buffer.from(unfused[key].buffer)), `${what} fused conv + pool ${s.join(',')}: ${key}`).toBe(true);
+      const { ref, bound, terms, wino } = reference(s, inputs);
+      for (const key of ['y', 'dx', 'gw', 'gb'] as const)
+        for (let j = 0; j < ref[key].length; j++) {
+          // The reference's own error plus the native result's (GEMM or, where it may apply, Winograd).
+          const gemm = 2 * (terms[key] + 2) * 2 ** -24 * bound[key][j] * 1.01;
+          const alt = key === 'y' || key === 'dx' ? wino?.[key]?.[j] : undefined;
+          const tol = (alt === undefined ? gemm : gemm + Math.max(gemm, alt)) + 1e-30;
+          if (!(Math.abs(out[key][j] - ref[key][j]) <= tol))
+            expect.fail(`${what} conv ${s.join(',')}: ${key}[${j}] = ${out[key][j]}, ref ${ref[key][j]}, bound ${tol}`);
+        }
+    });
+
   for (const isa of initial.supported.split(','))
     it(`${isa}: conv2d forward, input and weight gradients match the js reference; conv + max pool fused (forward and backward) equals the pair`, () => {
       expect(addon.setIsa(isa)).toBe(true);
-      SHAPES.forEach((s, si) => {
-        const { inputs, out, unfused } = runAll(s, 10 + si);
-        for (const key of ['py', 'pidx', 'pgw', 'pgb', 'pdx'] as const)
-          expect(Buffer.from(out[key].buffer).equals(Buffer.from(unfused[key].buffer)), `native/${isa} fused conv + pool ${s.join(',')}: ${key}`).toBe(true);
-        const { ref, bound, terms, wino } = reference(s, inputs);
-        for (const key of ['y', 'dx', 'gw', 'gb'] as const)
-          for (let j = 0; j < ref[key].length; j++) {
-            // The reference's own error plus the native result's (GEMM or, where it may apply, Winograd).
-            const gemm = 2 * (terms[key] + 2) * 2 ** -24 * bound[key][j] * 1.01;
-            const alt = key === 'y' || key === 'dx' ? wino?.[key]?.[j] : undefined;
-            const tol = (alt === undefined ? gemm : gemm + Math.max(gemm, alt)) + 1e-30;
-            if (!(Math.abs(out[key][j] - ref[key][j]) <= tol))
-              expect.fail(`native/${isa} conv ${s.join(',')}: ${key}[${j}] = ${out[key][j]}, ref ${ref[key][j]}, bound ${tol}`);
-          }
-      });
+      check(SHAPES, 10, `native/${isa}`);
     });
+
+  for (const isa of initial.supported.split(','))
+    it(`${isa}: Winograd forced on edge shapes matches the js reference within its bound; fused equals unfused`, () => {
+      expect(addon.setIsa(isa)).toBe(true);
+      expect(addon.setWinograd('always')).toBe(true);
+      try {
+        check(WINOGRAD_SHAPES, 40, `native/${isa} Winograd`);
+      } finally {
+        addon.setWinograd('auto');
+      }
+    });
+
+  it('Winograd forced: the same bits on 1, 2 and 3 threads', () => {
+    addon.setIsa(initial.isa);
+    addon.setWinograd('always');
+    try {
+      for (const [si, s] of WINOGRAD_SHAPES.entries()) {
+        const runs = [1, 2, 3].map((t) => {
+          addon.setThreads(t);
+          return runAll(s, 60 + si).out;
+        });
+        for (const key of ['y', 'dx', 'py', 'pidx', 'pdx'] as const)
+          for (const t of [1, 2]) expect(Buffer.from(runs[t][key].buffer).equals(Buffer.from(runs[0][key].buffer)), `Winograd ${key} on ${t + 1} threads, shape ${s.join(',')}`).toBe(true);
+      }
+    } finally {
+      addon.setWinograd('auto');
+    }
+  });
+
+  it("setWinograd takes 'auto', 'always' and 'never' only", () => {
+    expect(addon.setWinograd('never')).toBe(true);
+    expect(addon.setWinograd('sometimes' as 'auto')).toBe(false);
+    expect(addon.setWinograd('auto')).toBe(true);
+  });
 
   it('conv2d and pooling give the same bits on 1, 2 and 3 threads', () => {
     addon.setIsa(initial.isa);
