@@ -13,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { availableBackends, loadBackend, setBackend, type Backend } from '../src/index.js';
+import { loadAddon } from '../src/backends/native.js';
 import { ACTIVATION_NAMES, ACTIVATION_TABLE, activationParams } from '../src/nn/activation-table.js';
 import { CONV_TRIALS, ELEMENTWISE_N, fill, GEMM_TRIALS, NORM_TRIALS, TRAIN_TRIALS, trainTrial } from './shapes.js';
 
@@ -83,6 +84,17 @@ async function conv(backend: Backend): Promise<Result[]> {
     out.push(await measure(backend, 'conv2d_fwd_f32', t.name, 'effective GFLOP/s', flops, () => backend.k.conv2d_fwd_f32(...sizes, x, wt, bias, col, y)));
     out.push(await measure(backend, 'conv2d_bwd_filter_f32', t.name, 'effective GFLOP/s', flops, () => backend.k.conv2d_bwd_filter_f32(...sizes, 0, x, y, col, gw, gb)));
     out.push(await measure(backend, 'conv2d_bwd_data_f32', t.name, 'effective GFLOP/s', flops, () => backend.k.conv2d_bwd_data_f32(...sizes, y, wt, col, dx)));
+    // On native, the packed path's rates (Winograd off) for the layers Winograd may take, measured in the same run.
+    if (k === 3 && c >= 8 && oc >= 8 && backend.name === 'native') {
+      const addon = loadAddon();
+      addon.setWinograd('never');
+      try {
+        out.push(await measure(backend, 'conv2d_fwd_f32', `${t.name} (no Winograd)`, 'GFLOP/s', flops, () => backend.k.conv2d_fwd_f32(...sizes, x, wt, bias, col, y)));
+        out.push(await measure(backend, 'conv2d_bwd_data_f32', `${t.name} (no Winograd)`, 'GFLOP/s', flops, () => backend.k.conv2d_bwd_data_f32(...sizes, y, wt, col, dx)));
+      } finally {
+        addon.setWinograd('auto');
+      }
+    }
     // The same layer fused with the 2×2 max pool and ReLU that follow it in CNN-S (scratch as Conv2d sizes it):
     // GFLOP/s of the convolution alone, so the pool, ReLU and gradient expansion show as lost rate. The backward
     // row is both gradients (twice the FLOPs), as a layer that is not the first needs them.

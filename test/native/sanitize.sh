@@ -57,4 +57,4 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 DESCENT_NATIVE_PATH="$PWD/$OUT/descent.node" \
 DESCENT_REQUIRE_BACKENDS=native \
 DESCENT_BACKEND=native \
-  npx vitest run --config test/vitest.config.ts test/kernels test/doors.test.ts test/native/isa-threads.test.ts "$@"
+  npx vitest run --config test/vitest.config.ts test/kernels test/doors.test.ts test/native/isa-threads.test.ts test/native/conv-threads.test.ts "$@"
