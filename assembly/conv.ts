@@ -28,7 +28,7 @@
 import { gemm, gemm_block, gemm_packing_buffers, gemm_ukernel_4x8__wasmsimd, GEMM_MR, GEMM_NR, pack_a, pack_b } from './gemm';
 import { copy_f32, hsum_f32x4, madd, zero_f32 } from './simd';
 import { team_conv, team_splits_conv } from './team';
-import { wino_block_rows, wino_image, wino_weights, WINO_MIN_CHANNELS } from './winograd';
+import { WINO_GRAD_MIN_CHANNELS, WINO_GRAD_OUTS, wino_block_rows, wino_grad_block_rows, wino_grad_image, wino_image, wino_weights, WINO_MIN_CHANNELS } from './winograd';
 
 /** Images per forward / input-gradient task (the packed weight is reused across them). */
 // @ts-ignore: decorator
@@ -403,9 +403,26 @@ function product_task(task: i32): void {
  * either side) or its blocks do not fit this thread's workspace.
  */
 function wino_rows(cin: i32, cout: i32, oh: i32, ow: i32): i32 {
-  if (!(groups == 1 && kh == 3 && kw == 3 && strH == 1 && strW == 1 && dilH == 1 && dilW == 1)) return 0;
-  if (cin < WINO_MIN_CHANNELS || cout < WINO_MIN_CHANNELS) return 0;
+  if (!wino_qualifies(cin, cout)) return 0;
   return wino_block_rows(cin, cout, oh, ow, WS_A_VALUES, <i64>(WS_B_BYTES >> 2), <i64>(WS_REST_BYTES >> 2));
+}
+
+/** Whether the stored geometry, as cin → cout channels, is one for Winograd (see wino_rows). */
+function wino_qualifies(cin: i32, cout: i32): bool {
+  return groups == 1 && kh == 3 && kw == 3 && strH == 1 && strW == 1 && dilH == 1 && dilW == 1 && cin >= WINO_MIN_CHANNELS && cout >= WINO_MIN_CHANNELS;
+}
+
+/**
+ * Weight-gradient task by Winograd: rows [task·WINO_GRAD_OUTS, …) of dW over every image in image order (the last
+ * task: the bias gradient), so each element is summed in the same order whichever thread owns it.
+ */
+function wino_grad_task(task: i32): void {
+  const blocks = (outC + WINO_GRAD_OUTS - 1) / WINO_GRAD_OUTS;
+  if (task == blocks) return bias_grad();
+  const o0 = task * WINO_GRAD_OUTS, o1 = min(outC, o0 + WINO_GRAD_OUTS);
+  const inBytes = (<usize>inC * <usize>inH * <usize>inW) << 2, outBytes = (<usize>outC * <usize>outH * <usize>outW) << 2;
+  for (let s = 0; s < n; s++)
+    wino_grad_image(inC, inH, inW, outC, outH, outW, padH, padW, src + <usize>s * inBytes, dyIn + <usize>s * outBytes, o0, o1, dst, s == 0 ? beta : 1, winoRows, wsA, wsB, ws);
 }
 
 /**
@@ -457,6 +474,7 @@ function fill_row(p: usize, len: i32, v: f32): void {
 }
 
 function filter_tasks(): i32 {
+  if (winoRows > 0) return (outC + WINO_GRAD_OUTS - 1) / WINO_GRAD_OUTS + (gradB != 0 ? 1 : 0);
   const depth = cg * kh * kw;
   const tb = tapBlock(), ob = outBlock();
   return groups * ((depth + tb - 1) / tb) * ((ocg + ob - 1) / ob) + (gradB != 0 ? 1 : 0);
@@ -532,6 +550,7 @@ function bias_grad(): void {
 }
 
 function filter_task(task: i32): void {
+  if (winoRows > 0) return wino_grad_task(task);
   const depth = cg * kh * kw;
   const tb = tapBlock(), ob = outBlock();
   const tapBlocks = (depth + tb - 1) / tb, outBlocks = (ocg + ob - 1) / ob;
@@ -799,6 +818,6 @@ export function conv2d_bwd_filter(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_:
   strH = sh; strW = sw; padH = ph; padW = pw;
   rows = ocg; inCg = cg;
   src = x; weight = 0; bias = 0; dst = gw; dyIn = dy; gradB = gb; beta = beta_;
-  winoRows = 0;
+  winoRows = wino_qualifies(c, oc) && c >= WINO_GRAD_MIN_CHANNELS && oc >= WINO_GRAD_MIN_CHANNELS ? wino_grad_block_rows(c, oc, oh, ow, WS_A_VALUES, <i64>(WS_B_BYTES >> 2), <i64>(WS_REST_BYTES >> 2)) : 0;
   run(filter_tasks(), <i64>n_ * <i64>oc * <i64>ohw * <i64>kg);
 }

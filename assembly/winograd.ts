@@ -1,6 +1,7 @@
 /**
- * Winograd F(2×2, 3×3) for the 3×3, stride-1, dilation-1, ungrouped convolutions of conv.ts (forward, and the input
- * gradient as the 3×3 convolution of dY with the flipped, transposed weights at padding 2 − p): each 2×2 output
+ * Winograd F(2×2, 3×3) for the 3×3, stride-1, dilation-1, ungrouped convolutions of conv.ts (forward, the input
+ * gradient as the 3×3 convolution of dY with the flipped, transposed weights at padding 2 − p, and the weight
+ * gradient: see wino_grad_image below): each 2×2 output
  * tile is Aᵀ[Σ_i U_i ⊙ V_i]A with U = G g Gᵀ (per filter pair, once per task) and V = Bᵀ d B (per 4×4 input patch),
  * so the 36 multiply-adds of a tile and channel become 16, in 16 GEMMs M[ξ] = U[ξ]·V[ξ] (ξ the 16 transformed
  * positions, K = input channels) on gemm.ts's 4×8 micro-kernel. With the tile padding of the GEMM (tile rows
@@ -9,17 +10,17 @@
  * - V[ξ] is written straight into pack_b's NR-wide panels (k: input channels, columns: tiles): the transform runs over
  *   4 horizontally adjacent tiles in the four lanes of a v128, reading each input channel from a zero-padded copy of
  *   the block's rows (even/odd columns split by shuffles), so the edges and any padding (negative too: the input
- *   gradient of p > 2) need no branches.
+ *   gradient of p > 2, which conv.ts leaves to the products) need no branches.
  * - M[ξ] [output channels × tiles] goes to the workspace; the output transform reads the 16 of them 4 tiles at a time
  *   and adds the bias after the sum. Tiles past the output's odd edge are computed and dropped.
  * Images are processed in blocks of tile rows sized to the workspace (CNN-S: the whole image in one block).
  * Tiles are numbered by rows of tWp = ⌈tW/4⌉·4 tiles; tile t of a block sits in panel t/8, lane t%8.
  * Accuracy: the transforms add at most 4 (V), 9/4·|g| (U) and 9 (output) terms; the sum over channels is float32
- * in channel order (see test/kernels/conv.test.ts for the bound). Every sample's arithmetic depends only on the
+ * in channel order (bounds: test/winograd.ts). Every sample's arithmetic depends only on the
  * sizes, so any split of samples between threads gives the same bits.
  */
 import { gemm_block, GEMM_MR, GEMM_NR } from './gemm';
-import { copy_f32, store_partial_f32x4, zero_f32 } from './simd';
+import { copy_f32, madd, store_partial_f32x4, zero_f32 } from './simd';
 
 /** Transformed positions per tile (4×4). */
 // @ts-ignore: decorator
@@ -135,7 +136,7 @@ export function wino_image(
     const plane = scratch, m = scratch + ((<usize>(2 * rows + 2) * <usize>wp) << 2);
     for (let i = 0; i < cin; i++) {
       pad_rows(x + ((<usize>i * <usize>h * <usize>w) << 2), h, w, 2 * ty0 - ph, 2 * rows + 2, pw, wp, plane);
-      input_transform(plane, wp, rows, tWp, cin, i, vPanels, vXi);
+      input_transform(plane, wp, rows, tWp, cin, i, vPanels, vXi, false);
     }
     for (let xi = 0; xi < XI; xi++)
       gemm_block(cout, t, 0, t, cin, u + ((<usize>xi * <usize>coutPad * <usize>cin) << 4), vPanels + <usize>xi * vXi, m + <usize>xi * mXi, <usize>t << 2, 1, 0, false, 0, 0, 0, 0, 0, 0, 0);
@@ -162,14 +163,14 @@ function pad_rows(src: usize, h: i32, w: i32, r0: i32, count: i32, pw: i32, wp: 
  * each), into V[ξ]'s panels (k = i, column = tile), 4 tiles per v128: tile lane l's patch starts at column 2l, so
  * its columns 0 and 1 are the even and odd floats of a row's first 8, columns 2 and 3 the same shifted by one pair.
  */
-function input_transform(plane: usize, wp: i32, rows: i32, tWp: i32, cin: i32, i: i32, v: usize, vXi: usize): void {
-  const rowBytes = <usize>wp << 2;
+function input_transform(plane: usize, wp: i32, rows: i32, tWp: i32, cin: i32, i: i32, v: usize, vXi: usize, trans: bool): void {
+  const rowBytes = <usize>wp << 2, t = rows * tWp;
   for (let ty = 0; ty < rows; ty++)
     for (let tx = 0; tx < tWp; tx += 4) {
       const p = plane + ((<usize>(2 * ty * wp + 2 * tx)) << 2);
       const tile = ty * tWp + tx;
-      // Where lane 0 of tile `tile` sits in V[0]'s panels.
-      const at = v + ((<usize>((tile >> 3) * 8 * cin + i * 8 + (tile & 7))) << 2);
+      // Where lane 0 of tile `tile` sits in V[0]'s panels (trans: Vᵀ's, k = tile, column = i; lanes 8 floats apart).
+      const at = v + ((<usize>(trans ? (i >> 3) * t * 8 + tile * 8 + (i & 7) : (tile >> 3) * 8 * cin + i * 8 + (tile & 7))) << 2);
       // Bᵀ over the patch rows: t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, per column.
       let a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32);
       let e = f32x4.shuffle(a, b, 0, 2, 4, 6), o = f32x4.shuffle(a, b, 1, 3, 5, 7);
@@ -184,21 +185,34 @@ function input_transform(plane: usize, wp: i32, rows: i32, tWp: i32, cin: i32, i
       e = f32x4.shuffle(a, b, 0, 2, 4, 6); o = f32x4.shuffle(a, b, 1, 3, 5, 7);
       const d30 = e, d31 = o, d32 = f32x4.shuffle(e, c, 1, 2, 3, 4), d33 = f32x4.shuffle(o, c, 1, 2, 3, 5);
       const vRow = vXi << 2;
-      input_row(f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23), at, vXi);
-      input_row(f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23), at + vRow, vXi);
-      input_row(f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13), at + 2 * vRow, vXi);
-      input_row(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), at + 3 * vRow, vXi);
+      input_row(f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23), at, vXi, trans);
+      input_row(f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23), at + vRow, vXi, trans);
+      input_row(f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13), at + 2 * vRow, vXi, trans);
+      input_row(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), at + 3 * vRow, vXi, trans);
     }
 }
 
 /** B over one row (t0..t3) of Bᵀ d: t0 − t2, t1 + t2, t2 − t1, t1 − t3 into the four V[ξ] from `at` on, vXi apart. */
 // @ts-ignore: decorator
-@inline function input_row(t0: v128, t1: v128, t2: v128, t3: v128, at: usize, vXi: usize): void {
+@inline function input_row(t0: v128, t1: v128, t2: v128, t3: v128, at: usize, vXi: usize, trans: bool): void {
   let p = at;
-  v128.store(p, f32x4.sub(t0, t2));
-  v128.store(p += vXi, f32x4.add(t1, t2));
-  v128.store(p += vXi, f32x4.sub(t2, t1));
-  v128.store(p += vXi, f32x4.sub(t1, t3));
+  store_tiles(p, f32x4.sub(t0, t2), trans);
+  store_tiles(p += vXi, f32x4.add(t1, t2), trans);
+  store_tiles(p += vXi, f32x4.sub(t2, t1), trans);
+  store_tiles(p += vXi, f32x4.sub(t1, t3), trans);
+}
+
+/** Four tiles' values (lanes) into B panels: one vector, or (trans: the tiles are k) one float per 8-float row. */
+// @ts-ignore: decorator
+@inline function store_tiles(p: usize, v: v128, trans: bool): void {
+  if (!trans) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  store<f32>(p, f32x4.extract_lane(v, 1), 32);
+  store<f32>(p, f32x4.extract_lane(v, 2), 64);
+  store<f32>(p, f32x4.extract_lane(v, 3), 96);
 }
 
 /**
@@ -257,4 +271,218 @@ function store_part(q: usize, lo: v128, hi: v128, cols: i32): void {
   v128.store(q, lo);
   if (cols == 8) v128.store(q, hi, 16);
   else if (cols > 4) store_partial_f32x4(q + 16, hi, cols - 4);
+}
+
+// The weight gradient: dW[o, i] = Σ_s Gᵀ dU_s G with dU_s[ξ](o, i) = Σ_tiles (A dY_tile Aᵀ)[ξ] · V[ξ](i, tile), the
+// transpose of the forward (Y = Aᵀ(U ⊙ V)A, U = G g Gᵀ). Per image: dM = A dY Aᵀ of each tile of a block of output
+// channels, pre-broadcast as the products' A (rows: output channels, k: tiles), Vᵀ as their B (k: tiles, columns:
+// input channels), 16 products into dU (the blocks of tile rows accumulate), then Gᵀ dU G added into dW image by
+// image in image order, so a batch split into calls (beta 1 after the first) gives the bits of one call.
+
+/**
+ * Input and output channels from which the weight gradient's Winograd pays (one thread, CPU time, batch 128, against
+ * the products; 19:00 UTC, load 4): 16→32 on 14×14 1.29×, 8→8 1.49×, 32→32 on 7×7 1.08×, but 4→8 0.92× (a 4-wide
+ * B panel wastes half of each tile).
+ */
+// @ts-ignore: decorator
+@inline export const WINO_GRAD_MIN_CHANNELS: i32 = 8;
+
+/** Output channels per weight-gradient task (a task owns those rows of dW and walks every image). */
+// @ts-ignore: decorator
+@inline export const WINO_GRAD_OUTS: i32 = 16;
+
+/**
+ * Rows of tiles per block of the weight gradient of cin → cout channels (ow wide), given the workspace as in
+ * wino_block_rows: dM in aValues (pre-broadcast), Vᵀ in bFloats, dU, the padded input rows and the padded dY rows in
+ * restFloats (and an edge tile). 0: does not fit.
+ */
+export function wino_grad_block_rows(cin: i32, cout: i32, oh: i32, ow: i32, aValues: i64, bFloats: i64, restFloats: i64): i32 {
+  const outs = <i64>round_up(min(cout, WINO_GRAD_OUTS), GEMM_MR);
+  const tWp = <i64>tiles_per_row(ow), wp = <i64>padded_width(ow), tH = <i64>((oh + 1) >> 1);
+  let rows = tH;
+  while (rows > 0) {
+    const t = rows * tWp;
+    const a = <i64>XI * outs * t / 4, b = <i64>XI * <i64>round_up(cin, GEMM_NR) * t;
+    const rest = <i64>XI * outs * <i64>cin + (2 * rows + 2) * wp + 2 * rows * 2 * tWp + GEMM_MR * GEMM_NR;
+    if (a <= aValues && b <= bFloats && rest <= restFloats) break;
+    rows--;
+  }
+  return <i32>rows;
+}
+
+/**
+ * dW rows [o0, o1) (layout [cout, cin, 3, 3]) = b·dW + the gradient of one image: x (cin planes of h×w), dy (cout
+ * planes of oh×ow), padding ph, pw; b = 0 never reads dW. a, bPanels, scratch: the workspace as in
+ * wino_grad_block_rows; blockRows from it.
+ */
+export function wino_grad_image(
+  cin: i32, h: i32, w: i32, cout: i32, oh: i32, ow: i32, ph: i32, pw: i32, x: usize, dy: usize, o0: i32, o1: i32, gw: usize, b: f32,
+  blockRows: i32, a: usize, bPanels: usize, scratch: usize,
+): void {
+  const tH = (oh + 1) >> 1, tWp = tiles_per_row(ow), wp = padded_width(ow), outs = o1 - o0, outsPad = round_up(outs, GEMM_MR);
+  const du = scratch, uXi = <usize>outs * <usize>cin << 2;
+  for (let ty0 = 0; ty0 < tH; ty0 += blockRows) {
+    const rows = min(blockRows, tH - ty0), t = rows * tWp;
+    const aXi = <usize>outsPad * <usize>t << 2, bXi = <usize>round_up(cin, GEMM_NR) * <usize>t << 2;
+    const plane = du + <usize>XI * uXi, dyPlane = plane + ((<usize>(2 * rows + 2) * <usize>wp) << 2);
+    const tile = dyPlane + ((<usize>(2 * rows * 2 * tWp)) << 2);
+    for (let i = 0; i < cin; i++) {
+      pad_rows(x + ((<usize>i * <usize>h * <usize>w) << 2), h, w, 2 * ty0 - ph, 2 * rows + 2, pw, wp, plane);
+      input_transform(plane, wp, rows, tWp, cin, i, bPanels, bXi, true);
+    }
+    for (let o = 0; o < outs; o++) {
+      pad_rows(dy + ((<usize>(o0 + o) * <usize>oh * <usize>ow) << 2), oh, ow, 2 * ty0, 2 * rows, 0, 2 * tWp, dyPlane);
+      grad_transform(dyPlane, rows, tWp, o, a, aXi);
+    }
+    for (let xi = 0; xi < XI; xi++)
+      grad_product(outs, cin, t, a + <usize>xi * aXi, bPanels + <usize>xi * bXi, du + <usize>xi * uXi, ty0 > 0, tile);
+  }
+  filter_transform(du, uXi, outs, cin, gw + ((<usize>o0 * <usize>cin * 9) << 2), b);
+}
+
+/**
+ * dM = A dY Aᵀ (A = [1 0; 1 1; 1 −1; 0 −1]) of every tile of a block of output channel o's gradient (padded rows of
+ * 2·tWp floats at plane, zeros past the output), 4 tiles per v128, into the products' A: element (o, tile) of dM[ξ]
+ * at a + ξ·aXi, float (o/4)·T·4 + tile·4 + o%4 (MR-tall panels, not pre-broadcast: grad_product splats them).
+ */
+function grad_transform(plane: usize, rows: i32, tWp: i32, o: i32, a: usize, aXi: usize): void {
+  const rowBytes = <usize>(2 * tWp) << 2, t = rows * tWp;
+  for (let ty = 0; ty < rows; ty++)
+    for (let tx = 0; tx < tWp; tx += 4) {
+      const p = plane + ((<usize>(2 * ty * 2 * tWp + 2 * tx)) << 2);
+      const tile = ty * tWp + tx;
+      const at = a + ((<usize>((o >> 2) * t * 4 + tile * 4 + (o & 3))) << 2);
+      let u = v128.load(p), v = v128.load(p, 16);
+      const e0 = f32x4.shuffle(u, v, 0, 2, 4, 6), o0 = f32x4.shuffle(u, v, 1, 3, 5, 7);
+      u = v128.load(p + rowBytes); v = v128.load(p + rowBytes, 16);
+      const e1 = f32x4.shuffle(u, v, 0, 2, 4, 6), o1 = f32x4.shuffle(u, v, 1, 3, 5, 7);
+      // A over the tile's rows (d0, d1): d0, d0 + d1, d0 − d1, −d1; then over the columns of each.
+      grad_row(e0, o0, at, aXi);
+      grad_row(f32x4.add(e0, e1), f32x4.add(o0, o1), at + 4 * aXi, aXi);
+      grad_row(f32x4.sub(e0, e1), f32x4.sub(o0, o1), at + 8 * aXi, aXi);
+      grad_row(f32x4.neg(e1), f32x4.neg(o1), at + 12 * aXi, aXi);
+    }
+}
+
+/** A over one row (l, r) of A dY: l, l + r, l − r, −r, into dM[ξ0 … ξ0 + 3] at `at` (aXi apart), lanes 16 bytes apart. */
+// @ts-ignore: decorator
+@inline function grad_row(l: v128, r: v128, at: usize, aXi: usize): void {
+  let p = at;
+  store_k(p, l);
+  store_k(p += aXi, f32x4.add(l, r));
+  store_k(p += aXi, f32x4.sub(l, r));
+  store_k(p += aXi, f32x4.neg(r));
+}
+
+/** The four lanes of v (four consecutive k of one row of an MR-tall panel) 16 bytes apart. */
+// @ts-ignore: decorator
+@inline function store_k(p: usize, v: v128): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  store<f32>(p, f32x4.extract_lane(v, 1), 16);
+  store<f32>(p, f32x4.extract_lane(v, 2), 32);
+  store<f32>(p, f32x4.extract_lane(v, 3), 48);
+}
+
+/**
+ * C (m×n, row-major, n floats a row) = (readC ? C : 0) + A·B over k, A in MR-tall panels of plain floats (MR a k),
+ * B in gemm.ts's NR-wide panels. The 4×8 register tile of gemm.ts's micro-kernel, but A splatted as it is read
+ * (load32_splat): writing dM pre-broadcast (16 bytes a value) cost more than the splats save. Edge tiles via `tile`.
+ */
+function grad_product(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, readC: bool, tile: usize): void {
+  const ldc = <usize>n << 2;
+  for (let jr = 0; jr < n; jr += GEMM_NR) {
+    const nr = min(GEMM_NR, n - jr);
+    for (let ir = 0; ir < m; ir += GEMM_MR) {
+      const mr = min(GEMM_MR, m - ir);
+      const full = mr == GEMM_MR && nr == GEMM_NR;
+      const cp = c + <usize>ir * ldc + (<usize>jr << 2);
+      splat_ukernel_4x8(k, a + (<usize>(ir * k) << 2), b + (<usize>(jr * k) << 2), full ? cp : tile, full ? ldc : GEMM_NR << 2, full && readC);
+      if (full) continue;
+      for (let r = 0; r < mr; r++)
+        for (let j = 0; j < nr; j++) {
+          const v = load<f32>(tile + (<usize>(r * GEMM_NR + j) << 2)), at = cp + <usize>r * ldc + (<usize>j << 2);
+          store<f32>(at, readC ? load<f32>(at) + v : v);
+        }
+    }
+  }
+}
+
+/** One 4×8 tile of grad_product: C = (readC ? C : 0) + Σ_k A[·, k]·B[k, ·]. */
+function splat_ukernel_4x8(k: i32, pa: usize, pb: usize, c: usize, ldc: usize, readC: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const end = pa + (<usize>k << 4);
+  while (pa < end) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa);
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
+    x = v128.load32_splat(pa, 4);
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
+    x = v128.load32_splat(pa, 8);
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
+    x = v128.load32_splat(pa, 12);
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
+    pa += 16;
+    pb += 32;
+  }
+  if (readC) {
+    c00 = f32x4.add(v128.load(c), c00); c01 = f32x4.add(v128.load(c, 16), c01);
+    c10 = f32x4.add(v128.load(c + ldc), c10); c11 = f32x4.add(v128.load(c + ldc, 16), c11);
+    c20 = f32x4.add(v128.load(c + 2 * ldc), c20); c21 = f32x4.add(v128.load(c + 2 * ldc, 16), c21);
+    c30 = f32x4.add(v128.load(c + 3 * ldc), c30); c31 = f32x4.add(v128.load(c + 3 * ldc, 16), c31);
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
+
+/**
+ * dW[o, i] = b·dW[o, i] + Gᵀ dU(o, i) G (Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1]) for outs × cin pairs, dU[ξ] at du + ξ·uXi
+ * ([outs, cin] row-major), 4 input channels per v128 (lanes past cin are dropped), gw at row o0.
+ */
+function filter_transform(du: usize, uXi: usize, outs: i32, cin: i32, gw: usize, b: f32): void {
+  const half = f32x4.splat(0.5);
+  for (let o = 0; o < outs; o++)
+    for (let i = 0; i < cin; i += 4) {
+      let q = du + ((<usize>(o * cin + i)) << 2);
+      const u00 = v128.load(q), u01 = v128.load(q += uXi), u02 = v128.load(q += uXi), u03 = v128.load(q += uXi);
+      const u10 = v128.load(q += uXi), u11 = v128.load(q += uXi), u12 = v128.load(q += uXi), u13 = v128.load(q += uXi);
+      const u20 = v128.load(q += uXi), u21 = v128.load(q += uXi), u22 = v128.load(q += uXi), u23 = v128.load(q += uXi);
+      const u30 = v128.load(q += uXi), u31 = v128.load(q += uXi), u32 = v128.load(q += uXi), u33 = v128.load(q += uXi);
+      // Gᵀ over the rows, per column c: r0 = u0 + ½(u1 + u2), r1 = ½(u1 − u2), r2 = ½(u1 + u2) + u3.
+      const s0 = f32x4.mul(f32x4.add(u10, u20), half), s1 = f32x4.mul(f32x4.add(u11, u21), half);
+      const s2 = f32x4.mul(f32x4.add(u12, u22), half), s3 = f32x4.mul(f32x4.add(u13, u23), half);
+      const at = gw + ((<usize>(o * cin + i) * 9) << 2), lanes = min(4, cin - i);
+      filter_row(f32x4.add(u00, s0), f32x4.add(u01, s1), f32x4.add(u02, s2), f32x4.add(u03, s3), at, 0, lanes, b, half);
+      filter_row(f32x4.mul(f32x4.sub(u10, u20), half), f32x4.mul(f32x4.sub(u11, u21), half), f32x4.mul(f32x4.sub(u12, u22), half), f32x4.mul(f32x4.sub(u13, u23), half), at, 3, lanes, b, half);
+      filter_row(f32x4.add(s0, u30), f32x4.add(s1, u31), f32x4.add(s2, u32), f32x4.add(s3, u33), at, 6, lanes, b, half);
+    }
+}
+
+/** G over one row (c0..c3) of Gᵀ dU: taps first, first + 1, first + 2 of `lanes` filters 9 floats apart at `at`. */
+function filter_row(c0: v128, c1: v128, c2: v128, c3: v128, at: usize, first: i32, lanes: i32, b: f32, half: v128): void {
+  const s = f32x4.mul(f32x4.add(c1, c2), half);
+  const k0 = f32x4.add(c0, s), k1 = f32x4.mul(f32x4.sub(c1, c2), half), k2 = f32x4.add(s, c3);
+  for (let l = 0; l < lanes; l++) {
+    const p = at + (<usize>(l * 9 + first) << 2);
+    let v0: f32, v1: f32, v2: f32;
+    // Lane l by a constant lane index each (extract_lane needs one).
+    if (l == 0) { v0 = f32x4.extract_lane(k0, 0); v1 = f32x4.extract_lane(k1, 0); v2 = f32x4.extract_lane(k2, 0); }
+    else if (l == 1) { v0 = f32x4.extract_lane(k0, 1); v1 = f32x4.extract_lane(k1, 1); v2 = f32x4.extract_lane(k2, 1); }
+    else if (l == 2) { v0 = f32x4.extract_lane(k0, 2); v1 = f32x4.extract_lane(k1, 2); v2 = f32x4.extract_lane(k2, 2); }
+    else { v0 = f32x4.extract_lane(k0, 3); v1 = f32x4.extract_lane(k1, 3); v2 = f32x4.extract_lane(k2, 3); }
+    if (b != 0) {
+      v0 = b * load<f32>(p) + v0;
+      v1 = b * load<f32>(p, 4) + v1;
+      v2 = b * load<f32>(p, 8) + v2;
+    }
+    store<f32>(p, v0);
+    store<f32>(p, v1, 4);
+    store<f32>(p, v2, 8);
+  }
 }

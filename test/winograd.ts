@@ -42,6 +42,22 @@ export function winogradShape(s: { groups: number; kh: number; kw: number; sh: n
   return s.groups === 1 && s.kh === 3 && s.kw === 3 && s.sh === 1 && s.sw === 1 && s.dh === 1 && s.dw === 1;
 }
 
+/** |Bᵀ||d||B| of tile (ty, tx) of image n for every input channel, into v [c, 16]. */
+function patchesAbs(g: WinogradGeometry, x: Float32Array, n: number, ty: number, tx: number, v: Float64Array): void {
+  const d = new Float64Array(16), bd = new Float64Array(16);
+  v.fill(0);
+  for (let ci = 0; ci < g.c; ci++) {
+    for (let r = 0; r < 4; r++)
+      for (let q = 0; q < 4; q++) {
+        const iy = 2 * ty - g.ph + r, ix = 2 * tx - g.pw + q;
+        d[r * 4 + q] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? Math.abs(x[((n * g.c + ci) * g.h + iy) * g.w + ix]) : 0;
+      }
+    bd.fill(0);
+    for (let i = 0; i < 4; i++) for (let q = 0; q < 4; q++) for (let r = 0; r < 4; r++) bd[i * 4 + q] += BT_ABS[i][r] * d[r * 4 + q];
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) for (let q = 0; q < 4; q++) v[ci * 16 + i * 4 + j] += bd[i * 4 + q] * BT_ABS[j][q];
+  }
+}
+
 /**
  * Ŷ per output element, [n, oc, oh, ow], float64: the Winograd formula on |x| [n, c, h, w], |wt| [oc, c, 3, 3] and
  * |bias| (empty: none), with the absolute transform matrices.
@@ -58,21 +74,11 @@ export function winogradAbs(g: WinogradGeometry, x: Float32Array, wt: Float32Arr
       for (let j = 0; j < 4; j++) for (let k = 0; k < 3; k++) u[p * 16 + i * 4 + j] += gg[i * 3 + k] * G_ABS[j][k];
   }
   const out = new Float64Array(g.n * g.oc * g.oh * g.ow);
-  const v = new Float64Array(g.c * 16), d = new Float64Array(16), bd = new Float64Array(16), m = new Float64Array(16);
+  const v = new Float64Array(g.c * 16), m = new Float64Array(16);
   for (let n = 0; n < g.n; n++)
     for (let ty = 0; ty < th; ty++)
       for (let tx = 0; tx < tw; tx++) {
-        v.fill(0);
-        for (let ci = 0; ci < g.c; ci++) {
-          for (let r = 0; r < 4; r++)
-            for (let q = 0; q < 4; q++) {
-              const iy = 2 * ty - g.ph + r, ix = 2 * tx - g.pw + q;
-              d[r * 4 + q] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? Math.abs(x[((n * g.c + ci) * g.h + iy) * g.w + ix]) : 0;
-            }
-          bd.fill(0);
-          for (let i = 0; i < 4; i++) for (let q = 0; q < 4; q++) for (let r = 0; r < 4; r++) bd[i * 4 + q] += BT_ABS[i][r] * d[r * 4 + q];
-          for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) for (let q = 0; q < 4; q++) v[ci * 16 + i * 4 + j] += bd[i * 4 + q] * BT_ABS[j][q];
-        }
+        patchesAbs(g, x, n, ty, tx, v);
         for (let o = 0; o < g.oc; o++) {
           m.fill(0);
           for (let ci = 0; ci < g.c; ci++) for (let e = 0; e < 16; e++) m[e] += u[(o * g.c + ci) * 16 + e] * v[ci * 16 + e];
@@ -108,4 +114,47 @@ export function flippedGeometry(g: WinogradGeometry, wt: Float32Array): { geomet
     geometry: { n: g.n, c: g.oc, h: g.oh, w: g.ow, oc: g.c, oh: g.h, ow: g.w, ph: 2 - g.ph, pw: 2 - g.pw },
     wt: flipped,
   };
+}
+
+/**
+ * The weight gradient by Winograd (wasm): per image dU = Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ d B) with A = Aᵀᵀ, then dW += Gᵀ dU G,
+ * image by image. Ŷ per weight element [oc, c, 3, 3], float64: that formula on |x| and |dy| with the absolute
+ * matrices, summed over the images. Each term passes ≤ 2 roundings in A dY Aᵀ, 2 in Bᵀ d B, 1 product, the sum over
+ * a image's th·tw tiles, 4 in Gᵀ dU G and ≤ n + 1 in the sum over images and beta: N = th·tw + n + 10.
+ */
+export function winogradFilterAbs(g: WinogradGeometry, x: Float32Array, dy: Float32Array): Float64Array {
+  const th = Math.ceil(g.oh / 2), tw = Math.ceil(g.ow / 2);
+  const du = new Float64Array(g.oc * g.c * 16), v = new Float64Array(g.c * 16), m = new Float64Array(g.oc * 16);
+  for (let n = 0; n < g.n; n++)
+    for (let ty = 0; ty < th; ty++)
+      for (let tx = 0; tx < tw; tx++) {
+        patchesAbs(g, x, n, ty, tx, v);
+        // |A| |dY tile| |Aᵀ|: element (i, j) sums |dY[a, b]| over AT_ABS[a][i]·AT_ABS[b][j].
+        m.fill(0);
+        for (let o = 0; o < g.oc; o++)
+          for (let a = 0; a < 2; a++)
+            for (let b = 0; b < 2; b++) {
+              const oy = 2 * ty + a, ox = 2 * tx + b;
+              if (oy >= g.oh || ox >= g.ow) continue;
+              const e = Math.abs(dy[((n * g.oc + o) * g.oh + oy) * g.ow + ox]);
+              for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) m[o * 16 + i * 4 + j] += AT_ABS[a][i] * AT_ABS[b][j] * e;
+            }
+        for (let o = 0; o < g.oc; o++)
+          for (let ci = 0; ci < g.c; ci++) for (let e = 0; e < 16; e++) du[(o * g.c + ci) * 16 + e] += m[o * 16 + e] * v[ci * 16 + e];
+      }
+  // |Gᵀ| dU |G| per (o, ci); a sum of per-image terms equals the transform of their sum (all non-negative, linear).
+  const out = new Float64Array(g.oc * g.c * 9);
+  for (let p = 0; p < g.oc * g.c; p++)
+    for (let ky = 0; ky < 3; ky++)
+      for (let kx = 0; kx < 3; kx++) {
+        let sum = 0;
+        for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) sum += G_ABS[i][ky] * du[p * 16 + i * 4 + j] * G_ABS[j][kx];
+        out[p * 9 + ky * 3 + kx] = sum;
+      }
+  return out;
+}
+
+/** The bound 2·(N + 1)·2⁻²⁴·(Ŷ + |beta·old|) of a Winograd weight gradient, N = th·tw + n + 10 (winogradFilterAbs). */
+export function winogradFilterBound(g: WinogradGeometry, yAbs: number): number {
+  return 2 * (Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2) + g.n + 11) * 2 ** -24 * yAbs;
 }

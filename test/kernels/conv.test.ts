@@ -5,14 +5,15 @@
  * the native weight-gradient chunk, an output size larger than the formula gives (padding reads only), and shapes a
  * backend may run through Winograd F(2×2, 3×3) (odd output sizes: partial tiles; 1×1 and 2×2 images; padding 0, 1,
  * 2 and mixed; channel counts off multiples of 16). Bound per element, GEMM style: 2·(K + 2)·2⁻²⁴·Σ|terms|
- * (+ |beta·old|), K the number of terms; for the forward and input gradient of Winograd-eligible shapes the larger
- * of that and the Winograd bound of test/winograd.ts (which holds whichever algorithm a backend picks).
+ * (+ |beta·old|), K the number of terms; for the forward, input gradient and weight gradient of Winograd-eligible
+ * shapes the larger of that and the Winograd bound of test/winograd.ts (which holds whichever algorithm a backend
+ * picks; wasm runs all three through Winograd).
  */
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/index.js';
 import type { F32Buf } from '../../src/buffers.js';
 import { BACKENDS, put, randn, rng } from '../helpers.js';
-import { flippedGeometry, winogradAbs, winogradBound, winogradShape } from '../winograd.js';
+import { flippedGeometry, winogradAbs, winogradBound, winogradFilterAbs, winogradFilterBound, winogradShape } from '../winograd.js';
 
 interface Shape {
   n: number; c: number; h: number; w: number; oc: number; kh: number; kw: number;
@@ -140,9 +141,11 @@ function run(backend: Backend, s: Full, seed: number) {
   const dy = randn(r, s.n * s.oc * ohw), gw0 = randn(r, wt.length), gb0 = randn(r, s.oc);
   const ref = oracle(s, x, wt, bias, dy);
   // Winograd bounds for the forward (K = c) and the input gradient (the flipped forward over dY, K = oc).
-  let winoY: Float64Array | null = null, winoDx: Float64Array | null = null;
+  // The weight gradient's (wasm: dU summed over tiles, transformed per image): Ŷ, with |beta·old| added per beta.
+  let winoY: Float64Array | null = null, winoDx: Float64Array | null = null, winoGw: Float64Array | null = null;
+  const g = { n: s.n, c: s.c, h: s.h, w: s.w, oc: s.oc, oh: s.oh, ow: s.ow, ph: s.ph, pw: s.pw };
   if (winogradShape(s)) {
-    const g = { n: s.n, c: s.c, h: s.h, w: s.w, oc: s.oc, oh: s.oh, ow: s.ow, ph: s.ph, pw: s.pw };
+    winoGw = winogradFilterAbs(g, x, dy);
     winoY = winogradAbs(g, x, wt, bias).map((a) => winogradBound(s.c, a));
     const f = flippedGeometry(g, wt);
     if (f) winoDx = winogradAbs(f.geometry, dy, f.wt, new Float32Array(0)).map((a) => winogradBound(s.oc, a));
@@ -160,7 +163,8 @@ function run(backend: Backend, s: Full, seed: number) {
   for (const beta of [0, 0.5]) {
     const GW = beta === 0 ? nan(wt.length) : put(backend, gw0), GB = s.bias ? (beta === 0 ? nan(s.oc) : put(backend, gb0)) : backend.alloc(0);
     backend.k.conv2d_bwd_filter_f32(...sizes, beta, X, DY, nan(col.length), GW, GB);
-    expectNear(GW.data, ref.gw, gw0, beta, what(`conv2d_bwd_filter_f32 (gw, beta ${beta})`));
+    const gwBound = winoGw && winoGw.map((a, i) => winogradFilterBound(g, a + Math.abs(beta * gw0[i])));
+    expectNear(GW.data, ref.gw, gw0, beta, what(`conv2d_bwd_filter_f32 (gw, beta ${beta})`), gwBound);
     if (s.bias) expectNear(GB.data, ref.gb, gb0, beta, what(`conv2d_bwd_filter_f32 (gb, beta ${beta})`));
   }
   // conv2d_max_pool2d_fwd_f32 equals this backend's conv2d_fwd_f32, max_pool2d_fwd_f32 and (relu) relu_fwd_f32, bit
