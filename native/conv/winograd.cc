@@ -227,63 +227,81 @@ __attribute__((target("avx512f"), always_inline)) inline void row16(const Row16&
   out[3] = _mm512_sub_ps(b, e);
 }
 
-__attribute__((target("avx512f"))) void input_transform16(const WinogradPlan& W, const float* x, int64_t ci, float* v) {
-  const int64_t NR = W.T->blk.nr, vxi = W.vxi, tw1 = W.tw1;
+/* All channels of V from the image x (c planes of h × w). */
+__attribute__((target("avx512f"))) void input_transform16(const WinogradPlan& W, const float* x, float* v) {
+  // Sizes in locals: the masked stores may alias anything, so fields read through W would be reloaded after each.
+  const int64_t NR = W.T->blk.nr, vxi = W.vxi, tw1 = W.tw1, th = W.th, c = W.c, hw = W.h * W.w;
+  const int64_t tail = W.tstride - W.tiles;
   // Padded row r holds image row r − ph at columns q − pw: lanes [pw, pw + w) of the row's 32 (clamped to pcols).
   const int64_t qhi = W.pw + W.w < W.pcols ? W.pw + W.w : W.pcols;
   const __mmask16 m0 = lanes(W.pw, qhi), m1 = lanes(W.pw - 16, qhi - 16);
-  const float* plane = x + ci * W.h * W.w;
-  const Row16 rw{plane, W.h, W.w, W.ph, W.pw, m0, m1};
-  __m512 r0[4], r1[4], r2[4], r3[4];
-  row16(rw, 0, r0);
-  row16(rw, 1, r1);
-  for (int64_t ty = 0; ty < W.th; ty++) {
-    row16(rw, 2 * ty + 2, r2);
-    row16(rw, 2 * ty + 3, r3);
-    // Tiles f0 … f0 + tw1 − 1: in panel f0 / NR from column at, and the next panel's first columns if they cross.
-    const int64_t f0 = ty * tw1, panel = f0 / NR, at = f0 - panel * NR, first = NR - at < tw1 ? NR - at : tw1;
-    const TileRow tr{at, NR * W.c, lanes(0, first), lanes(0, tw1 - first),
-                     _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                      _mm512_set1_epi32((int32_t)first))};
-    float* dst = v + panel * W.c * NR + ci * NR;
-    for (int j = 0; j < 4; j++) {
-      store_tiles(tr, dst + j * vxi, _mm512_sub_ps(r0[j], r2[j]));
-      store_tiles(tr, dst + (4 + j) * vxi, _mm512_add_ps(r1[j], r2[j]));
-      store_tiles(tr, dst + (8 + j) * vxi, _mm512_sub_ps(r2[j], r1[j]));
-      store_tiles(tr, dst + (12 + j) * vxi, _mm512_sub_ps(r1[j], r3[j]));
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (int64_t ci = 0; ci < c; ci++) {
+    const Row16 rw{x + ci * hw, W.h, W.w, W.ph, W.pw, m0, m1};
+    __m512 r0[4], r1[4], r2[4], r3[4];
+    row16(rw, 0, r0);
+    row16(rw, 1, r1);
+    for (int64_t ty = 0, f0 = 0; ty < th; ty++, f0 += tw1) {
+      row16(rw, 2 * ty + 2, r2);
+      row16(rw, 2 * ty + 3, r3);
+      // Tiles f0 … f0 + tw1 − 1: in panel f0 / NR from column at, and the next panel's first columns if they cross.
+      const int64_t panel = f0 / NR, at = f0 - panel * NR, first = NR - at < tw1 ? NR - at : tw1;
+      const TileRow tr{at, NR * c, lanes(0, first), lanes(0, tw1 - first),
+                       _mm512_add_epi32(iota, _mm512_set1_epi32((int32_t)first))};
+      float* dst = v + panel * c * NR + ci * NR;
+      for (int j = 0; j < 4; j++) {
+        store_tiles(tr, dst + j * vxi, _mm512_sub_ps(r0[j], r2[j]));
+        store_tiles(tr, dst + (4 + j) * vxi, _mm512_add_ps(r1[j], r2[j]));
+        store_tiles(tr, dst + (8 + j) * vxi, _mm512_sub_ps(r2[j], r1[j]));
+        store_tiles(tr, dst + (12 + j) * vxi, _mm512_sub_ps(r1[j], r3[j]));
+      }
+      for (int j = 0; j < 4; j++) r0[j] = r2[j], r1[j] = r3[j];
     }
-    for (int j = 0; j < 4; j++) r0[j] = r2[j], r1[j] = r3[j];
+    // The last panel's columns past the tiles (fewer than NR): zero, for each ξ.
+    if (tail > 0) {
+      float* t = v + (W.panels - 1) * c * NR + ci * NR + NR - tail;
+      const __m512 zero = _mm512_setzero_ps();
+      for (int64_t xi = 0; xi < 16; xi++, t += vxi)
+        for (int64_t k = 0; k < tail; k += 16) _mm512_mask_storeu_ps(t + k, lanes(0, tail - k), zero);
+    }
   }
 }
 
-__attribute__((target("avx512f"))) void output_transform16(const WinogradPlan& W, const float* mo, const float* bias,
-                                                            int64_t o, float* y) {
-  const int64_t mxi = W.mxi;
+/* Output channels ir … ir + mr − 1 (rows r of the M block at m + r·tstride). */
+__attribute__((target("avx512f"))) void output_transform16(const WinogradPlan& W, const float* m, const float* bias,
+                                                            int64_t ir, int64_t mr, float* y) {
+  // Sizes in locals: the masked stores may alias anything, so fields read through W would be reloaded after each.
+  const int64_t mxi = W.mxi, th = W.th, tw1 = W.tw1, oh = W.oh, ow = W.ow, tstride = W.tstride;
   // Output columns 2·tx and 2·tx + 1 from lanes tx of the even and odd values.
   const __m512i first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i second = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  const __mmask16 load = lanes(0, W.tw), lo = lanes(0, W.ow), hi_mask = lanes(0, W.ow - 16);
-  for (int64_t ty = 0; ty < W.th; ty++) {
-    const float* mt = mo + ty * W.tw1;
-    __m512 a[4], b[4];
-    for (int j = 0; j < 4; j++) {
-      const __m512 m0 = _mm512_maskz_loadu_ps(load, mt + j * mxi), m1 = _mm512_maskz_loadu_ps(load, mt + (4 + j) * mxi);
-      const __m512 m2 = _mm512_maskz_loadu_ps(load, mt + (8 + j) * mxi), m3 = _mm512_maskz_loadu_ps(load, mt + (12 + j) * mxi);
-      a[j] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
-      b[j] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
-    }
-    __m512 y00 = _mm512_add_ps(_mm512_add_ps(a[0], a[1]), a[2]), y01 = _mm512_sub_ps(_mm512_sub_ps(a[1], a[2]), a[3]);
-    __m512 y10 = _mm512_add_ps(_mm512_add_ps(b[0], b[1]), b[2]), y11 = _mm512_sub_ps(_mm512_sub_ps(b[1], b[2]), b[3]);
-    if (bias) {
-      const __m512 bv = _mm512_set1_ps(bias[o]);
-      y00 = _mm512_add_ps(y00, bv), y01 = _mm512_add_ps(y01, bv), y10 = _mm512_add_ps(y10, bv), y11 = _mm512_add_ps(y11, bv);
-    }
-    float* row = y + (o * W.oh + 2 * ty) * W.ow;
-    _mm512_mask_storeu_ps(row, lo, _mm512_permutex2var_ps(y00, first, y01));
-    _mm512_mask_storeu_ps(row + 16, hi_mask, _mm512_permutex2var_ps(y00, second, y01));
-    if (2 * ty + 1 < W.oh) {
-      _mm512_mask_storeu_ps(row + W.ow, lo, _mm512_permutex2var_ps(y10, first, y11));
-      _mm512_mask_storeu_ps(row + W.ow + 16, hi_mask, _mm512_permutex2var_ps(y10, second, y11));
+  const __mmask16 load = lanes(0, W.tw), lo = lanes(0, ow), hi = lanes(0, ow - 16);
+  for (int64_t r = 0; r < mr; r++) {
+    const float* mo = m + r * tstride;
+    const int64_t o = ir + r;
+    const __m512 bv = _mm512_set1_ps(bias ? bias[o] : 0.0f);
+    for (int64_t ty = 0; ty < th; ty++) {
+      const float* mt = mo + ty * tw1;
+      __m512 a[4], b[4];
+      for (int j = 0; j < 4; j++) {
+        const __m512 m0 = _mm512_maskz_loadu_ps(load, mt + j * mxi), m1 = _mm512_maskz_loadu_ps(load, mt + (4 + j) * mxi);
+        const __m512 m2 = _mm512_maskz_loadu_ps(load, mt + (8 + j) * mxi), m3 = _mm512_maskz_loadu_ps(load, mt + (12 + j) * mxi);
+        a[j] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+        b[j] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+      }
+      __m512 y00 = _mm512_add_ps(_mm512_add_ps(a[0], a[1]), a[2]), y01 = _mm512_sub_ps(_mm512_sub_ps(a[1], a[2]), a[3]);
+      __m512 y10 = _mm512_add_ps(_mm512_add_ps(b[0], b[1]), b[2]), y11 = _mm512_sub_ps(_mm512_sub_ps(b[1], b[2]), b[3]);
+      if (bias) {
+        y00 = _mm512_add_ps(y00, bv), y01 = _mm512_add_ps(y01, bv), y10 = _mm512_add_ps(y10, bv), y11 = _mm512_add_ps(y11, bv);
+      }
+      float* row = y + (o * oh + 2 * ty) * ow;
+      const bool second_row = 2 * ty + 1 < oh;
+      _mm512_mask_storeu_ps(row, lo, _mm512_permutex2var_ps(y00, first, y01));
+      if (second_row) _mm512_mask_storeu_ps(row + ow, lo, _mm512_permutex2var_ps(y10, first, y11));
+      if (ow > 16) {
+        _mm512_mask_storeu_ps(row + 16, hi, _mm512_permutex2var_ps(y00, second, y01));
+        if (second_row) _mm512_mask_storeu_ps(row + ow + 16, hi, _mm512_permutex2var_ps(y10, second, y11));
+      }
     }
   }
 }
@@ -302,12 +320,12 @@ void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, f
   // The last panel's columns past the tiles: zero, so the micro-kernel multiplies defined values (their results
   // land in M's columns no output transform reads).
   const int64_t tail = W.tstride - W.tiles, last = (W.panels - 1) * W.c * NR;
-  if (tail > 0)
+  if (tail > 0 && !W.rows16)  // (input_transform16 zeroes them with vector stores)
     for (int64_t xi = 0; xi < 16; xi++)
       for (int64_t ci = 0; ci < W.c; ci++) std::memset(v + xi * vxi + last + ci * NR + NR - tail, 0, tail * sizeof(float));
 #if defined(__x86_64__)
   if (W.rows16)
-    for (int64_t ci = 0; ci < W.c; ci++) input_transform16(W, x, ci, v);
+    input_transform16(W, x, v);
   else
 #endif
   {
@@ -341,7 +359,7 @@ void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, f
       }
 #if defined(__x86_64__)
     if (W.rows16) {
-      for (int64_t r = 0; r < mr; r++) output_transform16(W, m + r * W.tstride, bias, ir + r, y);
+      output_transform16(W, m, bias, ir, mr, y);
       continue;
     }
 #endif
