@@ -66,7 +66,7 @@ export function set_edge_tile(tile: usize): void {
 
 /** Stores the 4×4 transpose of rows r0..r3 at dst, dst+stride, dst+2·stride, dst+3·stride. */
 // @ts-ignore: decorator
-@inline function store_transposed_4x4(dst: usize, stride: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+@inline export function store_transposed_4x4(dst: usize, stride: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
   const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5);
   const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
   const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);

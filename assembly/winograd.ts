@@ -19,7 +19,7 @@
  * in channel order (bounds: test/winograd.ts). Every sample's arithmetic depends only on the
  * sizes, so any split of samples between threads gives the same bits.
  */
-import { gemm_block, GEMM_MR, GEMM_NR } from './gemm';
+import { gemm_block, GEMM_MR, GEMM_NR, store_transposed_4x4 } from './gemm';
 import { copy_f32, madd, store_partial_f32x4, zero_f32 } from './simd';
 
 /** Transformed positions per tile (4×4). */
@@ -136,7 +136,7 @@ export function wino_image(
     const plane = scratch, m = scratch + ((<usize>(2 * rows + 2) * <usize>wp) << 2);
     for (let i = 0; i < cin; i++) {
       pad_rows(x + ((<usize>i * <usize>h * <usize>w) << 2), h, w, 2 * ty0 - ph, 2 * rows + 2, pw, wp, plane);
-      input_transform(plane, wp, rows, tWp, cin, i, vPanels, vXi, false);
+      input_transform(plane, wp, rows, tWp, cin, i, vPanels, vXi);
     }
     for (let xi = 0; xi < XI; xi++)
       gemm_block(cout, t, 0, t, cin, u + ((<usize>xi * <usize>coutPad * <usize>cin) << 4), vPanels + <usize>xi * vXi, m + <usize>xi * mXi, <usize>t << 2, 1, 0, false, 0, 0, 0, 0, 0, 0, 0);
@@ -160,59 +160,71 @@ function pad_rows(src: usize, h: i32, w: i32, r0: i32, count: i32, pw: i32, wp: 
 
 /**
  * V = Bᵀ d B of input channel i for every tile of a block (rows of tWp tiles over the padded rows at plane, wp floats
- * each), into V[ξ]'s panels (k = i, column = tile), 4 tiles per v128: tile lane l's patch starts at column 2l, so
- * its columns 0 and 1 are the even and odd floats of a row's first 8, columns 2 and 3 the same shifted by one pair.
+ * each), into V[ξ]'s panels (k = i, column = tile), 4 tiles per v128 (input_patch).
  */
-function input_transform(plane: usize, wp: i32, rows: i32, tWp: i32, cin: i32, i: i32, v: usize, vXi: usize, trans: bool): void {
-  const rowBytes = <usize>wp << 2, t = rows * tWp;
+function input_transform(plane: usize, wp: i32, rows: i32, tWp: i32, cin: i32, i: i32, v: usize, vXi: usize): void {
   for (let ty = 0; ty < rows; ty++)
     for (let tx = 0; tx < tWp; tx += 4) {
-      const p = plane + ((<usize>(2 * ty * wp + 2 * tx)) << 2);
       const tile = ty * tWp + tx;
-      // Where lane 0 of tile `tile` sits in V[0]'s panels (trans: Vᵀ's, k = tile, column = i; lanes 8 floats apart).
-      const at = v + ((<usize>(trans ? (i >> 3) * t * 8 + tile * 8 + (i & 7) : (tile >> 3) * 8 * cin + i * 8 + (tile & 7))) << 2);
-      // Bᵀ over the patch rows: t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, per column.
-      let a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32);
-      let e = f32x4.shuffle(a, b, 0, 2, 4, 6), o = f32x4.shuffle(a, b, 1, 3, 5, 7);
-      const d00 = e, d01 = o, d02 = f32x4.shuffle(e, c, 1, 2, 3, 4), d03 = f32x4.shuffle(o, c, 1, 2, 3, 5);
-      a = v128.load(p + rowBytes); b = v128.load(p + rowBytes, 16); c = v128.load(p + rowBytes, 32);
-      e = f32x4.shuffle(a, b, 0, 2, 4, 6); o = f32x4.shuffle(a, b, 1, 3, 5, 7);
-      const d10 = e, d11 = o, d12 = f32x4.shuffle(e, c, 1, 2, 3, 4), d13 = f32x4.shuffle(o, c, 1, 2, 3, 5);
-      a = v128.load(p + 2 * rowBytes); b = v128.load(p + 2 * rowBytes, 16); c = v128.load(p + 2 * rowBytes, 32);
-      e = f32x4.shuffle(a, b, 0, 2, 4, 6); o = f32x4.shuffle(a, b, 1, 3, 5, 7);
-      const d20 = e, d21 = o, d22 = f32x4.shuffle(e, c, 1, 2, 3, 4), d23 = f32x4.shuffle(o, c, 1, 2, 3, 5);
-      a = v128.load(p + 3 * rowBytes); b = v128.load(p + 3 * rowBytes, 16); c = v128.load(p + 3 * rowBytes, 32);
-      e = f32x4.shuffle(a, b, 0, 2, 4, 6); o = f32x4.shuffle(a, b, 1, 3, 5, 7);
-      const d30 = e, d31 = o, d32 = f32x4.shuffle(e, c, 1, 2, 3, 4), d33 = f32x4.shuffle(o, c, 1, 2, 3, 5);
-      const vRow = vXi << 2;
-      input_row(f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23), at, vXi, trans);
-      input_row(f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23), at + vRow, vXi, trans);
-      input_row(f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13), at + 2 * vRow, vXi, trans);
-      input_row(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), at + 3 * vRow, vXi, trans);
+      // Lane 0 of tile `tile` in V[0]'s panels.
+      input_patch(plane + ((<usize>(2 * ty * wp + 2 * tx)) << 2), <usize>wp << 2, v + ((<usize>((tile >> 3) * 8 * cin + i * 8 + (tile & 7))) << 2), vXi);
     }
 }
 
-/** B over one row (t0..t3) of Bᵀ d: t0 − t2, t1 + t2, t2 − t1, t1 − t3 into the four V[ξ] from `at` on, vXi apart. */
-// @ts-ignore: decorator
-@inline function input_row(t0: v128, t1: v128, t2: v128, t3: v128, at: usize, vXi: usize, trans: bool): void {
-  let p = at;
-  store_tiles(p, f32x4.sub(t0, t2), trans);
-  store_tiles(p += vXi, f32x4.add(t1, t2), trans);
-  store_tiles(p += vXi, f32x4.sub(t2, t1), trans);
-  store_tiles(p += vXi, f32x4.sub(t1, t3), trans);
+/**
+ * Vᵀ for the weight gradient: V of input channels i … i + 3 (i a multiple of 4; padded rows at planes, planeBytes
+ * apart) into Vᵀ[ξ]'s panels (k = tile, column = channel): per 4 tiles, each channel's 16 vectors go to `stage`,
+ * then a 4×4 transpose per ξ stores 4 tiles' rows of 4 channels.
+ */
+function input_transform_t(planes: usize, planeBytes: usize, wp: i32, rows: i32, tWp: i32, i: i32, v: usize, vXi: usize, stage: usize): void {
+  const t = rows * tWp;
+  for (let ty = 0; ty < rows; ty++)
+    for (let tx = 0; tx < tWp; tx += 4) {
+      const tile = ty * tWp + tx, offset = (<usize>(2 * ty * wp + 2 * tx)) << 2;
+      for (let c = 0; c < 4; c++) input_patch(planes + <usize>c * planeBytes + offset, <usize>wp << 2, stage + (<usize>c << 8), 16);
+      const at = v + ((<usize>((i >> 3) * t * 8 + tile * 8 + (i & 7))) << 2);
+      for (let xi = 0; xi < XI; xi++) {
+        const q = stage + (<usize>xi << 4);
+        store_transposed_4x4(at + <usize>xi * vXi, 32, v128.load(q), v128.load(q, 256), v128.load(q, 512), v128.load(q, 768));
+      }
+    }
 }
 
-/** Four tiles' values (lanes) into B panels: one vector, or (trans: the tiles are k) one float per 8-float row. */
+/**
+ * Bᵀ d B of 4 horizontally adjacent tiles (lanes) whose patches start at p, 2 floats apart (rows rowBytes apart):
+ * lane l's patch starts at column 2l, so its columns 0 and 1 are the even and odd floats of a row's first 8, columns
+ * 2 and 3 the same shifted by one pair. V[ξ] is stored at at + ξ·xiStride.
+ */
 // @ts-ignore: decorator
-@inline function store_tiles(p: usize, v: v128, trans: bool): void {
-  if (!trans) {
-    v128.store(p, v);
-    return;
-  }
-  store<f32>(p, f32x4.extract_lane(v, 0));
-  store<f32>(p, f32x4.extract_lane(v, 1), 32);
-  store<f32>(p, f32x4.extract_lane(v, 2), 64);
-  store<f32>(p, f32x4.extract_lane(v, 3), 96);
+@inline function input_patch(p: usize, rowBytes: usize, at: usize, xiStride: usize): void {
+  // Bᵀ over the patch rows: t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, per column.
+  let a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32);
+  let e = f32x4.shuffle(a, b, 0, 2, 4, 6), o = f32x4.shuffle(a, b, 1, 3, 5, 7);
+  const d00 = e, d01 = o, d02 = f32x4.shuffle(e, c, 1, 2, 3, 4), d03 = f32x4.shuffle(o, c, 1, 2, 3, 5);
+  a = v128.load(p + rowBytes); b = v128.load(p + rowBytes, 16); c = v128.load(p + rowBytes, 32);
+  e = f32x4.shuffle(a, b, 0, 2, 4, 6); o = f32x4.shuffle(a, b, 1, 3, 5, 7);
+  const d10 = e, d11 = o, d12 = f32x4.shuffle(e, c, 1, 2, 3, 4), d13 = f32x4.shuffle(o, c, 1, 2, 3, 5);
+  a = v128.load(p + 2 * rowBytes); b = v128.load(p + 2 * rowBytes, 16); c = v128.load(p + 2 * rowBytes, 32);
+  e = f32x4.shuffle(a, b, 0, 2, 4, 6); o = f32x4.shuffle(a, b, 1, 3, 5, 7);
+  const d20 = e, d21 = o, d22 = f32x4.shuffle(e, c, 1, 2, 3, 4), d23 = f32x4.shuffle(o, c, 1, 2, 3, 5);
+  a = v128.load(p + 3 * rowBytes); b = v128.load(p + 3 * rowBytes, 16); c = v128.load(p + 3 * rowBytes, 32);
+  e = f32x4.shuffle(a, b, 0, 2, 4, 6); o = f32x4.shuffle(a, b, 1, 3, 5, 7);
+  const d30 = e, d31 = o, d32 = f32x4.shuffle(e, c, 1, 2, 3, 4), d33 = f32x4.shuffle(o, c, 1, 2, 3, 5);
+  const row = xiStride << 2;
+  input_row(f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23), at, xiStride);
+  input_row(f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23), at + row, xiStride);
+  input_row(f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13), at + 2 * row, xiStride);
+  input_row(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), at + 3 * row, xiStride);
+}
+
+/** B over one row (t0..t3) of Bᵀ d: t0 − t2, t1 + t2, t2 − t1, t1 − t3 into the four V[ξ] from `at` on, xiStride apart. */
+// @ts-ignore: decorator
+@inline function input_row(t0: v128, t1: v128, t2: v128, t3: v128, at: usize, xiStride: usize): void {
+  let p = at;
+  v128.store(p, f32x4.sub(t0, t2));
+  v128.store(p += xiStride, f32x4.add(t1, t2));
+  v128.store(p += xiStride, f32x4.sub(t2, t1));
+  v128.store(p += xiStride, f32x4.sub(t1, t3));
 }
 
 /**
@@ -294,7 +306,7 @@ function store_part(q: usize, lo: v128, hi: v128, cols: i32): void {
 /**
  * Rows of tiles per block of the weight gradient of cin → cout channels (ow wide), given the workspace as in
  * wino_block_rows: dM in aValues (pre-broadcast), Vᵀ in bFloats, dU, the padded input rows and the padded dY rows in
- * restFloats (and an edge tile). 0: does not fit.
+ * restFloats (4 channels' padded rows of each, an edge tile and a stage of 64 vectors). 0: does not fit.
  */
 export function wino_grad_block_rows(cin: i32, cout: i32, oh: i32, ow: i32, aValues: i64, bFloats: i64, restFloats: i64): i32 {
   const outs = <i64>round_up(min(cout, WINO_GRAD_OUTS), GEMM_MR);
@@ -303,7 +315,7 @@ export function wino_grad_block_rows(cin: i32, cout: i32, oh: i32, ow: i32, aVal
   while (rows > 0) {
     const t = rows * tWp;
     const a = <i64>XI * outs * t / 4, b = <i64>XI * <i64>round_up(cin, GEMM_NR) * t;
-    const rest = <i64>XI * outs * <i64>cin + (2 * rows + 2) * wp + 2 * rows * 2 * tWp + GEMM_MR * GEMM_NR;
+    const rest = <i64>XI * outs * <i64>cin + 4 * (2 * rows + 2) * wp + GEMM_MR * 2 * rows * 2 * tWp + GEMM_MR * GEMM_NR + GEMM_MR * XI * 4;
     if (a <= aValues && b <= bFloats && rest <= restFloats) break;
     rows--;
   }
@@ -324,15 +336,27 @@ export function wino_grad_image(
   for (let ty0 = 0; ty0 < tH; ty0 += blockRows) {
     const rows = min(blockRows, tH - ty0), t = rows * tWp;
     const aXi = <usize>outsPad * <usize>t << 2, bXi = <usize>round_up(cin, GEMM_NR) * <usize>t << 2;
-    const plane = du + <usize>XI * uXi, dyPlane = plane + ((<usize>(2 * rows + 2) * <usize>wp) << 2);
-    const tile = dyPlane + ((<usize>(2 * rows * 2 * tWp)) << 2);
-    for (let i = 0; i < cin; i++) {
-      pad_rows(x + ((<usize>i * <usize>h * <usize>w) << 2), h, w, 2 * ty0 - ph, 2 * rows + 2, pw, wp, plane);
-      input_transform(plane, wp, rows, tWp, cin, i, bPanels, bXi, true);
+    const planeBytes = (<usize>(2 * rows + 2) * <usize>wp) << 2;
+    const plane = du + <usize>XI * uXi, dyPlane = plane + 4 * planeBytes;
+    const dyPlaneBytes = <usize>(2 * rows * 2 * tWp) << 2;
+    const tile = dyPlane + <usize>GEMM_MR * dyPlaneBytes, stage = tile + ((GEMM_MR * GEMM_NR) << 2);
+    for (let i = 0; i < cin; i += 4) {
+      // 4 channels' padded rows (zeros past cin: those columns of the products are dropped).
+      for (let c = 0; c < 4; c++) {
+        const p = plane + <usize>c * planeBytes;
+        if (i + c < cin) pad_rows(x + ((<usize>(i + c) * <usize>h * <usize>w) << 2), h, w, 2 * ty0 - ph, 2 * rows + 2, pw, wp, p);
+        else zero_f32(p, <i64>(planeBytes >> 2));
+      }
+      input_transform_t(plane, planeBytes, wp, rows, tWp, i, bPanels, bXi, stage);
     }
-    for (let o = 0; o < outs; o++) {
-      pad_rows(dy + ((<usize>(o0 + o) * <usize>oh * <usize>ow) << 2), oh, ow, 2 * ty0, 2 * rows, 0, 2 * tWp, dyPlane);
-      grad_transform(dyPlane, rows, tWp, o, a, aXi);
+    for (let o = 0; o < outs; o += GEMM_MR) {
+      // MR channels' padded rows (zeros for channels past outs: their rows of the products are dropped).
+      for (let c = 0; c < GEMM_MR; c++) {
+        const p = dyPlane + <usize>c * dyPlaneBytes;
+        if (o + c < outs) pad_rows(dy + ((<usize>(o0 + o + c) * <usize>oh * <usize>ow) << 2), oh, ow, 2 * ty0, 2 * rows, 0, 2 * tWp, p);
+        else zero_f32(p, <i64>(dyPlaneBytes >> 2));
+      }
+      grad_transform(dyPlane, dyPlaneBytes, rows, tWp, o, a, aXi, stage);
     }
     for (let xi = 0; xi < XI; xi++)
       grad_product(outs, cin, t, a + <usize>xi * aXi, bPanels + <usize>xi * bXi, du + <usize>xi * uXi, ty0 > 0, tile);
@@ -341,46 +365,45 @@ export function wino_grad_image(
 }
 
 /**
- * dM = A dY Aᵀ (A = [1 0; 1 1; 1 −1; 0 −1]) of every tile of a block of output channel o's gradient (padded rows of
- * 2·tWp floats at plane, zeros past the output), 4 tiles per v128, into the products' A: element (o, tile) of dM[ξ]
- * at a + ξ·aXi, float (o/4)·T·4 + tile·4 + o%4 (MR-tall panels, not pre-broadcast: grad_product splats them).
+ * dM = A dY Aᵀ (A = [1 0; 1 1; 1 −1; 0 −1]) of every tile of a block for output channels o … o + 3 (o a multiple of
+ * MR; their padded rows of 2·tWp floats at planes, planeBytes apart, zeros past the output), into the products' A:
+ * element (o, tile) of dM[ξ] at a + ξ·aXi, float (o/4)·T·4 + tile·4 + o%4 (MR-tall panels, not pre-broadcast:
+ * grad_product splats them). Each channel's transform runs over 4 tiles per v128 into `stage` (16 vectors a
+ * channel); a 4×4 transpose per ξ then turns 4 channels × 4 tiles into the panel's 4 k steps of 4 channels.
  */
-function grad_transform(plane: usize, rows: i32, tWp: i32, o: i32, a: usize, aXi: usize): void {
+function grad_transform(planes: usize, planeBytes: usize, rows: i32, tWp: i32, o: i32, a: usize, aXi: usize, stage: usize): void {
   const rowBytes = <usize>(2 * tWp) << 2, t = rows * tWp;
   for (let ty = 0; ty < rows; ty++)
     for (let tx = 0; tx < tWp; tx += 4) {
-      const p = plane + ((<usize>(2 * ty * 2 * tWp + 2 * tx)) << 2);
       const tile = ty * tWp + tx;
-      const at = a + ((<usize>((o >> 2) * t * 4 + tile * 4 + (o & 3))) << 2);
-      let u = v128.load(p), v = v128.load(p, 16);
-      const e0 = f32x4.shuffle(u, v, 0, 2, 4, 6), o0 = f32x4.shuffle(u, v, 1, 3, 5, 7);
-      u = v128.load(p + rowBytes); v = v128.load(p + rowBytes, 16);
-      const e1 = f32x4.shuffle(u, v, 0, 2, 4, 6), o1 = f32x4.shuffle(u, v, 1, 3, 5, 7);
-      // A over the tile's rows (d0, d1): d0, d0 + d1, d0 − d1, −d1; then over the columns of each.
-      grad_row(e0, o0, at, aXi);
-      grad_row(f32x4.add(e0, e1), f32x4.add(o0, o1), at + 4 * aXi, aXi);
-      grad_row(f32x4.sub(e0, e1), f32x4.sub(o0, o1), at + 8 * aXi, aXi);
-      grad_row(f32x4.neg(e1), f32x4.neg(o1), at + 12 * aXi, aXi);
+      for (let c = 0; c < GEMM_MR; c++) {
+        const p = planes + <usize>c * planeBytes + ((<usize>(2 * ty * 2 * tWp + 2 * tx)) << 2);
+        let u = v128.load(p), v = v128.load(p, 16);
+        const e0 = f32x4.shuffle(u, v, 0, 2, 4, 6), o0 = f32x4.shuffle(u, v, 1, 3, 5, 7);
+        u = v128.load(p + rowBytes); v = v128.load(p + rowBytes, 16);
+        const e1 = f32x4.shuffle(u, v, 0, 2, 4, 6), o1 = f32x4.shuffle(u, v, 1, 3, 5, 7);
+        // A over the tile's rows (d0, d1): d0, d0 + d1, d0 − d1, −d1; then over the columns of each.
+        const s = stage + (<usize>c << 8);
+        grad_row(e0, o0, s);
+        grad_row(f32x4.add(e0, e1), f32x4.add(o0, o1), s + 64);
+        grad_row(f32x4.sub(e0, e1), f32x4.sub(o0, o1), s + 128);
+        grad_row(f32x4.neg(e1), f32x4.neg(o1), s + 192);
+      }
+      const at = a + ((<usize>((o >> 2) * t * 4 + tile * 4)) << 2);
+      for (let xi = 0; xi < XI; xi++) {
+        const s = stage + (<usize>xi << 4);
+        store_transposed_4x4(at + <usize>xi * aXi, 16, v128.load(s), v128.load(s, 256), v128.load(s, 512), v128.load(s, 768));
+      }
     }
 }
 
-/** A over one row (l, r) of A dY: l, l + r, l − r, −r, into dM[ξ0 … ξ0 + 3] at `at` (aXi apart), lanes 16 bytes apart. */
+/** A over one row (l, r) of A dY: l, l + r, l − r, −r, as the stage's vectors ξ0 … ξ0 + 3 (16 bytes apart at s). */
 // @ts-ignore: decorator
-@inline function grad_row(l: v128, r: v128, at: usize, aXi: usize): void {
-  let p = at;
-  store_k(p, l);
-  store_k(p += aXi, f32x4.add(l, r));
-  store_k(p += aXi, f32x4.sub(l, r));
-  store_k(p += aXi, f32x4.neg(r));
-}
-
-/** The four lanes of v (four consecutive k of one row of an MR-tall panel) 16 bytes apart. */
-// @ts-ignore: decorator
-@inline function store_k(p: usize, v: v128): void {
-  store<f32>(p, f32x4.extract_lane(v, 0));
-  store<f32>(p, f32x4.extract_lane(v, 1), 16);
-  store<f32>(p, f32x4.extract_lane(v, 2), 32);
-  store<f32>(p, f32x4.extract_lane(v, 3), 48);
+@inline function grad_row(l: v128, r: v128, s: usize): void {
+  v128.store(s, l);
+  v128.store(s, f32x4.add(l, r), 16);
+  v128.store(s, f32x4.sub(l, r), 32);
+  v128.store(s, f32x4.neg(r), 48);
 }
 
 /**
