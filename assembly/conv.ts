@@ -426,7 +426,7 @@ function wino_grad_task(task: i32): void {
 }
 
 /**
- * Images [task·SAMPLES_PER_TASK, …) by Winograd: U packed into packed A's space by the thread's first task of the
+ * Images [task·SAMPLES_PER_TASK, …) by Winograd: U written into packed A's space by the thread's first task of the
  * call (nothing else packs there during a call; any other call has another callId), each image's V
  * panels in packed B's, its products M and padded rows in the rest. The forward convolves x with the weight; the
  * input gradient convolves dY with the flipped, transposed weight at padding 2 − p (dx[iy] reads dY[iy + p − ky]).

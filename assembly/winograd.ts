@@ -4,9 +4,11 @@
  * gradient: see wino_grad_image below): each 2×2 output
  * tile is Aᵀ[Σ_i U_i ⊙ V_i]A with U = G g Gᵀ (per filter pair, once per task) and V = Bᵀ d B (per 4×4 input patch),
  * so the 36 multiply-adds of a tile and channel become 16, in 16 GEMMs M[ξ] = U[ξ]·V[ξ] (ξ the 16 transformed
- * positions, K = input channels) on gemm.ts's 4×8 micro-kernel. With the tile padding of the GEMM (tile rows
- * padded to 4 tiles) CNN-S's conv2 (14×14) does 1.97× fewer multiply-adds than the direct product.
- * - U[ξ] is written straight into pack_a's pre-broadcast layout (rows: output channels, k: input channels).
+ * positions, K = input channels) on a 4×8 register tile like gemm.ts's (splat_product). With the tile padding of the
+ * GEMM (tile rows padded to 4 tiles) CNN-S's conv2 (14×14) does 1.97× fewer multiply-adds than the direct product.
+ * - U[ξ] is written in MR-tall panels of plain floats (rows: output channels, k: input channels), which the tile
+ *   splats as it reads them: 4× smaller than gemm.ts's pre-broadcast panels, so all 16 fit packed A's 512 KiB up to
+ *   8,192 channel pairs (64→128), as fast on CNN-S's conv2 (measured 1.01× forward, 1.05× input gradient).
  * - V[ξ] is written straight into pack_b's NR-wide panels (k: input channels, columns: tiles): the transform runs over
  *   4 horizontally adjacent tiles in the four lanes of a v128, reading each input channel from a zero-padded copy of
  *   the block's rows (even/odd columns split by shuffles), so the edges and any padding (negative too: the input
@@ -19,7 +21,7 @@
  * in channel order (bounds: test/winograd.ts). Every sample's arithmetic depends only on the
  * sizes, so any split of samples between threads gives the same bits.
  */
-import { gemm_block, GEMM_MR, GEMM_NR, store_transposed_4x4 } from './gemm';
+import { GEMM_MR, GEMM_NR, store_transposed_4x4 } from './gemm';
 import { copy_f32, madd, store_partial_f32x4, zero_f32 } from './simd';
 
 /** Transformed positions per tile (4×4). */
@@ -53,18 +55,19 @@ import { copy_f32, madd, store_partial_f32x4, zero_f32 } from './simd';
 }
 
 /**
- * Rows of tiles per block for cin → cout channels and an ow-wide output, given the workspace: packed U in
- * aFloats·4 floats (pre-broadcast), V panels in bFloats, M plus the padded rows in restFloats. 0: does not fit.
+ * Rows of tiles per block for cin → cout channels and an ow-wide output, given the workspace: U in aValues·4 floats
+ * (packed A's 16-byte values), V panels in bFloats, M, the padded rows and an edge tile in restFloats. 0: does not
+ * fit.
  */
 export function wino_block_rows(cin: i32, cout: i32, oh: i32, ow: i32, aValues: i64, bFloats: i64, restFloats: i64): i32 {
-  if (<i64>XI * <i64>round_up(cout, GEMM_MR) * <i64>cin > aValues) return 0;
+  if (<i64>XI * <i64>round_up(cout, GEMM_MR) * <i64>cin > aValues * 4) return 0;
   const tWp = <i64>tiles_per_row(ow), wp = <i64>padded_width(ow), tH = <i64>((oh + 1) >> 1);
   let rows = tH;
   // Largest block that fits: V = 16·cin·⌈T/8⌉·8 floats, M = 16·cout·T floats plus (2·rows + 2)·wp padded floats.
   while (rows > 0) {
     const t = rows * tWp;
     const v = <i64>XI * <i64>cin * ((t + GEMM_NR - 1) / GEMM_NR * GEMM_NR);
-    const m = <i64>XI * <i64>cout * t + (2 * rows + 2) * wp;
+    const m = <i64>XI * <i64>cout * t + (2 * rows + 2) * wp + GEMM_MR * GEMM_NR;
     if (v <= bFloats && m <= restFloats) break;
     rows--;
   }
@@ -72,20 +75,20 @@ export function wino_block_rows(cin: i32, cout: i32, oh: i32, ow: i32, aValues: 
 }
 
 /**
- * U = G g Gᵀ of every (output, input) channel pair, into pack_a's layout for 16 products of rows × cols (rows the
- * products' output channels, cols their input channels): element (o, i) of U[ξ] at value
- * ξ·⌈rows⌉₄·cols + (o/4)·cols·4 + i·4 + o%4, each value a splat (16 bytes). g is weight[o, i] (layout [rows, cols,
+ * U = G g Gᵀ of every (output, input) channel pair, as MR-tall panels for 16 products of rows × cols (rows the
+ * products' output channels, cols their input channels): element (o, i) of U[ξ] at float
+ * ξ·⌈rows⌉₄·cols + (o/4)·cols·4 + i·4 + o%4. g is weight[o, i] (layout [rows, cols,
  * 3, 3]) or, with `flip` (the input gradient), weight[i, o] rotated by 180° (layout [cols, rows, 3, 3]). Rows past
  * `rows` in the last panel are zeros.
  */
 export function wino_weights(weight: usize, rows: i32, cols: i32, flip: bool, dst: usize): void {
   const rowsPad = round_up(rows, GEMM_MR);
-  const xiBytes = <usize>rowsPad * <usize>cols << 4;
+  const xiBytes = <usize>rowsPad * <usize>cols << 2;
   for (let o = 0; o < rowsPad; o++)
     for (let i = 0; i < cols; i++) {
-      const d = dst + ((<usize>((o >> 2) * cols * 4 + i * 4 + (o & 3))) << 4);
+      const d = dst + ((<usize>((o >> 2) * cols * 4 + i * 4 + (o & 3))) << 2);
       if (o >= rows) {
-        for (let xi = 0; xi < XI; xi++) v128.store(d + <usize>xi * xiBytes, f32x4.splat(0));
+        for (let xi = 0; xi < XI; xi++) store<f32>(d + <usize>xi * xiBytes, 0);
         continue;
       }
       const g = weight + ((flip ? <usize>i * <usize>rows + <usize>o : <usize>o * <usize>cols + <usize>i) * 9 << 2);
@@ -109,14 +112,14 @@ export function wino_weights(weight: usize, rows: i32, cols: i32, flip: bool, ds
   return load<f32>(g + (<usize>(flip ? 8 - t : t) << 2));
 }
 
-/** Row (a, b, c) of G g times Gᵀ: a, ½(a + c + b), ½(a + c − b), c, as splats at ξ = xi0 … xi0 + 3. */
+/** Row (a, b, c) of G g times Gᵀ: a, ½(a + c + b), ½(a + c − b), c, at ξ = xi0 … xi0 + 3. */
 // @ts-ignore: decorator
 @inline function weight_row(a: f32, b: f32, c: f32, d: usize, xiBytes: usize, xi0: i32): void {
   const p = d + <usize>xi0 * xiBytes;
-  v128.store(p, f32x4.splat(a));
-  v128.store(p + xiBytes, f32x4.splat((a + c + b) * 0.5));
-  v128.store(p + 2 * xiBytes, f32x4.splat((a + c - b) * 0.5));
-  v128.store(p + 3 * xiBytes, f32x4.splat(c));
+  store<f32>(p, a);
+  store<f32>(p + xiBytes, (a + c + b) * 0.5);
+  store<f32>(p + 2 * xiBytes, (a + c - b) * 0.5);
+  store<f32>(p + 3 * xiBytes, c);
 }
 
 /**
@@ -133,13 +136,13 @@ export function wino_image(
   for (let ty0 = 0; ty0 < tH; ty0 += blockRows) {
     const rows = min(blockRows, tH - ty0), t = rows * tWp;
     const vXi = <usize>round_up(t, GEMM_NR) * <usize>cin << 2, mXi = <usize>cout * <usize>t << 2;
-    const plane = scratch, m = scratch + ((<usize>(2 * rows + 2) * <usize>wp) << 2);
+    const plane = scratch, m = scratch + ((<usize>(2 * rows + 2) * <usize>wp) << 2), tile = m + <usize>XI * mXi;
     for (let i = 0; i < cin; i++) {
       pad_rows(x + ((<usize>i * <usize>h * <usize>w) << 2), h, w, 2 * ty0 - ph, 2 * rows + 2, pw, wp, plane);
       input_transform(plane, wp, rows, tWp, cin, i, vPanels, vXi);
     }
     for (let xi = 0; xi < XI; xi++)
-      gemm_block(cout, t, 0, t, cin, u + ((<usize>xi * <usize>coutPad * <usize>cin) << 4), vPanels + <usize>xi * vXi, m + <usize>xi * mXi, <usize>t << 2, 1, 0, false, 0, 0, 0, 0, 0, 0, 0);
+      splat_product(cout, t, cin, u + ((<usize>xi * <usize>coutPad * <usize>cin) << 2), vPanels + <usize>xi * vXi, m + <usize>xi * mXi, false, tile);
     output_transform(m, mXi, cout, t, tWp, ty0, rows, oh, ow, bias, y);
   }
 }
@@ -287,7 +290,7 @@ function store_part(q: usize, lo: v128, hi: v128, cols: i32): void {
 
 // The weight gradient: dW[o, i] = Σ_s Gᵀ dU_s G with dU_s[ξ](o, i) = Σ_tiles (A dY_tile Aᵀ)[ξ] · V[ξ](i, tile), the
 // transpose of the forward (Y = Aᵀ(U ⊙ V)A, U = G g Gᵀ). Per image: dM = A dY Aᵀ of each tile of a block of output
-// channels, pre-broadcast as the products' A (rows: output channels, k: tiles), Vᵀ as their B (k: tiles, columns:
+// channels, in MR-tall panels as the products' A (rows: output channels, k: tiles), Vᵀ as their B (k: tiles, columns:
 // input channels), 16 products into dU (the blocks of tile rows accumulate), then Gᵀ dU G added into dW image by
 // image in image order, so a batch split into calls (beta 1 after the first) gives the bits of one call.
 
@@ -305,7 +308,7 @@ function store_part(q: usize, lo: v128, hi: v128, cols: i32): void {
 
 /**
  * Rows of tiles per block of the weight gradient of cin → cout channels (ow wide), given the workspace as in
- * wino_block_rows: dM in aValues (pre-broadcast), Vᵀ in bFloats, dU, the padded input rows and the padded dY rows in
+ * wino_block_rows: dM in aValues·4 floats, Vᵀ in bFloats, dU, the padded input rows and the padded dY rows in
  * restFloats (4 channels' padded rows of each, an edge tile and a stage of 64 vectors). 0: does not fit.
  */
 export function wino_grad_block_rows(cin: i32, cout: i32, oh: i32, ow: i32, aValues: i64, bFloats: i64, restFloats: i64): i32 {
@@ -359,7 +362,7 @@ export function wino_grad_image(
       grad_transform(dyPlane, dyPlaneBytes, rows, tWp, o, a, aXi, stage);
     }
     for (let xi = 0; xi < XI; xi++)
-      grad_product(outs, cin, t, a + <usize>xi * aXi, bPanels + <usize>xi * bXi, du + <usize>xi * uXi, ty0 > 0, tile);
+      splat_product(outs, cin, t, a + <usize>xi * aXi, bPanels + <usize>xi * bXi, du + <usize>xi * uXi, ty0 > 0, tile);
   }
   filter_transform(du, uXi, outs, cin, gw + ((<usize>o0 * <usize>cin * 9) << 2), b);
 }
@@ -368,7 +371,7 @@ export function wino_grad_image(
  * dM = A dY Aᵀ (A = [1 0; 1 1; 1 −1; 0 −1]) of every tile of a block for output channels o … o + 3 (o a multiple of
  * MR; their padded rows of 2·tWp floats at planes, planeBytes apart, zeros past the output), into the products' A:
  * element (o, tile) of dM[ξ] at a + ξ·aXi, float (o/4)·T·4 + tile·4 + o%4 (MR-tall panels, not pre-broadcast:
- * grad_product splats them). Each channel's transform runs over 4 tiles per v128 into `stage` (16 vectors a
+ * splat_product splats them). Each channel's transform runs over 4 tiles per v128 into `stage` (16 vectors a
  * channel); a 4×4 transpose per ξ then turns 4 channels × 4 tiles into the panel's 4 k steps of 4 channels.
  */
 function grad_transform(planes: usize, planeBytes: usize, rows: i32, tWp: i32, o: i32, a: usize, aXi: usize, stage: usize): void {
@@ -409,9 +412,10 @@ function grad_transform(planes: usize, planeBytes: usize, rows: i32, tWp: i32, o
 /**
  * C (m×n, row-major, n floats a row) = (readC ? C : 0) + A·B over k, A in MR-tall panels of plain floats (MR a k),
  * B in gemm.ts's NR-wide panels. The 4×8 register tile of gemm.ts's micro-kernel, but A splatted as it is read
- * (load32_splat): writing dM pre-broadcast (16 bytes a value) cost more than the splats save. Edge tiles via `tile`.
+ * (load32_splat): writing dM pre-broadcast (16 bytes a value) cost more than the splats save, and plain U fits 4×
+ * more channels. Edge tiles via `tile`.
  */
-function grad_product(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, readC: bool, tile: usize): void {
+function splat_product(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, readC: bool, tile: usize): void {
   const ldc = <usize>n << 2;
   for (let jr = 0; jr < n; jr += GEMM_NR) {
     const nr = min(GEMM_NR, n - jr);
@@ -430,7 +434,7 @@ function grad_product(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, read
   }
 }
 
-/** One 4×8 tile of grad_product: C = (readC ? C : 0) + Σ_k A[·, k]·B[k, ·]. */
+/** One 4×8 tile of splat_product: C = (readC ? C : 0) + Σ_k A[·, k]·B[k, ·]. */
 function splat_ukernel_4x8(k: i32, pa: usize, pb: usize, c: usize, ldc: usize, readC: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
