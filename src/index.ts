@@ -89,6 +89,8 @@ export { loadFashionMnist, loadMnist, findMnistFiles, FASHION_MNIST_DIR, FASHION
 export type { MnistSplits, MnistFiles } from './data/mnist.js';
 export { scaleToUnit, fitStandardizer, standardize, trainValidationSplit, selectRows, takeRows, oneHot, confusionMatrix } from './data/transforms.js';
 export type { Standardizer } from './data/transforms.js';
+export { randomHorizontalFlip, randomCrop } from './data/augment.js';
+export type { Augmentation, ImageShape } from './data/augment.js';
 export { saveCheckpoint, loadCheckpoint, createCheckpoint, restoreCheckpoint, encodeCheckpoint, decodeCheckpoint, crc32 } from './checkpoint.js';
 export type { Checkpoint, CheckpointParts, SaveOptions } from './checkpoint.js';
 

@@ -14,6 +14,7 @@ import { Optimizer } from './optim/optimizer.js';
 import { ReduceLROnPlateau, type Scheduler } from './optim/schedulers.js';
 import { defaultStream, formatRate, ProgressBar } from './progress.js';
 import { globalRng, Rng } from './rng.js';
+import { checkAugment, type Augmentation, type ImageShape } from './data/augment.js';
 
 /** What a `Trainer` is built from; `L` is the loss, so `evaluate()` knows whether it reports accuracy. */
 export interface TrainerOptions<L extends LossName | Loss = LossName | Loss> {
@@ -86,6 +87,13 @@ export interface FitOptions {
   progress?: boolean | 'auto';
   /** Validation and evaluation batch size (default 1024). */
   evalBatchSize?: number;
+  /**
+   * Random transforms of each training batch, in order (`randomHorizontalFlip()`, `randomCrop({ padding })` or
+   * your own `Augmentation`); the model's samples must be images (`inputShape` [channels, height, width]).
+   * Validation and evaluation data are never augmented. Each epoch draws one number from the shuffling generator
+   * (after its shuffle) that seeds its batches' transforms, so seeded and resumed runs repeat exactly.
+   */
+  augment?: Augmentation | Augmentation[];
   /**
    * Stop at the first non-finite training or validation loss with an ERR_NONFINITE error naming the first layer
    * whose weights or outputs are NaN/Inf (default true). The weights stay those before the failing step.
@@ -370,7 +378,7 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
 
   private async fitInTrainingMode(data: Dataset, options: FitOptions): Promise<History> {
     const call = 'Trainer.fit';
-    const o = checkOptions(call, options, ['epochs', 'batchSize', 'shuffle', 'seed', 'rng', 'initialEpoch', 'initialBatch', 'partialEpoch', 'signal', 'validationSplit', 'validationData', 'callbacks', 'earlyStopping', 'progress', 'evalBatchSize', 'stopOnNonFinite']) as FitOptions;
+    const o = checkOptions(call, options, ['epochs', 'batchSize', 'shuffle', 'seed', 'rng', 'initialEpoch', 'initialBatch', 'partialEpoch', 'signal', 'validationSplit', 'validationData', 'callbacks', 'earlyStopping', 'progress', 'evalBatchSize', 'stopOnNonFinite', 'augment']) as FitOptions;
     if (!data || typeof data !== 'object') throw optionError(call, 'data', '{ x, y }', data);
     const { m: total, target: allY } = this.check(call, data.x, data.y);
     const epochs = checkInt(call, 'epochs', o.epochs ?? 10, 1);
@@ -422,6 +430,8 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
       throw optionError(call, 'signal', 'an AbortSignal', signal);
     }
     const stopOnNonFinite = checkBool(call, 'stopOnNonFinite', o.stopOnNonFinite ?? true);
+    const augment = checkAugment(call, o.augment, this.model.inputShape);
+    const augmentRng = new Rng(0);
     const stream = defaultStream();
     const wantProgress = o.progress ?? 'auto';
     if (wantProgress !== true && wantProgress !== false && wantProgress !== 'auto') throw optionError(call, 'progress', "true, false or 'auto'", wantProgress);
@@ -444,6 +454,7 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
         for (let i = 0; i < trainRows; i++) order[i] = i;
         rng.shuffle(order);
       }
+      const epochAugmentSeed = augment.length > 0 ? rng.nextU32() : 0;
       const started = performance.now();
       let sum = first ? partial.lossSum : 0, hits = first ? partial.correct : 0, seen = first ? partial.rows : 0, ran = 0, batch = skip;
       for (let start = skip * batchSize; start < trainRows; start += batchSize, batch++) {
@@ -455,6 +466,12 @@ export class Trainer<L extends LossName | Loss = LossName | Loss> {
           else (yBatch as Float32Array).set((allY as Float32Array).subarray(row * n, (row + 1) * n), r * n);
         }
         const xb = xBatch.subarray(0, size * inF), yb = yBatch.subarray(0, size * per) as Target;
+        if (augment.length > 0) {
+          // The batch's own seed (an odd multiplier keeps the batches of an epoch apart), so skipped batches of a
+          // resumed epoch need no draws replayed.
+          augmentRng.seed((epochAugmentSeed ^ Math.imul(batch + 1, 0x9e3779b1)) >>> 0);
+          for (const a of augment) a.apply(xb, size, this.model.inputShape as unknown as ImageShape, augmentRng);
+        }
         const { loss: batchLoss, out } = this.update(xb, yb, size, stopOnNonFinite);
         if (stopOnNonFinite && !Number.isFinite(batchLoss)) throw this.diverged(call, epoch, batch, batchLoss, xb, history);
         if (this.loss.correct) hits += this.loss.correct(out.data, yb, size, n);

@@ -22,6 +22,7 @@ import { loadDigits, type LabelledData } from '../data/digits.js';
 import { loadCsv, type CsvData } from '../data/csv.js';
 import { readMaybeGzip } from '../data/idx.js';
 import { FASHION_MNIST_CLASSES, loadFashionMnist, loadMnist } from '../data/mnist.js';
+import { randomCrop, randomHorizontalFlip, type Augmentation } from '../data/augment.js';
 import { confusionMatrix, fitStandardizer, scaleToUnit, standardize, takeRows, trainValidationSplit, type Standardizer } from '../data/transforms.js';
 import { createCheckpoint, loadCheckpoint, restoreCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint.js';
 import { fs } from '../node.js';
@@ -75,6 +76,8 @@ export interface TrainConfig {
   epochs: number;
   batchSize: number;
   seed: number;
+  /** `--augment`: random transforms of the training images, e.g. `hflip,crop2`. */
+  augment?: string;
 }
 
 const DATA = 'data', MODEL = 'model', OPT = 'optimization', RUN = 'runtime';
@@ -120,6 +123,7 @@ const FLAGS = {
   epochs: { type: 'number', value: 'N', integer: true, positive: true, default: 10, short: 'e', group: OPT, help: 'last epoch number' },
   'batch-size': { type: 'number', value: 'N', integer: true, positive: true, default: 64, short: 'b', group: OPT, help: 'mini-batch rows' },
   seed: { type: 'number', value: 'N', integer: true, min: 0, default: 0, group: OPT, help: 'seeds initialisation, shuffling and the validation split' },
+  augment: { type: 'string', value: 'LIST', group: DATA, help: 'random transforms of each training batch (images, --arch): hflip (mirror half the images), cropN (shift by up to N pixels, uncovered pixels black), e.g. hflip,crop2' },
   ...RUNTIME_FLAGS,
   save: { type: 'string', value: 'PATH', group: RUN, help: 'write a checkpoint (atomically) every --save-every epochs, at the end and on Ctrl-C' },
   'save-every': { type: 'number', value: 'N', integer: true, positive: true, default: 1, group: RUN, help: 'epochs between checkpoints' },
@@ -188,7 +192,7 @@ function configFrom(v: Values<typeof FLAGS>): TrainConfig {
     labelColumn: v['label-column'], testFile: v['test-file'], limit: v.limit, testLimit: v['test-limit'], slope: v.slope,
     momentum: v.momentum, weightDecay: v['weight-decay'], beta1: v.beta1, beta2: v.beta2, eps: v.eps, alpha: v.alpha,
     stepSize: v['step-size'], gamma: v.gamma, maxLr: v['max-lr'], etaMin: v['eta-min'], patience: v.patience, factor: v.factor,
-    warmupEpochs: v['warmup-epochs'],
+    warmupEpochs: v['warmup-epochs'], augment: v.augment,
   };
   for (const [k, value] of Object.entries(optional)) if (value !== undefined) (c as unknown as Record<string, unknown>)[k] = value;
   if (v.layers !== undefined) c.layers = parseLayers(v.layers);
@@ -197,6 +201,10 @@ function configFrom(v: Values<typeof FLAGS>): TrainConfig {
     // Syntax errors now, before any data is read; shapes are checked when the model is built.
     if (!Object.hasOwn(ARCHITECTURES, v.arch)) parseArchitecture(v.arch, ACTIVATION_NAMES, '--arch');
     c.arch = v.arch;
+  }
+  if (v.augment !== undefined) {
+    if (v.arch === undefined) throw new UsageError('--augment transforms images: it needs an --arch model, which keeps their [channels, height, width] shape');
+    parseAugment(v.augment, 0);
   }
   checkApplicable(c);
   return c;
@@ -227,6 +235,25 @@ function parseActivation(text: string): Pick<TrainConfig, 'activation' | 'activa
     throw new UsageError((error as Error).message);
   }
   return { activation, activationParams: params };
+}
+
+/** A zero pixel after one-mean/std standardisation; 0 (every pixel's own mean) otherwise. */
+function blackPixel(s: Standardizer | null): number {
+  return s && s.mean.length === 1 ? (0 - s.mean[0]) / s.std[0] : 0;
+}
+
+/**
+ * `--augment`'s list: `hflip` (randomHorizontalFlip, p 0.5) and `cropN` (randomCrop with padding N), in the order
+ * given. `black` is the value a zero pixel has after normalisation, which the crop's uncovered pixels take.
+ */
+export function parseAugment(text: string, black: number): Augmentation[] {
+  return text.split(',').map((token, i) => {
+    const crop = /^crop(\d+)$/.exec(token);
+    if (token === 'hflip') return randomHorizontalFlip();
+    if (crop && Number(crop[1]) >= 1 && Number(crop[1]) <= 64) return randomCrop({ padding: Number(crop[1]), fill: black });
+    const hint = crop ? ' (crop padding 1 to 64 pixels)' : /^crop/.test(token) ? ' (cropN: N pixels, e.g. crop2)' : '';
+    throw new UsageError(`--augment: token ${i + 1} '${token}' is not hflip or cropN${hint}, in '${text}'`);
+  });
 }
 
 function parseLayers(text: string): number[] {
@@ -573,6 +600,7 @@ export async function run(args: string[]): Promise<number> {
             epochs: config.epochs, batchSize: config.batchSize, rng, initialEpoch: progress.epoch, signal: controller.signal,
             ...(mid ? { initialBatch: progress.batch, partialEpoch: progress } : {}),
             validationData: validation ? { x: validation.x, y: validation.y } : undefined, progress: true,
+            ...(config.augment !== undefined ? { augment: parseAugment(config.augment, blackPixel(data.standardizer)) } : {}),
             callbacks: {
               onBatchEnd: (_batch, logs) => void (trained += logs.size),
               onEpochEnd: (epoch, logs) => {

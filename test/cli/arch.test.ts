@@ -53,6 +53,26 @@ describe('descent train --arch', () => {
     for (const k of Object.keys(wa)) expect(Buffer.from(wb[k].buffer).equals(Buffer.from(wa[k].buffer)), `${k} differs`).toBe(true);
   });
 
+  it('augments the training images (--augment), resumes that run bit-identically and keeps its list', async () => {
+    const a = join(dir, 'aug-straight.ckpt'), b = join(dir, 'aug-resumed.ckpt'), plain = join(dir, 'aug-none.ckpt');
+    const common = ['--arch', ARCH, ...FAST, '--backend', 'js'];
+    expect(descent('train', ...common, '--augment', 'hflip,crop1', '--epochs', '2', '--save', a).code).toBe(0);
+    expect(descent('train', ...common, '--augment', 'hflip,crop1', '--epochs', '1', '--save', b).code).toBe(0);
+    expect(descent('train', ...common, '--epochs', '2', '--save', plain).code).toBe(0);
+    const r = descent('train', '--resume', b, '--epochs', '2', '--save', b, '--backend', 'js');
+    expect(r.code, r.stderr).toBe(0);
+    const wa = await weights(a), wb = await weights(b), wn = await weights(plain);
+    for (const k of Object.keys(wa)) expect(Buffer.from(wb[k].buffer).equals(Buffer.from(wa[k].buffer)), `${k} differs`).toBe(true);
+    expect(Buffer.from(wn['0.weight'].buffer).equals(Buffer.from(wa['0.weight'].buffer))).toBe(false);
+    const other = descent('train', '--resume', b, '--epochs', '3', '--augment', 'hflip', '--backend', 'js');
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/--augment "hflip" differs from the checkpoint's "hflip,crop1"/);
+    const noArch = descent('train', '--augment', 'hflip', '--epochs', '1');
+    expect(noArch.code).toBe(2);
+    expect(noArch.stderr).toMatch(/--augment transforms images: it needs an --arch model/);
+    expect(descent('train', '--arch', ARCH, '--augment', 'hflip,rotate', '--epochs', '1').stderr).toMatch(/token 2 'rotate'/);
+  });
+
   it('points at the bad token, refuses --arch with --layers, and names presets', () => {
     const bad = descent('train', '--arch', 'conv8k3,relu,fc10', '--epochs', '1');
     expect(bad.code).toBe(2);
