@@ -6,7 +6,7 @@
  * The js reference trains a CNN at tens of samples/s, so `--js-limit N` runs it on the first N training rows for one
  * epoch (its row then reports speed only).
  * Run after a build: node dist/bench/fashion.js [--arch mlp|cnn] [--epochs N] [--optimizer adam|adamw]
- *   [--weight-decay W] [--threads N] [--backends native,wasm,js] [--skip-js] [--js-limit N] [--no-torch]
+ *   [--weight-decay W] [--augment hflip,crop2] [--threads N] [--backends native,wasm,js] [--skip-js] [--js-limit N] [--no-torch]
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -20,12 +20,13 @@ const opt = (name: string, def: string) => {
 };
 const arch = opt('arch', 'mlp'), epochs = opt('epochs', '12'), threads = opt('threads', '2');
 const optimizer = opt('optimizer', 'adam'), weightDecay = opt('weight-decay', '');
-const jsLimit = opt('js-limit', '');
+const jsLimit = opt('js-limit', ''), augment = opt('augment', '');
 const only = opt('backends', 'native,wasm,js').split(',');
 const root = packageRoot();
 const model = arch === 'mlp' ? ['--layers', '784-256-128-10'] : ['--arch', arch];
 const decay = weightDecay ? ['--weight-decay', weightDecay] : [];
-const recipe = ['--dataset', 'fashion-mnist', ...model, '--optimizer', optimizer, ...decay, '--lr', '1e-3', '--batch-size', '128', '--scheduler', 'cosine', '--seed', '0', '--json'];
+const augmentation = augment ? ['--augment', augment] : [];
+const recipe = ['--dataset', 'fashion-mnist', ...model, '--optimizer', optimizer, ...decay, ...augmentation, '--lr', '1e-3', '--batch-size', '128', '--scheduler', 'cosine', '--seed', '0', '--json'];
 
 interface Result { backend: string; backendDetail: string; testAccuracy: number; trainSeconds: number; samplesPerSecond: number; loadSeconds: number; limitedTo?: number }
 const results: Result[] = [];
@@ -46,7 +47,7 @@ for (const info of await availableBackends()) {
 }
 if (!argv.includes('--no-torch')) {
   process.stderr.write('pytorch…\n');
-  const torchArgs = ['--arch', arch, '--epochs', epochs, '--threads', threads, '--optimizer', optimizer, ...decay];
+  const torchArgs = ['--arch', arch, '--epochs', epochs, '--threads', threads, '--optimizer', optimizer, ...decay, ...augmentation];
   const py = spawnSync('/usr/bin/python3', [join(root, 'bench/fashion_torch.py'), ...torchArgs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (py.status === 0) results.push(last(py.stdout));
   else process.stderr.write(`pytorch run failed (${py.status}); is python3-torch installed?\n`);

@@ -5,7 +5,9 @@
 conv64k3p1,bn,relu,maxpool2,flatten,fc128,relu,dropout0.3,fc10. Both with descent's 'auto' init (Kaiming-normal for
 layers a ReLU follows, looking through BatchNorm; std 1/sqrt(fan_in) for the output layer; zero biases; BatchNorm
 weight 1, bias 0), pixels /255 then standardised with the training set's mean/std, Adam (or AdamW with
---optimizer adamw --weight-decay W), cosine schedule per epoch, shuffled mini-batches. Prints one JSON line like `descent train --json`'s result.
+--optimizer adamw --weight-decay W), cosine schedule per epoch, shuffled mini-batches. --augment hflip,cropN applies
+torchvision's RandomHorizontalFlip and RandomCrop(28, padding=N, fill=black) to each training batch, as descent's
+--augment does (other draws, the same distribution). Prints one JSON line like `descent train --json`'s result.
 """
 import argparse, gzip, json, struct, time
 import numpy as np
@@ -21,6 +23,7 @@ p.add_argument('--seed', type=int, default=0)
 p.add_argument('--arch', choices=['mlp', 'cnn'], default='mlp')
 p.add_argument('--optimizer', choices=['adam', 'adamw'], default='adam')
 p.add_argument('--weight-decay', type=float, default=None)
+p.add_argument('--augment', default='')
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
@@ -60,6 +63,22 @@ if a.optimizer == 'adam': opt = torch.optim.Adam(model.parameters(), lr=a.lr, we
 else: opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01 if a.weight_decay is None else a.weight_decay)
 sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=a.epochs)
 loss_fn = torch.nn.CrossEntropyLoss()
+flip = 'hflip' in a.augment.split(',')
+crop = next((int(t[4:]) for t in a.augment.split(',') if t.startswith('crop')), 0)
+black = (0 - mean) / std
+
+def augment(xb):
+    # The batch tensor's own transforms (no PIL round trip): flip, then a padded crop at a per-image offset.
+    b = xb.shape[0]
+    if flip:
+        xb = torch.where((torch.rand(b) < 0.5)[:, None, None, None], xb.flip(3), xb)
+    if crop:
+        padded = torch.nn.functional.pad(xb, (crop,) * 4, value=black)
+        rows = torch.randint(0, 2 * crop + 1, (b,))[:, None] + torch.arange(28)
+        cols = torch.randint(0, 2 * crop + 1, (b,))[:, None] + torch.arange(28)
+        xb = padded[torch.arange(b)[:, None, None, None], torch.arange(xb.shape[1])[None, :, None, None], rows[:, None, :, None], cols[:, None, None, :]]
+    return xb
+
 n = xtr.shape[0]
 t0 = time.perf_counter()
 for epoch in range(a.epochs):
@@ -67,7 +86,8 @@ for epoch in range(a.epochs):
     for s in range(0, n, a.batch_size):
         idxs = perm[s:s + a.batch_size]
         opt.zero_grad()
-        loss = loss_fn(model(xtr[idxs]), ytr[idxs])
+        xb = xtr[idxs]
+        loss = loss_fn(model(augment(xb) if a.augment else xb), ytr[idxs])
         loss.backward()
         opt.step()
     sched.step()
