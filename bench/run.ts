@@ -2,7 +2,7 @@
  * `npm run bench`: every trial on every available backend, side by side in one run (tinybench). Protocol:
  * warm-up, then at least 5 timed repetitions; the median is reported with min and max. Units: GFLOP/s for GEMM
  * (2mnk/t), Gelem/s and GB/s for elementwise kernels, GB/s for the Adam step (28 bytes per parameter: read w, g,
- * m, v; write w, m, v), samples/s and steps/s for training. Batch norm and dropout count compulsory traffic in
+ * m, v; write w, m, v; AMSGrad 36, with max_exp_avg_sq read and written), samples/s and steps/s for training. Batch norm and dropout count compulsory traffic in
  * GB/s: forward 8 bytes per element (x in, y out; dropout also writes its mask: 12), backward 12 (x, dy in, dx out). Prints one table, and with --json one JSON line per
  * result: {kernel, backend, shape, unit, value, min, max, reps}.
  *
@@ -131,18 +131,24 @@ async function activations(backend: Backend): Promise<Result[]> {
   return out;
 }
 
-async function adam(backend: Backend): Promise<Result> {
-  const n = ELEMENTWISE_N;
-  const w = backend.alloc(n), g = backend.alloc(n), m = backend.alloc(n), v = backend.alloc(n), none = backend.alloc(0);
-  fill(w.data, 5);
-  fill(g.data, 6);
-  let t = 0;
-  const result = await measure(backend, 'adam_step_f32', `${n}`, 'GB/s', (28 * n) / 1e9, () => {
-    t++;
-    backend.k.adam_step_f32(n, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 1 - 0.9 ** t, 1 - 0.999 ** t, w, g, m, v, none);
-  });
-  for (const buf of [w, g, m, v, none]) backend.free(buf);
-  return result;
+/** Adam over ELEMENTWISE_N parameters, and AMSGrad (which also reads and writes max_exp_avg_sq: 36 bytes a parameter). */
+async function adam(backend: Backend): Promise<Result[]> {
+  const n = ELEMENTWISE_N, out: Result[] = [];
+  for (const amsgrad of [false, true]) {
+    const w = backend.alloc(n), g = backend.alloc(n), m = backend.alloc(n), v = backend.alloc(n);
+    const vmax = backend.alloc(amsgrad ? n : 0);
+    fill(w.data, 5);
+    fill(g.data, 6);
+    let t = 0;
+    const bytes = amsgrad ? 36 : 28;
+    const r = await measure(backend, 'adam_step_f32', amsgrad ? `${n} amsgrad` : `${n}`, 'GB/s', (bytes * n) / 1e9, () => {
+      t++;
+      backend.k.adam_step_f32(n, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 1 - 0.9 ** t, 1 - 0.999 ** t, w, g, m, v, vmax);
+    });
+    out.push(r, { ...r, unit: 'Gparam/s', value: r.value / bytes, min: r.min / bytes, max: r.max / bytes });
+    for (const buf of [w, g, m, v, vmax]) backend.free(buf);
+  }
+  return out;
 }
 
 async function norm(backend: Backend): Promise<Result[]> {
@@ -198,10 +204,7 @@ for (const backend of backends) {
   if (want('gemm')) results.push(...(await gemm(backend)));
   if (want('conv')) results.push(...(await conv(backend)));
   if (want('act')) results.push(...(await activations(backend)));
-  if (want('adam')) {
-    const r = await adam(backend);
-    results.push(r, { ...r, unit: 'Gparam/s', value: r.value / 28, min: r.min / 28, max: r.max / 28 });
-  }
+  if (want('adam')) results.push(...(await adam(backend)));
   if (want('norm')) results.push(...(await norm(backend)));
   if (want('train')) results.push(...(await train(backend)));
 }
