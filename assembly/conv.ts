@@ -26,8 +26,9 @@
  * images (weight gradient).
  */
 import { gemm, gemm_block, gemm_packing_buffers, gemm_ukernel_4x8__wasmsimd, GEMM_MR, GEMM_NR, pack_a, pack_b } from './gemm';
+import { direct_fwd_image, direct_grad_image, DIRECT_MAX_CHANNELS, direct_pack, direct_pad, direct_plane_floats } from './direct';
 import { copy_f32, hsum_f32x4, madd, zero_f32 } from './simd';
-import { team_conv, team_splits_conv } from './team';
+import { team_conv, team_size, team_splits_conv } from './team';
 import { WINO_GRAD_MIN_CHANNELS, WINO_GRAD_OUTS, wino_block_rows, wino_grad_block_rows, wino_grad_image, wino_image, wino_weights, WINO_MIN_CHANNELS } from './winograd';
 
 /** Images per forward / input-gradient task (the packed weight is reused across them). */
@@ -84,7 +85,7 @@ export function set_conv_workspace(p: usize): void {
 // The call's parameters, in static memory so every instance of a threaded module reads the same ones: the calling
 // thread stores them (conv_store), a task loads them into this instance's globals (conv_load).
 // @ts-ignore: decorator
-@inline const ARG_COUNT: i32 = 31;
+@inline const ARG_COUNT: i32 = 34;
 const ARGS = memory.data(ARG_COUNT * 4, 16);
 
 // @ts-ignore: decorator
@@ -93,6 +94,9 @@ const ARGS = memory.data(ARG_COUNT * 4, 16);
 @inline const OP_DATA: i32 = 1;
 // @ts-ignore: decorator
 @inline const OP_FILTER: i32 = 2;
+/** The forward followed by a 2×2 stride-2 max pool (and a ReLU), on the direct kernels (conv2d_direct_pool_fwd). */
+// @ts-ignore: decorator
+@inline const OP_FWD_POOL: i32 = 3;
 
 let op: i32 = 0;
 // The convolution: `inC` input planes of inH×inW → `outC` output planes of outH×outW, `groups` groups of `rows`
@@ -107,6 +111,10 @@ let src: usize = 0, weight: usize = 0, bias: usize = 0, dst: usize = 0, dyIn: us
 let beta: f32 = 0;
 /** Rows of 2×2 output tiles per block when the call runs by Winograd (winograd.ts); 0: the products here. */
 let winoRows: i32 = 0;
+/** Output channels per weight-gradient task on the Winograd and dot-product paths (grad_group). */
+let gradOuts: i32 = 0;
+/** OP_FWD_POOL: the pool's window indices (dst holds its values) and whether a ReLU follows (1). */
+let poolIdx: usize = 0, poolRelu: i32 = 0;
 /** Counts the owner's calls (stored with them), so a thread transforms a call's weight once (winoWeightsFor). */
 let callId: i32 = 0;
 /** The call whose Winograd weight this instance holds in its packed-A space (−1: none). */
@@ -145,7 +153,8 @@ function conv_store(): void {
   store<i32>(a, inCg, 72); store<i32>(a, ocg, 76); store<i32>(a, cg, 80);
   store<usize>(a, src, 88); store<usize>(a, weight, 92); store<usize>(a, bias, 96); store<usize>(a, dst, 100);
   store<usize>(a, gradB, 104); store<f32>(a, beta, 108); store<usize>(a, dyIn, 112);
-  store<i32>(a, winoRows, 116); store<i32>(a, callId, 120);
+  store<i32>(a, winoRows, 116); store<i32>(a, callId, 120); store<i32>(a, gradOuts, 124);
+  store<usize>(a, poolIdx, 128); store<i32>(a, poolRelu, 132);
 }
 
 /** A task's first step on any thread: this instance's globals from the stored parameters. */
@@ -158,7 +167,8 @@ function conv_load(): void {
   inCg = load<i32>(a, 72); ocg = load<i32>(a, 76); cg = load<i32>(a, 80);
   src = load<usize>(a, 88); weight = load<usize>(a, 92); bias = load<usize>(a, 96); dst = load<usize>(a, 100);
   gradB = load<usize>(a, 104); beta = load<f32>(a, 108); dyIn = load<usize>(a, 112);
-  winoRows = load<i32>(a, 116); callId = load<i32>(a, 120);
+  winoRows = load<i32>(a, 116); callId = load<i32>(a, 120); gradOuts = load<i32>(a, 124);
+  poolIdx = load<usize>(a, 128); poolRelu = load<i32>(a, 132);
 }
 
 /** Output columns [lo, hi) whose input column ox·sw + off lies in [0, w), packed as lo | hi << 32. */
@@ -356,6 +366,8 @@ function weight_block(whole: bool, trans: i32, m: i32, k: i32, g: i32, ic: i32, 
 /** Samples [task·SAMPLES_PER_TASK, …) of the forward-style product: y_s,g = A_g·col_g(x_s) (+ bias). */
 function product_task(task: i32): void {
   if (winoRows > 0) return wino_task(task);
+  // OP_FWD_POOL runs here only on the direct kernels (conv2d_pool_fwd).
+  if (direct_fits()) return direct_task(task);
   const s0 = task * SAMPLES_PER_TASK, s1 = min(n, s0 + SAMPLES_PER_TASK);
   const depth = inCg * kh * kw, ohw = outH * outW;
   const ldc = <usize>ohw << 2;
@@ -407,19 +419,68 @@ function wino_rows(cin: i32, cout: i32, oh: i32, ow: i32): i32 {
   return wino_block_rows(cin, cout, oh, ow, WS_A_VALUES, <i64>(WS_B_BYTES >> 2), <i64>(WS_REST_BYTES >> 2));
 }
 
+/** Rows of tiles per block of a Winograd weight gradient from cin channels into tasks of taskOuts (0: does not fit). */
+function wino_grad_rows(cin: i32, taskOuts: i32): i32 {
+  return wino_grad_block_rows(cin, taskOuts, outH, outW, WS_A_VALUES, <i64>(WS_B_BYTES >> 2), <i64>(WS_REST_BYTES >> 2));
+}
+
+/**
+ * Whether the stored geometry takes direct.ts's kernels (forward and weight gradient): groups 1, 3×3, stride 1,
+ * dilation 1, padding ≤ 2, at most DIRECT_MAX_CHANNELS input channels, one image's padded planes in the workspace.
+ */
+function direct_fits(): bool {
+  return groups == 1 && kh == 3 && kw == 3 && strH == 1 && strW == 1 && dilH == 1 && dilW == 1 && inC <= DIRECT_MAX_CHANNELS &&
+    padH >= 0 && padH <= 2 && padW >= 0 && padW <= 2 && direct_plane_floats(inC, outH, outW) <= WS_PLANE_FLOATS &&
+    <i64>roundMR(outC) * <i64>inC * 9 <= <i64>WS_A_VALUES * 4;
+}
+
+/**
+ * Images [task·SAMPLES_PER_TASK, …) of the forward on direct.ts's kernels, each image's planes padded into the
+ * workspace; OP_FWD_POOL writes the pooled values, their indices and the ReLU instead of the convolution's output.
+ */
+function direct_task(task: i32): void {
+  const s0 = task * SAMPLES_PER_TASK, s1 = min(n, s0 + SAMPLES_PER_TASK);
+  const pool = op == OP_FWD_POOL;
+  const inBytes = (<usize>inC * <usize>inH * <usize>inW) << 2;
+  const outBytes = (pool ? <usize>outC * <usize>(outH >> 1) * <usize>(outW >> 1) : <usize>outC * <usize>outH * <usize>outW) << 2;
+  const planes = ws + WS_PLANES;
+  // The weight in panels of 4 channels (a few hundred floats: packed per task) in packed A's space.
+  direct_pack(inC, outC, weight, wsA);
+  for (let s = s0; s < s1; s++) {
+    direct_pad(src + <usize>s * inBytes, inC, inH, inW, outH, outW, padH, padW, planes);
+    direct_fwd_image(inC, outC, outH, outW, planes, wsA, bias, dst + <usize>s * outBytes, pool, poolIdx + <usize>s * outBytes, poolRelu != 0, ws + WS_ROWS);
+  }
+}
+
+/**
+ * Weight-gradient task on direct.ts's kernels: rows [task·gradOuts, …) of dW over every image in image order (the
+ * last task: the bias gradient).
+ */
+function direct_grad_task(task: i32): void {
+  const blocks = (outC + gradOuts - 1) / gradOuts;
+  if (task == blocks) return bias_grad();
+  const o0 = task * gradOuts, o1 = min(outC, o0 + gradOuts);
+  const inBytes = (<usize>inC * <usize>inH * <usize>inW) << 2, outBytes = (<usize>outC * <usize>outH * <usize>outW) << 2;
+  const planes = ws + WS_PLANES;
+  for (let s = 0; s < n; s++) {
+    direct_pad(src + <usize>s * inBytes, inC, inH, inW, outH, outW, padH, padW, planes);
+    direct_grad_image(inC, outH, outW, planes, dyIn + <usize>s * outBytes, o0, o1, dst, s == 0 ? beta : 1);
+  }
+}
+
 /** Whether the stored geometry, as cin → cout channels, is one for Winograd (see wino_rows). */
 function wino_qualifies(cin: i32, cout: i32): bool {
   return groups == 1 && kh == 3 && kw == 3 && strH == 1 && strW == 1 && dilH == 1 && dilW == 1 && cin >= WINO_MIN_CHANNELS && cout >= WINO_MIN_CHANNELS;
 }
 
 /**
- * Weight-gradient task by Winograd: rows [task·WINO_GRAD_OUTS, …) of dW over every image in image order (the last
- * task: the bias gradient), so each element is summed in the same order whichever thread owns it.
+ * Weight-gradient task by Winograd: rows [task·gradOuts, …) of dW over every image in image order (the last task:
+ * the bias gradient), so each element is summed in the same order whichever thread owns it.
  */
 function wino_grad_task(task: i32): void {
-  const blocks = (outC + WINO_GRAD_OUTS - 1) / WINO_GRAD_OUTS;
+  const blocks = (outC + gradOuts - 1) / gradOuts;
   if (task == blocks) return bias_grad();
-  const o0 = task * WINO_GRAD_OUTS, o1 = min(outC, o0 + WINO_GRAD_OUTS);
+  const o0 = task * gradOuts, o1 = min(outC, o0 + gradOuts);
   const inBytes = (<usize>inC * <usize>inH * <usize>inW) << 2, outBytes = (<usize>outC * <usize>outH * <usize>outW) << 2;
   for (let s = 0; s < n; s++)
     wino_grad_image(inC, inH, inW, outC, outH, outW, padH, padW, src + <usize>s * inBytes, dyIn + <usize>s * outBytes, o0, o1, dst, s == 0 ? beta : 1, winoRows, wsA, wsB, ws);
@@ -436,10 +497,13 @@ function wino_task(task: i32): void {
   const inBytes = (<usize>inC * <usize>inH * <usize>inW) << 2, outBytes = (<usize>outC * <usize>outH * <usize>outW) << 2;
   const fresh = winoWeightsFor != callId;
   winoWeightsFor = callId;
-  if (op == OP_FWD) {
+  if (op != OP_DATA) {
     if (fresh) wino_weights(weight, outC, inC, false, wsA);
+    const pool = op == OP_FWD_POOL;
+    // Pooled: each image's (oh/2)×(ow/2) planes of values and indices.
+    const yBytes = pool ? (<usize>outC * <usize>(outH >> 1) * <usize>(outW >> 1)) << 2 : outBytes;
     for (let s = s0; s < s1; s++)
-      wino_image(inC, inH, inW, outC, outH, outW, padH, padW, src + <usize>s * inBytes, wsA, bias, dst + <usize>s * outBytes, winoRows, wsB, ws);
+      wino_image(inC, inH, inW, outC, outH, outW, padH, padW, src + <usize>s * inBytes, wsA, bias, dst + <usize>s * yBytes, winoRows, wsB, ws, pool, poolIdx + <usize>s * yBytes, poolRelu != 0);
     return;
   }
   if (fresh) wino_weights(weight, inC, outC, true, wsA);
@@ -469,12 +533,31 @@ function fill_row(p: usize, len: i32, v: f32): void {
 
 // @ts-ignore: decorator
 @inline function outBlock(): i32 {
-  // Few taps: one NR panel of output channels per block (each block rebuilds the taps, cheap when they are few).
-  return cg * kh * kw <= FEW_TAPS ? GEMM_NR : GRAD_OUTS;
+  // Few taps: gradOuts filters per block (grad_group), each block building the image's tap rows once.
+  return few_taps() ? gradOuts : GRAD_OUTS;
+}
+
+/** Whether the weight gradient takes filter_dots: few taps, whose rows for one image fit the workspace. */
+// @ts-ignore: decorator
+@inline function few_taps(): bool {
+  const depth = cg * kh * kw;
+  return depth <= FEW_TAPS && <i64>depth * <i64>outH * <i64>outW <= WS_PLANE_FLOATS;
+}
+
+/**
+ * Output channels per weight-gradient task on the dot-product and Winograd paths: blocks of `block` rows of dW,
+ * grouped so that each thread of the team gets one group (alone: all rows in one task), because a task builds each
+ * image's tap rows (dots) or input transform (Winograd) once for all its rows. A row's arithmetic does not depend
+ * on the rows beside it in a task, so, as with gemm's rectangles, only the speed depends on the thread count.
+ */
+function grad_group(block: i32, outs: i32): i32 {
+  const threads = ASC_FEATURE_THREADS ? team_size() : 1;
+  const blocks = (outs + block - 1) / block;
+  return (blocks + threads - 1) / threads * block;
 }
 
 function filter_tasks(): i32 {
-  if (winoRows > 0) return (outC + WINO_GRAD_OUTS - 1) / WINO_GRAD_OUTS + (gradB != 0 ? 1 : 0);
+  if (winoRows > 0 || direct_fits()) return (outC + gradOuts - 1) / gradOuts + (gradB != 0 ? 1 : 0);
   const depth = cg * kh * kw;
   const tb = tapBlock(), ob = outBlock();
   return groups * ((depth + tb - 1) / tb) * ((ocg + ob - 1) / ob) + (gradB != 0 ? 1 : 0);
@@ -551,6 +634,7 @@ function bias_grad(): void {
 
 function filter_task(task: i32): void {
   if (winoRows > 0) return wino_grad_task(task);
+  if (direct_fits()) return direct_grad_task(task);
   const depth = cg * kh * kw;
   const tb = tapBlock(), ob = outBlock();
   const tapBlocks = (depth + tb - 1) / tb, outBlocks = (ocg + ob - 1) / ob;
@@ -558,7 +642,7 @@ function filter_task(task: i32): void {
   if (task == groups * perGroup) return bias_grad();
   const g = task / perGroup, r = task % perGroup;
   const t0 = (r / outBlocks) * tb, o0 = (r % outBlocks) * ob;
-  if (depth <= FEW_TAPS && <i64>depth * <i64>outH * <i64>outW <= WS_PLANE_FLOATS) filter_dots(g, o0, min(ocg, o0 + ob));
+  if (few_taps()) filter_dots(g, o0, min(ocg, o0 + ob));
   else filter_block(g, t0, min(depth, t0 + tb), o0, min(ocg, o0 + ob));
 }
 
@@ -765,6 +849,27 @@ export function conv2d_fwd(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_: i32, k
   run((n_ + SAMPLES_PER_TASK - 1) / SAMPLES_PER_TASK, <i64>n_ * <i64>oc * <i64>oh * <i64>ow * <i64>(cg * kh_ * kw_));
 }
 
+/**
+ * conv2d_fwd of a 3×3 stride-1 layer, then a 2×2 stride-2 unpadded max pool of its oh×ow planes into y (values) and
+ * idx (window indices), then a ReLU with `relu`, in one pass when Winograd (each output tile is one window, pooled
+ * in the output transform) or the direct kernels (each tile pair of rows) take the convolution, so its output is
+ * never stored; returns false, doing nothing, otherwise. The pooled bits are those of the unfused kernels.
+ */
+export function conv2d_pool_fwd(n_: i32, c: i32, h: i32, w: i32, oc: i32, ph: i32, pw: i32, oh: i32, ow: i32, relu: i32, x: usize, weight_: usize, bias_: usize, y: usize, idx: usize): bool {
+  set_geometry(n_, c, h, w, oc, 3, 3, 1, 1, 1);
+  inC = c; inH = h; inW = w; outC = oc; outH = oh; outW = ow;
+  strH = 1; strW = 1; padH = ph; padW = pw;
+  rows = ocg; inCg = cg;
+  winoRows = wino_rows(c, oc, oh, ow);
+  if (winoRows == 0 && !direct_fits()) return false;
+  if (n_ == 0 || oh < 2 || ow < 2 || oc == 0) return true;
+  op = OP_FWD_POOL;
+  src = x; weight = weight_; bias = bias_; dst = y; dyIn = 0; gradB = 0; beta = 0;
+  poolIdx = idx; poolRelu = relu;
+  run((n_ + SAMPLES_PER_TASK - 1) / SAMPLES_PER_TASK, <i64>n_ * <i64>oc * <i64>oh * <i64>ow * <i64>(c * 9));
+  return true;
+}
+
 export function conv2d_bwd_data(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_: i32, kw_: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups_: i32, oh: i32, ow: i32, dy: usize, weight_: usize, col: usize, dx: usize): void {
   if (n_ == 0 || <i64>c * <i64>h * <i64>w == 0) return;
   const chw = <usize>c * <usize>h * <usize>w;
@@ -818,6 +923,12 @@ export function conv2d_bwd_filter(n_: i32, c: i32, h: i32, w: i32, oc: i32, kh_:
   strH = sh; strW = sw; padH = ph; padW = pw;
   rows = ocg; inCg = cg;
   src = x; weight = 0; bias = 0; dst = gw; dyIn = dy; gradB = gb; beta = beta_;
-  winoRows = wino_qualifies(c, oc) && c >= WINO_GRAD_MIN_CHANNELS && oc >= WINO_GRAD_MIN_CHANNELS ? wino_grad_block_rows(c, oc, oh, ow, WS_A_VALUES, <i64>(WS_B_BYTES >> 2), <i64>(WS_REST_BYTES >> 2)) : 0;
+  winoRows = wino_qualifies(c, oc) && c >= WINO_GRAD_MIN_CHANNELS && oc >= WINO_GRAD_MIN_CHANNELS ? wino_grad_rows(c, min(oc, WINO_GRAD_OUTS)) : 0;
+  if (winoRows > 0) {
+    // Grouped rows must keep one block's tile rows (which split each row's sums), so each row's bits stay the same.
+    gradOuts = grad_group(WINO_GRAD_OUTS, oc);
+    while (gradOuts > WINO_GRAD_OUTS && wino_grad_rows(c, min(oc, gradOuts)) != winoRows) gradOuts -= WINO_GRAD_OUTS;
+  } else if (direct_fits()) gradOuts = grad_group(GEMM_NR, oc);
+  else gradOuts = few_taps() ? grad_group(GEMM_NR, ocg) : 0;
   run(filter_tasks(), <i64>n_ * <i64>oc * <i64>ohw * <i64>kg);
 }

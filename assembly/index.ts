@@ -10,7 +10,7 @@ import { elu_bwd, elu_fwd, gelu_bwd, gelu_fwd, gelu_tanh_bwd, gelu_tanh_fwd, lea
 import { bce_logits, mse, softmax_xent } from './loss';
 import { batch_norm_bwd, batch_norm_eval, batch_norm_train, dropout_fwd, mul } from './norm';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
-import { conv2d_bwd_data, conv2d_bwd_filter, conv2d_fwd } from './conv';
+import { conv2d_bwd_data, conv2d_bwd_filter, conv2d_pool_fwd, conv2d_fwd } from './conv';
 import { gemm_team, Scaled, Step, team_init, team_max_pool, team_scaled, team_splits, team_splits_gemm, team_started, team_step, team_unary, Unary, worker_failed, worker_main } from './team';
 import { avg_pool2d_bwd, avg_pool2d_fwd, max_pool2d_bwd, max_pool2d_fwd } from './pool';
 
@@ -311,6 +311,9 @@ export function conv2d_bwd_filter_f32(n: i32, c: i32, h: i32, w: i32, oc: i32, k
  * is the unfused pair's. Each step still splits over the team (images, then planes).
  */
 export function conv2d_max_pool2d_fwd_f32(n: i32, c: i32, h: i32, w: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups: i32, oh: i32, ow: i32, pkh: i32, pkw: i32, psh: i32, psw: i32, pph: i32, ppw: i32, qh: i32, qw: i32, chunk: i32, relu: i32, x: usize, weight: usize, bias: usize, col: usize, scratch: usize, y: usize, idx: usize): void {
+  // Layers on Winograd or the direct kernels (both of CNN-S's) pool each output tile as it is computed.
+  const pool2 = pkh == 2 && pkw == 2 && psh == 2 && psw == 2 && pph == 0 && ppw == 0 && qh == oh >> 1 && qw == ow >> 1;
+  if (pool2 && groups == 1 && kh == 3 && kw == 3 && sh == 1 && sw == 1 && dilh == 1 && dilw == 1 && conv2d_pool_fwd(n, c, h, w, oc, ph, pw, oh, ow, relu, x, weight, bias, y, idx)) return;
   const inBytes = (<usize>c * <usize>h * <usize>w) << 2, outBytes = (<usize>oc * <usize>qh * <usize>qw) << 2;
   for (let s0 = 0; s0 < n; s0 += chunk) {
     const count = min(chunk, n - s0), ys = y + <usize>s0 * outBytes;

@@ -281,6 +281,11 @@ export function team_started(): i32 {
   return ctl == 0 ? 0 : atomic.load<i32>(ctl + CTL_STARTED);
 }
 
+/** Threads in the team (the owner included); 1 when it is not started. */
+export function team_size(): i32 {
+  return teamSize;
+}
+
 /** Whether an elementwise call over n elements is split (fixed threshold: never depends on the thread count). */
 export function team_splits(n: i32): bool {
   return teamSize > 1 && n >= 2 * TEAM_GRAIN;

@@ -129,7 +129,7 @@ export function wino_weights(weight: usize, rows: i32, cols: i32, flip: bool, ds
  */
 export function wino_image(
   cin: i32, h: i32, w: i32, cout: i32, oh: i32, ow: i32, ph: i32, pw: i32, x: usize, u: usize, bias: usize, y: usize,
-  blockRows: i32, vPanels: usize, scratch: usize,
+  blockRows: i32, vPanels: usize, scratch: usize, pool: bool = false, idx: usize = 0, relu: bool = false,
 ): void {
   const tH = (oh + 1) >> 1, tWp = tiles_per_row(ow), wp = padded_width(ow);
   const coutPad = round_up(cout, GEMM_MR);
@@ -143,22 +143,49 @@ export function wino_image(
     }
     for (let xi = 0; xi < XI; xi++)
       splat_product(cout, t, cin, u + ((<usize>xi * <usize>coutPad * <usize>cin) << 2), vPanels + <usize>xi * vXi, m + <usize>xi * mXi, false, tile);
-    output_transform(m, mXi, cout, t, tWp, ty0, rows, oh, ow, bias, y);
+    output_transform(m, mXi, cout, t, tWp, ty0, rows, oh, ow, bias, y, pool, idx, relu);
   }
 }
 
 /**
  * Rows [r0, r0 + count) of a plane (h×w at src; rows outside it are zeros) into count rows of wp floats at dst,
- * column c holding the plane's column c − pw (zero outside).
+ * column c holding the plane's column c − pw (zero outside). Each padded row is written once: rows outside the
+ * plane as zeros, the others as their zero margins around the copied row, in vector stores (the copy's last vector
+ * overlaps the one before rather than leaving a scalar tail); a call per row to copy_f32 / zero_f32 cost about 6 %
+ * of a CNN-S training step.
  */
-function pad_rows(src: usize, h: i32, w: i32, r0: i32, count: i32, pw: i32, wp: i32, dst: usize): void {
-  zero_f32(dst, <i64>count * <i64>wp);
-  // Columns [c0, c1) of the padded row hold image columns [c0 − pw, c1 − pw).
-  const c0 = max(pw, 0), c1 = min(wp, w + pw);
-  if (c1 <= c0) return;
-  const ra = max(0, -r0), rb = min(count, h - r0);
-  for (let r = ra; r < rb; r++)
-    copy_f32(dst + ((<usize>(r * wp + c0)) << 2), src + ((<usize>((r0 + r) * w + c0 - pw)) << 2), c1 - c0);
+export function pad_rows(src: usize, h: i32, w: i32, r0: i32, count: i32, pw: i32, wp: i32, dst: usize): void {
+  if (pw < 0 || w < 4 || pw + w > wp) {
+    // Negative padding (a crop) or rows narrower than a vector: the general copy.
+    zero_f32(dst, <i64>count * <i64>wp);
+    const c0 = max(pw, 0), c1 = min(wp, w + pw);
+    if (c1 <= c0) return;
+    const ra = max(0, -r0), rb = min(count, h - r0);
+    for (let r = ra; r < rb; r++)
+      copy_f32(dst + ((<usize>(r * wp + c0)) << 2), src + ((<usize>((r0 + r) * w + c0 - pw)) << 2), c1 - c0);
+    return;
+  }
+  const zero = f32x4.splat(0), rowBytes = <usize>wp << 2, body = <usize>(w & ~3) << 2, last = <usize>(w - 4) << 2;
+  const end = pw + w;
+  let d = dst;
+  for (let r = 0; r < count; r++, d += rowBytes) {
+    const iy = r0 + r;
+    if (iy < 0 || iy >= h) {
+      let c = 0;
+      for (; c + 4 <= wp; c += 4) v128.store(d + (<usize>c << 2), zero);
+      for (; c < wp; c++) store<f32>(d + (<usize>c << 2), 0);
+      continue;
+    }
+    // The left margin first (its vector reaches into the row, which the copy then overwrites), then the row, then
+    // the right margin from the row's end on.
+    for (let c = 0; c < pw; c += 4) v128.store(d + (<usize>c << 2), zero);
+    const from = src + ((<usize>iy * <usize>w) << 2), to = d + (<usize>pw << 2);
+    for (let o: usize = 0; o < body; o += 16) v128.store(to + o, v128.load(from + o));
+    v128.store(to + last, v128.load(from + last));
+    let c = end;
+    for (; c + 4 <= wp; c += 4) v128.store(d + (<usize>c << 2), zero);
+    for (; c < wp; c++) store<f32>(d + (<usize>c << 2), 0);
+  }
 }
 
 /**
@@ -235,8 +262,9 @@ function input_transform_t(planes: usize, planeBytes: usize, wp: i32, rows: i32,
  * ([cout, t] row-major). Aᵀ rows: m0 + m1 + m2 and m1 − m2 − m3. Whole vectors of 4 tiles inside the output are
  * stored as two interleaved rows of 8 floats; the others element by element, dropping what lies past oh × ow.
  */
-function output_transform(m: usize, mXi: usize, cout: i32, t: i32, tWp: i32, ty0: i32, rows: i32, oh: i32, ow: i32, bias: usize, y: usize): void {
-  const ohw = <usize>oh * <usize>ow;
+function output_transform(m: usize, mXi: usize, cout: i32, t: i32, tWp: i32, ty0: i32, rows: i32, oh: i32, ow: i32, bias: usize, y: usize, pool: bool, idx: usize, relu: bool): void {
+  // Pooled, the (oh/2)×(ow/2) planes of a 2×2 stride-2 max pool: each tile is one window.
+  const ohw = pool ? <usize>(oh >> 1) * <usize>(ow >> 1) : <usize>oh * <usize>ow;
   for (let o = 0; o < cout; o++) {
     const b = f32x4.splat(bias != 0 ? load<f32>(bias + (<usize>o << 2)) : 0);
     const yo = y + ((<usize>o * ohw) << 2);
@@ -258,6 +286,14 @@ function output_transform(m: usize, mXi: usize, cout: i32, t: i32, tWp: i32, ty0
         // A over the columns, then the bias.
         const y00 = f32x4.add(b, f32x4.add(f32x4.add(s00, s01), s02)), y01 = f32x4.add(b, f32x4.sub(f32x4.sub(s01, s02), s03));
         const y10 = f32x4.add(b, f32x4.add(f32x4.add(s10, s11), s12)), y11 = f32x4.add(b, f32x4.sub(f32x4.sub(s11, s12), s13));
+        if (pool) {
+          // Windows of 4 tiles: row oy / 2 of the pooled planes, columns tx … tx + 3 (those inside it).
+          const qw = ow >> 1, count = min(4, qw - tx);
+          if (oy + 2 > oh || count <= 0) continue;
+          const at = (<usize>o * ohw + <usize>(oy >> 1) * <usize>qw + <usize>tx) << 2;
+          pool_window(y00, y01, y10, y11, i32x4.add(i32x4.splat(oy * ow + 2 * tx), i32x4(0, 2, 4, 6)), ow, y + at, idx + at, count, relu);
+          continue;
+        }
         const r0a = f32x4.shuffle(y00, y01, 0, 4, 1, 5), r0b = f32x4.shuffle(y00, y01, 2, 6, 3, 7);
         const r1a = f32x4.shuffle(y10, y11, 0, 4, 1, 5), r1b = f32x4.shuffle(y10, y11, 2, 6, 3, 7);
         const ox = 2 * tx;
@@ -277,8 +313,38 @@ function output_transform(m: usize, mXi: usize, cout: i32, t: i32, tWp: i32, ty0
   }
 }
 
+/**
+ * Four 2×2 windows (lanes), their values in window order (0,0) (0,1) (1,0) (1,1), pooled by pool.ts's rule (a later
+ * value taken when greater or NaN); `first` their first positions' indices (w: the plane's width). The first
+ * `count` maxima, ReLU'd with `relu` (act.ts's: x ≤ 0 → +0, NaN passes), go to y, their indices to idx.
+ */
+// @ts-ignore: decorator
+@inline export function pool_window(v00: v128, v01: v128, v10: v128, v11: v128, first: v128, w: i32, y: usize, idx: usize, count: i32, relu: bool): void {
+  let best = v00, at = first;
+  let take = v128.or(f32x4.gt(v01, best), f32x4.ne(v01, v01));
+  best = v128.bitselect(v01, best, take);
+  at = v128.bitselect(i32x4.add(first, i32x4.splat(1)), at, take);
+  take = v128.or(f32x4.gt(v10, best), f32x4.ne(v10, v10));
+  best = v128.bitselect(v10, best, take);
+  at = v128.bitselect(i32x4.add(first, i32x4.splat(w)), at, take);
+  take = v128.or(f32x4.gt(v11, best), f32x4.ne(v11, v11));
+  best = v128.bitselect(v11, best, take);
+  at = v128.bitselect(i32x4.add(first, i32x4.splat(w + 1)), at, take);
+  if (relu) best = v128.andnot(best, f32x4.le(best, f32x4.splat(0)));
+  if (count >= 4) {
+    v128.store(y, best);
+    v128.store(idx, at);
+    return;
+  }
+  store_partial_f32x4(y, best, count);
+  store<i32>(idx, i32x4.extract_lane(at, 0));
+  if (count > 1) store<i32>(idx, i32x4.extract_lane(at, 1), 4);
+  if (count > 2) store<i32>(idx, i32x4.extract_lane(at, 2), 8);
+}
+
 /** The first `cols` (≤ 8, may be ≤ 0) floats of the 8 in (lo, hi), at q. */
-function store_part(q: usize, lo: v128, hi: v128, cols: i32): void {
+// @ts-ignore: decorator
+@inline export function store_part(q: usize, lo: v128, hi: v128, cols: i32): void {
   if (cols < 4) {
     if (cols > 0) store_partial_f32x4(q, lo, cols);
     return;
@@ -302,17 +368,21 @@ function store_part(q: usize, lo: v128, hi: v128, cols: i32): void {
 // @ts-ignore: decorator
 @inline export const WINO_GRAD_MIN_CHANNELS: i32 = 8;
 
-/** Output channels per weight-gradient task (a task owns those rows of dW and walks every image). */
+/**
+ * Output channels per block of the weight gradient's rows (a task owns one or more blocks of rows of dW and walks
+ * every image; conv.ts groups blocks into tasks).
+ */
 // @ts-ignore: decorator
 @inline export const WINO_GRAD_OUTS: i32 = 16;
 
 /**
- * Rows of tiles per block of the weight gradient of cin → cout channels (ow wide), given the workspace as in
- * wino_block_rows: dM in aValues·4 floats, Vᵀ in bFloats, dU, the padded input rows and the padded dY rows in
- * restFloats (4 channels' padded rows of each, an edge tile and a stage of 64 vectors). 0: does not fit.
+ * Rows of tiles per block of the weight gradient of cin input channels into tasks of `taskOuts` output channels (ow
+ * wide), given the workspace as in wino_block_rows: dM in aValues·4 floats, Vᵀ in bFloats, dU, the padded input rows
+ * and the padded dY rows in restFloats (4 channels' padded rows of each, an edge tile and a stage of 64 vectors).
+ * 0: does not fit.
  */
-export function wino_grad_block_rows(cin: i32, cout: i32, oh: i32, ow: i32, aValues: i64, bFloats: i64, restFloats: i64): i32 {
-  const outs = <i64>round_up(min(cout, WINO_GRAD_OUTS), GEMM_MR);
+export function wino_grad_block_rows(cin: i32, taskOuts: i32, oh: i32, ow: i32, aValues: i64, bFloats: i64, restFloats: i64): i32 {
+  const outs = <i64>round_up(taskOuts, GEMM_MR);
   const tWp = <i64>tiles_per_row(ow), wp = <i64>padded_width(ow), tH = <i64>((oh + 1) >> 1);
   let rows = tH;
   while (rows > 0) {
