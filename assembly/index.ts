@@ -331,33 +331,33 @@ export function max_pool2d_fwd_f32(nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh
 }
 
 /**
- * The backward of conv2d_max_pool2d_fwd_f32, `chunk` samples at a time: max_pool2d_bwd_f32 into `scratch`, then the
+ * The backward of conv2d_max_pool2d_fwd_f32, `chunk` samples at a time: max_pool2d_bwd_f32 (of relu_bwd_f32's gradient
+ * with `relu`, masked inside it) into `scratch`, then the
  * weight gradient (beta on the first chunk, then 1: per-image accumulation, so the bits of one call) and the input
  * gradient of those samples (when `dx` is not empty).
  */
 export function conv2d_max_pool2d_bwd_f32(n: i32, c: i32, h: i32, w: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dilh: i32, dilw: i32, groups: i32, oh: i32, ow: i32, qh: i32, qw: i32, chunk: i32, relu: i32, beta: f64, x: usize, dy: usize, idx: usize, y: usize, weight: usize, col: usize, scratch: usize, gw: usize, gb: usize, dx: usize): void {
   const inBytes = (<usize>c * <usize>h * <usize>w) << 2, pooledBytes = (<usize>oc * <usize>qh * <usize>qw) << 2;
-  // The ReLU's masked gradient of a chunk goes after the chunk's expanded gradient in scratch.
-  const masked = scratch + ((<usize>chunk * <usize>oc * <usize>oh * <usize>ow) << 2);
   if (n == 0) conv2d_bwd_filter(0, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, <f32>beta, x, scratch, col, gw, gb);
   for (let s0 = 0; s0 < n; s0 += chunk) {
-    const count = min(chunk, n - s0);
-    let g = dy + <usize>s0 * pooledBytes;
-    if (relu != 0) {
-      relu_bwd_f32(count * oc * qh * qw, y + <usize>s0 * pooledBytes, g, masked);
-      g = masked;
-    }
-    max_pool2d_bwd_f32(count * oc, oh, ow, qh, qw, g, idx + <usize>s0 * pooledBytes, scratch);
+    const count = min(chunk, n - s0), at = <usize>s0 * pooledBytes;
+    // The ReLU's derivative masks each window's gradient inside the pool's backward (no pass of its own).
+    max_pool_bwd_split(count * oc, oh, ow, qh, qw, dy + at, idx + at, scratch, relu != 0 ? y + at : 0);
     conv2d_bwd_filter(count, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, s0 == 0 ? <f32>beta : 1, x + <usize>s0 * inBytes, scratch, col, gw, gb);
     if (dx != 0) conv2d_bwd_data(count, c, h, w, oc, kh, kw, sh, sw, ph, pw, dilh, dilw, groups, oh, ow, scratch, weight, col, dx + <usize>s0 * inBytes);
   }
 }
 
 export function max_pool2d_bwd_f32(nc: i32, h: i32, w: i32, oh: i32, ow: i32, dy: usize, idx: usize, dx: usize): void {
+  max_pool_bwd_split(nc, h, w, oh, ow, dy, idx, dx, 0);
+}
+
+/** max_pool2d_bwd over the team when it splits (planes), with the ReLU's mask from y when y ≠ 0. */
+function max_pool_bwd_split(nc: i32, h: i32, w: i32, oh: i32, ow: i32, dy: usize, idx: usize, dx: usize, y: usize): void {
   if (ASC_FEATURE_THREADS) {
-    if (team_splits(<i32>min(<i64>nc * <i64>h * <i64>w, 1 << 30)) && nc > 1) return team_max_pool(1, nc, h, w, 0, 0, 0, 0, 0, 0, oh, ow, dy, idx, dx);
+    if (team_splits(<i32>min(<i64>nc * <i64>h * <i64>w, 1 << 30)) && nc > 1) return team_max_pool(1, nc, h, w, 0, 0, 0, 0, 0, 0, oh, ow, dy, idx, dx, y);
   }
-  max_pool2d_bwd(nc, h, w, oh, ow, dy, idx, dx);
+  max_pool2d_bwd(nc, h, w, oh, ow, dy, idx, dx, y);
 }
 
 export function avg_pool2d_fwd_f32(nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, include_pad: i32, x: usize, y: usize): void {

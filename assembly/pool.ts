@@ -111,7 +111,7 @@ export function max_pool2d_fwd(nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i3
  * at the first index outside its window (another pooling with the same sizes): the caller then redoes the plane.
  * Gradients are added to +0 as the scatter does, so −0 becomes +0 alike.
  */
-function max_pool_bwd_2x2(w: i32, oh: i32, ow: i32, dy: usize, idx: usize, d: usize): bool {
+function max_pool_bwd_2x2(w: i32, oh: i32, ow: i32, dy: usize, idx: usize, d: usize, y: usize): bool {
   const steps = i32x4(0, 2, 4, 6), zero = f32x4.splat(0);
   const right = i32x4.splat(1), below = i32x4.splat(w), diagonal = i32x4.splat(w + 1);
   for (let oy = 0; oy < oh; oy++) {
@@ -121,7 +121,8 @@ function max_pool_bwd_2x2(w: i32, oh: i32, ow: i32, dy: usize, idx: usize, d: us
     for (let step = 0; step < ow; step += 4) {
       // The last step overlaps the previous one when ow is not a multiple of 4 (it rewrites the same values).
       const ox = min(step, ow - 4);
-      const g = v128.load(dy + ((o + <usize>ox) << 2));
+      let g = v128.load(dy + ((o + <usize>ox) << 2));
+      if (y != 0) g = v128.and(g, f32x4.gt(v128.load(y + ((o + <usize>ox) << 2)), zero));
       const rel = i32x4.sub(v128.load(idx + ((o + <usize>ox) << 2)), i32x4.add(i32x4.splat(row + 2 * ox), steps));
       const m00 = i32x4.eq(rel, i32x4.splat(0)), m01 = i32x4.eq(rel, right), m10 = i32x4.eq(rel, below), m11 = i32x4.eq(rel, diagonal);
       if (!i32x4.all_true(v128.or(v128.or(m00, m01), v128.or(m10, m11)))) return false;
@@ -137,19 +138,24 @@ function max_pool_bwd_2x2(w: i32, oh: i32, ow: i32, dy: usize, idx: usize, d: us
   return true;
 }
 
-export function max_pool2d_bwd(nc: i32, h: i32, w: i32, oh: i32, ow: i32, dy: usize, idx: usize, dx: usize): void {
+/**
+ * The max pool's input gradient; with y ≠ 0 (the pool's ReLU'd output) of relu_bwd's gradient instead: each window's
+ * gradient kept where y > 0, else +0, as relu_bwd_f32 then max_pool2d_bwd_f32 would give, without the pass between.
+ */
+export function max_pool2d_bwd(nc: i32, h: i32, w: i32, oh: i32, ow: i32, dy: usize, idx: usize, dx: usize, y: usize = 0): void {
   const hw = <usize>h * <usize>w, ohw = <usize>oh * <usize>ow;
   const tiled = <i64>h == 2 * <i64>oh && <i64>w == 2 * <i64>ow && ow >= 4;
   for (let p = 0; p < nc; p++) {
     const d = dx + ((<usize>p * hw) << 2);
     const base = <usize>p * ohw;
-    if (tiled && max_pool_bwd_2x2(w, oh, ow, dy + (base << 2), idx + (base << 2), d)) continue;
+    if (tiled && max_pool_bwd_2x2(w, oh, ow, dy + (base << 2), idx + (base << 2), d, y != 0 ? y + (base << 2) : 0)) continue;
     // Each plane zeroed right before its scatter, while it is in cache (a v128 loop: memory.fill is a call into the
     // engine's runtime, too dear per small plane).
     zero_f32(d, <i64>hw);
     for (let o: usize = 0; o < ohw; o++) {
       const at = d + (<usize>load<i32>(idx + ((base + o) << 2)) << 2);
-      store<f32>(at, load<f32>(at) + load<f32>(dy + ((base + o) << 2)));
+      const g: f32 = y != 0 && !(load<f32>(y + ((base + o) << 2)) > 0) ? 0 : load<f32>(dy + ((base + o) << 2));
+      store<f32>(at, load<f32>(at) + g);
     }
   }
 }

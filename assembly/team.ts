@@ -314,7 +314,7 @@ export function team_conv(tasks: i32): void {
  * about TEAM_GRAIN input elements each: planes are independent, so a task's results are those of one call.
  * Slots: 0 nc, 1 h, 2 w, 3–8 kh kw sh sw ph pw, 9 oh, 10 ow, 11–13 arrays, 14 planes per task.
  */
-export function team_max_pool(kind: i32, nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, p0: usize, p1: usize, p2: usize): void {
+export function team_max_pool(kind: i32, nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, p0: usize, p1: usize, p2: usize, mask: usize = 0): void {
   const planes = max(1, TEAM_GRAIN / max(1, h * w));
   setArg(0, nc);
   setArg(1, h);
@@ -331,6 +331,7 @@ export function team_max_pool(kind: i32, nc: i32, h: i32, w: i32, kh: i32, kw: i
   setArg(12, <f64>p1);
   setArg(13, <f64>p2);
   setArg(14, planes);
+  setArg(15, <f64>mask);
   run_job(kind == 0 ? K_MAX_POOL_FWD : K_MAX_POOL_BWD, (nc + planes - 1) / planes);
 }
 
@@ -340,7 +341,10 @@ function pool_task(kind: i32, task: i32): void {
   const inAt = (<usize>p0 * <usize>h * <usize>w) << 2, outAt = (<usize>p0 * <usize>oh * <usize>ow) << 2;
   if (kind == K_MAX_POOL_FWD)
     max_pool2d_fwd(count, h, w, argInt(3), argInt(4), argInt(5), argInt(6), argInt(7), argInt(8), oh, ow, argPtr(11) + inAt, argPtr(12) + outAt, argPtr(13) + outAt);
-  else max_pool2d_bwd(count, h, w, oh, ow, argPtr(11) + outAt, argPtr(12) + outAt, argPtr(13) + inAt);
+  else {
+    const mask = argPtr(15);
+    max_pool2d_bwd(count, h, w, oh, ow, argPtr(11) + outAt, argPtr(12) + outAt, argPtr(13) + inAt, mask != 0 ? mask + outAt : 0);
+  }
 }
 
 /** Splits a two-array elementwise kernel (x → y, or a·b → out with a third pointer) over the team, `grain` elements a task. */

@@ -554,32 +554,42 @@ function filter_transform(du: usize, uXi: usize, outs: i32, cin: i32, gw: usize,
       // Gᵀ over the rows, per column c: r0 = u0 + ½(u1 + u2), r1 = ½(u1 − u2), r2 = ½(u1 + u2) + u3.
       const s0 = f32x4.mul(f32x4.add(u10, u20), half), s1 = f32x4.mul(f32x4.add(u11, u21), half);
       const s2 = f32x4.mul(f32x4.add(u12, u22), half), s3 = f32x4.mul(f32x4.add(u13, u23), half);
+      // G over the columns of each row of Gᵀ dU: taps 3r, 3r + 1, 3r + 2 of the 4 filters (lanes).
+      const c0 = f32x4.add(u00, s0), c1 = f32x4.add(u01, s1), c2 = f32x4.add(u02, s2), c3 = f32x4.add(u03, s3);
+      const d0 = f32x4.mul(f32x4.sub(u10, u20), half), d1 = f32x4.mul(f32x4.sub(u11, u21), half);
+      const d2 = f32x4.mul(f32x4.sub(u12, u22), half), d3 = f32x4.mul(f32x4.sub(u13, u23), half);
+      const e0 = f32x4.add(s0, u30), e1 = f32x4.add(s1, u31), e2 = f32x4.add(s2, u32), e3 = f32x4.add(s3, u33);
+      const cs = f32x4.mul(f32x4.add(c1, c2), half), ds = f32x4.mul(f32x4.add(d1, d2), half), es = f32x4.mul(f32x4.add(e1, e2), half);
+      const t0 = f32x4.add(c0, cs), t1 = f32x4.mul(f32x4.sub(c1, c2), half), t2 = f32x4.add(cs, c3);
+      const t3 = f32x4.add(d0, ds), t4 = f32x4.mul(f32x4.sub(d1, d2), half), t5 = f32x4.add(ds, d3);
+      const t6 = f32x4.add(e0, es), t7 = f32x4.mul(f32x4.sub(e1, e2), half), t8 = f32x4.add(es, e3);
+      // Each filter's 9 taps are contiguous: two 4×4 transposes give filter l's taps 0–3 and 4–7 as vectors.
       const at = gw + ((<usize>(o * cin + i) * 9) << 2), lanes = min(4, cin - i);
-      filter_row(f32x4.add(u00, s0), f32x4.add(u01, s1), f32x4.add(u02, s2), f32x4.add(u03, s3), at, 0, lanes, b, half);
-      filter_row(f32x4.mul(f32x4.sub(u10, u20), half), f32x4.mul(f32x4.sub(u11, u21), half), f32x4.mul(f32x4.sub(u12, u22), half), f32x4.mul(f32x4.sub(u13, u23), half), at, 3, lanes, b, half);
-      filter_row(f32x4.add(s0, u30), f32x4.add(s1, u31), f32x4.add(s2, u32), f32x4.add(s3, u33), at, 6, lanes, b, half);
+      let x0 = f32x4.shuffle(t0, t1, 0, 4, 1, 5), x1 = f32x4.shuffle(t0, t1, 2, 6, 3, 7);
+      let x2 = f32x4.shuffle(t2, t3, 0, 4, 1, 5), x3 = f32x4.shuffle(t2, t3, 2, 6, 3, 7);
+      const a0 = f32x4.shuffle(x0, x2, 0, 1, 4, 5), a1 = f32x4.shuffle(x0, x2, 2, 3, 6, 7);
+      const a2 = f32x4.shuffle(x1, x3, 0, 1, 4, 5), a3 = f32x4.shuffle(x1, x3, 2, 3, 6, 7);
+      x0 = f32x4.shuffle(t4, t5, 0, 4, 1, 5); x1 = f32x4.shuffle(t4, t5, 2, 6, 3, 7);
+      x2 = f32x4.shuffle(t6, t7, 0, 4, 1, 5); x3 = f32x4.shuffle(t6, t7, 2, 6, 3, 7);
+      const b0 = f32x4.shuffle(x0, x2, 0, 1, 4, 5), b1 = f32x4.shuffle(x0, x2, 2, 3, 6, 7);
+      const b2 = f32x4.shuffle(x1, x3, 0, 1, 4, 5), b3 = f32x4.shuffle(x1, x3, 2, 3, 6, 7);
+      filter_store(at, a0, b0, f32x4.extract_lane(t8, 0), b);
+      if (lanes > 1) filter_store(at + 36, a1, b1, f32x4.extract_lane(t8, 1), b);
+      if (lanes > 2) filter_store(at + 72, a2, b2, f32x4.extract_lane(t8, 2), b);
+      if (lanes > 3) filter_store(at + 108, a3, b3, f32x4.extract_lane(t8, 3), b);
     }
 }
 
-/** G over one row (c0..c3) of Gᵀ dU: taps first, first + 1, first + 2 of `lanes` filters 9 floats apart at `at`. */
-function filter_row(c0: v128, c1: v128, c2: v128, c3: v128, at: usize, first: i32, lanes: i32, b: f32, half: v128): void {
-  const s = f32x4.mul(f32x4.add(c1, c2), half);
-  const k0 = f32x4.add(c0, s), k1 = f32x4.mul(f32x4.sub(c1, c2), half), k2 = f32x4.add(s, c3);
-  for (let l = 0; l < lanes; l++) {
-    const p = at + (<usize>(l * 9 + first) << 2);
-    let v0: f32, v1: f32, v2: f32;
-    // Lane l by a constant lane index each (extract_lane needs one).
-    if (l == 0) { v0 = f32x4.extract_lane(k0, 0); v1 = f32x4.extract_lane(k1, 0); v2 = f32x4.extract_lane(k2, 0); }
-    else if (l == 1) { v0 = f32x4.extract_lane(k0, 1); v1 = f32x4.extract_lane(k1, 1); v2 = f32x4.extract_lane(k2, 1); }
-    else if (l == 2) { v0 = f32x4.extract_lane(k0, 2); v1 = f32x4.extract_lane(k1, 2); v2 = f32x4.extract_lane(k2, 2); }
-    else { v0 = f32x4.extract_lane(k0, 3); v1 = f32x4.extract_lane(k1, 3); v2 = f32x4.extract_lane(k2, 3); }
-    if (b != 0) {
-      v0 = b * load<f32>(p) + v0;
-      v1 = b * load<f32>(p, 4) + v1;
-      v2 = b * load<f32>(p, 8) + v2;
-    }
-    store<f32>(p, v0);
-    store<f32>(p, v1, 4);
-    store<f32>(p, v2, 8);
+/** One filter's 9 taps at p (taps 0–3, 4–7, 8) = b·dW + the new values; b = 0 never reads dW. */
+// @ts-ignore: decorator
+@inline function filter_store(p: usize, lo: v128, hi: v128, last: f32, b: f32): void {
+  if (b != 0) {
+    const vb = f32x4.splat(b);
+    lo = f32x4.add(f32x4.mul(vb, v128.load(p)), lo);
+    hi = f32x4.add(f32x4.mul(vb, v128.load(p, 16)), hi);
+    last = b * load<f32>(p, 32) + last;
   }
+  v128.store(p, lo);
+  v128.store(p, hi, 16);
+  store<f32>(p, last, 32);
 }

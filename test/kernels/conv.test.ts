@@ -62,6 +62,7 @@ const SHAPES: Shape[] = [
   { ...base, n: 5, c: 3, h: 9, w: 8, oc: 6, kh: 3, kw: 3 }, // padding 0: 7×6 output, odd rows
   { ...base, n: 2, c: 1, h: 12, w: 16, oc: 7, kh: 3, kw: 3, ph: 0, pw: 2 }, // padding 0 and 2: 10×18 output, width past 16
   { ...base, n: 3, c: 1, h: 28, w: 28, oc: 16, kh: 3, kw: 3, ph: 1, pw: 1 }, // CNN-S's first layer
+  { ...base, n: 3, c: 3, h: 10, w: 6, oc: 5, kh: 3, kw: 3, ph: 0, pw: 2 }, // 8×8 output, 5 filters: whole 2×2 pool windows on wasm's direct kernels
   // Winograd F(2×2, 3×3) candidates: 3×3, stride 1, one group, enough channels.
   { ...base, n: 3, c: 9, h: 7, w: 9, oc: 11, kh: 3, kw: 3, ph: 1, pw: 1 }, // 9→11, odd output (partial tiles), odd batch
   { ...base, n: 1, c: 8, h: 1, w: 1, oc: 8, kh: 3, kw: 3, ph: 1, pw: 1 }, // 8→8, 1×1 image (one partial tile), batch 1
