@@ -2,12 +2,13 @@
  * Direct 3×3, stride-1, dilation-1 convolutions of few input channels (CNN-S's first layer: one), for conv.ts: with
  * K = 9·c the packed products' 4×8 tile spends as long packing im2col as multiplying, so the taps are read straight
  * from the image's planes, zero-padded once per image (wp floats a row: the output width rounded up to 8, plus the
- * two columns the taps reach past it; oh + 3 rows, since a tile's second row may lie one past an odd output).
- * - Forward: tiles of 2 output channels × 2 output rows × 8 columns (8 accumulators), each tap of each input channel
- *   two unaligned loads a row from the padded plane and one splat of the weight: y = Σ_k w[o, k]·x_k, then + bias,
- *   k = (ci, ky, kx) in order. With a following 2×2 stride-2 max pool the tile's two rows are exactly its windows, so
- *   the pool (PyTorch's first-maximum rule and indices, as pool.ts) and an optional ReLU run on the tile in registers
- *   and the convolution's output is never stored: the same bits as the unfused kernels.
+ * two columns the taps reach past it; oh + 3 rows, since the weight gradient's second row may lie one past an odd
+ * output).
+ * - Forward: tiles of 4 output channels × 8 columns of one row (8 accumulators, the weight repacked into panels of 4
+ *   filters), each tap of each input channel two unaligned loads from the padded plane and four weight splats:
+ *   y = Σ_k w[o, k]·x_k, then + bias, k = (ci, ky, kx) in order. With a following 2×2 stride-2 max pool, a row's tile
+ *   waits in a stage for the next row's, and the pool (PyTorch's first-maximum rule and indices, as pool.ts) and an
+ *   optional ReLU run on the pair: the convolution's output is never stored, with the same bits as the unfused kernels.
  * - Weight gradient: per output channel and input channel 9 accumulators (one per tap), dY read two rows × 4 columns
  *   at a time against the 12 shifted input vectors they meet; lanes past the output's width are masked to zero.
  *   dW[o, ci, ky, kx] = b·dW + the image's sum (lanes, then their horizontal sum), image by image in image order.
