@@ -12,7 +12,7 @@
  * sleep in memory.atomic.wait64; the owner waits only while another thread finishes its last task. Only this
  * file uses atomics: the single-threaded modules never reach it (every call is behind ASC_FEATURE_THREADS).
  */
-import { gemm_rect, GEMM_KC, GEMM_MC, GEMM_MR, GEMM_NR, GEMM_TEAM_NC, set_edge_tile, set_packing_buffers } from './gemm';
+import { alloc_page_aligned, gemm_rect, GEMM_KC, GEMM_MC, GEMM_MR, GEMM_NR, GEMM_TEAM_NC, set_edge_tile, set_packing_buffers } from './gemm';
 import { elu_bwd, elu_fwd, gelu_bwd, gelu_fwd, gelu_tanh_bwd, gelu_tanh_fwd, leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd, sigmoid_bwd, sigmoid_fwd, silu_bwd, silu_fwd, softplus_bwd, softplus_fwd, tanh_bwd, tanh_fwd } from './act';
 import { mul } from './norm';
 import { conv_task, CONV_WORKSPACE_BYTES, set_conv_workspace } from './conv';
@@ -147,7 +147,7 @@ export function team_init(threads: i32): usize {
     // A worker's workspace: its convolution scratch, and its packed A and B in a GEMM (the owner's are gemm.ts's
     // packing buffers).
     const workspace = ctl + CTL_CONV + (<usize>t << 2);
-    if (load<usize>(workspace) == 0) store<usize>(workspace, heap.alloc(CONV_WORKSPACE_BYTES));
+    if (load<usize>(workspace) == 0) store<usize>(workspace, alloc_page_aligned(CONV_WORKSPACE_BYTES));
   }
   teamSize = threads <= 0 ? 1 : n;
   // A resize starts over after a failed worker (its index is then a range the others finish).
