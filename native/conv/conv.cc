@@ -22,6 +22,7 @@
 #endif
 
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -233,6 +234,7 @@ struct Job {
   const Unpool* unpool;     // conv2d_max_pool2d_bwd: dY (or the flipped forward's input) is expanded per sample
   bool direct;              // forward through fwd_c1k3_into (b: the weight)
   const WinogradPlan* wino; // forward through winograd_sample (col: its scratch)
+  const uint16_t* lane_masks; // c1k3 weight gradient: per 16 pixels, the lanes kx = 0 reads inside the row, then kx = 2's
   unsigned char undone[MAX_TASKS];
 };
 
@@ -639,7 +641,7 @@ void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
   if (J.pool) pool_sample(J, s, y);
 }
 
-thread_local Workspace packed_w, valid_cols_w, taps_w;
+thread_local Workspace packed_w, valid_cols_w, taps_w, lane_masks_w;
 
 /* The flat taps' table: for tap (ci, ky, kx), its first read in the padded planes and its kx mask's offset. */
 void fill_taps(const Conv& P, const PaddedPlanes& pp, int64_t padded, int64_t* taps) {
@@ -768,6 +770,98 @@ void bwd_filter_transposed_chunk(const Job& J, int64_t q, float* scratch) {
   }
 }
 
+
+#if defined(__x86_64__)
+/* gemm_nt_dot's lane sum, with its order: halves 16 → 8 → 4, then (v0 + v2) + (v1 + v3). */
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef float f32x4 __attribute__((vector_size(16)));
+__attribute__((target("avx512f"), always_inline)) inline float lanes_sum16(__m512 v) {
+  // Halves by vector shuffles: extract intrinsics make GCC 12 warn about their undefined upper lanes at -O3, and
+  // a memcpy would take the accumulators' addresses and keep them in memory through c1k3_tap_sums' loop.
+  const f32x8 v8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  const f32x4 v4 = __builtin_shufflevector(v8, v8, 0, 1, 2, 3) + __builtin_shufflevector(v8, v8, 4, 5, 6, 7);
+  return (v4[0] + v4[2]) + (v4[1] + v4[3]);
+}
+
+/* Three filters' 9 tap sums over one sample: out[f·9 + t] (+)= Σ_j dy[f][j]·col[t, j] for f < filters (the others
+ * alias a real filter: computed, never stored), where col[t, j] is the padded plane at taps[2t] + j, zero where the
+ * tap leaves its row; ohw a multiple of 16 (gemm_nt_dot's scalar tail is not reproduced). The arithmetic of
+ * gemm_nt_dot over im2col's rows exactly (lane partials in pixel order, the same lane sum, then + old for beta = 1),
+ * without building col: per 16 pixels the 9 shifted vectors are loaded once and feed 27 multiply-adds. The 27
+ * accumulators are named variables: as an array GCC keeps them in memory and stores all of them every step. */
+__attribute__((target("avx512f"))) void c1k3_tap_sums3(int64_t ohw, const float* planes, const int64_t* taps,
+                                                       const __mmask16* left, const __mmask16* right,
+                                                       const float* const dy[3], int filters, bool accumulate,
+                                                       float* out) {
+#define DESCENT_C1K3_ACC(f) \
+  __m512 a##f##0 = _mm512_setzero_ps(), a##f##1 = a##f##0, a##f##2 = a##f##0, a##f##3 = a##f##0, a##f##4 = a##f##0, \
+         a##f##5 = a##f##0, a##f##6 = a##f##0, a##f##7 = a##f##0, a##f##8 = a##f##0;
+  DESCENT_C1K3_ACC(0)
+  DESCENT_C1K3_ACC(1)
+  DESCENT_C1K3_ACC(2)
+#undef DESCENT_C1K3_ACC
+  const float* d0 = dy[0];
+  const float* d1 = dy[1];
+  const float* d2 = dy[2];
+  for (int64_t j = 0; j < ohw; j += 16) {
+    const __m512 g0 = _mm512_loadu_ps(d0 + j), g1 = _mm512_loadu_ps(d1 + j), g2 = _mm512_loadu_ps(d2 + j);
+    const __mmask16 l = left[j / 16], r = right[j / 16];
+    const float* at = planes + j;
+    // kx = 0 reads column j − 1, kx = 2 column j + 1: their lanes at a row's first or last column read zero.
+#define DESCENT_C1K3_TAP(t, x)                    \
+  {                                               \
+    const __m512 v = x;                           \
+    a0##t = _mm512_fmadd_ps(g0, v, a0##t);        \
+    a1##t = _mm512_fmadd_ps(g1, v, a1##t);        \
+    a2##t = _mm512_fmadd_ps(g2, v, a2##t);        \
+  }
+    DESCENT_C1K3_TAP(0, _mm512_maskz_loadu_ps(l, at + taps[0]))
+    DESCENT_C1K3_TAP(1, _mm512_loadu_ps(at + taps[2]))
+    DESCENT_C1K3_TAP(2, _mm512_maskz_loadu_ps(r, at + taps[4]))
+    DESCENT_C1K3_TAP(3, _mm512_maskz_loadu_ps(l, at + taps[6]))
+    DESCENT_C1K3_TAP(4, _mm512_loadu_ps(at + taps[8]))
+    DESCENT_C1K3_TAP(5, _mm512_maskz_loadu_ps(r, at + taps[10]))
+    DESCENT_C1K3_TAP(6, _mm512_maskz_loadu_ps(l, at + taps[12]))
+    DESCENT_C1K3_TAP(7, _mm512_loadu_ps(at + taps[14]))
+    DESCENT_C1K3_TAP(8, _mm512_maskz_loadu_ps(r, at + taps[16]))
+#undef DESCENT_C1K3_TAP
+  }
+  const __m512 sums[3][9] = {{a00, a01, a02, a03, a04, a05, a06, a07, a08},
+                             {a10, a11, a12, a13, a14, a15, a16, a17, a18},
+                             {a20, a21, a22, a23, a24, a25, a26, a27, a28}};
+  for (int f = 0; f < filters; f++)
+    for (int t = 0; t < 9; t++) {
+      const float s = lanes_sum16(sums[f][t]);
+      float* o = out + f * 9 + t;
+      *o = accumulate ? *o + s : s;
+    }
+}
+
+/* One chunk of a one-channel 3×3 'same' layer's weight gradient (direct_c1k3's geometry, few taps: the dot path's
+ * case) with c1k3_tap_sums3, three filters at a time: partial[chunk] = Σ dY·colᵀ, then the bias sums, as
+ * bwd_filter_chunk computes them (same bits) but with no im2col pass. */
+void bwd_filter_c1k3_chunk(const Job& J, int64_t q, float* planes) {
+  const Conv& P = *J.P;
+  const int64_t wsize = P.oc * 9, nv = P.ohw / 16;
+  float* part = J.out + q * (wsize + P.oc);
+  const PaddedPlanes pp = padded_planes(P, P.ohw);
+  const __mmask16* left = J.lane_masks;
+  const __mmask16* right = J.lane_masks + nv;
+  const int64_t s0 = q * CHUNK, s1 = s0 + CHUNK < P.n ? s0 + CHUNK : P.n;
+  for (int64_t s = s0; s < s1; s++) {
+    const float* dy = sample_grad(J, J.b, s);
+    pad_planes(P, pp, J.a + s * P.h * P.w, planes);
+    const bool accumulate = s != s0;
+    for (int64_t o = 0; o < P.oc; o += 3) {
+      const int filters = P.oc - o < 3 ? (int)(P.oc - o) : 3;
+      const float* rows[3];
+      for (int f = 0; f < 3; f++) rows[f] = dy + (o + (f < filters ? f : filters - 1)) * P.ohw;
+      c1k3_tap_sums3(P.ohw, planes, J.taps, left, right, rows, filters, accumulate, part + o * 9);
+    }
+    J.T->row_sum(P.oc, P.ohw, dy, accumulate ? 1.0f : 0.0f, part + wsize);
+  }
+}
+#endif
 
 /* Winograd F(2×2, 3×3) (winograd.cc) for 3×3 stride-1 layers when it pays. Its GEMMs run over whole NR-wide panels
  * of tiles (one spare tile per row of tiles, partial tiles at odd edges): 16·tstride multiplies per channel pair
@@ -991,6 +1085,32 @@ bool bwd_filter(const Conv& P, float beta, const float* x, const float* dy, cons
     // products over the pixels do better there (bench, one thread: 16×9×784 per sample 1.74 → 0.53 ms per batch
     // of 128), and worse at 32×144×196 (3.1 → 18 ms), so only narrow outputs take them.
     J.dot = P.kg < J.T->blk.nr;
+#if defined(__x86_64__)
+    // A one-channel 3×3 'same' layer (CNN-S's conv1): the dot path's sums straight from the padded plane.
+    if (J.dot && direct_c1k3(P) && P.ohw % 16 == 0) {
+      const int64_t nv = P.ohw / 16;
+      const size_t floats = (size_t)padded_planes(P, P.ohw).len;
+      // uint16 lane masks and int64 tap pairs in float workspaces: aligned, and only ever read through these pointers.
+      uint16_t* masks = reinterpret_cast<uint16_t*>(lane_masks_w.get((size_t)(nv + 1)));
+      int64_t* taps = reinterpret_cast<int64_t*>(taps_w.get((size_t)(4 * P.kg)));
+      float* planes = worker_col.get(floats);
+      // Without memory for these buffers the dot path runs instead (same bits).
+      if (masks && taps && planes) {
+        for (int64_t v = 0; v < nv; v++) {
+          uint16_t l = 0, r = 0;
+          for (int64_t lane = 0; lane < 16; lane++) {
+            const int64_t col = (16 * v + lane) % P.w;
+            if (col > 0) l |= (uint16_t)(1u << lane);
+            if (col + 1 < P.w) r |= (uint16_t)(1u << lane);
+          }
+          masks[v] = l, masks[nv + v] = r;
+        }
+        fill_taps(P, padded_planes(P, P.ohw), P.ohw, taps);
+        J.lane_masks = masks, J.taps = taps, J.col = planes, J.col_floats = floats;
+        J.item = bwd_filter_c1k3_chunk;
+      }
+    }
+#endif
     if (transposed_wgrad(P, *J.T)) {
       const int64_t stride = (P.ohw + 15) / 16 * 16;
       uint32_t* valid = flat_taps(P) ? reinterpret_cast<uint32_t*>(valid_cols_w.get((size_t)(P.kw * stride))) : nullptr;
