@@ -6,6 +6,8 @@
  * - input gradient of stride-1 layers with at least MR input channels: the forward above over dY with the flipped,
  *   transposed filters;
  * - weight gradient with ≥ NR taps: dWᵀ = col·dYᵀ, MR tap rows at a time built in a small buffer and read in place.
+ * - weight gradient of a one-channel 3×3 'same' layer with a multiple of 16 pixels (AVX-512): the dot path's sums
+ *   straight from the zero-padded plane (c1k3_tap_sums3), same bits, no im2col.
  * Everything else (groups, strided input gradients, few-tap weight gradients, huge planes, no memory for the packed
  * buffers): per sample im2col builds col[c·kh·kw, oh·ow] (taps outside the image read zero), then per group
  * y_g = W_g·col_g, dW_g += dY_g·col_gᵀ (dot products when there are few taps), col_g = W_gᵀ·dY_g then col2im; 1×1
