@@ -14,7 +14,8 @@
  *   dW[o, ci, ky, kx] = b·dW + the image's sum (lanes, then their horizontal sum), image by image in image order.
  * Accuracy: float32 sums over 9·c taps (forward) or oh·ow positions per image (weight gradient).
  */
-import { pad_rows, pool_window, store_part } from './winograd';
+import { pool_window } from './pool';
+import { pad_rows, store_part } from './winograd';
 import { hsum_f32x4, load_partial_f32x4, madd } from './simd';
 
 /** Input channels up to which the direct kernels run (conv.ts; from 4 channels Winograd takes 3×3 layers). */

@@ -7,7 +7,7 @@
  * 28×28: 0.21 → 0.028 ms), and its backward writes whole planes from the window offsets when the windows tile the
  * image (max_pool_bwd_2x2); the rest are scalar loops.
  */
-import { zero_f32 } from './simd';
+import { store_partial_f32x4, zero_f32 } from './simd';
 
 // @ts-ignore: decorator
 @inline function lo0(v: i64): i64 {
@@ -17,6 +17,36 @@ import { zero_f32 } from './simd';
 // @ts-ignore: decorator
 @inline function hiClamp(v: i64, hi: i64): i64 {
   return v > hi ? hi : v;
+}
+
+/**
+ * Four 2×2 windows (lanes), their values in window order (0,0) (0,1) (1,0) (1,1), pooled by PyTorch's rule (a later
+ * value taken when greater or NaN); `first` their first positions' indices (w: the plane's width). The first
+ * `count` maxima, ReLU'd with `relu` (act.ts's: x ≤ 0 → +0, NaN passes), go to y, their indices to idx. The one
+ * window rule of max_pool_2x2 below and of the pools fused into Winograd's output transform and direct.ts.
+ */
+// @ts-ignore: decorator
+@inline export function pool_window(v00: v128, v01: v128, v10: v128, v11: v128, first: v128, w: i32, y: usize, idx: usize, count: i32, relu: bool): void {
+  let best = v00, at = first;
+  let take = v128.or(f32x4.gt(v01, best), f32x4.ne(v01, v01));
+  best = v128.bitselect(v01, best, take);
+  at = v128.bitselect(i32x4.add(first, i32x4.splat(1)), at, take);
+  take = v128.or(f32x4.gt(v10, best), f32x4.ne(v10, v10));
+  best = v128.bitselect(v10, best, take);
+  at = v128.bitselect(i32x4.add(first, i32x4.splat(w)), at, take);
+  take = v128.or(f32x4.gt(v11, best), f32x4.ne(v11, v11));
+  best = v128.bitselect(v11, best, take);
+  at = v128.bitselect(i32x4.add(first, i32x4.splat(w + 1)), at, take);
+  if (relu) best = v128.andnot(best, f32x4.le(best, f32x4.splat(0)));
+  if (count >= 4) {
+    v128.store(y, best);
+    v128.store(idx, at);
+    return;
+  }
+  store_partial_f32x4(y, best, count);
+  store<i32>(idx, i32x4.extract_lane(at, 0));
+  if (count > 1) store<i32>(idx, i32x4.extract_lane(at, 1), 4);
+  if (count > 2) store<i32>(idx, i32x4.extract_lane(at, 2), 8);
 }
 
 /**
@@ -39,23 +69,10 @@ function max_pool_2x2(nc: i32, h: i32, w: i32, oh: i32, ow: i32, x: usize, y: us
         const q = <usize>(2 * ox) << 2;
         const a0 = v128.load(r0 + q), a1 = v128.load(r0 + q, 16), b0 = v128.load(r1 + q), b1 = v128.load(r1 + q, 16);
         const first = i32x4.add(i32x4.splat(row + 2 * ox), steps);
-        let best = f32x4.shuffle(a0, a1, 0, 2, 4, 6);
-        let at = first;
-        // Window order: (0,0) (0,1) (1,0) (1,1); take a later one when greater or NaN.
-        let v = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
-        let take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
-        best = v128.bitselect(v, best, take);
-        at = v128.bitselect(i32x4.add(first, i32x4.splat(1)), at, take);
-        v = f32x4.shuffle(b0, b1, 0, 2, 4, 6);
-        take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
-        best = v128.bitselect(v, best, take);
-        at = v128.bitselect(i32x4.add(first, i32x4.splat(w)), at, take);
-        v = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
-        take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
-        best = v128.bitselect(v, best, take);
-        at = v128.bitselect(i32x4.add(first, i32x4.splat(w + 1)), at, take);
-        v128.store(y + ((o + <usize>ox) << 2), best);
-        v128.store(idx + ((o + <usize>ox) << 2), at);
+        pool_window(
+          f32x4.shuffle(a0, a1, 0, 2, 4, 6), f32x4.shuffle(a0, a1, 1, 3, 5, 7), f32x4.shuffle(b0, b1, 0, 2, 4, 6), f32x4.shuffle(b0, b1, 1, 3, 5, 7),
+          first, w, y + ((o + <usize>ox) << 2), idx + ((o + <usize>ox) << 2), 4, false,
+        );
         ox += 4;
       }
       for (; ox < ow; ox++) {

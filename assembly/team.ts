@@ -312,7 +312,8 @@ export function team_conv(tasks: i32): void {
 /**
  * Splits max_pool2d_fwd (x → y, idx) or max_pool2d_bwd (dy, idx → dx) over the team in tasks of whole planes,
  * about TEAM_GRAIN input elements each: planes are independent, so a task's results are those of one call.
- * Slots: 0 nc, 1 h, 2 w, 3–8 kh kw sh sw ph pw, 9 oh, 10 ow, 11–13 arrays, 14 planes per task.
+ * Slots: 0 nc, 1 h, 2 w, 3–8 kh kw sh sw ph pw, 9 oh, 10 ow, 11–13 arrays, 14 planes per task, 15 (backward) the
+ * pooled y whose ReLU masks the gradient (0: none).
  */
 export function team_max_pool(kind: i32, nc: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, p0: usize, p1: usize, p2: usize, mask: usize = 0): void {
   const planes = max(1, TEAM_GRAIN / max(1, h * w));

@@ -22,6 +22,7 @@
  * sizes, so any split of samples between threads gives the same bits.
  */
 import { GEMM_MR, GEMM_NR, store_transposed_4x4 } from './gemm';
+import { pool_window } from './pool';
 import { copy_f32, madd, store_partial_f32x4, zero_f32 } from './simd';
 
 /** Transformed positions per tile (4×4). */
@@ -311,35 +312,6 @@ function output_transform(m: usize, mXi: usize, cout: i32, t: i32, tWp: i32, ty0
       }
     }
   }
-}
-
-/**
- * Four 2×2 windows (lanes), their values in window order (0,0) (0,1) (1,0) (1,1), pooled by pool.ts's rule (a later
- * value taken when greater or NaN); `first` their first positions' indices (w: the plane's width). The first
- * `count` maxima, ReLU'd with `relu` (act.ts's: x ≤ 0 → +0, NaN passes), go to y, their indices to idx.
- */
-// @ts-ignore: decorator
-@inline export function pool_window(v00: v128, v01: v128, v10: v128, v11: v128, first: v128, w: i32, y: usize, idx: usize, count: i32, relu: bool): void {
-  let best = v00, at = first;
-  let take = v128.or(f32x4.gt(v01, best), f32x4.ne(v01, v01));
-  best = v128.bitselect(v01, best, take);
-  at = v128.bitselect(i32x4.add(first, i32x4.splat(1)), at, take);
-  take = v128.or(f32x4.gt(v10, best), f32x4.ne(v10, v10));
-  best = v128.bitselect(v10, best, take);
-  at = v128.bitselect(i32x4.add(first, i32x4.splat(w)), at, take);
-  take = v128.or(f32x4.gt(v11, best), f32x4.ne(v11, v11));
-  best = v128.bitselect(v11, best, take);
-  at = v128.bitselect(i32x4.add(first, i32x4.splat(w + 1)), at, take);
-  if (relu) best = v128.andnot(best, f32x4.le(best, f32x4.splat(0)));
-  if (count >= 4) {
-    v128.store(y, best);
-    v128.store(idx, at);
-    return;
-  }
-  store_partial_f32x4(y, best, count);
-  store<i32>(idx, i32x4.extract_lane(at, 0));
-  if (count > 1) store<i32>(idx, i32x4.extract_lane(at, 1), 4);
-  if (count > 2) store<i32>(idx, i32x4.extract_lane(at, 2), 8);
 }
 
 /** The first `cols` (≤ 8, may be ≤ 0) floats of the 8 in (lo, hi), at q. */
