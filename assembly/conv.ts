@@ -29,7 +29,7 @@ import { gemm, gemm_block, gemm_packing_buffers, gemm_ukernel_4x8__wasmsimd, GEM
 import { direct_fwd_image, direct_grad_image, DIRECT_MAX_CHANNELS, direct_pack, direct_pad, direct_plane_floats } from './direct';
 import { copy_f32, hsum_f32x4, madd, zero_f32 } from './simd';
 import { team_conv, team_size, team_splits_conv } from './team';
-import { WINO_GRAD_MIN_CHANNELS, WINO_GRAD_OUTS, wino_block_rows, wino_grad_block_rows, wino_grad_image, wino_image, wino_weights, WINO_MIN_CHANNELS } from './winograd';
+import { WINO_GRAD_MIN_CHANNELS, WINO_GRAD_OUTS, wino_block_rows, wino_grad_block_rows, wino_grad_image, wino_images, wino_weights, WINO_MIN_CHANNELS } from './winograd';
 
 /** Images per forward / input-gradient task (the packed weight is reused across them). */
 // @ts-ignore: decorator
@@ -416,7 +416,7 @@ function product_task(task: i32): void {
  */
 function wino_rows(cin: i32, cout: i32, oh: i32, ow: i32): i32 {
   if (!wino_qualifies(cin, cout)) return 0;
-  return wino_block_rows(cin, cout, oh, ow, WS_A_VALUES, <i64>(WS_B_BYTES >> 2), <i64>(WS_REST_BYTES >> 2));
+  return wino_block_rows(cin, cout, oh, ow, SAMPLES_PER_TASK, WS_A_VALUES, <i64>(WS_B_BYTES >> 2), <i64>(WS_REST_BYTES >> 2));
 }
 
 /** Rows of tiles per block of a Winograd weight gradient from cin channels into tasks of taskOuts (0: does not fit). */
@@ -502,13 +502,11 @@ function wino_task(task: i32): void {
     const pool = op == OP_FWD_POOL;
     // Pooled: each image's (oh/2)×(ow/2) planes of values and indices.
     const yBytes = pool ? (<usize>outC * <usize>(outH >> 1) * <usize>(outW >> 1)) << 2 : outBytes;
-    for (let s = s0; s < s1; s++)
-      wino_image(inC, inH, inW, outC, outH, outW, padH, padW, src + <usize>s * inBytes, wsA, bias, dst + <usize>s * yBytes, winoRows, wsB, ws, pool, poolIdx + <usize>s * yBytes, poolRelu != 0);
+    wino_images(s1 - s0, inC, inH, inW, outC, outH, outW, padH, padW, src + <usize>s0 * inBytes, inBytes, wsA, bias, dst + <usize>s0 * yBytes, yBytes, winoRows, wsB, ws, pool, poolIdx + <usize>s0 * yBytes, poolRelu != 0);
     return;
   }
   if (fresh) wino_weights(weight, inC, outC, true, wsA);
-  for (let s = s0; s < s1; s++)
-    wino_image(outC, outH, outW, inC, inH, inW, 2 - padH, 2 - padW, dyIn + <usize>s * outBytes, wsA, 0, dst + <usize>s * inBytes, winoRows, wsB, ws);
+  wino_images(s1 - s0, outC, outH, outW, inC, inH, inW, 2 - padH, 2 - padW, dyIn + <usize>s0 * outBytes, outBytes, wsA, 0, dst + <usize>s0 * inBytes, inBytes, winoRows, wsB, ws);
 }
 
 function fill_row(p: usize, len: i32, v: f32): void {

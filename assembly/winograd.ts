@@ -4,8 +4,8 @@
  * gradient: see wino_grad_image below): each 2×2 output
  * tile is Aᵀ[Σ_i U_i ⊙ V_i]A with U = G g Gᵀ (per filter pair, once per task) and V = Bᵀ d B (per 4×4 input patch),
  * so the 36 multiply-adds of a tile and channel become 16, in 16 GEMMs M[ξ] = U[ξ]·V[ξ] (ξ the 16 transformed
- * positions, K = input channels) on a 4×8 register tile like gemm.ts's (splat_product). With the tile padding of the
- * GEMM (tile rows padded to 4 tiles) CNN-S's conv2 (14×14) does 1.97× fewer multiply-adds than the direct product.
+ * positions, K = input channels) on a 4×8 register tile like gemm.ts's (splat_product). CNN-S's conv2 (14×14: 7×7
+ * tiles) does 2.25× fewer multiply-adds than the direct product (1.97× when its tile rows were padded to 8 tiles).
  * - U[ξ] is written in MR-tall panels of plain floats (rows: output channels, k: input channels), which the tile
  *   splats as it reads them: 4× smaller than gemm.ts's pre-broadcast panels, so all 16 fit packed A's 512 KiB up to
  *   8,192 channel pairs (64→128), as fast on CNN-S's conv2 (measured 1.01× forward, 1.05× input gradient).
@@ -15,8 +15,14 @@
  *   gradient of p > 2, which conv.ts leaves to the products) need no branches.
  * - M[ξ] [output channels × tiles] goes to the workspace; the output transform reads the 16 of them 4 tiles at a time
  *   and adds the bias after the sum. Tiles past the output's odd edge are computed and dropped.
- * Images are processed in blocks of tile rows sized to the workspace (CNN-S: the whole image in one block).
- * Tiles are numbered by rows of tWp = ⌈tW/4⌉·4 tiles; tile t of a block sits in panel t/8, lane t%8.
+ * Tiles are numbered densely, tW = ⌈ow/2⌉ to a row and a task's images one after another, so the products have no
+ * padded columns (CNN-S's conv2, 4 images: 196 tiles in 25 panels; padded to rows of 8 tiles each image took 7 for
+ * 49 tiles). The transforms still run on vectors of 4 tiles: a row's last vector writes up to 3 tiles past the row,
+ * where the next row's tiles (written after) or spare room go, and crosses into the next panel at lanes 5–7
+ * (store_lanes). The forward and input gradient process a task's images in blocks of tile rows sized to the
+ * workspace (CNN-S: its 4 images in one block); each tile's arithmetic does not depend on its block or column.
+ * The weight gradient takes one image at a time (its tiles are the products' k, so blocks would change the sums).
+ * Tile t of a block sits in panel t/8, lane t%8 (forward) or in k step t (weight gradient).
  * Accuracy: the transforms add at most 4 (V), 9/4·|g| (U) and 9 (output) terms; the sum over channels is float32
  * in channel order (bounds: test/winograd.ts). Every sample's arithmetic depends only on the
  * sizes, so any split of samples between threads gives the same bits.
@@ -60,15 +66,16 @@ import { copy_f32, madd, store_partial_f32x4, zero_f32 } from './simd';
  * (packed A's 16-byte values), V panels in bFloats, M, the padded rows and an edge tile in restFloats. 0: does not
  * fit.
  */
-export function wino_block_rows(cin: i32, cout: i32, oh: i32, ow: i32, aValues: i64, bFloats: i64, restFloats: i64): i32 {
+export function wino_block_rows(cin: i32, cout: i32, oh: i32, ow: i32, images: i32, aValues: i64, bFloats: i64, restFloats: i64): i32 {
   if (<i64>XI * <i64>round_up(cout, GEMM_MR) * <i64>cin > aValues * 4) return 0;
-  const tWp = <i64>tiles_per_row(ow), wp = <i64>padded_width(ow), tH = <i64>((oh + 1) >> 1);
-  let rows = tH;
-  // Largest block that fits: V = 16·cin·⌈T/8⌉·8 floats, M = 16·cout·T floats plus (2·rows + 2)·wp padded floats.
+  const tW = <i64>((ow + 1) >> 1), wp = <i64>padded_width(ow), tH = <i64>((oh + 1) >> 1);
+  let rows = tH * <i64>max(images, 1);
+  // Largest block that fits: V = 16·cin·⌈T + 3⌉₈ floats, M = 16·cout·T floats plus (2·rows + 2)·wp padded floats
+  // (rows of one image at a time) and an edge tile.
   while (rows > 0) {
-    const t = rows * tWp;
-    const v = <i64>XI * <i64>cin * ((t + GEMM_NR - 1) / GEMM_NR * GEMM_NR);
-    const m = <i64>XI * <i64>cout * t + (2 * rows + 2) * wp + GEMM_MR * GEMM_NR;
+    const t = rows * tW, planeRows = rows < tH ? rows : tH;
+    const v = <i64>XI * <i64>cin * ((t + 3 + GEMM_NR - 1) / GEMM_NR * GEMM_NR);
+    const m = <i64>XI * <i64>cout * t + (2 * planeRows + 2) * wp + GEMM_MR * GEMM_NR;
     if (v <= bFloats && m <= restFloats) break;
     rows--;
   }
@@ -124,27 +131,39 @@ export function wino_weights(weight: usize, rows: i32, cols: i32, flip: bool, ds
 }
 
 /**
- * One image's convolution by Winograd: cin planes of h×w at x → cout planes of oh×ow at y, output (oy, ox) reading
- * input (oy − ph + ky, ox − pw + kx) (zero outside), bias (0: none) added after the sum. u: wino_weights' packed U;
- * vPanels, scratch: the workspace (wino_block_rows' bFloats and restFloats); blockRows from wino_block_rows.
+ * `count` images' convolution by Winograd: cin planes of h×w at x (images xBytes apart) → cout planes of oh×ow at y
+ * (yBytes apart), output (oy, ox) reading input (oy − ph + ky, ox − pw + kx) (zero outside), bias (0: none) added
+ * after the sum. The images' rows of tiles follow one another, so a block of blockRows rows (wino_block_rows) may
+ * hold several images, and the products' columns are full. u: wino_weights' packed U; vPanels, scratch: the
+ * workspace (wino_block_rows' bFloats and restFloats). Pooled (`pool`): y holds the pooled values and idx (yBytes
+ * apart too) their indices.
  */
-export function wino_image(
-  cin: i32, h: i32, w: i32, cout: i32, oh: i32, ow: i32, ph: i32, pw: i32, x: usize, u: usize, bias: usize, y: usize,
-  blockRows: i32, vPanels: usize, scratch: usize, pool: bool = false, idx: usize = 0, relu: bool = false,
+export function wino_images(
+  count: i32, cin: i32, h: i32, w: i32, cout: i32, oh: i32, ow: i32, ph: i32, pw: i32, x: usize, xBytes: usize, u: usize, bias: usize,
+  y: usize, yBytes: usize, blockRows: i32, vPanels: usize, scratch: usize, pool: bool = false, idx: usize = 0, relu: bool = false,
 ): void {
-  const tH = (oh + 1) >> 1, tWp = tiles_per_row(ow), wp = padded_width(ow);
-  const coutPad = round_up(cout, GEMM_MR);
-  for (let ty0 = 0; ty0 < tH; ty0 += blockRows) {
-    const rows = min(blockRows, tH - ty0), t = rows * tWp;
-    const vXi = <usize>round_up(t, GEMM_NR) * <usize>cin << 2, mXi = <usize>cout * <usize>t << 2;
-    const plane = scratch, m = scratch + ((<usize>(2 * rows + 2) * <usize>wp) << 2), tile = m + <usize>XI * mXi;
-    for (let i = 0; i < cin; i++) {
-      pad_rows(x + ((<usize>i * <usize>h * <usize>w) << 2), h, w, 2 * ty0 - ph, 2 * rows + 2, pw, wp, plane);
-      input_transform(plane, wp, rows, tWp, cin, i, vPanels, vXi);
-    }
+  const tH = (oh + 1) >> 1, tW = (ow + 1) >> 1, wp = padded_width(ow), total = count * tH;
+  const coutPad = round_up(cout, GEMM_MR), planeBytes = (<usize>h * <usize>w) << 2;
+  for (let r0 = 0; r0 < total; r0 += blockRows) {
+    const rows = min(blockRows, total - r0), t = rows * tW;
+    // V[ξ] has room for the 3 tiles a row's last vector may write past the block's last tile (input_transform).
+    const vXi = <usize>round_up(t + 3, GEMM_NR) * <usize>cin << 2, mXi = <usize>cout * <usize>t << 2;
+    const plane = scratch, m = scratch + ((<usize>(2 * min(rows, tH) + 2) * <usize>wp) << 2), tile = m + <usize>XI * mXi;
+    for (let i = 0; i < cin; i++)
+      for (let r = r0; r < r0 + rows;) {
+        // The block's rows of image r / tH: tile rows [ty0, ty0 + seg) from column (r − r0)·tW of the products on.
+        const image = r / tH, ty0 = r % tH, seg = min(tH - ty0, r0 + rows - r);
+        pad_rows(x + <usize>image * xBytes + <usize>i * planeBytes, h, w, 2 * ty0 - ph, 2 * seg + 2, pw, wp, plane);
+        input_transform(plane, wp, seg, tW, (r - r0) * tW, cin, i, vPanels, vXi);
+        r += seg;
+      }
     for (let xi = 0; xi < XI; xi++)
       splat_product(cout, t, cin, u + ((<usize>xi * <usize>coutPad * <usize>cin) << 2), vPanels + <usize>xi * vXi, m + <usize>xi * mXi, false, tile);
-    output_transform(m, mXi, cout, t, tWp, ty0, rows, oh, ow, bias, y, pool, idx, relu);
+    for (let r = r0; r < r0 + rows;) {
+      const image = r / tH, ty0 = r % tH, seg = min(tH - ty0, r0 + rows - r);
+      output_transform(m, mXi, cout, t, tW, (r - r0) * tW, ty0, seg, oh, ow, bias, y + <usize>image * yBytes, pool, idx + <usize>image * yBytes, relu);
+      r += seg;
+    }
   }
 }
 
@@ -190,29 +209,38 @@ export function pad_rows(src: usize, h: i32, w: i32, r0: i32, count: i32, pw: i3
 }
 
 /**
- * V = Bᵀ d B of input channel i for every tile of a block (rows of tWp tiles over the padded rows at plane, wp floats
- * each), into V[ξ]'s panels (k = i, column = tile), 4 tiles per v128 (input_patch).
+ * V = Bᵀ d B of input channel i for `rows` rows of tW tiles (over the padded rows at plane, wp floats each), tile
+ * (ty, tx) at column tile0 + ty·tW + tx of V[ξ]'s panels (k = i), 4 tiles per v128 (input_patch). A row's last
+ * vector may hold tiles past tW: they land on the next row's first columns, which that row then overwrites, or past
+ * the block's last column (V has room for 3), so every column the products read holds its tile.
  */
-function input_transform(plane: usize, wp: i32, rows: i32, tWp: i32, cin: i32, i: i32, v: usize, vXi: usize): void {
+function input_transform(plane: usize, wp: i32, rows: i32, tW: i32, tile0: i32, cin: i32, i: i32, v: usize, vXi: usize): void {
+  const panelBytes = <usize>cin << 5;
   for (let ty = 0; ty < rows; ty++)
-    for (let tx = 0; tx < tWp; tx += 4) {
-      const tile = ty * tWp + tx;
-      // Lane 0 of tile `tile` in V[0]'s panels.
-      input_patch(plane + ((<usize>(2 * ty * wp + 2 * tx)) << 2), <usize>wp << 2, v + ((<usize>((tile >> 3) * 8 * cin + i * 8 + (tile & 7))) << 2), vXi);
+    for (let tx = 0; tx < tW; tx += 4) {
+      const tile = tile0 + ty * tW + tx;
+      // Lane 0 of tile `tile` in V[0]'s panels; past lane 4 its 4 tiles straddle two panels (the other call, so
+      // this one stores whole vectors without a test).
+      const p = plane + ((<usize>(2 * ty * wp + 2 * tx)) << 2), lane = tile & 7;
+      const at = v + ((<usize>((tile >> 3) * 8 * cin + i * 8 + lane)) << 2);
+      if (lane <= 4) input_patch(p, <usize>wp << 2, at, vXi, 0, panelBytes);
+      else input_patch(p, <usize>wp << 2, at, vXi, lane, panelBytes);
     }
 }
 
 /**
  * Vᵀ for the weight gradient: V of input channels i … i + 3 (i a multiple of 4; padded rows at planes, planeBytes
- * apart) into Vᵀ[ξ]'s panels (k = tile, column = channel): per 4 tiles, each channel's 16 vectors go to `stage`,
- * then a 4×4 transpose per ξ stores 4 tiles' rows of 4 channels.
+ * apart) into Vᵀ[ξ]'s panels (k = tile ty·tW + tx, column = channel): per 4 tiles, each channel's 16 vectors go to
+ * `stage`, then a 4×4 transpose per ξ stores 4 tiles' rows of 4 channels. A row's last 4 may reach past tW: those
+ * rows land on the next row's first tiles (written after them) or, past the block's t tiles, on the next panel's
+ * first rows (its channels come later) or the 3 spare rows after the last panel (wino_grad_image's bXi).
  */
-function input_transform_t(planes: usize, planeBytes: usize, wp: i32, rows: i32, tWp: i32, i: i32, v: usize, vXi: usize, stage: usize): void {
-  const t = rows * tWp;
+function input_transform_t(planes: usize, planeBytes: usize, wp: i32, rows: i32, tW: i32, i: i32, v: usize, vXi: usize, stage: usize): void {
+  const t = rows * tW;
   for (let ty = 0; ty < rows; ty++)
-    for (let tx = 0; tx < tWp; tx += 4) {
-      const tile = ty * tWp + tx, offset = (<usize>(2 * ty * wp + 2 * tx)) << 2;
-      for (let c = 0; c < 4; c++) input_patch(planes + <usize>c * planeBytes + offset, <usize>wp << 2, stage + (<usize>c << 8), 16);
+    for (let tx = 0; tx < tW; tx += 4) {
+      const tile = ty * tW + tx, offset = (<usize>(2 * ty * wp + 2 * tx)) << 2;
+      for (let c = 0; c < 4; c++) input_patch(planes + <usize>c * planeBytes + offset, <usize>wp << 2, stage + (<usize>c << 8), 16, 0, 0);
       const at = v + ((<usize>((i >> 3) * t * 8 + tile * 8 + (i & 7))) << 2);
       for (let xi = 0; xi < XI; xi++) {
         const q = stage + (<usize>xi << 4);
@@ -224,10 +252,11 @@ function input_transform_t(planes: usize, planeBytes: usize, wp: i32, rows: i32,
 /**
  * Bᵀ d B of 4 horizontally adjacent tiles (lanes) whose patches start at p, 2 floats apart (rows rowBytes apart):
  * lane l's patch starts at column 2l, so its columns 0 and 1 are the even and odd floats of a row's first 8, columns
- * 2 and 3 the same shifted by one pair. V[ξ] is stored at at + ξ·xiStride.
+ * 2 and 3 the same shifted by one pair. V[ξ] is stored at at + ξ·xiStride, at lane `lane` of an 8-float panel row
+ * (store_lanes: past lane 4 the vector continues in the next panel, panelBytes on).
  */
 // @ts-ignore: decorator
-@inline function input_patch(p: usize, rowBytes: usize, at: usize, xiStride: usize): void {
+@inline function input_patch(p: usize, rowBytes: usize, at: usize, xiStride: usize, lane: i32, panelBytes: usize): void {
   // Bᵀ over the patch rows: t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, per column.
   let a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32);
   let e = f32x4.shuffle(a, b, 0, 2, 4, 6), o = f32x4.shuffle(a, b, 1, 3, 5, 7);
@@ -242,28 +271,55 @@ function input_transform_t(planes: usize, planeBytes: usize, wp: i32, rows: i32,
   e = f32x4.shuffle(a, b, 0, 2, 4, 6); o = f32x4.shuffle(a, b, 1, 3, 5, 7);
   const d30 = e, d31 = o, d32 = f32x4.shuffle(e, c, 1, 2, 3, 4), d33 = f32x4.shuffle(o, c, 1, 2, 3, 5);
   const row = xiStride << 2;
-  input_row(f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23), at, xiStride);
-  input_row(f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23), at + row, xiStride);
-  input_row(f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13), at + 2 * row, xiStride);
-  input_row(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), at + 3 * row, xiStride);
+  input_row(f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23), at, xiStride, lane, panelBytes);
+  input_row(f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23), at + row, xiStride, lane, panelBytes);
+  input_row(f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13), at + 2 * row, xiStride, lane, panelBytes);
+  input_row(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), at + 3 * row, xiStride, lane, panelBytes);
 }
 
 /** B over one row (t0..t3) of Bᵀ d: t0 − t2, t1 + t2, t2 − t1, t1 − t3 into the four V[ξ] from `at` on, xiStride apart. */
 // @ts-ignore: decorator
-@inline function input_row(t0: v128, t1: v128, t2: v128, t3: v128, at: usize, xiStride: usize): void {
+@inline function input_row(t0: v128, t1: v128, t2: v128, t3: v128, at: usize, xiStride: usize, lane: i32, panelBytes: usize): void {
   let p = at;
-  v128.store(p, f32x4.sub(t0, t2));
-  v128.store(p += xiStride, f32x4.add(t1, t2));
-  v128.store(p += xiStride, f32x4.sub(t2, t1));
-  v128.store(p += xiStride, f32x4.sub(t1, t3));
+  store_lanes(p, f32x4.sub(t0, t2), lane, panelBytes);
+  store_lanes(p += xiStride, f32x4.add(t1, t2), lane, panelBytes);
+  store_lanes(p += xiStride, f32x4.sub(t2, t1), lane, panelBytes);
+  store_lanes(p += xiStride, f32x4.sub(t1, t3), lane, panelBytes);
 }
 
 /**
- * Y = Aᵀ M A (+ bias) for every output channel and tile of a block, 4 tiles per v128, M[ξ] at m + ξ·mXi
+ * The 4 lanes of v as lanes `lane` … `lane` + 3 of a panel row of 8 floats at p − 4·lane: one store up to lane 4;
+ * beyond, the lanes past 7 go to the start of the same row of the next panel (panelBytes on).
+ */
+// @ts-ignore: decorator
+@inline function store_lanes(p: usize, v: v128, lane: i32, panelBytes: usize): void {
+  if (lane <= 4) {
+    v128.store(p, v);
+    return;
+  }
+  const next = p + panelBytes - (<usize>lane << 2);
+  if (lane == 5) {
+    v128.store64_lane(p, v, 0);
+    v128.store32_lane(p, v, 2, 8);
+    v128.store32_lane(next, v, 3);
+  } else if (lane == 6) {
+    v128.store64_lane(p, v, 0);
+    v128.store64_lane(next, v, 1);
+  } else {
+    v128.store32_lane(p, v, 0);
+    v128.store32_lane(next, v, 1);
+    v128.store64_lane(next, f32x4.shuffle(v, v, 2, 3, 2, 3), 0, 4);
+  }
+}
+
+/**
+ * Y = Aᵀ M A (+ bias) for every output channel and `rows` rows of tW tiles from tile row ty0 of an image on, tile
+ * (ty, tx) at column tile0 + ty·tW + tx of the block's t, 4 tiles per v128 (a row's last vector reads up to 3
+ * columns past it: the next row's, or the edge tile's after M), M[ξ] at m + ξ·mXi
  * ([cout, t] row-major). Aᵀ rows: m0 + m1 + m2 and m1 − m2 − m3. Whole vectors of 4 tiles inside the output are
  * stored as two interleaved rows of 8 floats; the others element by element, dropping what lies past oh × ow.
  */
-function output_transform(m: usize, mXi: usize, cout: i32, t: i32, tWp: i32, ty0: i32, rows: i32, oh: i32, ow: i32, bias: usize, y: usize, pool: bool, idx: usize, relu: bool): void {
+function output_transform(m: usize, mXi: usize, cout: i32, t: i32, tW: i32, tile0: i32, ty0: i32, rows: i32, oh: i32, ow: i32, bias: usize, y: usize, pool: bool, idx: usize, relu: bool): void {
   // Pooled, the (oh/2)×(ow/2) planes of a 2×2 stride-2 max pool: each tile is one window.
   const ohw = pool ? <usize>(oh >> 1) * <usize>(ow >> 1) : <usize>oh * <usize>ow;
   for (let o = 0; o < cout; o++) {
@@ -271,8 +327,8 @@ function output_transform(m: usize, mXi: usize, cout: i32, t: i32, tWp: i32, ty0
     const yo = y + ((<usize>o * ohw) << 2);
     for (let ty = 0; ty < rows; ty++) {
       const oy = 2 * (ty0 + ty);
-      for (let tx = 0; tx < tWp; tx += 4) {
-        const p = m + ((<usize>(o * t + ty * tWp + tx)) << 2);
+      for (let tx = 0; tx < tW; tx += 4) {
+        const p = m + ((<usize>(o * t + tile0 + ty * tW + tx)) << 2);
         // Aᵀ over the rows of M (ξ = 4r + c), per column c.
         // One pointer stepped by mXi: V8 would multiply for every p + k·mXi.
         let q = p;
@@ -355,13 +411,17 @@ function output_transform(m: usize, mXi: usize, cout: i32, t: i32, tWp: i32, ty0
  */
 export function wino_grad_block_rows(cin: i32, taskOuts: i32, oh: i32, ow: i32, aValues: i64, bFloats: i64, restFloats: i64): i32 {
   const outs = <i64>round_up(taskOuts, GEMM_MR);
-  const tWp = <i64>tiles_per_row(ow), wp = <i64>padded_width(ow), tH = <i64>((oh + 1) >> 1);
+  const tW = <i64>((ow + 1) >> 1), tWp = <i64>tiles_per_row(ow), wp = <i64>padded_width(ow), tH = <i64>((oh + 1) >> 1);
   let rows = tH;
   while (rows > 0) {
-    const t = rows * tWp;
-    const a = <i64>XI * outs * t / 4, b = <i64>XI * <i64>round_up(cin, GEMM_NR) * t;
+    // dM and Vᵀ with 3 spare tiles (k steps) after their last panels (grad_transform, input_transform_t). The blocks
+    // also fit rows padded to tWp tiles, as they did before the tiles were packed, since the blocks split each
+    // weight's sums: so every shape keeps its bits.
+    const t = rows * tW, tPadded = rows * tWp;
+    const a = <i64>XI * (outs * t + 12) / 4, b = <i64>XI * (<i64>round_up(cin, GEMM_NR) * t + 24);
+    const aPadded = <i64>XI * outs * tPadded / 4, bPadded = <i64>XI * <i64>round_up(cin, GEMM_NR) * tPadded;
     const rest = <i64>XI * outs * <i64>cin + 4 * (2 * rows + 2) * wp + GEMM_MR * 2 * rows * 2 * tWp + GEMM_MR * GEMM_NR + GEMM_MR * XI * 4;
-    if (a <= aValues && b <= bFloats && rest <= restFloats) break;
+    if (a <= aValues && b <= bFloats && aPadded <= aValues && bPadded <= bFloats && rest <= restFloats) break;
     rows--;
   }
   return <i32>rows;
@@ -376,11 +436,12 @@ export function wino_grad_image(
   cin: i32, h: i32, w: i32, cout: i32, oh: i32, ow: i32, ph: i32, pw: i32, x: usize, dy: usize, o0: i32, o1: i32, gw: usize, b: f32,
   blockRows: i32, a: usize, bPanels: usize, scratch: usize,
 ): void {
-  const tH = (oh + 1) >> 1, tWp = tiles_per_row(ow), wp = padded_width(ow), outs = o1 - o0, outsPad = round_up(outs, GEMM_MR);
+  const tH = (oh + 1) >> 1, tW = (ow + 1) >> 1, tWp = tiles_per_row(ow), wp = padded_width(ow), outs = o1 - o0, outsPad = round_up(outs, GEMM_MR);
   const du = scratch, uXi = <usize>outs * <usize>cin << 2;
   for (let ty0 = 0; ty0 < tH; ty0 += blockRows) {
-    const rows = min(blockRows, tH - ty0), t = rows * tWp;
-    const aXi = <usize>outsPad * <usize>t << 2, bXi = <usize>round_up(cin, GEMM_NR) * <usize>t << 2;
+    // Tiles numbered ty·tW + tx (no padding of the products' k); dM and Vᵀ keep 3 spare tiles after their last panel.
+    const rows = min(blockRows, tH - ty0), t = rows * tW;
+    const aXi = <usize>(outsPad * t + 12) << 2, bXi = <usize>(round_up(cin, GEMM_NR) * t + 24) << 2;
     const planeBytes = (<usize>(2 * rows + 2) * <usize>wp) << 2;
     const plane = du + <usize>XI * uXi, dyPlane = plane + 4 * planeBytes;
     const dyPlaneBytes = <usize>(2 * rows * 2 * tWp) << 2;
@@ -392,7 +453,7 @@ export function wino_grad_image(
         if (i + c < cin) pad_rows(x + ((<usize>(i + c) * <usize>h * <usize>w) << 2), h, w, 2 * ty0 - ph, 2 * rows + 2, pw, wp, p);
         else zero_f32(p, <i64>(planeBytes >> 2));
       }
-      input_transform_t(plane, planeBytes, wp, rows, tWp, i, bPanels, bXi, stage);
+      input_transform_t(plane, planeBytes, wp, rows, tW, i, bPanels, bXi, stage);
     }
     for (let o = 0; o < outs; o += GEMM_MR) {
       // MR channels' padded rows (zeros for channels past outs: their rows of the products are dropped).
@@ -401,7 +462,7 @@ export function wino_grad_image(
         if (o + c < outs) pad_rows(dy + ((<usize>(o0 + o + c) * <usize>oh * <usize>ow) << 2), oh, ow, 2 * ty0, 2 * rows, 0, 2 * tWp, p);
         else zero_f32(p, <i64>(dyPlaneBytes >> 2));
       }
-      grad_transform(dyPlane, dyPlaneBytes, rows, tWp, o, a, aXi, stage);
+      grad_transform(dyPlane, dyPlaneBytes, rows, tW, tWp, o, a, aXi, stage);
     }
     for (let xi = 0; xi < XI; xi++)
       splat_product(outs, cin, t, a + <usize>xi * aXi, bPanels + <usize>xi * bXi, du + <usize>xi * uXi, ty0 > 0, tile);
@@ -413,14 +474,16 @@ export function wino_grad_image(
  * dM = A dY Aᵀ (A = [1 0; 1 1; 1 −1; 0 −1]) of every tile of a block for output channels o … o + 3 (o a multiple of
  * MR; their padded rows of 2·tWp floats at planes, planeBytes apart, zeros past the output), into the products' A:
  * element (o, tile) of dM[ξ] at a + ξ·aXi, float (o/4)·T·4 + tile·4 + o%4 (MR-tall panels, not pre-broadcast:
- * splat_product splats them). Each channel's transform runs over 4 tiles per v128 into `stage` (16 vectors a
- * channel); a 4×4 transpose per ξ then turns 4 channels × 4 tiles into the panel's 4 k steps of 4 channels.
+ * splat_product splats them), tile = ty·tW + tx. Each channel's transform runs over 4 tiles per v128 into `stage`
+ * (16 vectors a channel); a 4×4 transpose per ξ then turns 4 channels × 4 tiles into the panel's 4 k steps of 4
+ * channels. A row's last 4 tiles may reach past tW: as in input_transform_t, those k steps are written over later
+ * (the next row, the next panel) or land in the 3 spare ones after the last panel.
  */
-function grad_transform(planes: usize, planeBytes: usize, rows: i32, tWp: i32, o: i32, a: usize, aXi: usize, stage: usize): void {
-  const rowBytes = <usize>(2 * tWp) << 2, t = rows * tWp;
+function grad_transform(planes: usize, planeBytes: usize, rows: i32, tW: i32, tWp: i32, o: i32, a: usize, aXi: usize, stage: usize): void {
+  const rowBytes = <usize>(2 * tWp) << 2, t = rows * tW;
   for (let ty = 0; ty < rows; ty++)
-    for (let tx = 0; tx < tWp; tx += 4) {
-      const tile = ty * tWp + tx;
+    for (let tx = 0; tx < tW; tx += 4) {
+      const tile = ty * tW + tx;
       for (let c = 0; c < GEMM_MR; c++) {
         const p = planes + <usize>c * planeBytes + ((<usize>(2 * ty * 2 * tWp + 2 * tx)) << 2);
         let u = v128.load(p), v = v128.load(p, 16);
