@@ -7,7 +7,8 @@
  *   transposed filters;
  * - weight gradient with ≥ NR taps: dWᵀ = col·dYᵀ, MR tap rows at a time built in a small buffer and read in place.
  * - weight gradient of a one-channel 3×3 'same' layer with a multiple of 16 pixels (AVX-512): the dot path's sums
- *   straight from the zero-padded plane (c1k3_tap_sums3), same bits, no im2col.
+ *   straight from the zero-padded plane (c1k3_tap_sums3), same bits, no im2col; fused behind a 2×2 stride-2 pool,
+ *   the same sums from the pooled gradient with the filters in the lanes (c1k3_pooled_block), no expansion.
  * Everything else (groups, strided input gradients, few-tap weight gradients, huge planes, no memory for the packed
  * buffers): per sample im2col builds col[c·kh·kw, oh·ow] (taps outside the image read zero), then per group
  * y_g = W_g·col_g, dW_g += dY_g·col_gᵀ (dot products when there are few taps), col_g = W_gᵀ·dY_g then col2im; 1×1
@@ -16,7 +17,8 @@
  * result is bit-identical for any thread count. Accuracy: float32 FMA accumulation over c/groups·kh·kw (forward),
  * oc·kh·kw (flipped input gradient; col2im adds per-tap products instead) or oh·ow per sample (weight gradient).
  * conv2d_max_pool2d_{fwd,bwd}_f32 run the same per-sample work with a max pool (and a ReLU after it) folded in: the
- * forward writes each sample's output into a per-thread buffer and pools it there; the backward expands each
+ * forward writes each sample's output into a per-thread buffer and pools it there (a 2×2 stride-2 pool after
+ * Winograd or the direct one-channel forward: in registers as the output is made, never stored); the backward expands each
  * sample's gradient from the pool's (Unpool) where the weight and input gradients read dY, so neither ever exists
  * for the whole batch, and the results are the unfused kernels' bits. */
 #if defined(__x86_64__)
@@ -33,6 +35,7 @@
 #include "../kernels.h"
 #include "../pool.h"
 #include "winograd.h"
+#include "window-max.h"
 
 namespace descent {
 
@@ -235,8 +238,11 @@ struct Job {
   float* caller_out;        // fused: the calling thread's buffer for one sample's output (workers: fused_out)
   const Unpool* unpool;     // conv2d_max_pool2d_bwd: dY (or the flipped forward's input) is expanded per sample
   bool direct;              // forward through fwd_c1k3_into (b: the weight)
+  bool direct_pool;         // direct and fused with a 2×2 stride-2 pool: fwd_c1k3_pooled
   const WinogradPlan* wino; // forward through winograd_sample (col: its scratch)
+  bool wino_pool;           // fused 2×2 stride-2 pool: winograd_sample pools each output tile itself
   const uint16_t* lane_masks; // c1k3 weight gradient: per 16 pixels, the lanes kx = 0 reads inside the row, then kx = 2's
+  const int32_t* pixels;      // pooled c1k3 weight gradient: its C1k3Pixel table
   unsigned char undone[MAX_TASKS];
 };
 
@@ -619,6 +625,64 @@ __attribute__((target("avx512f"))) void fwd_c1k3_into(const Conv& P, const float
     }
   }
 }
+
+/* fwd_c1k3_into's rows (the same loads, FMAs and bias add, so the same values) two at a time, each pair pooled in
+ * registers by a 2×2 stride-2 max pool (then, with relu, a ReLU) as it is made: window_max over the two rows' even
+ * and odd columns, the pooled row and its winners stored, the convolution's output never. Pooled rows qh ≤ h/2 and
+ * windows qw ≤ w/2 (rows and columns past the windows are not needed). */
+__attribute__((target("avx512f"))) void fwd_c1k3_pooled(const Conv& P, const float* x, const float* weight,
+                                                        const float* bias, int64_t qh, int64_t qw, bool relu,
+                                                        float* py, int32_t* pidx) {
+  const int64_t h = P.h, w = P.w, oc = P.oc;
+  const __mmask16 lo = w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
+  const __mmask16 hi = w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : (__mmask16)0;
+  const __mmask16 windows = (__mmask16)((1u << qw) - 1);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i below = _mm512_set1_epi32((int32_t)w);
+  for (int64_t r = 0; r < qh; r++) {
+    // Input rows 2r − 1 … 2r + 2, each shifted by kx − 1 (lanes outside the image zero, as fwd_c1k3_into loads
+    // them): output row 2r reads rows 0…2 of these, row 2r + 1 rows 1…3.
+    __m512 in[4][3][2];
+    for (int64_t k = 0; k < 4; k++) {
+      const int64_t iy = 2 * r + k - 1;
+      for (int64_t kx = 0; kx < 3; kx++) {
+        __mmask16 m0 = lo, m1 = hi;
+        if (kx == 0) m0 &= (__mmask16)0xFFFE;
+        if (kx == 2) {
+          if (w <= 16) m0 &= (__mmask16)((1u << (w - 1)) - 1);
+          else m1 &= (__mmask16)((1u << (w - 17)) - 1);
+        }
+        if (iy < 0 || iy >= h) m0 = m1 = 0;
+        const float* row = x + iy * w + kx - 1;
+        in[k][kx][0] = _mm512_maskz_loadu_ps(m0, row);
+        in[k][kx][1] = _mm512_maskz_loadu_ps(m1, row + 16);
+      }
+    }
+    const __m512i origin = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * r * w)), even);
+    for (int64_t o = 0; o < oc; o++) {
+      const float* wo = weight + o * 9;
+      __m512 t0 = _mm512_setzero_ps(), t1 = t0, b0 = t0, b1 = t0;  // output rows 2r (top) and 2r + 1 (bottom)
+      for (int t = 0; t < 9; t++) {
+        const __m512 wt = _mm512_set1_ps(wo[t]);
+        t0 = _mm512_fmadd_ps(wt, in[t / 3][t % 3][0], t0);
+        t1 = _mm512_fmadd_ps(wt, in[t / 3][t % 3][1], t1);
+        b0 = _mm512_fmadd_ps(wt, in[t / 3 + 1][t % 3][0], b0);
+        b1 = _mm512_fmadd_ps(wt, in[t / 3 + 1][t % 3][1], b1);
+      }
+      if (bias) {
+        const __m512 b = _mm512_set1_ps(bias[o]);
+        t0 = _mm512_add_ps(t0, b), t1 = _mm512_add_ps(t1, b), b0 = _mm512_add_ps(b0, b), b1 = _mm512_add_ps(b1, b);
+      }
+      const WindowMax m = window_max(_mm512_permutex2var_ps(t0, even, t1), _mm512_permutex2var_ps(t0, odd, t1),
+                                     _mm512_permutex2var_ps(b0, even, b1), _mm512_permutex2var_ps(b0, odd, b1), origin,
+                                     below);
+      const int64_t at = (o * qh + r) * qw;
+      _mm512_mask_storeu_ps(py + at, windows, relu ? relu16(m.best) : m.best);
+      _mm512_mask_storeu_epi32(pidx + at, windows, m.at);
+    }
+  }
+}
 #endif
 
 /* Whether the forward takes fwd_c1k3_into: one input channel, 3×3, stride 1, no dilation, 'same' padding, rows of
@@ -634,6 +698,14 @@ inline bool direct_c1k3(const Conv& P) {
 }
 
 void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
+#if defined(__x86_64__)
+  if (J.direct_pool) {
+    const FusedPool& Q = *J.pool;
+    const int64_t at = s * J.P->oc * Q.qh * Q.qw;
+    fwd_c1k3_pooled(*J.P, J.a + s * J.P->h * J.P->w, J.b, J.bias, Q.qh, Q.qw, Q.relu, Q.y + at, Q.idx + at);
+    return;
+  }
+#endif
   float* y = sample_output(J, s);
 #if defined(__x86_64__)
   if (J.direct) fwd_c1k3_into(*J.P, J.a + s * J.P->h * J.P->w, J.b, J.bias, y);
@@ -643,7 +715,7 @@ void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
   if (J.pool) pool_sample(J, s, y);
 }
 
-thread_local Workspace packed_w, valid_cols_w, taps_w, lane_masks_w;
+thread_local Workspace packed_w, valid_cols_w, taps_w, lane_masks_w, c1k3_pixels_w;
 
 /* The flat taps' table: for tap (ci, ky, kx), its first read in the padded planes and its kx mask's offset. */
 void fill_taps(const Conv& P, const PaddedPlanes& pp, int64_t padded, int64_t* taps) {
@@ -839,28 +911,249 @@ __attribute__((target("avx512f"))) void c1k3_tap_sums3(int64_t ohw, const float*
     }
 }
 
+/* One sample of bwd_filter_c1k3_chunk: its tap sums (three filters at a time) and bias sums from dy (oc planes). */
+void c1k3_sample(const Job& J, const float* dy, const float* x, float* planes, bool accumulate, float* part) {
+  const Conv& P = *J.P;
+  const int64_t nv = P.ohw / 16;
+  pad_planes(P, padded_planes(P, P.ohw), x, planes);
+  for (int64_t o = 0; o < P.oc; o += 3) {
+    const int filters = P.oc - o < 3 ? (int)(P.oc - o) : 3;
+    const float* rows[3];
+    for (int f = 0; f < 3; f++) rows[f] = dy + (o + (f < filters ? f : filters - 1)) * P.ohw;
+    c1k3_tap_sums3(P.ohw, planes, J.taps, J.lane_masks, J.lane_masks + nv, rows, filters, accumulate, part + o * 9);
+  }
+  J.T->row_sum(P.oc, P.ohw, dy, accumulate ? 1.0f : 0.0f, part + P.oc * 9);
+}
+
 /* One chunk of a one-channel 3×3 'same' layer's weight gradient (direct_c1k3's geometry, few taps: the dot path's
  * case) with c1k3_tap_sums3, three filters at a time: partial[chunk] = Σ dY·colᵀ, then the bias sums, as
  * bwd_filter_chunk computes them (same bits) but with no im2col pass. */
 void bwd_filter_c1k3_chunk(const Job& J, int64_t q, float* planes) {
   const Conv& P = *J.P;
-  const int64_t wsize = P.oc * 9, nv = P.ohw / 16;
+  float* part = J.out + q * (P.oc * 9 + P.oc);
+  const int64_t s0 = q * CHUNK, s1 = s0 + CHUNK < P.n ? s0 + CHUNK : P.n;
+  for (int64_t s = s0; s < s1; s++) c1k3_sample(J, sample_grad(J, J.b, s), J.a + s * P.h * P.w, planes, s != s0, part);
+}
+
+/* r[i] ← column i of the 16×16 block whose row i was r[i]: unpacks of pairs, then of pairs of pairs, then two
+ * rounds of 128-bit lane shuffles (as vector shuffles: the intrinsics' undefined pass-through operands make GCC 12
+ * warn at -O3). */
+typedef float f32x16 __attribute__((vector_size(64)));
+__attribute__((target("avx512f"), always_inline)) inline void transpose16(__m512 m[16]) {
+  f32x16 r[16], t[16];
+#pragma GCC unroll 16
+  for (int i = 0; i < 16; i++) r[i] = (f32x16)m[i];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; i++) {
+    const f32x16 a = r[2 * i], b = r[2 * i + 1];
+    t[2 * i] = __builtin_shufflevector(a, b, 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29);
+    t[2 * i + 1] = __builtin_shufflevector(a, b, 2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14, 30, 15, 31);
+  }
+  // Then 128-bit lane L of r[4i + j] holds element 4L + j of rows 4i … 4i + 3.
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; i++) {
+    const f32x16 a = t[4 * i], b = t[4 * i + 1], c = t[4 * i + 2], d = t[4 * i + 3];
+    r[4 * i] = __builtin_shufflevector(a, c, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
+    r[4 * i + 1] = __builtin_shufflevector(a, c, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
+    r[4 * i + 2] = __builtin_shufflevector(b, d, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
+    r[4 * i + 3] = __builtin_shufflevector(b, d, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
+  }
+#pragma GCC unroll 4
+  for (int j = 0; j < 4; j++) {
+    const f32x16 lo01 = __builtin_shufflevector(r[j], r[4 + j], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    const f32x16 hi01 = __builtin_shufflevector(r[j], r[4 + j], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    const f32x16 lo23 = __builtin_shufflevector(r[8 + j], r[12 + j], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    const f32x16 hi23 = __builtin_shufflevector(r[8 + j], r[12 + j], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    m[j] = (__m512)__builtin_shufflevector(lo01, lo23, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+    m[4 + j] = (__m512)__builtin_shufflevector(lo01, lo23, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+    m[8 + j] = (__m512)__builtin_shufflevector(hi01, hi23, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+    m[12 + j] = (__m512)__builtin_shufflevector(hi01, hi23, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+  }
+}
+
+/* A pixel of the pooled c1k3 weight gradient (c1k3_pooled_block), in lane-major order: pixel l + 16k of lane l. */
+struct C1k3Pixel {
+  int32_t window;  // its pool window (its row of the transposed gradients and winners)
+  int32_t at;      // its top-left tap's offset in the padded plane
+  int32_t pixel;   // its position in the plane, as a winner's index names it
+  int32_t unused;
+};
+
+/* Offsets (floats) into one thread's scratch of bwd_filter_c1k3_pooled_chunk: the expanded path's planes (its
+ * fallback), the transposed gradients and winners (16 per window), the padded plane (rows of w + 2), the lanes'
+ * sums (10 per lane: 9 taps and the bias) and every block's results. */
+struct C1k3PooledScratch {
+  int64_t gt, it, xp, lanes, out, total;
+};
+
+inline C1k3PooledScratch c1k3_pooled_scratch(const Conv& P, int64_t qhw) {
+  const auto up = [](int64_t v) { return (v + 15) / 16 * 16; };
+  C1k3PooledScratch S;
+  S.gt = up(padded_planes(P, P.ohw).len);
+  S.it = S.gt + up(qhw) * 16;
+  S.xp = S.it + up(qhw) * 16;
+  S.lanes = S.xp + up((P.h + 2) * (P.w + 2));
+  S.out = S.lanes + 16 * 10 * 16;
+  S.total = S.out + (P.oc + 15) / 16 * 10 * 16;
+  return S;
+}
+
+/* One pixel of c1k3_pooled_block: its 9 taps (broadcasts from rows r0, r1 = r0 + w2, r2 = r1 + w2 of the padded
+ * plane) times the window's gradients in the lanes whose winner it is, into a0 … a8, and the gradient into the bias
+ * partial b; found counts the winners met. */
+#define DESCENT_C1K3_PIXEL(e, b)                                                                              \
+  {                                                                                                           \
+    const __m512 g = _mm512_load_ps(gt + (e).window * 16);                                                    \
+    const __mmask16 m = _mm512_cmpeq_epi32_mask(_mm512_load_si512(it + (e).window * 16), _mm512_set1_epi32((e).pixel)); \
+    found = _mm512_mask_add_epi32(found, m, found, one);                                                      \
+    const float* r0 = xp + (e).at;                                                                            \
+    const float* r1 = r0 + w2;                                                                                \
+    const float* r2 = r1 + w2;                                                                                \
+    a0 = _mm512_mask3_fmadd_ps(_mm512_set1_ps(r0[0]), g, a0, m);                                              \
+    a1 = _mm512_mask3_fmadd_ps(_mm512_set1_ps(r0[1]), g, a1, m);                                              \
+    a2 = _mm512_mask3_fmadd_ps(_mm512_set1_ps(r0[2]), g, a2, m);                                              \
+    a3 = _mm512_mask3_fmadd_ps(_mm512_set1_ps(r1[0]), g, a3, m);                                              \
+    a4 = _mm512_mask3_fmadd_ps(_mm512_set1_ps(r1[1]), g, a4, m);                                              \
+    a5 = _mm512_mask3_fmadd_ps(_mm512_set1_ps(r1[2]), g, a5, m);                                              \
+    a6 = _mm512_mask3_fmadd_ps(_mm512_set1_ps(r2[0]), g, a6, m);                                              \
+    a7 = _mm512_mask3_fmadd_ps(_mm512_set1_ps(r2[1]), g, a7, m);                                              \
+    a8 = _mm512_mask3_fmadd_ps(_mm512_set1_ps(r2[2]), g, a8, m);                                              \
+    b = _mm512_mask_add_ps(b, m, b, g);                                                                       \
+  }
+
+/* Sample s's tap and bias sums of filters f0 … f0 + 15 (out: 9 taps then the bias, 16 lanes each; lanes past oc
+ * zero) from the pooled gradient, for a one-channel 3×3 'same' layer behind a 2×2 stride-2 pool: the FMAs and adds
+ * of c1k3_tap_sums3 and row_sum over the expanded gradient, in the same order, so the same bits, with filters in the
+ * lanes. The expanded gradient is never built: each window's 16 gradients (transposed from the pool's planes, the
+ * ReLU's mask applied, + 0 as zeroing then adding gives) count at a pixel in the lanes whose winner it is, and the
+ * pixel's 9 taps come as broadcasts from the zero-padded plane xp. Pixels run lane by lane (pixel l + 16k, k up),
+ * so each lane's sums are c1k3_tap_sums3's lane partials in pixel order, and row_sum's four accumulators (vectors k
+ * mod 4 of its 64-pixel blocks, the rest into the first); the other lanes' gradient there is +0 in the expanded
+ * plane, whose product leaves a partial (never −0) as it was when x is finite (the caller checks), so merge-masked
+ * FMAs skip it. The lane sums then take lanes_sum16's tree. False when a winner lies outside its window's 2×2
+ * block (another pooling with these sizes; out is then partly written): fewer winners are found than windows. */
+__attribute__((target("avx512f"))) bool c1k3_pooled_block(const Unpool& U, int64_t s, int64_t f0, int64_t nv,
+                                                          const C1k3Pixel* pixels, const float* xp, float* gt,
+                                                          int32_t* it, float* lanes, float* out, int64_t next) {
+  const int64_t qhw = U.qhw, filters = U.planes - f0 < 16 ? U.planes - f0 : 16, w2 = U.w + 2;
+  // The same filters' pooled gradients, winners and outputs of sample `next` (if any) are prefetched into L2 while
+  // this one's pixels run: read 16 planes at a time, they are too many streams for the hardware prefetchers, and
+  // the transposition then waited for memory (a quarter of its time in CNN-S's conv1).
+  const int64_t lines = next >= 0 ? (filters * qhw + 15) / 16 : 0, ahead = (next * U.planes + f0) * qhw;
+  const __m512 zero = _mm512_setzero_ps();
+  // In locals: the stores below may alias anything, so fields read through U would be reloaded after each.
+  const float* const dy = U.dy;
+  const float* const y = U.y;
+  const int32_t* const idx = U.idx;
+  // These filters' gradients and winners, 16 windows at a time, transposed: gt[o·16 + f], it[o·16 + f].
+  for (int64_t o0 = 0; o0 < qhw; o0 += 16) {
+    const __mmask16 m = (__mmask16)(qhw - o0 >= 16 ? 0xFFFF : (1u << (qhw - o0)) - 1);
+    __m512 g[16], w[16];
+#pragma GCC unroll 16
+    for (int64_t f = 0; f < 16; f++) {
+      // Filters past the last: no lanes read, gradient 0 and a winner that names no pixel.
+      const __mmask16 mf = f < filters ? m : (__mmask16)0;
+      const int64_t at = (s * U.planes + f0 + (f < filters ? f : 0)) * qhw + o0;
+      __m512 v = _mm512_maskz_loadu_ps(mf, dy + at);
+      if (y) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(mf, y + at), zero, _CMP_GT_OQ), v);
+      g[f] = _mm512_add_ps(v, zero);
+      w[f] = _mm512_castsi512_ps(_mm512_mask_loadu_epi32(_mm512_set1_epi32(-1), mf, idx + at));
+    }
+    transpose16(g);
+    transpose16(w);
+    // All 16 rows (gt and it hold whole blocks of 16 windows): a store loop of fewer became a memcpy from the stack.
+#pragma GCC unroll 16
+    for (int64_t r = 0; r < 16; r++) {
+      _mm512_store_ps(gt + (o0 + r) * 16, g[r]);
+      _mm512_store_ps(reinterpret_cast<float*>(it) + (o0 + r) * 16, w[r]);
+    }
+  }
+  __m512i found = _mm512_setzero_si512();
+  const __m512i one = _mm512_set1_epi32(1);
+  const int64_t blocks = nv / 4 * 4;  // row_sum's 64-pixel blocks, in vectors
+  for (int64_t l = 0; l < 16; l++) {
+    __m512 a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero, a8 = zero;
+    __m512 b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+    const C1k3Pixel* px = pixels + l * nv;
+    int64_t k = 0;
+    for (; k < blocks; k += 4) {
+      DESCENT_C1K3_PIXEL(px[k], b0)
+      DESCENT_C1K3_PIXEL(px[k + 1], b1)
+      DESCENT_C1K3_PIXEL(px[k + 2], b2)
+      DESCENT_C1K3_PIXEL(px[k + 3], b3)
+    }
+    for (; k < nv; k++) DESCENT_C1K3_PIXEL(px[k], b0)
+    for (int64_t i = lines * l / 16; i < lines * (l + 1) / 16; i++) {
+      _mm_prefetch((const char*)(dy + ahead + 16 * i), _MM_HINT_T1);
+      _mm_prefetch((const char*)(idx + ahead + 16 * i), _MM_HINT_T1);
+      if (y) _mm_prefetch((const char*)(y + ahead + 16 * i), _MM_HINT_T1);
+    }
+    float* lane = lanes + l * 160;
+    _mm512_store_ps(lane, a0), _mm512_store_ps(lane + 16, a1), _mm512_store_ps(lane + 32, a2);
+    _mm512_store_ps(lane + 48, a3), _mm512_store_ps(lane + 64, a4), _mm512_store_ps(lane + 80, a5);
+    _mm512_store_ps(lane + 96, a6), _mm512_store_ps(lane + 112, a7), _mm512_store_ps(lane + 128, a8);
+    _mm512_store_ps(lane + 144, _mm512_add_ps(_mm512_add_ps(b0, b1), _mm512_add_ps(b2, b3)));  // row_sum's
+  }
+  const __mmask16 real = (__mmask16)((1u << filters) - 1);
+  if (_mm512_mask_cmpneq_epi32_mask(real, found, _mm512_set1_epi32((int32_t)qhw))) return false;
+  // lanes_sum16's tree (v[i] + v[i + 8], then + v[i + 4], then (v0 + v2) + (v1 + v3)) for each of the 10 sums.
+  for (int64_t t = 0; t < 10; t++) {
+    __m512 v[16];
+    for (int64_t l = 0; l < 16; l++) v[l] = _mm512_load_ps(lanes + l * 160 + t * 16);
+    for (int64_t i = 0; i < 8; i++) v[i] = _mm512_add_ps(v[i], v[i + 8]);
+    for (int64_t i = 0; i < 4; i++) v[i] = _mm512_add_ps(v[i], v[i + 4]);
+    _mm512_store_ps(out + t * 16, _mm512_add_ps(_mm512_add_ps(v[0], v[2]), _mm512_add_ps(v[1], v[3])));
+  }
+  return true;
+}
+#undef DESCENT_C1K3_PIXEL
+
+/* Whether x[0, n) is all finite. */
+__attribute__((target("avx512f"))) bool all_finite(const float* x, int64_t n) {
+  const __m512i exponent = _mm512_set1_epi32(0x7f800000);
+  __mmask16 bad = 0;
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
+    bad |= _mm512_mask_cmpeq_epi32_mask(m, _mm512_and_si512(_mm512_maskz_loadu_epi32(m, x + i), exponent), exponent);
+  }
+  return bad == 0;
+}
+
+/* One chunk of the fused backward's weight gradient of a one-channel 3×3 'same' layer behind a 2×2 stride-2 pool:
+ * bwd_filter_c1k3_chunk's sums and bits, through c1k3_pooled_block. A sample with a non-finite input or a winner
+ * outside its block takes bwd_filter_c1k3_chunk's expanded path instead. */
+void bwd_filter_c1k3_pooled_chunk(const Job& J, int64_t q, float* scratch) {
+  const Conv& P = *J.P;
+  const Unpool& U = *J.unpool;
+  const int64_t wsize = P.oc * 9, nv = P.ohw / 16, w2 = P.w + 2;
+  const C1k3PooledScratch S = c1k3_pooled_scratch(P, U.qhw);
   float* part = J.out + q * (wsize + P.oc);
-  const PaddedPlanes pp = padded_planes(P, P.ohw);
-  const __mmask16* left = J.lane_masks;
-  const __mmask16* right = J.lane_masks + nv;
+  float* xp = scratch + S.xp;
+  float* out = scratch + S.out;
+  const C1k3Pixel* pixels = reinterpret_cast<const C1k3Pixel*>(J.pixels);
+  // The padded plane's border stays zero: every sample writes the same interior.
+  std::memset(xp, 0, (size_t)((P.h + 2) * w2) * sizeof(float));
   const int64_t s0 = q * CHUNK, s1 = s0 + CHUNK < P.n ? s0 + CHUNK : P.n;
   for (int64_t s = s0; s < s1; s++) {
-    const float* dy = sample_grad(J, J.b, s);
-    pad_planes(P, pp, J.a + s * P.h * P.w, planes);
+    const float* x = J.a + s * P.h * P.w;
     const bool accumulate = s != s0;
-    for (int64_t o = 0; o < P.oc; o += 3) {
-      const int filters = P.oc - o < 3 ? (int)(P.oc - o) : 3;
-      const float* rows[3];
-      for (int f = 0; f < 3; f++) rows[f] = dy + (o + (f < filters ? f : filters - 1)) * P.ohw;
-      c1k3_tap_sums3(P.ohw, planes, J.taps, left, right, rows, filters, accumulate, part + o * 9);
+    bool pooled = all_finite(x, P.h * P.w);
+    if (pooled) {
+      for (int64_t r = 0; r < P.h; r++) std::memcpy(xp + (r + 1) * w2 + 1, x + r * P.w, P.w * sizeof(float));
+      for (int64_t f0 = 0; f0 < P.oc && pooled; f0 += 16)
+        pooled = c1k3_pooled_block(U, s, f0, nv, pixels, xp, scratch + S.gt, reinterpret_cast<int32_t*>(scratch + S.it),
+                                   scratch + S.lanes, out + f0 * 10, s + 1 < P.n ? s + 1 : -1);
     }
-    J.T->row_sum(P.oc, P.ohw, dy, accumulate ? 1.0f : 0.0f, part + wsize);
+    if (!pooled) {
+      c1k3_sample(J, unpool_sample(U, s, unpooled.p), x, scratch, accumulate, part);
+      continue;
+    }
+    // Every block done: its results into the partials as c1k3_tap_sums3 and row_sum store theirs.
+    for (int64_t f = 0; f < P.oc; f++) {
+      const float* r = out + f / 16 * 160 + f % 16;
+      for (int64_t t = 0; t < 9; t++) part[f * 9 + t] = accumulate ? part[f * 9 + t] + r[t * 16] : r[t * 16];
+      part[wsize + f] = accumulate ? part[wsize + f] + r[144] : r[144];
+    }
   }
 }
 #endif
@@ -888,8 +1181,16 @@ thread_local Workspace wino_u, wino_tmp;
 
 void winograd_item(const Job& J, int64_t s, float* scratch) {
   const Conv& P = *J.P;
-  float* y = sample_output(J, s);
   const float* x = J.unpool ? unpool_sample(*J.unpool, s, unpooled.p) : J.a + s * P.c * P.h * P.w;
+  if (J.wino_pool) {
+    // Each output tile is a pool window: pooled as the output transform makes it, the output never stored.
+    const FusedPool& Q = *J.pool;
+    const int64_t at = s * P.oc * Q.qh * Q.qw;
+    const WinogradPool pool{Q.y + at, Q.idx + at, Q.relu};
+    winograd_sample(*J.wino, x, J.bias, scratch, nullptr, &pool);
+    return;
+  }
+  float* y = sample_output(J, s);
   winograd_sample(*J.wino, x, J.bias, scratch, y);
   if (J.pool) pool_sample(J, s, y);
 }
@@ -913,6 +1214,8 @@ bool winograd_forward(const Conv& P, const float* x, const float* weight, const 
   Job J{};
   J.P = &P, J.items = P.n, J.item = winograd_item, J.T = &T, J.wino = &W, J.col = scratch, J.col_floats = floats;
   J.a = x, J.bias = bias, J.out = y, J.pool = pool, J.caller_out = caller_out, J.unpool = unpool;
+  J.wino_pool = pool && pool->kh == 2 && pool->kw == 2 && pool->sh == 2 && pool->sw == 2 && pool->ph == 0 &&
+                pool->pw == 0 && 2 * pool->qh == P.oh && 2 * pool->qw == P.ow && winograd_pools(W);
   run(J, P.n * P.oc * P.ohw * P.kg);
   return true;
 }
@@ -928,6 +1231,9 @@ bool packed_forward(const Conv& P, const float* x, const float* weight, const fl
   J.a = x, J.b = weight, J.bias = bias, J.out = y, J.pool = pool, J.caller_out = caller_out, J.unpool = unpool;
   // The direct one-channel forward reads the weight and the planes as they are: nothing to pack or tabulate.
   J.direct = !unpool && direct_c1k3(P);
+  // A 2×2 stride-2 pool after it: pooled pair of rows by pair of rows in registers (fwd_c1k3_pooled).
+  J.direct_pool = J.direct && pool && pool->kh == 2 && pool->kw == 2 && pool->sh == 2 && pool->sw == 2 &&
+                  pool->ph == 0 && pool->pw == 0 && 2 * pool->qh <= P.oh && 2 * pool->qw <= P.ow;
   if (!J.direct) {
     const int64_t kc_step = kc_step_for(P.kg, T.blk), m_pad = (P.oc + T.blk.mr - 1) / T.blk.mr * T.blk.mr;
     const int64_t padded = (P.ohw + T.blk.nr - 1) / T.blk.nr * T.blk.nr;
@@ -1110,6 +1416,19 @@ bool bwd_filter(const Conv& P, float beta, const float* x, const float* dy, cons
         fill_taps(P, padded_planes(P, P.ohw), P.ohw, taps);
         J.lane_masks = masks, J.taps = taps, J.col = planes, J.col_floats = floats;
         J.item = bwd_filter_c1k3_chunk;
+        // Fused with a 2×2 stride-2 pool that tiles the plane: the same sums from the pooled gradient.
+        const size_t pooled_floats = unpool && unpool->tiled ? (size_t)c1k3_pooled_scratch(P, unpool->qhw).total : 0;
+        C1k3Pixel* pixels = pooled_floats ? reinterpret_cast<C1k3Pixel*>(c1k3_pixels_w.get((size_t)(4 * P.ohw))) : nullptr;
+        float* scratch = pixels ? worker_col.get(pooled_floats) : nullptr;
+        if (scratch) {
+          for (int64_t l = 0, e = 0; l < 16; l++)
+            for (int64_t k = 0; k < nv; k++, e++) {
+              const int64_t p = l + 16 * k, r = p / P.w, c = p % P.w;
+              pixels[e] = C1k3Pixel{(int32_t)(r / 2 * unpool->qw + c / 2), (int32_t)(r * (P.w + 2) + c), (int32_t)p, 0};
+            }
+          J.pixels = reinterpret_cast<const int32_t*>(pixels), J.col = scratch, J.col_floats = pooled_floats;
+          J.item = bwd_filter_c1k3_pooled_chunk;
+        }
       }
     }
 #endif

@@ -16,6 +16,7 @@
 #include "../clones.h"
 #include "../kernels.h"
 #include "../pool.h"
+#include "window-max.h"
 
 namespace descent {
 
@@ -121,23 +122,13 @@ DESCENT_CLONES void max_plane_2x2_even(int64_t oh, int64_t ow, const float* __re
  * their even and odd columns, then the four candidates are taken in window order with max_plane_2x2's rule (replace
  * when greater or NaN), so the results are its bits. The portable loops above stay mostly scalar at CNN-S's rows of
  * 14 and 7 windows (and the even-width pass copies its results out row by row). */
-/* Each lane's window: its four candidates a, b (top row), c, d (bottom row) taken in window order with
- * max_plane_2x2's rule (replace when greater or NaN); stores the maximum and its position (origin + 0, 1, w, w + 1)
- * for the lanes of m. */
+/* Each lane's window (window_max) stored for the lanes of m: the maximum and its position. */
 __attribute__((target("avx512f"), always_inline)) inline void max_of_window(__m512 a, __m512 b, __m512 c, __m512 d,
                                                                          __m512i origin, __m512i below, __mmask16 m,
                                                                          float* y, int32_t* idx) {
-  const __m512i one = _mm512_set1_epi32(1), diagonal = _mm512_add_epi32(below, one);
-  __m512 best = a;
-  __m512i at = origin;
-  __mmask16 t = _mm512_cmp_ps_mask(b, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q);
-  best = _mm512_mask_mov_ps(best, t, b), at = _mm512_mask_add_epi32(at, t, origin, one);
-  t = _mm512_cmp_ps_mask(c, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(c, c, _CMP_UNORD_Q);
-  best = _mm512_mask_mov_ps(best, t, c), at = _mm512_mask_add_epi32(at, t, origin, below);
-  t = _mm512_cmp_ps_mask(d, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q);
-  best = _mm512_mask_mov_ps(best, t, d), at = _mm512_mask_add_epi32(at, t, origin, diagonal);
-  _mm512_mask_storeu_ps(y, m, best);
-  _mm512_mask_storeu_epi32(idx, m, at);
+  const WindowMax r = window_max(a, b, c, d, origin, below);
+  _mm512_mask_storeu_ps(y, m, r.best);
+  _mm512_mask_storeu_epi32(idx, m, r.at);
 }
 
 __attribute__((target("avx512f"))) void max_plane_2x2_avx512(int64_t w, int64_t oh, int64_t ow, const float* x,

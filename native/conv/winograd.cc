@@ -12,7 +12,9 @@
  * parity's rows (the plane keeps its even rows, then its odd rows), so the row pass reads d[2f … 2f + 3], the column
  * pass rows f and f + tw1 of each parity, and the output transform writes floats 2f, 2f + 1 of two output buffers
  * (even and odd output rows), all linear in f. The transforms are adds and subtracts vectorised by the compiler
- * (DESCENT_CLONES: an AVX-512 and an AVX2 copy);
+ * (DESCENT_CLONES: an AVX-512 and an AVX2 copy). Fused with a 2×2 stride-2 max pool (even output sizes, AVX-512),
+ * each tile is one pool window: the output transform pools its four values in registers (window-max.h) and stores
+ * only the pooled value and its position;
  * nothing depends on the thread count. Accuracy: see test/winograd.ts (N = c + 11 roundings per term on values
  * that can exceed the direct form's by a small factor; fine for float32 training). */
 #include "winograd.h"
@@ -24,6 +26,7 @@
 #include <cstring>
 
 #include "../clones.h"
+#include "window-max.h"
 
 namespace descent {
 
@@ -267,15 +270,22 @@ __attribute__((target("avx512f"))) void input_transform16(const WinogradPlan& W,
   }
 }
 
-/* Output channels ir … ir + mr − 1 (rows r of the M block at m + r·tstride). */
+/* Output channels ir … ir + mr − 1 (rows r of the M block at m + r·tstride); with pool, each tile's four outputs
+ * are its window's candidates in window order (y00, y01 above y10, y11), pooled in registers instead of stored. */
 __attribute__((target("avx512f"))) void output_transform16(const WinogradPlan& W, const float* m, const float* bias,
-                                                            int64_t ir, int64_t mr, float* y) {
+                                                            int64_t ir, int64_t mr, float* y, const WinogradPool* pool) {
   // Sizes in locals: the masked stores may alias anything, so fields read through W would be reloaded after each.
   const int64_t mxi = W.mxi, th = W.th, tw1 = W.tw1, oh = W.oh, ow = W.ow, tstride = W.tstride;
   // Output columns 2·tx and 2·tx + 1 from lanes tx of the even and odd values.
   const __m512i first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i second = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
   const __mmask16 load = lanes(0, W.tw), lo = lanes(0, ow), hi = lanes(0, ow - 16);
+  const int64_t tw = W.tw;
+  const __m512i twice = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i below = _mm512_set1_epi32((int32_t)ow);
+  float* const py = pool ? pool->y : nullptr;
+  int32_t* const pidx = pool ? pool->idx : nullptr;
+  const bool relu = pool && pool->relu;
   for (int64_t r = 0; r < mr; r++) {
     const float* mo = m + r * tstride;
     const int64_t o = ir + r;
@@ -294,6 +304,15 @@ __attribute__((target("avx512f"))) void output_transform16(const WinogradPlan& W
       if (bias) {
         y00 = _mm512_add_ps(y00, bv), y01 = _mm512_add_ps(y01, bv), y10 = _mm512_add_ps(y10, bv), y11 = _mm512_add_ps(y11, bv);
       }
+      if (py) {
+        // Tile tx's window starts at output (2·ty, 2·tx); the pooled row ty holds tw windows.
+        const __m512i origin = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * ty * ow)), twice);
+        const WindowMax r = window_max(y00, y01, y10, y11, origin, below);
+        const int64_t at = (o * th + ty) * tw;
+        _mm512_mask_storeu_ps(py + at, load, relu ? relu16(r.best) : r.best);
+        _mm512_mask_storeu_epi32(pidx + at, load, r.at);
+        continue;
+      }
       float* row = y + (o * oh + 2 * ty) * ow;
       const bool second_row = 2 * ty + 1 < oh;
       _mm512_mask_storeu_ps(row, lo, _mm512_permutex2var_ps(y00, first, y01));
@@ -309,7 +328,10 @@ __attribute__((target("avx512f"))) void output_transform16(const WinogradPlan& W
 
 }  // namespace
 
-void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, float* scratch, float* y) {
+bool winograd_pools(const WinogradPlan& W) { return W.rows16 && W.oh % 2 == 0 && W.ow % 2 == 0; }
+
+void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, float* scratch, float* y,
+                     const WinogradPool* pool) {
   const isa_table& T = *W.T;
   const int64_t MR = T.blk.mr, NR = T.blk.nr, vxi = W.vxi, mxi = W.mxi;
   float* v = scratch;
@@ -359,7 +381,7 @@ void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, f
       }
 #if defined(__x86_64__)
     if (W.rows16) {
-      output_transform16(W, m, bias, ir, mr, y);
+      output_transform16(W, m, bias, ir, mr, y, pool);
       continue;
     }
 #endif

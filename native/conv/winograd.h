@@ -35,8 +35,21 @@ size_t winograd_scratch_floats(const WinogradPlan& W);
 /* u = the packed U of weight [oc, c, 3, 3], through tmp (winograd_filter_tmp_floats). */
 void winograd_filters(const WinogradPlan& W, const float* weight, float* tmp, float* u);
 
+/* A 2×2 stride-2 max pool (then, with relu, a ReLU) applied to each 2×2 output tile as the output transform makes
+ * it: the sample's pooled planes y [oc, oh/2, ow/2] and the winners' positions in the oh×ow plane (idx). */
+struct WinogradPool {
+  float* y;
+  int32_t* idx;
+  bool relu;
+};
+
+/* Whether winograd_sample can pool (even output sizes, so each tile is one window; the AVX-512 transforms). */
+bool winograd_pools(const WinogradPlan& W);
+
 /* One sample: y [oc, oh, ow] from x [c, h, w] (+ bias per channel after the sum when bias is not nullptr), through
- * scratch (winograd_scratch_floats, 64-byte aligned). */
-void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, float* scratch, float* y);
+ * scratch (winograd_scratch_floats, 64-byte aligned); with pool (winograd_pools), the pooled planes instead of y
+ * (then nullptr): max_pool2d_fwd's and relu_fwd's bits on the same outputs, which are never stored. */
+void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, float* scratch, float* y,
+                     const WinogradPool* pool = nullptr);
 
 }  // namespace descent

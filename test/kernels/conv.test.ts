@@ -62,6 +62,7 @@ const SHAPES: Shape[] = [
   { ...base, n: 5, c: 3, h: 9, w: 8, oc: 6, kh: 3, kw: 3 }, // padding 0: 7×6 output, odd rows
   { ...base, n: 2, c: 1, h: 12, w: 16, oc: 7, kh: 3, kw: 3, ph: 0, pw: 2 }, // padding 0 and 2: 10×18 output, width past 16
   { ...base, n: 3, c: 1, h: 28, w: 28, oc: 16, kh: 3, kw: 3, ph: 1, pw: 1 }, // CNN-S's first layer
+  { ...base, n: 3, c: 1, h: 12, w: 12, oc: 20, kh: 3, kw: 3, ph: 1, pw: 1 }, // one channel, 144 pixels, 20 filters: native's pooled weight gradient in two blocks of filters, 36 windows
   { ...base, n: 3, c: 3, h: 10, w: 6, oc: 5, kh: 3, kw: 3, ph: 0, pw: 2 }, // 8×8 output, 5 filters: whole 2×2 pool windows on wasm's direct kernels
   // Winograd F(2×2, 3×3) candidates: 3×3, stride 1, one group, enough channels.
   { ...base, n: 3, c: 9, h: 7, w: 9, oc: 11, kh: 3, kw: 3, ph: 1, pw: 1 }, // 9→11, odd output (partial tiles), odd batch
@@ -75,12 +76,16 @@ const SHAPES: Shape[] = [
   { ...base, n: 1, c: 16, h: 2, w: 3, oc: 16, kh: 3, kw: 3, ph: 3, pw: 3 }, // padding 3: the input gradient has no flipped forward
 ];
 
-/** Max pools the fused kernel is checked with: 2×2 (the fast paths), overlapping and padded, 1×1, and stride > window. */
+/**
+ * Max pools the fused kernel is checked with, and whether a ReLU follows: 2×2 (the fast paths, and the pools native
+ * makes in registers) with and without, overlapping and padded, 1×1, and stride > window.
+ */
 const POOLS = [
-  [2, 2, 2, 2, 0, 0],
-  [3, 3, 2, 2, 1, 1],
-  [1, 1, 1, 1, 0, 0],
-  [2, 1, 3, 2, 1, 0],
+  [[2, 2, 2, 2, 0, 0], 0],
+  [[2, 2, 2, 2, 0, 0], 1],
+  [[3, 3, 2, 2, 1, 1], 1],
+  [[1, 1, 1, 1, 0, 0], 0],
+  [[2, 1, 3, 2, 1, 0], 1],
 ] as const;
 
 function tag(s: Full): string {
@@ -174,10 +179,10 @@ function run(backend: Backend, s: Full, seed: number) {
   }
   // conv2d_max_pool2d_fwd_f32 equals this backend's conv2d_fwd_f32, max_pool2d_fwd_f32 and (relu) relu_fwd_f32, bit
   // for bit, whatever the chunk of samples its scratch holds (1, 2, all, more than all).
-  for (const [p, [pkh, pkw, psh, psw, pph, ppw]] of POOLS.entries()) {
+  for (const [[pkh, pkw, psh, psw, pph, ppw], relu] of POOLS) {
     const qh = Math.floor((s.oh + 2 * pph - pkh) / psh) + 1, qw = Math.floor((s.ow + 2 * ppw - pkw) / psw) + 1;
     if (qh < 1 || qw < 1) continue;
-    const relu = p % 2, window = [pkh, pkw, psh, psw, pph, ppw, qh, qw] as const, outs = s.n * s.oc * qh * qw;
+    const window = [pkh, pkw, psh, psw, pph, ppw, qh, qw] as const, outs = s.n * s.oc * qh * qw;
     const scratch = (chunk: number) => nan(chunk * s.oc * (ohw + qh * qw));
     const PY = nan(outs), PIDX = backend.allocI32(outs);
     backend.k.max_pool2d_fwd_f32(s.n * s.oc, s.oh, s.ow, ...window, Y, PY, PIDX);

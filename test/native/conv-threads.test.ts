@@ -55,19 +55,21 @@ function runAll(s: Sizes, seed: number) {
   k('conv2d_fwd_f32')(...s, x, wt, bias, col, y);
   k('conv2d_bwd_data_f32')(...s, dy, wt, col, dx);
   k('conv2d_bwd_filter_f32')(...s, 0.5, x, dy, col, gw, gb);
-  // The fused conv + 2×2 max pool + ReLU, three samples of scratch at a time, and the unfused kernels over y.
+  // The fused conv + 2×2 max pool (+ ReLU on odd seeds), three samples of scratch at a time, and the unfused kernels
+  // over y.
+  const relu = seed % 2;
   const qh = oh >> 1, qw = ow >> 1, py = new Float32Array(n * oc * qh * qw), pidx = new Int32Array(py.length);
   const scratch = new Float32Array(3 * oc * (oh * ow + qh * qw));
-  k('conv2d_max_pool2d_fwd_f32')(...s, 2, 2, 2, 2, 0, 0, qh, qw, 3, 1, x, wt, bias, col, scratch, py, pidx);
+  k('conv2d_max_pool2d_fwd_f32')(...s, 2, 2, 2, 2, 0, 0, qh, qw, 3, relu, x, wt, bias, col, scratch, py, pidx);
   const uy = new Float32Array(py.length), uidx = new Int32Array(py.length);
   k('max_pool2d_fwd_f32')(n * oc, oh, ow, 2, 2, 2, 2, 0, 0, qh, qw, y, uy, uidx);
-  k('relu_fwd_f32')(uy.length, uy, uy);
-  // Its backward from a gradient of the ReLU's output, and the unfused kernels over the expanded gradient.
+  if (relu) k('relu_fwd_f32')(uy.length, uy, uy);
+  // Its backward from a gradient of its output, and the unfused kernels over the expanded gradient.
   const pdy = randn(r, py.length), pgw = gw0.slice(), pgb = gb0.slice(), pdx = new Float32Array(x.length);
-  k('conv2d_max_pool2d_bwd_f32')(...s, qh, qw, 3, 1, 0.5, x, pdy, pidx, py, wt, col, scratch, pgw, pgb, pdx);
+  k('conv2d_max_pool2d_bwd_f32')(...s, qh, qw, 3, relu, 0.5, x, pdy, pidx, relu ? py : new Float32Array(0), wt, col, scratch, pgw, pgb, pdx);
   const mdy = new Float32Array(pdy.length), udy = new Float32Array(n * oc * oh * ow), ugw = gw0.slice(), ugb = gb0.slice(), udx = new Float32Array(x.length);
-  k('relu_bwd_f32')(pdy.length, uy, pdy, mdy);
-  k('max_pool2d_bwd_f32')(n * oc, oh, ow, qh, qw, mdy, pidx, udy);
+  if (relu) k('relu_bwd_f32')(pdy.length, uy, pdy, mdy);
+  k('max_pool2d_bwd_f32')(n * oc, oh, ow, qh, qw, relu ? mdy : pdy, pidx, udy);
   k('conv2d_bwd_filter_f32')(...s, 0.5, x, udy, col, ugw, ugb);
   k('conv2d_bwd_data_f32')(...s, udy, wt, col, udx);
   return {
@@ -161,6 +163,41 @@ describe('native convolution: ISAs and thread counts', () => {
     } finally {
       addon.setWinograd('auto');
     }
+  });
+
+  it('the fused backward of a one-channel layer behind a 2×2 pool equals the unfused kernels with a non-finite input or a winner outside its window', () => {
+    // AVX-512 sums its weight gradient from the pooled gradient unless a sample has a non-finite input or a winner
+    // outside its 2×2 block (another pooling's indices): those take the expanded path. One call with each (sample 1
+    // or 2), every other sample summed from the pooled gradient; a NaN input makes every gw NaN, hence two calls.
+    const s: Sizes = [4, 1, 12, 12, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 12, 12];
+    const [n, , h, w, oc] = s, qh = 6, qw = 6, pooled = n * oc * qh * qw, r = rng(7);
+    const finite = randn(r, n * h * w), wt = randn(r, oc * 9), bias = randn(r, oc), pdy = randn(r, pooled), gw0 = randn(r, oc * 9), gb0 = randn(r, oc);
+    const nonFinite = finite.slice();
+    nonFinite[h * w + 5] = Infinity;
+    nonFinite[h * w + 40] = NaN;
+    for (const isa of initial.supported.split(','))
+      for (const relu of [0, 1])
+        for (const moved of [false, true]) {
+          expect(addon.setIsa(isa)).toBe(true);
+          const x = moved ? finite : nonFinite;
+          const col = new Float32Array(9 * h * w), scratch = new Float32Array(2 * oc * (h * w + qh * qw));
+          const py = new Float32Array(pooled), pidx = new Int32Array(pooled);
+          k('conv2d_max_pool2d_fwd_f32')(...s, 2, 2, 2, 2, 0, 0, qh, qw, 2, relu, x, wt, bias, col, scratch, py, pidx);
+          // Sample 2, filter 17 (the second block of 16), window 8 (row 1, column 2): the winner of window 9.
+          const at = (2 * oc + 17) * qh * qw + 8;
+          if (moved) pidx[at] = pidx[at + 1];
+          const gw = gw0.slice(), gb = gb0.slice();
+          k('conv2d_max_pool2d_bwd_f32')(...s, qh, qw, 2, relu, 1, x, pdy, pidx, relu ? py : new Float32Array(0), wt, col, scratch, gw, gb, new Float32Array(0));
+          const mdy = new Float32Array(pooled), udy = new Float32Array(n * oc * h * w), ugw = gw0.slice(), ugb = gb0.slice();
+          if (relu) k('relu_bwd_f32')(pooled, py, pdy, mdy);
+          k('max_pool2d_bwd_f32')(n * oc, h, w, qh, qw, relu ? mdy : pdy, pidx, udy);
+          k('conv2d_bwd_filter_f32')(...s, 1, x, udy, col, ugw, ugb);
+          const what = `${isa}, relu ${relu}, ${moved ? 'a winner outside its window' : 'a non-finite input'}`;
+          expect(Buffer.from(gw.buffer).equals(Buffer.from(ugw.buffer)), `${what}: gw`).toBe(true);
+          expect(Buffer.from(gb.buffer).equals(Buffer.from(ugb.buffer)), `${what}: gb`).toBe(true);
+          expect(ugw.every((v) => Number.isNaN(v)), `${what}: gw NaN exactly when an input is`).toBe(!moved);
+        }
+    addon.setIsa(initial.isa);
   });
 
   it("setWinograd takes 'auto', 'always' and 'never' only", () => {
