@@ -105,6 +105,15 @@ for (let round = 0; round < ROUNDS; round++) {
         t++;
         native.k.adam_step_f32(n, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 1 - 0.9 ** t, 1 - 0.999 ** t, w, g, m, v, none);
       }, (28 * n) / 1e9), threads);
+      // Dead units: a gradient of exactly 0 and m at the smallest subnormal, where a long training leaves a dead
+      // ReLU unit's state (0.9 · 2⁻¹⁴⁹ rounds back to 2⁻¹⁴⁹). descent flushes it to 0 on the first step.
+      g.data.fill(0);
+      m.data.fill(2 ** -149);
+      v.data.fill(1e-8);
+      push('adam_step', `${n} dead units`, 'GB/s', measure(() => {
+        t++;
+        native.k.adam_step_f32(n, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 1 - 0.9 ** t, 1 - 0.999 ** t, w, g, m, v, none);
+      }, (28 * n) / 1e9), threads);
     }
     if (only.includes('train'))
       for (const t of TRAIN_TRIALS) {

@@ -122,6 +122,11 @@ def main():
         p.grad = torch.randn(1 << 20)
         opt = torch.optim.Adam([p], lr=1e-3)
         emit("torch", "adam_step", f"{1 << 20}", "GB/s", measure(opt.step, 28 * (1 << 20) / 1e9), args.threads)
+        # Dead units: the row of bench/peers.ts with the same name (gradient 0, exp_avg at the smallest subnormal).
+        p.grad.zero_()
+        opt.state[p]["exp_avg"].fill_(2.0**-149)
+        opt.state[p]["exp_avg_sq"].fill_(1e-8)
+        emit("torch", "adam_step", f"{1 << 20} dead units", "GB/s", measure(opt.step, 28 * (1 << 20) / 1e9), args.threads)
     if "train" in only:
         for name, sizes, batch in TRAIN:
             torch.manual_seed(1)

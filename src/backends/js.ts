@@ -228,11 +228,24 @@ function sgd_step_f32(n: number, lr: number, wd: number, W: F32Buf, G: F32Buf): 
   for (let i = 0; i < n; i++) w[i] -= lr * (g[i] + wd * w[i]);
 }
 
+/**
+ * Decaying optimizer state (momentum buffers, Adam's and RMSprop's averages) is stored as float32 with subnormals
+ * flushed to zero, on every backend: a gradient that stays 0 (a dead ReLU unit's weights) would otherwise leave the
+ * state stuck at the smallest subnormal, where each CPU operation on it takes a microcode assist
+ * (native/optim/optim.cc has the numbers). PyTorch keeps subnormals; the values differ by less than
+ * 2⁻¹²⁶ ≈ 1.2e-38. Returns 0 where `x` rounds to a float32 subnormal, else `x` itself (still float64: the reference
+ * goes on with the unrounded value, as it always has).
+ */
+function flushSubnormal(x: number): number {
+  return Math.abs(Math.fround(x)) < FLT_MIN ? 0 : x;
+}
+const FLT_MIN = 2 ** -126;
+
 function momentum_step_f32(n: number, lr: number, mu: number, damp: number, wd: number, nesterov: number, W: F32Buf, G: F32Buf, BUF: F32Buf): void {
   const w = W.data, g = G.data, buf = BUF.data;
   for (let i = 0; i < n; i++) {
     const gi = Math.fround(g[i] + wd * w[i]);
-    const b = (buf[i] = mu * buf[i] + (1 - damp) * gi);
+    const b = (buf[i] = flushSubnormal(mu * buf[i] + (1 - damp) * gi));
     w[i] -= lr * (nesterov ? gi + mu * b : b);
   }
 }
@@ -251,14 +264,14 @@ function rmsprop_step_f32(n: number, lr: number, alpha: number, eps: number, wd:
   const buf = mu > 0 ? BUF.data : null, gavg = centered ? GAVG.data : null;
   for (let i = 0; i < n; i++) {
     const gi = Math.fround(g[i] + wd * w[i]);
-    const s = (sq[i] = alpha * sq[i] + (1 - alpha) * gi * gi);
+    const s = (sq[i] = flushSubnormal(alpha * sq[i] + (1 - alpha) * gi * gi));
     let avg: number;
     if (gavg) {
-      const ga = (gavg[i] += (1 - alpha) * (gi - gavg[i]));
+      const ga = (gavg[i] = flushSubnormal(gavg[i] + (1 - alpha) * (gi - gavg[i])));
       avg = Math.fround(Math.sqrt(Math.fround(s - ga * ga))) + eps;
     } else avg = Math.fround(Math.sqrt(s)) + eps;
     avg = Math.fround(avg);
-    if (buf) w[i] -= lr * (buf[i] = mu * buf[i] + gi / avg);
+    if (buf) w[i] -= lr * (buf[i] = flushSubnormal(mu * buf[i] + gi / avg));
     else w[i] -= (lr * gi) / avg;
   }
 }
@@ -269,10 +282,10 @@ function adam_step_f32(n: number, lr: number, b1: number, b2: number, eps: numbe
   const l2 = decoupled ? 0 : wd;
   for (let i = 0; i < n; i++) {
     if (decoupled) w[i] *= decay;
-    const gi = Math.fround(g[i] + l2 * w[i]);
-    const mi = (m[i] += (1 - b1) * (gi - m[i]));
-    let vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-    if (vmax) vi = vmax[i] = Math.max(vmax[i], vi);
+    const gi = l2 !== 0 ? Math.fround(g[i] + l2 * w[i]) : g[i]; // as torch: no 0·w (NaN for an infinite w)
+    const mi = (m[i] = flushSubnormal(m[i] + (1 - b1) * (gi - m[i])));
+    let vi = (v[i] = flushSubnormal(b2 * v[i] + (1 - b2) * gi * gi));
+    if (vmax) vi = vmax[i] = flushSubnormal(Math.max(vmax[i], vi));
     const denom = Math.fround(Math.fround(Math.sqrt(vi)) / bc2Sqrt) + eps;
     w[i] -= (stepSize * mi) / Math.fround(denom);
   }

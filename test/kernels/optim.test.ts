@@ -134,3 +134,45 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('optimizer steps on %s'
       }
     });
 });
+
+// A gradient that stays 0 (a dead ReLU unit's weights) decays a state value into the subnormals, where it would
+// stick at the smallest one (0.9 · 2⁻¹⁴⁹ rounds back to 2⁻¹⁴⁹) and cost a microcode assist per operation: every
+// backend stores decaying state with subnormals flushed to 0 (native/optim/optim.cc), and a subnormal that arrives
+// (a loaded state) is flushed by the first step. Weight decay off or decoupled, so the gradient stays 0.
+const DECAYING: [Case, string[]][] = [
+  [momentum(0.1, 0.9, 0, 0, false), ['buf']], [momentum(0.1, 0.9, 0.5, 0, false), ['buf']], [momentum(0.05, 0.9, 0, 0, true), ['buf']],
+  [rmsprop(0.01, 0.99, 1e-8, 0, 0, false), ['sq']], [rmsprop(0.01, 0.9, 1e-6, 0, 0.9, true), ['sq', 'buf', 'gavg']],
+  [rmsprop(0.01, 0.99, 1e-8, 0, 0.5, false), ['sq', 'buf']],
+  [adam(1e-3, 0.9, 0.999, 1e-8, 0, false, false), ['m', 'v']], [adam(1e-2, 0.8, 0.99, 1e-8, 0, false, true), ['m', 'v', 'vmax']],
+  [adam(1e-3, 0.9, 0.999, 1e-8, 0.01, true, false), ['m', 'v']], [adam(1e-2, 0.9, 0.999, 1e-6, 0.1, true, true), ['m', 'v', 'vmax']],
+];
+
+describe.each(BACKENDS.map((b) => [b.name, b] as const))('decaying optimizer state on %s', (name, backend) => {
+  const FLT_MIN = 2 ** -126;
+  const start = [2 ** -149, -(2 ** -149), 2 ** -130, -(2 ** -127), FLT_MIN * 1.25, -FLT_MIN * 3, 1e-37, 0, 0.5, -0.25, 2 ** -140, 1e-36, 2 ** -149];
+  const startedSubnormal = [0, 1, 2, 3, 10, 12];
+  for (const [c, written] of DECAYING)
+    it(`${c.name}: with a zero gradient, state leaves the subnormals and never holds one`, () => {
+      const n = start.length;
+      const W = put(backend, Float32Array.from({ length: n }, (_, i) => 0.1 * (i + 1))), G = backend.alloc(n);
+      // Second moments (under a square root) start at |x|; first moments and momentum buffers at x.
+      const S = c.state.map((key) => put(backend, Float32Array.from(start, (x) => (['v', 'vmax', 'sq'].includes(key) ? Math.abs(x) : x))));
+      const subnormal = (x: number) => x !== 0 && Math.abs(x) < FLT_MIN;
+      for (let t = 1; t <= 50; t++) {
+        c.run(backend.k, n, t + 1, W, G, S); // t + 1: past the first step's special cases (dampening)
+        S.forEach((s, j) => {
+          if (!written.includes(c.state[j])) return;
+          const bad = [...s.data].findIndex(subnormal);
+          if (bad >= 0) throw new Error(`${c.name} on ${name}, step ${t}: ${c.state[j]}[${bad}] = ${s.data[bad]} is subnormal`);
+          if (t === 1) for (const i of startedSubnormal) if (s.data[i] !== 0) throw new Error(`${c.name} on ${name}: ${c.state[j]}[${i}] = ${s.data[i]} after one step, expected 0`);
+        });
+        for (const x of W.data) if (!Number.isFinite(x)) throw new Error(`${c.name} on ${name}: a weight became ${x}`);
+      }
+      // 1e-36 and 1e-37 (normal at the start) decay through the subnormal range within 50 steps where a step
+      // multiplies by 0.9 or less (momentum buffers and Adam's first moment): they must end at 0.
+      S.forEach((s, j) => {
+        if (['buf', 'm'].includes(c.state[j]) && written.includes(c.state[j]) && (s.data[6] !== 0 || s.data[11] !== 0))
+          throw new Error(`${c.name} on ${name}: ${c.state[j]} = ${s.data[6]}, ${s.data[11]}; expected 0, 0`);
+      });
+    });
+});
