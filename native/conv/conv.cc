@@ -5,7 +5,8 @@
  *   geometries: im2col row by row), bias added per micro-tile;
  * - input gradient of stride-1 layers with at least MR input channels: the forward above over dY with the flipped,
  *   transposed filters;
- * - weight gradient with ≥ NR taps: dWᵀ = col·dYᵀ, MR tap rows at a time built in a small buffer and read in place.
+ * - weight gradient with ≥ NR taps: dWᵀ = col·dYᵀ, MR tap rows at a time built in a small buffer and read in place
+ *   (fused behind a pool whose windows tile the plane: dYᵀ packed straight from the pooled gradient);
  * - weight gradient of a one-channel 3×3 'same' layer with a multiple of 16 pixels (AVX-512): the dot path's sums
  *   straight from the zero-padded plane (c1k3_tap_sums3), same bits, no im2col; fused behind a 2×2 stride-2 pool,
  *   the same sums from the pooled gradient with the filters in the lanes (c1k3_pooled_block), no expansion.
@@ -243,6 +244,7 @@ struct Job {
   bool wino_pool;           // fused 2×2 stride-2 pool: winograd_sample pools each output tile itself
   const uint16_t* lane_masks; // c1k3 weight gradient: per 16 pixels, the lanes kx = 0 reads inside the row, then kx = 2's
   const int32_t* pixels;      // pooled c1k3 weight gradient: its C1k3Pixel table
+  bool pooled_dyt;            // transposed weight gradient: B packed from the pooled gradient (pack_pooled_dyt)
   unsigned char undone[MAX_TASKS];
 };
 
@@ -805,6 +807,22 @@ inline size_t wgrad_scratch_floats(const Conv& P, const isa_table& T) {
   return (size_t)((flat_taps(P) ? P.c * padded_planes(P, stride).len : 0) + T.blk.mr * stride + oc_pad * P.ohw);
 }
 
+/* Fused behind a pool whose windows tile the plane (AVX-512, one k block of pixels, whole 16-lane groups in a
+ * panel): B is packed straight from the pooled gradient (pack_pooled_dyt), through this many more floats after
+ * wgrad_scratch_floats' (the transposed gradients and winners, 16 lanes of bias partials, the bias sums). */
+inline bool pooled_dyt(const Conv& P, const isa_table& T, const Unpool* U) {
+  return U && U->tiled && T.blk.nr % 16 == 0 && kc_step_for(P.ohw, T.blk) >= P.ohw;
+}
+inline size_t pooled_dyt_floats(const Conv& P, const isa_table& T, const Unpool& U) {
+  const int64_t oc_pad = (P.oc + T.blk.nr - 1) / T.blk.nr * T.blk.nr;
+  return (size_t)(15 + 2 * ((U.qhw + 15) / 16 * 16) * 16 + 16 * 16 + oc_pad);  // 15: gt starts on 64 bytes
+}
+
+#if defined(__x86_64__)
+bool pack_pooled_dyt(const Conv& P, const Unpool& U, int64_t s, int64_t nr, float* gt, int32_t* it, float* lanes,
+                     float* bp, float* sums);
+#endif
+
 void bwd_filter_transposed_chunk(const Job& J, int64_t q, float* scratch) {
   const Conv& P = *J.P;
   const isa_table& T = *J.T;
@@ -816,13 +834,25 @@ void bwd_filter_transposed_chunk(const Job& J, int64_t q, float* scratch) {
   float* bp = scratch;  // first: the micro-kernel loads B panels with aligned loads (scratch is 64-byte aligned)
   float* rows = bp + oc_pad * P.ohw;
   float* planes = rows + MR * stride;
+  // Pooled (pack_pooled_dyt): the transposed gradients and winners, the bias partials, the bias sums.
+  float* gt = scratch + (wgrad_scratch_floats(P, T) + 15) / 16 * 16;
+  const int64_t windows = J.pooled_dyt ? (J.unpool->qhw + 15) / 16 * 16 * 16 : 0;
+  int32_t* it = reinterpret_cast<int32_t*>(gt + windows);
+  float* lanes = gt + 2 * windows;
+  float* sums = lanes + 16 * 16;
   const int64_t s0 = q * CHUNK, s1 = s0 + CHUNK < P.n ? s0 + CHUNK : P.n;
   for (int64_t s = s0; s < s1; s++) {
     const float* x = J.a + s * P.c * P.h * P.w;
-    const float* dy = sample_grad(J, J.b, s);
     if (J.valid) pad_planes(P, pp, x, planes);
-    for (int64_t pc = 0; pc < P.ohw; pc += kc_step)
-      T.gemm_pack_b(P.ohw - pc < kc_step ? P.ohw - pc : kc_step, P.oc, dy + pc, 1, P.ohw, bp + pc * oc_pad);
+    const float* dy = nullptr;  // the expanded gradient, when B is packed from it
+#if defined(__x86_64__)
+    if (!J.pooled_dyt || !pack_pooled_dyt(P, *J.unpool, s, NR, gt, it, lanes, bp, sums))
+#endif
+    {
+      dy = sample_grad(J, J.b, s);
+      for (int64_t pc = 0; pc < P.ohw; pc += kc_step)
+        T.gemm_pack_b(P.ohw - pc < kc_step ? P.ohw - pc : kc_step, P.oc, dy + pc, 1, P.ohw, bp + pc * oc_pad);
+    }
     for (int64_t ir = 0; ir < P.kg; ir += MR) {
       const int64_t mr = P.kg - ir < MR ? P.kg - ir : MR;
       // Flat taps: the forward's panel packer with the mr taps as its k steps and one panel as wide as a row.
@@ -840,7 +870,9 @@ void bwd_filter_transposed_chunk(const Job& J, int64_t q, float* scratch) {
         }
       }
     }
-    T.row_sum(P.oc, P.ohw, dy, s == s0 ? 0.0f : 1.0f, part + wsize);
+    if (dy) T.row_sum(P.oc, P.ohw, dy, s == s0 ? 0.0f : 1.0f, part + wsize);
+    else
+      for (int64_t o = 0; o < P.oc; o++) part[wsize + o] = s == s0 ? sums[o] : part[wsize + o] + sums[o];
   }
 }
 
@@ -971,6 +1003,105 @@ __attribute__((target("avx512f"), always_inline)) inline void transpose16(__m512
   }
 }
 
+/* The pooled gradients (ReLU mask applied, + 0 as the expansion's zeroing then adding gives) and winners of
+ * sample s's filters f0 … f0 + 15, transposed: gt[o·16 + f] and it[o·16 + f] for each window o, in whole blocks of
+ * 16 windows (lanes past oc: gradient 0 and a winner that names no pixel). */
+__attribute__((target("avx512f"))) void transpose_pooled(const Unpool& U, int64_t s, int64_t f0, float* gt,
+                                                         int32_t* it) {
+  const int64_t qhw = U.qhw, filters = U.planes - f0 < 16 ? U.planes - f0 : 16;
+  const __m512 zero = _mm512_setzero_ps();
+  // In locals: the stores below may alias anything, so fields read through U would be reloaded after each.
+  const float* const dy = U.dy;
+  const float* const y = U.y;
+  const int32_t* const idx = U.idx;
+  for (int64_t o0 = 0; o0 < qhw; o0 += 16) {
+    const __mmask16 m = (__mmask16)(qhw - o0 >= 16 ? 0xFFFF : (1u << (qhw - o0)) - 1);
+    __m512 g[16], w[16];
+#pragma GCC unroll 16
+    for (int64_t f = 0; f < 16; f++) {
+      const __mmask16 mf = f < filters ? m : (__mmask16)0;
+      const int64_t at = (s * U.planes + f0 + (f < filters ? f : 0)) * qhw + o0;
+      __m512 v = _mm512_maskz_loadu_ps(mf, dy + at);
+      if (y) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(mf, y + at), zero, _CMP_GT_OQ), v);
+      g[f] = _mm512_add_ps(v, zero);
+      w[f] = _mm512_castsi512_ps(_mm512_mask_loadu_epi32(_mm512_set1_epi32(-1), mf, idx + at));
+    }
+    transpose16(g);
+    transpose16(w);
+    // All 16 rows (gt and it hold whole blocks of 16 windows): a store loop of fewer became a memcpy from the stack.
+#pragma GCC unroll 16
+    for (int64_t r = 0; r < 16; r++) {
+      _mm512_store_ps(gt + (o0 + r) * 16, g[r]);
+      _mm512_store_ps(reinterpret_cast<float*>(it) + (o0 + r) * 16, w[r]);
+    }
+  }
+}
+
+/* Prefetches into L2 the pooled gradients, winners and (relu) outputs of sample s's filters f0 … f0 + count − 1,
+ * lines [lo, hi) of them: read 16 planes at a time, they are too many streams for the hardware prefetchers. */
+inline void prefetch_pooled(const Unpool& U, int64_t s, int64_t f0, int64_t lo, int64_t hi) {
+  const int64_t ahead = (s * U.planes + f0) * U.qhw;
+  for (int64_t i = lo; i < hi; i++) {
+    _mm_prefetch((const char*)(U.dy + ahead + 16 * i), _MM_HINT_T1);
+    _mm_prefetch((const char*)(U.idx + ahead + 16 * i), _MM_HINT_T1);
+    if (U.y) _mm_prefetch((const char*)(U.y + ahead + 16 * i), _MM_HINT_T1);
+  }
+}
+
+/* Sample s's dYᵀ as bwd_filter_transposed_chunk's B panels, as gemm_pack_b packs the expanded gradient (one k block
+ * of all ohw pixels: bp[panel·nr·ohw + j·nr + lane] for filter panel·nr + lane, zero past oc), straight from the
+ * pooled gradient: per pixel j, each group of 16 filters' window gradients (transpose_pooled) where their winner is
+ * j, +0 elsewhere (the expanded values exactly); and the bias sums (sums[o]) as row_sum sums the expanded planes:
+ * its four accumulators' lane partials (vectors k mod 4 of its 64-pixel blocks, the rest into the first), in pixel
+ * order, then (s0 + s1) + (s2 + s3), its lane sum and its tail pixels one by one, here with the filters in the
+ * lanes. False when a winner lies outside its window's 2×2 block (bp is then partly written): the caller expands. */
+__attribute__((target("avx512f"))) bool pack_pooled_dyt(const Conv& P, const Unpool& U, int64_t s, int64_t nr, float* gt,
+                                                        int32_t* it, float* lanes, float* bp, float* sums) {
+  const int64_t ohw = P.ohw, oc_pad = (P.oc + nr - 1) / nr * nr, nv = ohw / 16, blocks = nv / 4 * 4;
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512i one = _mm512_set1_epi32(1);
+  for (int64_t f0 = 0; f0 < oc_pad; f0 += 16) {
+    float* panel = bp + f0 / nr * nr * ohw + f0 % nr;
+    if (f0 >= P.oc) {
+      for (int64_t j = 0; j < ohw; j++) _mm512_store_ps(panel + j * nr, zero);
+      continue;
+    }
+    transpose_pooled(U, s, f0, gt, it);
+    __m512i found = _mm512_setzero_si512();
+    for (int64_t r = 0, j = 0; r < P.oh; r++)
+      for (int64_t c = 0; c < P.ow; c++, j++) {
+        const int64_t o = (r >> 1) * U.qw + (c >> 1);
+        const __mmask16 m = _mm512_cmpeq_epi32_mask(_mm512_load_si512(it + o * 16), _mm512_set1_epi32((int32_t)j));
+        found = _mm512_mask_add_epi32(found, m, found, one);
+        _mm512_store_ps(panel + j * nr, _mm512_maskz_mov_ps(m, _mm512_load_ps(gt + o * 16)));
+      }
+    const int64_t filters = P.oc - f0 < 16 ? P.oc - f0 : 16;
+    if (_mm512_mask_cmpneq_epi32_mask((__mmask16)((1u << filters) - 1), found, _mm512_set1_epi32((int32_t)U.qhw)))
+      return false;
+    for (int64_t l = 0; l < 16; l++) {
+      __m512 b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+      const float* v = panel + l * nr;
+      int64_t k = 0;
+      for (; k < blocks; k += 4) {
+        b0 = _mm512_add_ps(b0, _mm512_load_ps(v + k * 16 * nr));
+        b1 = _mm512_add_ps(b1, _mm512_load_ps(v + (k + 1) * 16 * nr));
+        b2 = _mm512_add_ps(b2, _mm512_load_ps(v + (k + 2) * 16 * nr));
+        b3 = _mm512_add_ps(b3, _mm512_load_ps(v + (k + 3) * 16 * nr));
+      }
+      for (; k < nv; k++) b0 = _mm512_add_ps(b0, _mm512_load_ps(v + k * 16 * nr));
+      _mm512_store_ps(lanes + l * 16, _mm512_add_ps(_mm512_add_ps(b0, b1), _mm512_add_ps(b2, b3)));
+    }
+    __m512 v[16];
+    for (int64_t l = 0; l < 16; l++) v[l] = _mm512_load_ps(lanes + l * 16);
+    for (int64_t i = 0; i < 8; i++) v[i] = _mm512_add_ps(v[i], v[i + 8]);
+    for (int64_t i = 0; i < 4; i++) v[i] = _mm512_add_ps(v[i], v[i + 4]);
+    __m512 sum = _mm512_add_ps(_mm512_add_ps(v[0], v[2]), _mm512_add_ps(v[1], v[3]));
+    for (int64_t j = nv * 16; j < ohw; j++) sum = _mm512_add_ps(sum, _mm512_load_ps(panel + j * nr));
+    _mm512_storeu_ps(sums + f0, sum);
+  }
+  return true;
+}
+
 /* A pixel of the pooled c1k3 weight gradient (c1k3_pooled_block), in lane-major order: pixel l + 16k of lane l. */
 struct C1k3Pixel {
   int32_t window;  // its pool window (its row of the transposed gradients and winners)
@@ -1036,38 +1167,11 @@ __attribute__((target("avx512f"))) bool c1k3_pooled_block(const Unpool& U, int64
                                                           const C1k3Pixel* pixels, const float* xp, float* gt,
                                                           int32_t* it, float* lanes, float* out, int64_t next) {
   const int64_t qhw = U.qhw, filters = U.planes - f0 < 16 ? U.planes - f0 : 16, w2 = U.w + 2;
-  // The same filters' pooled gradients, winners and outputs of sample `next` (if any) are prefetched into L2 while
-  // this one's pixels run: read 16 planes at a time, they are too many streams for the hardware prefetchers, and
-  // the transposition then waited for memory (a quarter of its time in CNN-S's conv1).
-  const int64_t lines = next >= 0 ? (filters * qhw + 15) / 16 : 0, ahead = (next * U.planes + f0) * qhw;
+  // The same filters' pooled data of sample `next` (if any) is prefetched while this one's pixels run (without, the
+  // transposition waited for memory a quarter of its time in CNN-S's conv1).
+  const int64_t lines = next >= 0 ? (filters * qhw + 15) / 16 : 0;
   const __m512 zero = _mm512_setzero_ps();
-  // In locals: the stores below may alias anything, so fields read through U would be reloaded after each.
-  const float* const dy = U.dy;
-  const float* const y = U.y;
-  const int32_t* const idx = U.idx;
-  // These filters' gradients and winners, 16 windows at a time, transposed: gt[o·16 + f], it[o·16 + f].
-  for (int64_t o0 = 0; o0 < qhw; o0 += 16) {
-    const __mmask16 m = (__mmask16)(qhw - o0 >= 16 ? 0xFFFF : (1u << (qhw - o0)) - 1);
-    __m512 g[16], w[16];
-#pragma GCC unroll 16
-    for (int64_t f = 0; f < 16; f++) {
-      // Filters past the last: no lanes read, gradient 0 and a winner that names no pixel.
-      const __mmask16 mf = f < filters ? m : (__mmask16)0;
-      const int64_t at = (s * U.planes + f0 + (f < filters ? f : 0)) * qhw + o0;
-      __m512 v = _mm512_maskz_loadu_ps(mf, dy + at);
-      if (y) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(mf, y + at), zero, _CMP_GT_OQ), v);
-      g[f] = _mm512_add_ps(v, zero);
-      w[f] = _mm512_castsi512_ps(_mm512_mask_loadu_epi32(_mm512_set1_epi32(-1), mf, idx + at));
-    }
-    transpose16(g);
-    transpose16(w);
-    // All 16 rows (gt and it hold whole blocks of 16 windows): a store loop of fewer became a memcpy from the stack.
-#pragma GCC unroll 16
-    for (int64_t r = 0; r < 16; r++) {
-      _mm512_store_ps(gt + (o0 + r) * 16, g[r]);
-      _mm512_store_ps(reinterpret_cast<float*>(it) + (o0 + r) * 16, w[r]);
-    }
-  }
+  transpose_pooled(U, s, f0, gt, it);
   __m512i found = _mm512_setzero_si512();
   const __m512i one = _mm512_set1_epi32(1);
   const int64_t blocks = nv / 4 * 4;  // row_sum's 64-pixel blocks, in vectors
@@ -1083,11 +1187,7 @@ __attribute__((target("avx512f"))) bool c1k3_pooled_block(const Unpool& U, int64
       DESCENT_C1K3_PIXEL(px[k + 3], b3)
     }
     for (; k < nv; k++) DESCENT_C1K3_PIXEL(px[k], b0)
-    for (int64_t i = lines * l / 16; i < lines * (l + 1) / 16; i++) {
-      _mm_prefetch((const char*)(dy + ahead + 16 * i), _MM_HINT_T1);
-      _mm_prefetch((const char*)(idx + ahead + 16 * i), _MM_HINT_T1);
-      if (y) _mm_prefetch((const char*)(y + ahead + 16 * i), _MM_HINT_T1);
-    }
+    if (lines) prefetch_pooled(U, next, f0, lines * l / 16, lines * (l + 1) / 16);
     float* lane = lanes + l * 160;
     _mm512_store_ps(lane, a0), _mm512_store_ps(lane + 16, a1), _mm512_store_ps(lane + 32, a2);
     _mm512_store_ps(lane + 48, a3), _mm512_store_ps(lane + 64, a4), _mm512_store_ps(lane + 80, a5);
@@ -1436,11 +1536,13 @@ bool bwd_filter(const Conv& P, float beta, const float* x, const float* dy, cons
       const int64_t stride = (P.ohw + 15) / 16 * 16;
       uint32_t* valid = flat_taps(P) ? reinterpret_cast<uint32_t*>(valid_cols_w.get((size_t)(P.kw * stride))) : nullptr;
       int64_t* taps = flat_taps(P) ? reinterpret_cast<int64_t*>(taps_w.get((size_t)(4 * P.kg))) : nullptr;
-      float* scratch = worker_col.get(wgrad_scratch_floats(P, *J.T));
+      J.pooled_dyt = pooled_dyt(P, *J.T, unpool);
+      const size_t floats = wgrad_scratch_floats(P, *J.T) + (J.pooled_dyt ? pooled_dyt_floats(P, *J.T, *unpool) : 0);
+      float* scratch = worker_col.get(floats);
       // Without memory for these buffers the GEMM path runs instead, its partials in the same [oc, kg] layout.
       if (scratch && (flat_taps(P) ? valid && taps : true)) {
         if (valid) fill_valid(P, stride, valid), fill_taps(P, padded_planes(P, stride), stride, taps);
-        J.valid = valid, J.taps = taps, J.col = scratch, J.col_floats = wgrad_scratch_floats(P, *J.T);
+        J.valid = valid, J.taps = taps, J.col = scratch, J.col_floats = floats;
         J.item = bwd_filter_transposed_chunk;
         transposed = true;
       }
