@@ -5,7 +5,8 @@
  * two columns the taps reach past it; oh + 3 rows, since the weight gradient's second row may lie one past an odd
  * output).
  * - Forward: tiles of 4 output channels × 8 columns of one row (8 accumulators, the weight repacked into panels of 4
- *   filters), each tap of each input channel two unaligned loads from the padded plane and four weight splats:
+ *   filters; a row's last block of at most 4 columns, CNN-S's 24–27, as 4 × 4 with the same sums, not 8 with 4 of them
+ *   dropped), each tap of each input channel two unaligned loads from the padded plane and four weight splats:
  *   y = Σ_k w[o, k]·x_k, then + bias, k = (ci, ky, kx) in order. With a following 2×2 stride-2 max pool, a row's tile
  *   waits in a stage for the next row's, and the pool (PyTorch's first-maximum rule and indices, as pool.ts) and an
  *   optional ReLU run on the pair: the convolution's output is never stored, with the same bits as the unfused kernels.
@@ -72,7 +73,9 @@ export function direct_fwd_image(c: i32, oc: i32, oh: i32, ow: i32, planes: usiz
       for (let oy = 0; oy < rowsUsed; oy++) {
         // Pooled, even rows go to the stage's second half, to be read with the next row.
         const tile = pool && (oy & 1) == 0 ? stage + 128 : stage;
-        direct_tile(c, planes + <usize>oy * rowBytes + (<usize>ox << 2), rowBytes, planeBytes, panel, tile);
+        // A last block of at most 4 columns (CNN-S's 28: 24–27) computes only those (the tile's upper half is zeros).
+        if (cols <= 4) direct_tile4(c, planes + <usize>oy * rowBytes + (<usize>ox << 2), rowBytes, planeBytes, panel, tile);
+        else direct_tile(c, planes + <usize>oy * rowBytes + (<usize>ox << 2), rowBytes, planeBytes, panel, tile);
         if (pool && (oy & 1) == 0) continue;
         for (let i = 0; i < channels; i++) {
           const b = f32x4.splat(bias != 0 ? load<f32>(bias + (<usize>(o + i) << 2)) : 0);
@@ -131,6 +134,30 @@ function direct_tile(c: i32, p: usize, rowBytes: usize, planeBytes: usize, panel
   }
   v128.store(out, c00); v128.store(out, c01, 16); v128.store(out, c10, 32); v128.store(out, c11, 48);
   v128.store(out, c20, 64); v128.store(out, c21, 80); v128.store(out, c30, 96); v128.store(out, c31, 112);
+}
+
+/** direct_tile's sums for 4 columns: the same arithmetic per output (k in order), the tile's columns 4–7 set to 0. */
+function direct_tile4(c: i32, p: usize, rowBytes: usize, planeBytes: usize, panel: usize, out: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let k = panel;
+  for (let ci = 0; ci < c; ci++) {
+    let q = p;
+    for (let ky = 0; ky < 3; ky++) {
+      for (let e = q + 12; q < e; q += 4) {
+        const x = v128.load(q);
+        c0 = madd(v128.load32_splat(k), x, c0);
+        c1 = madd(v128.load32_splat(k, 4), x, c1);
+        c2 = madd(v128.load32_splat(k, 8), x, c2);
+        c3 = madd(v128.load32_splat(k, 12), x, c3);
+        k += 16;
+      }
+      q += rowBytes - 12;
+    }
+    p += planeBytes;
+  }
+  const zero = f32x4.splat(0);
+  v128.store(out, c0); v128.store(out, zero, 16); v128.store(out, c1, 32); v128.store(out, zero, 48);
+  v128.store(out, c2, 64); v128.store(out, zero, 80); v128.store(out, c3, 96); v128.store(out, zero, 112);
 }
 
 /**

@@ -21,7 +21,9 @@
  * where the next row's tiles (written after) or spare room go, and crosses into the next panel at lanes 5–7
  * (store_lanes). The forward and input gradient process a task's images in blocks of tile rows sized to the
  * workspace (CNN-S: its 4 images in one block); each tile's arithmetic does not depend on its block or column.
- * The weight gradient takes one image at a time (its tiles are the products' k, so blocks would change the sums).
+ * The weight gradient takes one image at a time (its tiles are the products' k, so blocks would change the sums),
+ * and reads dY's planes as they are when its tiles cover them exactly (even sizes, at least 8 wide: CNN-S's 14×14)
+ * rather than from padded copies.
  * Tile t of a block sits in panel t/8, lane t%8 (forward) or in k step t (weight gradient).
  * Accuracy: the transforms add at most 4 (V), 9/4·|g| (U) and 9 (output) terms; the sum over channels is float32
  * in channel order (bounds: test/winograd.ts). Every sample's arithmetic depends only on the
@@ -29,7 +31,7 @@
  */
 import { GEMM_MR, GEMM_NR, store_transposed_4x4 } from './gemm';
 import { pool_window } from './pool';
-import { copy_f32, madd, store_partial_f32x4, zero_f32 } from './simd';
+import { copy_f32, load_partial_f32x4, madd, store_partial_f32x4, zero_f32 } from './simd';
 
 /** Transformed positions per tile (4×4). */
 // @ts-ignore: decorator
@@ -455,14 +457,23 @@ export function wino_grad_image(
       }
       input_transform_t(plane, planeBytes, wp, rows, tW, i, bPanels, bXi, stage);
     }
+    // dY's planes as they are when every tile lies inside them (no padded copy; the last row's reads stop at the
+    // plane's end), else MR channels' padded rows at a time.
+    const direct = (oh & 1) == 0 && (ow & 1) == 0 && ow >= 8 && (outs & (GEMM_MR - 1)) == 0;
+    const ohwBytes = (<usize>oh * <usize>ow) << 2;
     for (let o = 0; o < outs; o += GEMM_MR) {
-      // MR channels' padded rows (zeros for channels past outs: their rows of the products are dropped).
+      if (direct) {
+        const first = dy + <usize>(o0 + o) * ohwBytes + ((<usize>(2 * ty0) * <usize>ow) << 2);
+        grad_transform(first, ohwBytes, <usize>ow << 2, ty0 + rows == tH ? ow : 0, rows, tW, o, a, aXi, stage);
+        continue;
+      }
+      // Zeros for channels past outs: their rows of the products are dropped.
       for (let c = 0; c < GEMM_MR; c++) {
         const p = dyPlane + <usize>c * dyPlaneBytes;
-        if (o + c < outs) pad_rows(dy + ((<usize>(o0 + o + c) * <usize>oh * <usize>ow) << 2), oh, ow, 2 * ty0, 2 * rows, 0, 2 * tWp, p);
+        if (o + c < outs) pad_rows(dy + <usize>(o0 + o + c) * ohwBytes, oh, ow, 2 * ty0, 2 * rows, 0, 2 * tWp, p);
         else zero_f32(p, <i64>(dyPlaneBytes >> 2));
       }
-      grad_transform(dyPlane, dyPlaneBytes, rows, tW, tWp, o, a, aXi, stage);
+      grad_transform(dyPlane, dyPlaneBytes, <usize>(2 * tWp) << 2, 0, rows, tW, o, a, aXi, stage);
     }
     for (let xi = 0; xi < XI; xi++)
       splat_product(outs, cin, t, a + <usize>xi * aXi, bPanels + <usize>xi * bXi, du + <usize>xi * uXi, ty0 > 0, tile);
@@ -472,23 +483,36 @@ export function wino_grad_image(
 
 /**
  * dM = A dY Aᵀ (A = [1 0; 1 1; 1 −1; 0 −1]) of every tile of a block for output channels o … o + 3 (o a multiple of
- * MR; their padded rows of 2·tWp floats at planes, planeBytes apart, zeros past the output), into the products' A:
+ * MR; their rows rowBytes apart from planes on, planes planeBytes apart: padded rows of 2·tWp floats, zeros past the
+ * output, or dY's own rows when the tiles cover them exactly; a vector of 4 tiles then reads up to 6 floats past a
+ * row, into the next, and with lastCols > 0 (the block's last row is the plane's) its last row reads only its
+ * lastCols floats), into the products' A:
  * element (o, tile) of dM[ξ] at a + ξ·aXi, float (o/4)·T·4 + tile·4 + o%4 (MR-tall panels, not pre-broadcast:
  * splat_product splats them), tile = ty·tW + tx. Each channel's transform runs over 4 tiles per v128 into `stage`
  * (16 vectors a channel); a 4×4 transpose per ξ then turns 4 channels × 4 tiles into the panel's 4 k steps of 4
  * channels. A row's last 4 tiles may reach past tW: as in input_transform_t, those k steps are written over later
  * (the next row, the next panel) or land in the 3 spare ones after the last panel.
  */
-function grad_transform(planes: usize, planeBytes: usize, rows: i32, tW: i32, tWp: i32, o: i32, a: usize, aXi: usize, stage: usize): void {
-  const rowBytes = <usize>(2 * tWp) << 2, t = rows * tW;
+function grad_transform(planes: usize, planeBytes: usize, rowBytes: usize, lastCols: i32, rows: i32, tW: i32, o: i32, a: usize, aXi: usize, stage: usize): void {
+  const t = rows * tW;
   for (let ty = 0; ty < rows; ty++)
     for (let tx = 0; tx < tW; tx += 4) {
       const tile = ty * tW + tx;
+      // Floats of the tiles' second row that may be read (8: all).
+      const cols = lastCols > 0 && ty == rows - 1 ? min(8, lastCols - 2 * tx) : 8;
       for (let c = 0; c < GEMM_MR; c++) {
-        const p = planes + <usize>c * planeBytes + ((<usize>(2 * ty * 2 * tWp + 2 * tx)) << 2);
+        const p = planes + <usize>c * planeBytes + <usize>(2 * ty) * rowBytes + (<usize>(2 * tx) << 2);
         let u = v128.load(p), v = v128.load(p, 16);
         const e0 = f32x4.shuffle(u, v, 0, 2, 4, 6), o0 = f32x4.shuffle(u, v, 1, 3, 5, 7);
-        u = v128.load(p + rowBytes); v = v128.load(p + rowBytes, 16);
+        const q = p + rowBytes;
+        if (cols == 8) {
+          u = v128.load(q);
+          v = v128.load(q, 16);
+        } else {
+          // The plane's last row: the floats past it belong to the tile past tW, whose k step is written over.
+          u = cols >= 4 ? v128.load(q) : load_partial_f32x4(q, cols);
+          v = cols >= 8 ? v128.load(q, 16) : cols > 4 ? load_partial_f32x4(q + 16, cols - 4) : f32x4.splat(0);
+        }
         const e1 = f32x4.shuffle(u, v, 0, 2, 4, 6), o1 = f32x4.shuffle(u, v, 1, 3, 5, 7);
         // A over the tile's rows (d0, d1): d0, d0 + d1, d0 − d1, −d1; then over the columns of each.
         const s = stage + (<usize>c << 8);
