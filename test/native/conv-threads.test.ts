@@ -165,39 +165,53 @@ describe('native convolution: ISAs and thread counts', () => {
     }
   });
 
-  it('the fused backward of a one-channel layer behind a 2×2 pool equals the unfused kernels with a non-finite input or a winner outside its window', () => {
-    // AVX-512 sums its weight gradient from the pooled gradient unless a sample has a non-finite input or a winner
-    // outside its 2×2 block (another pooling's indices): those take the expanded path. One call with each (sample 1
-    // or 2), every other sample summed from the pooled gradient; a NaN input makes every gw NaN, hence two calls.
-    const s: Sizes = [4, 1, 12, 12, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 12, 12];
-    const [n, , h, w, oc] = s, qh = 6, qw = 6, pooled = n * oc * qh * qw, r = rng(7);
-    const finite = randn(r, n * h * w), wt = randn(r, oc * 9), bias = randn(r, oc), pdy = randn(r, pooled), gw0 = randn(r, oc * 9), gb0 = randn(r, oc);
-    const nonFinite = finite.slice();
-    nonFinite[h * w + 5] = Infinity;
-    nonFinite[h * w + 40] = NaN;
-    for (const isa of initial.supported.split(','))
-      for (const relu of [0, 1])
-        for (const moved of [false, true]) {
-          expect(addon.setIsa(isa)).toBe(true);
-          const x = moved ? finite : nonFinite;
-          const col = new Float32Array(9 * h * w), scratch = new Float32Array(2 * oc * (h * w + qh * qw));
-          const py = new Float32Array(pooled), pidx = new Int32Array(pooled);
-          k('conv2d_max_pool2d_fwd_f32')(...s, 2, 2, 2, 2, 0, 0, qh, qw, 2, relu, x, wt, bias, col, scratch, py, pidx);
-          // Sample 2, filter 17 (the second block of 16), window 8 (row 1, column 2): the winner of window 9.
-          const at = (2 * oc + 17) * qh * qw + 8;
-          if (moved) pidx[at] = pidx[at + 1];
-          const gw = gw0.slice(), gb = gb0.slice();
-          k('conv2d_max_pool2d_bwd_f32')(...s, qh, qw, 2, relu, 1, x, pdy, pidx, relu ? py : new Float32Array(0), wt, col, scratch, gw, gb, new Float32Array(0));
-          const mdy = new Float32Array(pooled), udy = new Float32Array(n * oc * h * w), ugw = gw0.slice(), ugb = gb0.slice();
-          if (relu) k('relu_bwd_f32')(pooled, py, pdy, mdy);
-          k('max_pool2d_bwd_f32')(n * oc, h, w, qh, qw, relu ? mdy : pdy, pidx, udy);
-          k('conv2d_bwd_filter_f32')(...s, 1, x, udy, col, ugw, ugb);
-          const what = `${isa}, relu ${relu}, ${moved ? 'a winner outside its window' : 'a non-finite input'}`;
-          expect(Buffer.from(gw.buffer).equals(Buffer.from(ugw.buffer)), `${what}: gw`).toBe(true);
-          expect(Buffer.from(gb.buffer).equals(Buffer.from(ugb.buffer)), `${what}: gb`).toBe(true);
-          expect(ugw.every((v) => Number.isNaN(v)), `${what}: gw NaN exactly when an input is`).toBe(!moved);
-        }
-    addon.setIsa(initial.isa);
+  it('the fused backward behind a 2×2 pool equals the unfused kernels with a non-finite input or a winner outside its window', () => {
+    // AVX-512 reads the pooled gradient directly (conv1's weight gradient, the transposed weight gradient's dYᵀ,
+    // Winograd's input transform for the input gradient) unless a sample has a winner outside its 2×2 block (another
+    // pooling's indices) or, for conv1's weight gradient, a non-finite input: those take the expanded path. One call
+    // with each (sample 1 or 2), every other sample from the pooled gradient; a NaN input makes every gw NaN, hence
+    // two calls. A one-channel layer (20 filters: two blocks of 16), and an 8-channel one on Winograd.
+    const cases: [Sizes, 'auto' | 'always'][] = [
+      [[4, 1, 12, 12, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 12, 12], 'auto'],
+      [[4, 8, 8, 8, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 8, 8], 'always'],
+    ];
+    for (const [s, winograd] of cases) {
+      const [n, c, h, w, oc] = s, qh = h / 2, qw = w / 2, pooled = n * oc * qh * qw, r = rng(7);
+      const finite = randn(r, n * c * h * w), wt = randn(r, oc * c * 9), bias = randn(r, oc), pdy = randn(r, pooled), gw0 = randn(r, oc * c * 9), gb0 = randn(r, oc);
+      const nonFinite = finite.slice();
+      nonFinite[c * h * w + 5] = Infinity;
+      nonFinite[c * h * w + 40] = NaN;
+      addon.setWinograd(winograd);
+      try {
+        for (const isa of initial.supported.split(','))
+          for (const relu of [0, 1])
+            for (const moved of [false, true]) {
+              expect(addon.setIsa(isa)).toBe(true);
+              const x = moved ? finite : nonFinite;
+              const col = new Float32Array(c * 9 * h * w), scratch = new Float32Array(2 * oc * (h * w + qh * qw));
+              const py = new Float32Array(pooled), pidx = new Int32Array(pooled);
+              k('conv2d_max_pool2d_fwd_f32')(...s, 2, 2, 2, 2, 0, 0, qh, qw, 2, relu, x, wt, bias, col, scratch, py, pidx);
+              // Sample 2, filter 17 (the second block of 16), window 8: the winner of window 9 (its right neighbour).
+              const at = (2 * oc + 17) * qh * qw + 8;
+              if (moved) pidx[at] = pidx[at + 1];
+              const gw = gw0.slice(), gb = gb0.slice(), dx = new Float32Array(c > 1 ? x.length : 0);
+              k('conv2d_max_pool2d_bwd_f32')(...s, qh, qw, 2, relu, 1, x, pdy, pidx, relu ? py : new Float32Array(0), wt, col, scratch, gw, gb, dx);
+              const mdy = new Float32Array(pooled), udy = new Float32Array(n * oc * h * w), ugw = gw0.slice(), ugb = gb0.slice(), udx = new Float32Array(x.length);
+              if (relu) k('relu_bwd_f32')(pooled, py, pdy, mdy);
+              k('max_pool2d_bwd_f32')(n * oc, h, w, qh, qw, relu ? mdy : pdy, pidx, udy);
+              k('conv2d_bwd_filter_f32')(...s, 1, x, udy, col, ugw, ugb);
+              k('conv2d_bwd_data_f32')(...s, udy, wt, col, udx);
+              const what = `${s.join(',')} on ${isa}, relu ${relu}, ${moved ? 'a winner outside its window' : 'a non-finite input'}`;
+              expect(Buffer.from(gw.buffer).equals(Buffer.from(ugw.buffer)), `${what}: gw`).toBe(true);
+              expect(Buffer.from(gb.buffer).equals(Buffer.from(ugb.buffer)), `${what}: gb`).toBe(true);
+              if (c > 1) expect(Buffer.from(dx.buffer).equals(Buffer.from(udx.buffer)), `${what}: dx`).toBe(true);
+              expect(ugw.some((v) => Number.isNaN(v)), `${what}: gw NaN exactly when an input is`).toBe(!moved);
+            }
+      } finally {
+        addon.setWinograd('auto');
+        addon.setIsa(initial.isa);
+      }
+    }
   });
 
   it("setWinograd takes 'auto', 'always' and 'never' only", () => {
