@@ -614,20 +614,52 @@ function filter_block(g: i32, t0: i32, t1: i32, o0: i32, o1: i32): void {
  */
 function bias_grad(): void {
   const ohw = outH * outW, outs = groups * ocg;
-  for (let o = 0; o < outs; o++) {
+  let o = 0;
+  // Four channels at a time: four independent chains of adds (one alone waits on each add's latency), each
+  // channel's sums in the same order as alone.
+  for (; o + 4 <= outs; o += 4) {
+    const p = gradB + (<usize>o << 2);
+    let t0: f32 = beta == 0 ? 0 : beta * load<f32>(p), t1: f32 = beta == 0 ? 0 : beta * load<f32>(p, 4);
+    let t2: f32 = beta == 0 ? 0 : beta * load<f32>(p, 8), t3: f32 = beta == 0 ? 0 : beta * load<f32>(p, 12);
+    for (let s = 0; s < n; s++) {
+      const r0 = dyIn + ((<usize>(s * outC + o) * <usize>ohw) << 2), plane = <usize>ohw << 2;
+      const r1 = r0 + plane, r2 = r1 + plane, r3 = r2 + plane;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let i = 0;
+      for (; i + 4 <= ohw; i += 4) {
+        const q = <usize>i << 2;
+        a0 = f32x4.add(a0, v128.load(r0 + q));
+        a1 = f32x4.add(a1, v128.load(r1 + q));
+        a2 = f32x4.add(a2, v128.load(r2 + q));
+        a3 = f32x4.add(a3, v128.load(r3 + q));
+      }
+      t0 += bias_lanes(a0, r0, i, ohw);
+      t1 += bias_lanes(a1, r1, i, ohw);
+      t2 += bias_lanes(a2, r2, i, ohw);
+      t3 += bias_lanes(a3, r3, i, ohw);
+    }
+    store<f32>(p, t0); store<f32>(p, t1, 4); store<f32>(p, t2, 8); store<f32>(p, t3, 12);
+  }
+  for (; o < outs; o++) {
     const p = gradB + (<usize>o << 2);
     let total: f32 = beta == 0 ? 0 : beta * load<f32>(p);
     for (let s = 0; s < n; s++) {
       const row = dyIn + ((<usize>(s * outC + o) * <usize>ohw) << 2);
       let acc = f32x4.splat(0);
-      let tail: f32 = 0;
       let i = 0;
       for (; i + 4 <= ohw; i += 4) acc = f32x4.add(acc, v128.load(row + (<usize>i << 2)));
-      for (; i < ohw; i++) tail += load<f32>(row + (<usize>i << 2));
-      total += f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
+      total += bias_lanes(acc, row, i, ohw);
     }
     store<f32>(p, total);
   }
+}
+
+/** One image's sum of a plane: the lanes of acc (its vectors up to float `from`) in order, plus the tail [from, ohw). */
+// @ts-ignore: decorator
+@inline function bias_lanes(acc: v128, row: usize, from: i32, ohw: i32): f32 {
+  let tail: f32 = 0;
+  for (let i = from; i < ohw; i++) tail += load<f32>(row + (<usize>i << 2));
+  return f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
 }
 
 function filter_task(task: i32): void {
