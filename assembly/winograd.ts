@@ -72,12 +72,12 @@ export function wino_block_rows(cin: i32, cout: i32, oh: i32, ow: i32, images: i
   if (<i64>XI * <i64>round_up(cout, GEMM_MR) * <i64>cin > aValues * 4) return 0;
   const tW = <i64>((ow + 1) >> 1), wp = <i64>padded_width(ow), tH = <i64>((oh + 1) >> 1);
   let rows = tH * <i64>max(images, 1);
-  // Largest block that fits: V = 16·cin·⌈T + 3⌉₈ floats, M = 16·cout·T floats plus (2·rows + 2)·wp padded floats
+  // Largest block that fits: V = 16·cin·⌈T + 3⌉₈ floats, M = 16·cout·T floats plus cin·(2·rows + 2)·wp padded floats
   // (rows of one image at a time) and an edge tile.
   while (rows > 0) {
     const t = rows * tW, planeRows = rows < tH ? rows : tH;
     const v = <i64>XI * <i64>cin * ((t + 3 + GEMM_NR - 1) / GEMM_NR * GEMM_NR);
-    const m = <i64>XI * <i64>cout * t + (2 * planeRows + 2) * wp + GEMM_MR * GEMM_NR;
+    const m = <i64>XI * <i64>cout * t + <i64>cin * (2 * planeRows + 2) * wp + GEMM_MR * GEMM_NR;
     if (v <= bFloats && m <= restFloats) break;
     rows--;
   }
@@ -150,15 +150,17 @@ export function wino_images(
     const rows = min(blockRows, total - r0), t = rows * tW;
     // V[ξ] has room for the 3 tiles a row's last vector may write past the block's last tile (input_transform).
     const vXi = <usize>round_up(t + 3, GEMM_NR) * <usize>cin << 2, mXi = <usize>cout * <usize>t << 2;
-    const plane = scratch, m = scratch + ((<usize>(2 * min(rows, tH) + 2) * <usize>wp) << 2), tile = m + <usize>XI * mXi;
-    for (let i = 0; i < cin; i++)
-      for (let r = r0; r < r0 + rows;) {
-        // The block's rows of image r / tH: tile rows [ty0, ty0 + seg) from column (r − r0)·tW of the products on.
-        const image = r / tH, ty0 = r % tH, seg = min(tH - ty0, r0 + rows - r);
-        pad_rows(x + <usize>image * xBytes + <usize>i * planeBytes, h, w, 2 * ty0 - ph, 2 * seg + 2, pw, wp, plane);
-        input_transform(plane, wp, seg, tW, (r - r0) * tW, cin, i, vPanels, vXi);
-        r += seg;
-      }
+    // Every input channel's padded rows of a segment, padBytes apart, then V channel by channel within each panel.
+    const padBytes = (<usize>(2 * min(rows, tH) + 2) * <usize>wp) << 2;
+    const planes = scratch, m = scratch + <usize>cin * padBytes, tile = m + <usize>XI * mXi;
+    for (let r = r0; r < r0 + rows;) {
+      // The block's rows of image r / tH: tile rows [ty0, ty0 + seg) from column (r − r0)·tW of the products on.
+      const image = r / tH, ty0 = r % tH, seg = min(tH - ty0, r0 + rows - r);
+      for (let i = 0; i < cin; i++)
+        pad_rows(x + <usize>image * xBytes + <usize>i * planeBytes, h, w, 2 * ty0 - ph, 2 * seg + 2, pw, wp, planes + <usize>i * padBytes);
+      input_transform(planes, padBytes, wp, seg, tW, (r - r0) * tW, cin, vPanels, vXi);
+      r += seg;
+    }
     for (let xi = 0; xi < XI; xi++)
       splat_product(cout, t, cin, u + ((<usize>xi * <usize>coutPad * <usize>cin) << 2), vPanels + <usize>xi * vXi, m + <usize>xi * mXi, false, tile);
     for (let r = r0; r < r0 + rows;) {
@@ -211,22 +213,25 @@ export function pad_rows(src: usize, h: i32, w: i32, r0: i32, count: i32, pw: i3
 }
 
 /**
- * V = Bᵀ d B of input channel i for `rows` rows of tW tiles (over the padded rows at plane, wp floats each), tile
- * (ty, tx) at column tile0 + ty·tW + tx of V[ξ]'s panels (k = i), 4 tiles per v128 (input_patch). A row's last
- * vector may hold tiles past tW: they land on the next row's first columns, which that row then overwrites, or past
- * the block's last column (V has room for 3), so every column the products read holds its tile.
+ * V = Bᵀ d B of every input channel (padded rows at planes, padBytes apart, wp floats each) for `rows` rows of tW
+ * tiles, tile (ty, tx) at column tile0 + ty·tW + tx of V[ξ]'s panels (k = channel), 4 tiles per v128 (input_patch),
+ * the channels of 4 tiles one after another: each panel's rows are written while its lines are in cache (channel by
+ * channel over the whole block, a 64-byte line's two rows were written one block apart). A row's last vector may
+ * hold tiles past tW: they land on the next row's first columns, which that row then overwrites, or past the block's
+ * last column (V has room for 3), so every column the products read holds its tile.
  */
-function input_transform(plane: usize, wp: i32, rows: i32, tW: i32, tile0: i32, cin: i32, i: i32, v: usize, vXi: usize): void {
-  const panelBytes = <usize>cin << 5;
+function input_transform(planes: usize, padBytes: usize, wp: i32, rows: i32, tW: i32, tile0: i32, cin: i32, v: usize, vXi: usize): void {
+  const panelBytes = <usize>cin << 5, rowBytes = <usize>wp << 2;
   for (let ty = 0; ty < rows; ty++)
     for (let tx = 0; tx < tW; tx += 4) {
-      const tile = tile0 + ty * tW + tx;
-      // Lane 0 of tile `tile` in V[0]'s panels; past lane 4 its 4 tiles straddle two panels (the other call, so
-      // this one stores whole vectors without a test).
-      const p = plane + ((<usize>(2 * ty * wp + 2 * tx)) << 2), lane = tile & 7;
-      const at = v + ((<usize>((tile >> 3) * 8 * cin + i * 8 + lane)) << 2);
-      if (lane <= 4) input_patch(p, <usize>wp << 2, at, vXi, 0, panelBytes);
-      else input_patch(p, <usize>wp << 2, at, vXi, lane, panelBytes);
+      const tile = tile0 + ty * tW + tx, lane = tile & 7;
+      // Lane 0 of tile `tile` in V[0]'s panels, channel 0; past lane 4 its 4 tiles straddle two panels (the other
+      // loop, so this one stores whole vectors without a test).
+      let p = planes + ((<usize>(2 * ty * wp + 2 * tx)) << 2);
+      let at = v + ((<usize>((tile >> 3) * 8 * cin + lane)) << 2);
+      const end = at + panelBytes;
+      if (lane <= 4) for (; at < end; at += 32, p += padBytes) input_patch(p, rowBytes, at, vXi, 0, panelBytes);
+      else for (; at < end; at += 32, p += padBytes) input_patch(p, rowBytes, at, vXi, lane, panelBytes);
     }
 }
 
@@ -259,24 +264,28 @@ function input_transform_t(planes: usize, planeBytes: usize, wp: i32, rows: i32,
  */
 // @ts-ignore: decorator
 @inline function input_patch(p: usize, rowBytes: usize, at: usize, xiStride: usize, lane: i32, panelBytes: usize): void {
-  // Bᵀ over the patch rows: t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, per column.
+  // Bᵀ over the patch rows, t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3, on the rows' 12 floats as loaded
+  // (3 vectors a row, where the 4 columns would take 4): the columns are then shuffled out of each tᵢ, the same
+  // values as the differences of the shuffled columns.
+  const a1 = v128.load(p + rowBytes), b1 = v128.load(p + rowBytes, 16), c1 = v128.load(p + rowBytes, 32);
+  const a2 = v128.load(p + 2 * rowBytes), b2 = v128.load(p + 2 * rowBytes, 16), c2 = v128.load(p + 2 * rowBytes, 32);
   let a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32);
-  let e = f32x4.shuffle(a, b, 0, 2, 4, 6), o = f32x4.shuffle(a, b, 1, 3, 5, 7);
-  const d00 = e, d01 = o, d02 = f32x4.shuffle(e, c, 1, 2, 3, 4), d03 = f32x4.shuffle(o, c, 1, 2, 3, 5);
-  a = v128.load(p + rowBytes); b = v128.load(p + rowBytes, 16); c = v128.load(p + rowBytes, 32);
-  e = f32x4.shuffle(a, b, 0, 2, 4, 6); o = f32x4.shuffle(a, b, 1, 3, 5, 7);
-  const d10 = e, d11 = o, d12 = f32x4.shuffle(e, c, 1, 2, 3, 4), d13 = f32x4.shuffle(o, c, 1, 2, 3, 5);
-  a = v128.load(p + 2 * rowBytes); b = v128.load(p + 2 * rowBytes, 16); c = v128.load(p + 2 * rowBytes, 32);
-  e = f32x4.shuffle(a, b, 0, 2, 4, 6); o = f32x4.shuffle(a, b, 1, 3, 5, 7);
-  const d20 = e, d21 = o, d22 = f32x4.shuffle(e, c, 1, 2, 3, 4), d23 = f32x4.shuffle(o, c, 1, 2, 3, 5);
-  a = v128.load(p + 3 * rowBytes); b = v128.load(p + 3 * rowBytes, 16); c = v128.load(p + 3 * rowBytes, 32);
-  e = f32x4.shuffle(a, b, 0, 2, 4, 6); o = f32x4.shuffle(a, b, 1, 3, 5, 7);
-  const d30 = e, d31 = o, d32 = f32x4.shuffle(e, c, 1, 2, 3, 4), d33 = f32x4.shuffle(o, c, 1, 2, 3, 5);
   const row = xiStride << 2;
-  input_row(f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23), at, xiStride, lane, panelBytes);
-  input_row(f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23), at + row, xiStride, lane, panelBytes);
-  input_row(f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13), at + 2 * row, xiStride, lane, panelBytes);
-  input_row(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), at + 3 * row, xiStride, lane, panelBytes);
+  input_cols(f32x4.sub(a, a2), f32x4.sub(b, b2), f32x4.sub(c, c2), at, xiStride, lane, panelBytes);
+  input_cols(f32x4.add(a1, a2), f32x4.add(b1, b2), f32x4.add(c1, c2), at + row, xiStride, lane, panelBytes);
+  input_cols(f32x4.sub(a2, a1), f32x4.sub(b2, b1), f32x4.sub(c2, c1), at + 2 * row, xiStride, lane, panelBytes);
+  a = v128.load(p + 3 * rowBytes); b = v128.load(p + 3 * rowBytes, 16); c = v128.load(p + 3 * rowBytes, 32);
+  input_cols(f32x4.sub(a1, a), f32x4.sub(b1, b), f32x4.sub(c1, c), at + 3 * row, xiStride, lane, panelBytes);
+}
+
+/**
+ * Columns 0–3 of 4 tiles (lanes) from one row of Bᵀ d, its 12 floats in (a, b, c): column 0 the even floats of the
+ * first 8, column 1 the odd ones, columns 2 and 3 the same one pair on; then input_row.
+ */
+// @ts-ignore: decorator
+@inline function input_cols(a: v128, b: v128, c: v128, at: usize, xiStride: usize, lane: i32, panelBytes: usize): void {
+  const e = f32x4.shuffle(a, b, 0, 2, 4, 6), o = f32x4.shuffle(a, b, 1, 3, 5, 7);
+  input_row(e, o, f32x4.shuffle(e, c, 1, 2, 3, 4), f32x4.shuffle(o, c, 1, 2, 3, 5), at, xiStride, lane, panelBytes);
 }
 
 /** B over one row (t0..t3) of Bᵀ d: t0 − t2, t1 + t2, t2 − t1, t1 − t3 into the four V[ξ] from `at` on, xiStride apart. */
