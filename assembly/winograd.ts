@@ -64,8 +64,9 @@ import { copy_f32, load_partial_f32x4, madd, store_partial_f32x4, zero_f32 } fro
 }
 
 /**
- * Rows of tiles per block for cin → cout channels and an ow-wide output, given the workspace: U in aValues·4 floats
- * (packed A's 16-byte values), V panels in bFloats, M, the padded rows and an edge tile in restFloats. 0: does not
+ * Rows of tiles per block for cin → cout channels and an ow-wide output over up to `images` images (their rows of
+ * tiles one after another), given the workspace: U in aValues·4 floats (packed A's 16-byte values), V panels in
+ * bFloats, M, every input channel's padded rows (of one image at a time) and an edge tile in restFloats. 0: does not
  * fit.
  */
 export function wino_block_rows(cin: i32, cout: i32, oh: i32, ow: i32, images: i32, aValues: i64, bFloats: i64, restFloats: i64): i32 {
