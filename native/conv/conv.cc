@@ -240,8 +240,8 @@ struct Job {
   const Unpool* unpool;     // conv2d_max_pool2d_bwd: dY (or the flipped forward's input) is expanded per sample
   bool direct;              // forward through fwd_c1k3_into (b: the weight)
   bool direct_pool;         // direct and fused with a 2×2 stride-2 pool: fwd_c1k3_pooled
-  const WinogradPlan* wino; // forward through winograd_sample (col: its scratch)
-  bool wino_pool;           // fused 2×2 stride-2 pool: winograd_sample pools each output tile itself
+  const WinogradPlan* wino; // forward through winograd_input/output (col: their scratch), items: groups of samples
+  bool wino_pool;           // fused 2×2 stride-2 pool: winograd_output pools each output tile itself
   const uint16_t* lane_masks; // c1k3 weight gradient: per 16 pixels, the lanes kx = 0 reads inside the row, then kx = 2's
   const int32_t* pixels;      // pooled c1k3 weight gradient: its C1k3Pixel table
   bool pooled_dyt;            // transposed weight gradient: B packed from the pooled gradient (pack_pooled_dyt)
@@ -1268,31 +1268,49 @@ void bwd_filter_c1k3_pooled_chunk(const Job& J, int64_t q, float* scratch) {
  * 15. Its per-thread scratch (V and M) is capped so it stays in L2. */
 constexpr int64_t WINOGRAD_MAX_SCRATCH = 1 << 20;
 
+/* At most this many samples share the GEMMs' columns (winograd_plan; at least 4 groups a call, so small batches
+ * still spread over threads). CNN-S's conv2 (56 tiles a sample with the spare ones): groups of 4 fill 7 panels;
+ * CNN-S training step, one thread, 1.028× CPU time against one sample in 64 columns. Numbering the tiles densely
+ * (49 a sample, groups of 8 in 400 columns) cut the micro-kernel's time by 20 % but made the input transform's
+ * stores unaligned and straddle panels (+43 %): 1.013×. */
+constexpr int64_t WINOGRAD_MAX_GROUP = 8;
+
 /* conv_set_winograd's mode: 0 auto (winograd_pays), 1 always where it applies, 2 never. */
 std::atomic<int> winograd_mode{0};
 
 inline bool winograd_pays(const Conv& P, const WinogradPlan& W) {
   if (P.oc < 8 || P.c < 8) return false;
-  const double ratio = 16.0 * (double)W.tstride / (9.0 * (double)P.ohw);
+  // Over the columns of one sample with a spare tile per row, the layout the benches above measured, whichever
+  // layout runs: the shapes that take Winograd (and so their bits) do not move with it.
+  const int64_t NR = W.T->blk.nr, columns = (W.th * W.tw1 + NR - 1) / NR * NR;
+  const double ratio = 16.0 * (double)columns / (9.0 * (double)P.ohw);
   return ratio <= (P.c >= 16 ? 0.7 : 0.55);
 }
 
 thread_local Workspace wino_u, wino_tmp;
 
-void winograd_item(const Job& J, int64_t s, float* scratch) {
+/* Item i: the group of samples i·group … (fixed by the plan, never by the thread count), each transformed into the
+ * group's columns in turn (an expanded gradient one sample at a time, in this thread's one-sample buffer). */
+void winograd_item(const Job& J, int64_t i, float* scratch) {
   const Conv& P = *J.P;
-  const float* x = J.unpool ? unpool_sample(*J.unpool, s, unpooled.p) : J.a + s * P.c * P.h * P.w;
+  const WinogradPlan& W = *J.wino;
+  const int64_t s0 = i * W.group, count = P.n - s0 < W.group ? P.n - s0 : W.group;
+  for (int64_t g = 0; g < count; g++) {
+    const int64_t s = s0 + g;
+    winograd_input(W, g, J.unpool ? unpool_sample(*J.unpool, s, unpooled.p) : J.a + s * P.c * P.h * P.w, scratch);
+  }
   if (J.wino_pool) {
     // Each output tile is a pool window: pooled as the output transform makes it, the output never stored.
     const FusedPool& Q = *J.pool;
-    const int64_t at = s * P.oc * Q.qh * Q.qw;
+    const int64_t at = s0 * P.oc * Q.qh * Q.qw;
     const WinogradPool pool{Q.y + at, Q.idx + at, Q.relu};
-    winograd_sample(*J.wino, x, J.bias, scratch, nullptr, &pool);
+    winograd_output(W, count, J.bias, scratch, nullptr, &pool);
     return;
   }
-  float* y = sample_output(J, s);
-  winograd_sample(*J.wino, x, J.bias, scratch, y);
-  if (J.pool) pool_sample(J, s, y);
+  // Groups of one where the output goes through the one-sample buffer (a pool taken after the output).
+  float* y = sample_output(J, s0);
+  winograd_output(W, count, J.bias, scratch, y);
+  if (J.pool) pool_sample(J, s0, y);
 }
 
 /* The forward (fused: then pooled; unpool: over the expanded gradient) through Winograd; false (nothing written)
@@ -1301,7 +1319,17 @@ bool winograd_forward(const Conv& P, const float* x, const float* weight, const 
                       const FusedPool* pool, float* caller_out, const Unpool* unpool) {
   if (P.groups != 1 || P.kh != 3 || P.kw != 3 || P.sh != 1 || P.sw != 1 || P.dilh != 1 || P.dilw != 1) return false;
   const isa_table& T = *isa();
-  WinogradPlan W = winograd_plan(T, P.c, P.h, P.w, P.oc, P.oh, P.ow, P.ph, P.pw, kc_step_for(P.c, T.blk));
+  const int64_t kc_step = kc_step_for(P.c, T.blk);
+  const bool wino_pool = pool && pool->kh == 2 && pool->kw == 2 && pool->sh == 2 && pool->sw == 2 && pool->ph == 0 &&
+                         pool->pw == 0 && 2 * pool->qh == P.oh && 2 * pool->qw == P.ow;
+  WinogradPlan W = winograd_plan(T, P.c, P.h, P.w, P.oc, P.oh, P.ow, P.ph, P.pw, kc_step, 1);
+  // Groups of samples unless a pool is taken after the output, which goes through a one-sample buffer.
+  if (!pool || (wino_pool && winograd_pools(W))) {
+    // At least 4 groups when the batch allows, so small batches still spread over threads.
+    const int64_t max_group = P.n / 4 < 1 ? 1 : P.n / 4 < WINOGRAD_MAX_GROUP ? P.n / 4 : WINOGRAD_MAX_GROUP;
+    const WinogradPlan G = winograd_plan(T, P.c, P.h, P.w, P.oc, P.oh, P.ow, P.ph, P.pw, kc_step, max_group);
+    if (winograd_scratch_floats(G) <= (size_t)WINOGRAD_MAX_SCRATCH) W = G;
+  }
   const size_t floats = winograd_scratch_floats(W);
   const int mode = winograd_mode.load(std::memory_order_relaxed);
   if (mode == 2 || (mode == 0 && !winograd_pays(P, W)) || floats > (size_t)WINOGRAD_MAX_SCRATCH) return false;
@@ -1312,10 +1340,10 @@ bool winograd_forward(const Conv& P, const float* x, const float* weight, const 
   winograd_filters(W, weight, tmp, u);
   W.u = u;
   Job J{};
-  J.P = &P, J.items = P.n, J.item = winograd_item, J.T = &T, J.wino = &W, J.col = scratch, J.col_floats = floats;
+  J.P = &P, J.items = (P.n + W.group - 1) / W.group, J.item = winograd_item, J.T = &T, J.wino = &W, J.col = scratch;
+  J.col_floats = floats;
   J.a = x, J.bias = bias, J.out = y, J.pool = pool, J.caller_out = caller_out, J.unpool = unpool;
-  J.wino_pool = pool && pool->kh == 2 && pool->kw == 2 && pool->sh == 2 && pool->sw == 2 && pool->ph == 0 &&
-                pool->pw == 0 && 2 * pool->qh == P.oh && 2 * pool->qw == P.ow && winograd_pools(W);
+  J.wino_pool = wino_pool && winograd_pools(W);
   run(J, P.n * P.oc * P.ohw * P.kg);
   return true;
 }

@@ -12,7 +12,11 @@
  * parity's rows (the plane keeps its even rows, then its odd rows), so the row pass reads d[2f … 2f + 3], the column
  * pass rows f and f + tw1 of each parity, and the output transform writes floats 2f, 2f + 1 of two output buffers
  * (even and odd output rows), all linear in f. The transforms are adds and subtracts vectorised by the compiler
- * (DESCENT_CLONES: an AVX-512 and an AVX2 copy). Fused with a 2×2 stride-2 max pool (even output sizes, AVX-512),
+ * (DESCENT_CLONES: an AVX-512 and an AVX2 copy). With the AVX-512 transforms, a group of samples (fixed by the
+ * sizes, never by the thread count) shares the GEMMs' columns, each sample's tiles after the previous one's, so the
+ * last panel is not mostly padding (CNN-S's conv2: 4 samples' 224 tiles fill 7 panels of 32; one sample's 56 took
+ * 64 columns); a tile's arithmetic does not depend on its column, so the bits are one sample's at a time.
+ * Fused with a 2×2 stride-2 max pool (even output sizes, AVX-512),
  * each tile is one pool window: the output transform pools its four values in registers (window-max.h) and stores
  * only the pooled value and its position;
  * nothing depends on the thread count. Accuracy: see test/winograd.ts (N = c + 11 roundings per term on values
@@ -31,15 +35,24 @@
 namespace descent {
 
 WinogradPlan winograd_plan(const isa_table& T, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t oh, int64_t ow,
-                           int64_t ph, int64_t pw, int64_t kc_step) {
+                           int64_t ph, int64_t pw, int64_t kc_step, int64_t max_group) {
   WinogradPlan W{};
   W.T = &T;
   W.c = c, W.h = h, W.w = w, W.oc = oc, W.oh = oh, W.ow = ow, W.ph = ph, W.pw = pw;
-  W.th = (oh + 1) / 2, W.tw = (ow + 1) / 2, W.tw1 = W.tw + 1, W.tiles = W.th * W.tw1;
-  W.panels = (W.tiles + T.blk.nr - 1) / T.blk.nr, W.tstride = W.panels * T.blk.nr;
+  W.th = (oh + 1) / 2, W.tw = (ow + 1) / 2, W.tw1 = W.tw + 1;
+  W.rows16 = W.tw1 <= 16 && isa_avx512_active();
+  // The AVX-512 transforms let several samples share the columns, one after another, so the last NR-wide panel is
+  // not mostly padding (CNN-S's conv2: 56 tiles with the spare ones, 64 columns for one sample; 4 samples fill 7
+  // panels): the smallest group with the fewest columns per sample.
+  W.stile = W.th * W.tw1, W.group = 1;
+  const int64_t NR = T.blk.nr;
+  if (W.rows16)
+    for (int64_t g = 2; g <= max_group; g++)
+      if ((g * W.stile + NR - 1) / NR * W.group < (W.group * W.stile + NR - 1) / NR * g) W.group = g;
+  W.tiles = W.group * W.stile;
+  W.panels = (W.tiles + NR - 1) / NR, W.tstride = W.panels * NR;
   // The 2 floats after each parity's rows: the row pass's spare tile of its last row reads them.
   W.pcols = 2 * W.tw1, W.block = (W.th + 1) * W.pcols + 2;
-  W.rows16 = W.tw1 <= 16 && isa_avx512_active();
   // One ξ's block of V or M a cache line more than its tiles: the 16 blocks the transforms touch together would
   // otherwise lie a multiple of 4 KiB apart (CNN-S's conv2: V's 16·64 floats), all in one L1 set, and evict
   // each other (bench: the AVX-512 transforms ran 3× slower).
@@ -230,11 +243,10 @@ __attribute__((target("avx512f"), always_inline)) inline void row16(const Row16&
   out[3] = _mm512_sub_ps(b, e);
 }
 
-/* All channels of V from the image x (c planes of h × w). */
-__attribute__((target("avx512f"))) void input_transform16(const WinogradPlan& W, const float* x, float* v) {
+/* All channels of V from the image x (c planes of h × w), sample g of the group: its tiles from g·stile on. */
+__attribute__((target("avx512f"))) void input_transform16(const WinogradPlan& W, int64_t g, const float* x, float* v) {
   // Sizes in locals: the masked stores may alias anything, so fields read through W would be reloaded after each.
   const int64_t NR = W.T->blk.nr, vxi = W.vxi, tw1 = W.tw1, th = W.th, c = W.c, hw = W.h * W.w;
-  const int64_t tail = W.tstride - W.tiles;
   // Padded row r holds image row r − ph at columns q − pw: lanes [pw, pw + w) of the row's 32 (clamped to pcols).
   const int64_t qhi = W.pw + W.w < W.pcols ? W.pw + W.w : W.pcols;
   const __mmask16 m0 = lanes(W.pw, qhi), m1 = lanes(W.pw - 16, qhi - 16);
@@ -244,7 +256,7 @@ __attribute__((target("avx512f"))) void input_transform16(const WinogradPlan& W,
     __m512 r0[4], r1[4], r2[4], r3[4];
     row16(rw, 0, r0);
     row16(rw, 1, r1);
-    for (int64_t ty = 0, f0 = 0; ty < th; ty++, f0 += tw1) {
+    for (int64_t ty = 0, f0 = g * W.stile; ty < th; ty++, f0 += tw1) {
       row16(rw, 2 * ty + 2, r2);
       row16(rw, 2 * ty + 3, r3);
       // Tiles f0 … f0 + tw1 − 1: in panel f0 / NR from column at, and the next panel's first columns if they cross.
@@ -260,22 +272,28 @@ __attribute__((target("avx512f"))) void input_transform16(const WinogradPlan& W,
       }
       for (int j = 0; j < 4; j++) r0[j] = r2[j], r1[j] = r3[j];
     }
-    // The last panel's columns past the tiles (fewer than NR): zero, for each ξ.
-    if (tail > 0) {
-      float* t = v + (W.panels - 1) * c * NR + ci * NR + NR - tail;
-      const __m512 zero = _mm512_setzero_ps();
-      for (int64_t xi = 0; xi < 16; xi++, t += vxi)
-        for (int64_t k = 0; k < tail; k += 16) _mm512_mask_storeu_ps(t + k, lanes(0, tail - k), zero);
-    }
   }
 }
 
-/* Output channels ir … ir + mr − 1 (rows r of the M block at m + r·tstride); with pool, each tile's four outputs
- * are its window's candidates in window order (y00, y01 above y10, y11), pooled in registers instead of stored. */
-__attribute__((target("avx512f"))) void output_transform16(const WinogradPlan& W, const float* m, const float* bias,
-                                                            int64_t ir, int64_t mr, float* y, const WinogradPool* pool) {
+/* Floats [0, tail) at t + ci·NR + ξ·vxi of every channel ci and point ξ: zeroed with masked stores (as many memset
+ * calls cost more than CNN-S's whole conv2 input transform). */
+__attribute__((target("avx512f"))) void zero_tail16(const WinogradPlan& W, float* t, int64_t tail) {
+  const int64_t NR = W.T->blk.nr, vxi = W.vxi, c = W.c;
+  const __m512 zero = _mm512_setzero_ps();
+  for (int64_t xi = 0; xi < 16; xi++)
+    for (int64_t ci = 0; ci < c; ci++)
+      for (int64_t k = 0; k < tail; k += 16) _mm512_mask_storeu_ps(t + xi * vxi + ci * NR + k, lanes(0, tail - k), zero);
+}
+
+/* Output channels ir … ir + mr − 1 (rows r of the M block at m + r·tstride) of the group's count samples; with
+ * pool, each tile's four outputs are its window's candidates in window order (y00, y01 above y10, y11), pooled in
+ * registers instead of stored. */
+__attribute__((target("avx512f"))) void output_transform16(const WinogradPlan& W, int64_t count, const float* m,
+                                                            const float* bias, int64_t ir, int64_t mr, float* y,
+                                                            const WinogradPool* pool) {
   // Sizes in locals: the masked stores may alias anything, so fields read through W would be reloaded after each.
-  const int64_t mxi = W.mxi, th = W.th, tw1 = W.tw1, oh = W.oh, ow = W.ow, tstride = W.tstride;
+  const int64_t mxi = W.mxi, th = W.th, tw1 = W.tw1, stile = W.stile, oh = W.oh, ow = W.ow, tstride = W.tstride;
+  const int64_t oc = W.oc;
   // Output columns 2·tx and 2·tx + 1 from lanes tx of the even and odd values.
   const __m512i first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i second = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
@@ -286,10 +304,11 @@ __attribute__((target("avx512f"))) void output_transform16(const WinogradPlan& W
   float* const py = pool ? pool->y : nullptr;
   int32_t* const pidx = pool ? pool->idx : nullptr;
   const bool relu = pool && pool->relu;
+  for (int64_t g = 0; g < count; g++)
   for (int64_t r = 0; r < mr; r++) {
-    const float* mo = m + r * tstride;
-    const int64_t o = ir + r;
-    const __m512 bv = _mm512_set1_ps(bias ? bias[o] : 0.0f);
+    const float* mo = m + r * tstride + g * stile;
+    const int64_t o = g * oc + ir + r;  // the channel's plane among the count samples' planes
+    const __m512 bv = _mm512_set1_ps(bias ? bias[ir + r] : 0.0f);
     for (int64_t ty = 0; ty < th; ty++) {
       const float* mt = mo + ty * tw1;
       __m512 a[4], b[4];
@@ -330,61 +349,72 @@ __attribute__((target("avx512f"))) void output_transform16(const WinogradPlan& W
 
 bool winograd_pools(const WinogradPlan& W) { return W.rows16 && W.oh % 2 == 0 && W.ow % 2 == 0; }
 
-void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, float* scratch, float* y,
+void winograd_input(const WinogradPlan& W, int64_t g, const float* x, float* scratch) {
+  float* v = scratch;
+#if defined(__x86_64__)
+  if (W.rows16) {
+    input_transform16(W, g, x, v);
+    return;
+  }
+#endif
+  (void)g;  // group 1 off rows16
+  float* plane = v + 16 * W.vxi + 16 * W.mxi;
+  float* rt = plane + 2 * W.block;
+  // Padded row r (input row r − ph) is row r / 2 of parity r mod 2; columns q hold input columns q − pw.
+  const int64_t q0 = W.pw < W.pcols ? W.pw : W.pcols, cols = W.w < W.pcols - q0 ? W.w : W.pcols - q0;
+  const int64_t rows = 2 * W.th + 2 - W.ph < W.h ? 2 * W.th + 2 - W.ph : W.h;  // input rows inside the plane
+  std::memset(plane, 0, 2 * W.block * sizeof(float));
+  for (int64_t ci = 0; ci < W.c; ci++) {
+    // Every channel fills the same positions: the zeros around them stay from the memset above.
+    for (int64_t iy = 0; iy < rows; iy++) {
+      const int64_t r = iy + W.ph;
+      std::memcpy(plane + (r & 1) * W.block + (r >> 1) * W.pcols + q0, x + (ci * W.h + iy) * W.w,
+                  cols * sizeof(float));
+    }
+    input_transform(W, plane, rt, ci, v);
+  }
+}
+
+void winograd_output(const WinogradPlan& W, int64_t count, const float* bias, float* scratch, float* y,
                      const WinogradPool* pool) {
   const isa_table& T = *W.T;
   const int64_t MR = T.blk.mr, NR = T.blk.nr, vxi = W.vxi, mxi = W.mxi;
   float* v = scratch;
   float* m = v + 16 * vxi;
-  float* plane = m + 16 * mxi;
-  float* rt = plane + 2 * W.block;
-  float* out = rt + 8 * (W.th + 1) * W.tw1;
-  // The last panel's columns past the tiles: zero, so the micro-kernel multiplies defined values (their results
-  // land in M's columns no output transform reads).
-  const int64_t tail = W.tstride - W.tiles, last = (W.panels - 1) * W.c * NR;
-  if (tail > 0 && !W.rows16)  // (input_transform16 zeroes them with vector stores)
-    for (int64_t xi = 0; xi < 16; xi++)
-      for (int64_t ci = 0; ci < W.c; ci++) std::memset(v + xi * vxi + last + ci * NR + NR - tail, 0, tail * sizeof(float));
+  float* out = m + 16 * mxi + 2 * W.block + 8 * (W.th + 1) * W.tw1;
+  // Only the panels the count samples' tiles reach; the last one's columns past them zero, so the micro-kernel
+  // multiplies defined values (their results land in M's columns no output transform reads).
+  const int64_t tiles = count * W.stile, panels = (tiles + NR - 1) / NR;
+  const int64_t tail = panels * NR - tiles, last = (panels - 1) * W.c * NR;
 #if defined(__x86_64__)
-  if (W.rows16)
-    input_transform16(W, x, v);
+  if (tail > 0 && W.rows16)
+    zero_tail16(W, v + last + NR - tail, tail);
   else
 #endif
-  {
-    // Padded row r (input row r − ph) is row r / 2 of parity r mod 2; columns q hold input columns q − pw.
-    const int64_t q0 = W.pw < W.pcols ? W.pw : W.pcols, cols = W.w < W.pcols - q0 ? W.w : W.pcols - q0;
-    const int64_t rows = 2 * W.th + 2 - W.ph < W.h ? 2 * W.th + 2 - W.ph : W.h;  // input rows inside the plane
-    std::memset(plane, 0, 2 * W.block * sizeof(float));
-    for (int64_t ci = 0; ci < W.c; ci++) {
-      // Every channel fills the same positions: the zeros around them stay from the memset above.
-      for (int64_t iy = 0; iy < rows; iy++) {
-        const int64_t r = iy + W.ph;
-        std::memcpy(plane + (r & 1) * W.block + (r >> 1) * W.pcols + q0, x + (ci * W.h + iy) * W.w,
-                    cols * sizeof(float));
-      }
-      input_transform(W, plane, rt, ci, v);
-    }
-  }
-  // MR output channels at a time: their 16 GEMMs into M (16 × MR rows of tiles, in L1), then their output
-  // transforms while M is still there.
+  if (tail > 0)
+    for (int64_t xi = 0; xi < 16; xi++)
+      for (int64_t ci = 0; ci < W.c; ci++) std::memset(v + xi * vxi + last + ci * NR + NR - tail, 0, tail * sizeof(float));
+  // MR output channels at a time: their 16 GEMMs into M (16 × MR rows of tiles), then their output transforms while
+  // M is still in cache.
   for (int64_t ir = 0; ir < W.oc; ir += MR) {
     const int64_t mr = W.oc - ir < MR ? W.oc - ir : MR;
     for (int64_t xi = 0; xi < 16; xi++)
       for (int64_t pc = 0; pc < W.c; pc += W.kc_step) {
         const int64_t kc = W.c - pc < W.kc_step ? W.c - pc : W.kc_step;
         const float* ap = W.u + xi * W.m_pad * W.c + pc * W.m_pad + ir * kc;
-        for (int64_t jp = 0; jp < W.panels; jp++) {
-          const int64_t j = jp * NR, nr = W.tiles - j < NR ? W.tiles - j : NR;
+        for (int64_t jp = 0; jp < panels; jp++) {
+          const int64_t j = jp * NR, nr = tiles - j < NR ? tiles - j : NR;
           T.gemm_ukernel(kc, ap, 1, MR, v + xi * vxi + jp * W.c * NR + pc * NR, m + xi * mxi + j, W.tstride, mr, nr,
                          1.0f, pc == 0 ? 0.0f : 1.0f);
         }
       }
 #if defined(__x86_64__)
     if (W.rows16) {
-      output_transform16(W, m, bias, ir, mr, y, pool);
+      output_transform16(W, count, m, bias, ir, mr, y, pool);
       continue;
     }
 #endif
+    (void)pool;  // winograd_pools: rows16 only
     for (int64_t r = 0; r < mr; r++) output_transform(W, m + r * W.tstride, bias, ir + r, out, y);
   }
 }

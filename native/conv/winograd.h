@@ -14,7 +14,9 @@ struct WinogradPlan {
   const isa_table* T;
   int64_t c, h, w, oc, oh, ow, ph, pw;
   int64_t th, tw;                // rows and columns of 2×2 output tiles
-  int64_t tw1, tiles;            // tiles per row with one spare column (see winograd.cc), th·tw1
+  int64_t tw1;                   // tiles per row with one spare column (see winograd.cc)
+  int64_t stile, group;          // a sample's th·tw1 tiles; samples sharing the GEMMs' columns (1 unless rows16)
+  int64_t tiles;                 // group·stile
   int64_t panels, tstride;       // NR-wide panels over the tiles; panels·NR
   int64_t vxi, mxi;              // floats from one ξ's block of V (c × tstride) or M (MR × tstride) to the next
   int64_t pcols, block;          // a zero-padded input plane: rows 2·tw1 floats wide, its even rows then its odd
@@ -24,8 +26,9 @@ struct WinogradPlan {
   const float* u;                // the transformed filters U = G g Gᵀ: per ξ, MR-tall panels of m_pad × c per k block
 };
 
+/* max_group: at most that many samples share the GEMMs' columns (1: one sample at a time). */
 WinogradPlan winograd_plan(const isa_table& T, int64_t c, int64_t h, int64_t w, int64_t oc, int64_t oh, int64_t ow,
-                           int64_t ph, int64_t pw, int64_t kc_step);
+                           int64_t ph, int64_t pw, int64_t kc_step, int64_t max_group);
 
 /* Floats of the transformed filters (u), of winograd_filters' temporary, and of one thread's per-sample scratch. */
 size_t winograd_u_floats(const WinogradPlan& W);
@@ -46,10 +49,13 @@ struct WinogradPool {
 /* Whether winograd_sample can pool (even output sizes, so each tile is one window; the AVX-512 transforms). */
 bool winograd_pools(const WinogradPlan& W);
 
-/* One sample: y [oc, oh, ow] from x [c, h, w] (+ bias per channel after the sum when bias is not nullptr), through
- * scratch (winograd_scratch_floats, 64-byte aligned); with pool (winograd_pools), the pooled planes instead of y
- * (then nullptr): max_pool2d_fwd's and relu_fwd's bits on the same outputs, which are never stored. */
-void winograd_sample(const WinogradPlan& W, const float* x, const float* bias, float* scratch, float* y,
+/* A group of count ≤ W.group consecutive samples: first winograd_input for each (sample g of the group, x [c, h, w])
+ * into scratch (winograd_scratch_floats, 64-byte aligned), then winograd_output: y [count, oc, oh, ow] (+ bias per
+ * channel after the sum when bias is not nullptr); with pool (winograd_pools), the pooled planes of the count samples
+ * instead of y (then nullptr): max_pool2d_fwd's and relu_fwd's bits on the same outputs, which are never stored.
+ * Each output's bits do not depend on the group. */
+void winograd_input(const WinogradPlan& W, int64_t g, const float* x, float* scratch);
+void winograd_output(const WinogradPlan& W, int64_t count, const float* bias, float* scratch, float* y,
                      const WinogradPool* pool = nullptr);
 
 }  // namespace descent

@@ -165,6 +165,44 @@ describe('native convolution: ISAs and thread counts', () => {
     }
   });
 
+  it('Winograd: a sample gets the same bits alone as in a batch (samples share the GEMMs\' columns in groups)', () => {
+    // AVX-512 puts a group of samples' tiles one after another (CNN-S's conv2 at batch 19: groups of 4, the last of
+    // 3; the odd shape, forced: groups of 4, the last of 2); every other ISA runs one sample at a time.
+    addon.setIsa(initial.isa);
+    const cases: [Sizes, 'auto' | 'always'][] = [
+      [[19, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14], 'auto'],
+      [[18, 9, 7, 9, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 9], 'always'],
+    ];
+    try {
+      for (const [s, winograd] of cases) {
+        addon.setWinograd(winograd);
+        const [n, c, h, w, oc, , , , , , , , , , oh, ow] = s, r = rng(3);
+        const x = randn(r, n * c * h * w), wt = randn(r, oc * c * 9), bias = randn(r, oc), dy = randn(r, n * oc * oh * ow);
+        const pooled = oh % 2 === 0 && ow % 2 === 0, qh = oh >> 1, qw = ow >> 1;
+        const outputs = (m: number, xs: Float32Array, dys: Float32Array) => {
+          const t: Sizes = [m, ...s.slice(1)] as Sizes;
+          const col = new Float32Array(c * 9 * oh * ow), y = new Float32Array(m * oc * oh * ow), dx = new Float32Array(xs.length);
+          k('conv2d_fwd_f32')(...t, xs, wt, bias, col, y);
+          k('conv2d_bwd_data_f32')(...t, dys, wt, col, dx);
+          const py = new Float32Array(m * oc * qh * qw), pidx = new Int32Array(py.length);
+          if (pooled) k('conv2d_max_pool2d_fwd_f32')(...t, 2, 2, 2, 2, 0, 0, qh, qw, 2, 1, xs, wt, bias, col, new Float32Array(2 * oc * (oh * ow + qh * qw)), py, pidx);
+          return { y, dx, py, pidx };
+        };
+        const all = outputs(n, x, dy);
+        for (let i = 0; i < n; i++) {
+          const one = outputs(1, x.slice(i * c * h * w, (i + 1) * c * h * w), dy.slice(i * oc * oh * ow, (i + 1) * oc * oh * ow));
+          for (const key of ['y', 'dx', 'py', 'pidx'] as const) {
+            const size = one[key].length;
+            const part = Buffer.from(all[key].buffer, i * size * 4, size * 4);
+            expect(part.equals(Buffer.from(one[key].buffer)), `${s.join(',')}: sample ${i}'s ${key}`).toBe(true);
+          }
+        }
+      }
+    } finally {
+      addon.setWinograd('auto');
+    }
+  });
+
   it('the fused backward behind a 2×2 pool equals the unfused kernels with a non-finite input or a winner outside its window', () => {
     // AVX-512 reads the pooled gradient directly (conv1's weight gradient, the transposed weight gradient's dYᵀ,
     // Winograd's input transform for the input gradient) unless a sample has a winner outside its 2×2 block (another
