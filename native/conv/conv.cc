@@ -577,6 +577,24 @@ void fwd_packed_into(const Job& J, int64_t s, float* scratch, float* y) {
 }
 
 #if defined(__x86_64__)
+/* Input row iy of a one-channel plane h×w (w ≤ 32) as seen by tap column kx: v[0] and v[1] hold columns
+ * j + kx − 1 for output columns j = 0…15 and 16…31. Lanes whose column leaves the row, and a row outside the image,
+ * load zero, as the packed path's masked taps do; lo and hi mask the row's w columns. */
+__attribute__((target("avx512f"), always_inline)) inline void load_shifted_row(const float* x, int64_t h, int64_t w,
+                                                                              int64_t iy, int64_t kx, __mmask16 lo,
+                                                                              __mmask16 hi, __m512 v[2]) {
+  __mmask16 m0 = lo, m1 = hi;
+  if (kx == 0) m0 &= (__mmask16)0xFFFE;
+  if (kx == 2) {
+    if (w <= 16) m0 &= (__mmask16)((1u << (w - 1)) - 1);
+    else m1 &= (__mmask16)((1u << (w - 17)) - 1);
+  }
+  if (iy < 0 || iy >= h) m0 = m1 = 0;
+  const float* row = x + iy * w + kx - 1;
+  v[0] = _mm512_maskz_loadu_ps(m0, row);
+  v[1] = _mm512_maskz_loadu_ps(m1, row + 16);
+}
+
 /* The forward of a one-channel 3×3 'same' convolution (a grayscale network's first layer) on rows of at most 32
  * pixels, computed directly: per output row, the nine shifted input rows are loaded once (masked loads read zero
  * past the image) and each filter takes nine FMAs on them in tap order from zero, then adds its bias, all in
@@ -590,23 +608,8 @@ __attribute__((target("avx512f"))) void fwd_c1k3_into(const Conv& P, const float
   const __mmask16 hi = w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : (__mmask16)0;
   for (int64_t oy = 0; oy < h; oy++) {
     __m512 in[9][2];
-    for (int64_t ky = 0; ky < 3; ky++) {
-      const int64_t iy = oy + ky - 1;
-      for (int64_t kx = 0; kx < 3; kx++) {
-        // Output column j reads input column j + kx − 1: lanes whose column leaves the row (or a row outside the
-        // image) load zero, as the packed path's masked taps do.
-        __mmask16 m0 = lo, m1 = hi;
-        if (kx == 0) m0 &= (__mmask16)0xFFFE;
-        if (kx == 2) {
-          if (w <= 16) m0 &= (__mmask16)((1u << (w - 1)) - 1);
-          else m1 &= (__mmask16)((1u << (w - 17)) - 1);
-        }
-        if (iy < 0 || iy >= h) m0 = m1 = 0;
-        const float* row = x + iy * w + kx - 1;
-        in[ky * 3 + kx][0] = _mm512_maskz_loadu_ps(m0, row);
-        in[ky * 3 + kx][1] = _mm512_maskz_loadu_ps(m1, row + 16);
-      }
-    }
+    for (int64_t ky = 0; ky < 3; ky++)
+      for (int64_t kx = 0; kx < 3; kx++) load_shifted_row(x, h, w, oy + ky - 1, kx, lo, hi, in[ky * 3 + kx]);
     for (int64_t o = 0; o < P.oc; o++) {
       const float* wo = weight + o * 9;
       __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
@@ -646,21 +649,8 @@ __attribute__((target("avx512f"))) void fwd_c1k3_pooled(const Conv& P, const flo
     // Input rows 2r − 1 … 2r + 2, each shifted by kx − 1 (lanes outside the image zero, as fwd_c1k3_into loads
     // them): output row 2r reads rows 0…2 of these, row 2r + 1 rows 1…3.
     __m512 in[4][3][2];
-    for (int64_t k = 0; k < 4; k++) {
-      const int64_t iy = 2 * r + k - 1;
-      for (int64_t kx = 0; kx < 3; kx++) {
-        __mmask16 m0 = lo, m1 = hi;
-        if (kx == 0) m0 &= (__mmask16)0xFFFE;
-        if (kx == 2) {
-          if (w <= 16) m0 &= (__mmask16)((1u << (w - 1)) - 1);
-          else m1 &= (__mmask16)((1u << (w - 17)) - 1);
-        }
-        if (iy < 0 || iy >= h) m0 = m1 = 0;
-        const float* row = x + iy * w + kx - 1;
-        in[k][kx][0] = _mm512_maskz_loadu_ps(m0, row);
-        in[k][kx][1] = _mm512_maskz_loadu_ps(m1, row + 16);
-      }
-    }
+    for (int64_t k = 0; k < 4; k++)
+      for (int64_t kx = 0; kx < 3; kx++) load_shifted_row(x, h, w, 2 * r + k - 1, kx, lo, hi, in[k][kx]);
     const __m512i origin = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * r * w)), even);
     for (int64_t o = 0; o < oc; o++) {
       const float* wo = weight + o * 9;
