@@ -11,7 +11,7 @@ import { bce_logits, mse, softmax_xent } from './loss';
 import { batch_norm_bwd, batch_norm_eval, batch_norm_train, dropout_fwd, mul } from './norm';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
 import { conv2d_bwd_data, conv2d_bwd_filter, conv2d_pool_fwd, conv2d_fwd } from './conv';
-import { gemm_team, Scaled, Step, team_init, team_max_pool, team_scaled, team_splits, team_splits_gemm, team_started, team_step, team_unary, Unary, worker_failed, worker_main } from './team';
+import { gemm_team, Scaled, Step, team_init, team_linear_bwd, team_max_pool, team_pairs_linear, team_scaled, team_splits, team_splits_gemm, team_started, team_step, team_unary, Unary, worker_failed, worker_main } from './team';
 import { avg_pool2d_bwd, avg_pool2d_fwd, max_pool2d_bwd, max_pool2d_fwd } from './pool';
 
 /** 1 in descent-relaxed.wasm (relaxed SIMD: fused multiply-add), 0 in descent.wasm: the loader reports which it got. */
@@ -97,6 +97,18 @@ export function bias_add_f32(m: i32, n: i32, bias: usize, c: usize): void {
 
 export function col_sum_f32(m: i32, n: i32, beta: f64, a: usize, out: usize): void {
   col_sum(m, n, <f32>beta, a, out);
+}
+
+export function linear_bwd_f32(m: i32, out_f: i32, in_f: i32, beta: f64, act: i32, slope: f64, dy: usize, x: usize, w: usize, y: usize, dw: usize, db: usize, dx: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (team_pairs_linear(m, out_f, in_f, dx)) {
+      team_linear_bwd(m, out_f, in_f, <f32>beta, act, <f32>slope, dy, x, w, y, dw, db, dx);
+      return;
+    }
+  }
+  gemm(1, 0, out_f, in_f, m, 1, dy, x, <f32>beta, dw);
+  if (db != 0) col_sum(m, out_f, <f32>beta, dy, db);
+  if (dx != 0) gemm(0, 0, m, in_f, out_f, 1, dy, w, 0, dx, 0, <f32>slope, 0, act != 0 ? y : 0);
 }
 
 export function sigmoid_fwd_f32(n: i32, x: usize, y: usize): void {

@@ -15,6 +15,7 @@
 import { alloc_page_aligned, gemm_rect, GEMM_KC, GEMM_MC, GEMM_MR, GEMM_NR, GEMM_TEAM_NC, set_edge_tile, set_packing_buffers } from './gemm';
 import { elu_bwd, elu_fwd, gelu_bwd, gelu_fwd, gelu_tanh_bwd, gelu_tanh_fwd, leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd, sigmoid_bwd, sigmoid_fwd, silu_bwd, silu_fwd, softplus_bwd, softplus_fwd, tanh_bwd, tanh_fwd } from './act';
 import { mul } from './norm';
+import { col_sum } from './bias';
 import { conv_task, CONV_WORKSPACE_BYTES, set_conv_workspace } from './conv';
 import { max_pool2d_bwd, max_pool2d_fwd } from './pool';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';
@@ -41,6 +42,12 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
  */
 // @ts-ignore: decorator
 @inline export const TEAM_MIN_MNK: i64 = 1 << 17;
+/**
+ * A dense layer's backward on a team of two runs its two products (equal in multiply-adds) side by side from this
+ * many multiply-adds each, one thread each, instead of splitting each over both threads (linear_bwd_f32).
+ */
+// @ts-ignore: decorator
+@inline const LINEAR_PAIR_MIN_MNK: i64 = 1 << 16;
 /** Convolutions with fewer multiply-adds than this run on the caller. */
 // @ts-ignore: decorator
 @inline const TEAM_MIN_CONV_MACS: i64 = 1 << 19;
@@ -96,6 +103,8 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 /** Job kinds: GEMM rectangles, convolutions, pooling, then one per elementwise kernel. */
 // @ts-ignore: decorator
 @inline const K_GEMM_RECT = 1;
+// @ts-ignore: decorator
+@inline const K_LINEAR_BWD = 2;
 // @ts-ignore: decorator
 @inline const K_CONV = 3;
 // @ts-ignore: decorator
@@ -391,6 +400,7 @@ export function team_step(kind: Step, n: i32, s0: f32, s1: f32, s2: f32, s3: f32
 
 function run_task(kind: i32, task: i32): void {
   if (kind == K_GEMM_RECT) return gemm_rect_task(task);
+  if (kind == K_LINEAR_BWD) return linear_bwd_task(task);
   if (kind == K_CONV) return conv_task(task);
   if (kind == K_MAX_POOL_FWD || kind == K_MAX_POOL_BWD) return pool_task(kind, task);
   const grain = argInt(16);
@@ -478,4 +488,45 @@ function gemm_rect_task(task: i32): void {
     argInt(0), argInt(1), m, n, argInt(4), <f32>arg(5), argPtr(6), argPtr(7), <f32>arg(9), argPtr(8),
     i0, min(m, i0 + rows), j0, min(n, j0 + cols), GEMM_TEAM_NC, argInt(10), <f32>arg(11), argPtr(12), argPtr(13),
   );
+}
+
+/** Whether linear_bwd_f32 runs its two products side by side (a team of two; both products wanted and non-empty). */
+export function team_pairs_linear(m: i32, out_f: i32, in_f: i32, dx: usize): bool {
+  return teamSize == 2 && dx != 0 && m > 0 && out_f > 0 && in_f > 0 && <i64>m * <i64>out_f * <i64>in_f >= LINEAR_PAIR_MIN_MNK;
+}
+
+// A dense layer's backward over a team of two. Argument slots: 0 m, 1 out_f, 2 in_f, 3 beta, 4 act, 5 slope, 6 dy,
+// 7 x, 8 w, 9 y, 10 dw, 11 db, 12 dx.
+
+/**
+ * linear_bwd_f32 on a team of two: task 0 (the owner's) the input gradient, task 1 the weight and bias gradients,
+ * each whole product through gemm_rect on one thread, so each gets one thread's bits (gemm()'s own path for these
+ * shapes: neither takes gemm_nt_rows, and the NC blocking only partitions columns).
+ */
+export function team_linear_bwd(m: i32, out_f: i32, in_f: i32, beta: f32, act: i32, slope: f32, dy: usize, x: usize, w: usize, y: usize, dw: usize, db: usize, dx: usize): void {
+  setArg(0, m);
+  setArg(1, out_f);
+  setArg(2, in_f);
+  setArg(3, beta);
+  setArg(4, act);
+  setArg(5, slope);
+  setArg(6, <f64>dy);
+  setArg(7, <f64>x);
+  setArg(8, <f64>w);
+  setArg(9, <f64>y);
+  setArg(10, <f64>dw);
+  setArg(11, <f64>db);
+  setArg(12, <f64>dx);
+  run_job(K_LINEAR_BWD, 2);
+}
+
+function linear_bwd_task(task: i32): void {
+  const m = argInt(0), outF = argInt(1), inF = argInt(2), beta = <f32>arg(3), dy = argPtr(6);
+  if (task == 0) {
+    gemm_rect(0, 0, m, inF, outF, 1, dy, argPtr(8), 0, argPtr(12), 0, m, 0, inF, GEMM_TEAM_NC, 0, <f32>arg(5), 0, argInt(4) != 0 ? argPtr(9) : 0);
+  } else {
+    gemm_rect(1, 0, outF, inF, m, 1, dy, argPtr(7), beta, argPtr(10), 0, outF, 0, inF, GEMM_TEAM_NC, 0, 0, 0, 0);
+    const db = argPtr(11);
+    if (db != 0) col_sum(m, outF, beta, dy, db);
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:profile`: where one training step of the MLP 784-256-128-10 (ReLU, Adam, batch 128) spends its
- * time on a backend, per step: GEMMs (fused epilogues included), elementwise kernels (bias gradient, loss), the
+ * time on a backend, per step: GEMMs (fused epilogues and the bias gradient included), elementwise kernels (loss), the
  * optimizer step, the fixed cost of the JS→kernel crossings, and the rest (JavaScript in the trainer, layers and
  * adapters). Kernel times come from wrapping every kernel of `backend.k` with a timer; the crossing cost is an
  * empty kernel call (relu_fwd_f32 with n = 0) timed on its own, times the calls per step, and is taken out of the
@@ -95,7 +95,13 @@ for (let r = 0; r < 7; r++) {
 const crossingUs = median(crossRounds);
 
 const category = (name: string) =>
-  perKernel ? name : name.startsWith('gemm') ? 'GEMM (fused epilogues included)' : name.endsWith('_step_f32') ? 'optimizer (one fused Adam call)' : 'elementwise (bias gradient, loss, activations)';
+  perKernel
+    ? name
+    : name.startsWith('gemm') || name === 'linear_bwd_f32'
+      ? 'GEMM (fused epilogues and the bias gradient included)'
+      : name.endsWith('_step_f32')
+        ? 'optimizer (one fused Adam call)'
+        : 'elementwise (loss, activations)';
 const rows = new Map<string, { us: number; calls: number; kernels: Set<string> }>();
 let kernelCalls = 0;
 for (const name of Object.keys(total)) {

@@ -32,6 +32,10 @@ void gemm_act_bwd_f32(int64_t m, int64_t n, int64_t k, float slope, const float*
                       float* c) noexcept;
 void bias_add_f32(int64_t m, int64_t n, const float* bias, float* c) noexcept;
 void col_sum_f32(int64_t m, int64_t n, float beta, const float* a, float* out) noexcept;
+/* A dense layer's backward (src/kernels.ts): dw, db (nullptr: none) and dx (nullptr: none; act: times the ReLU or
+ * LeakyReLU derivative of y). */
+void linear_bwd_f32(int64_t m, int64_t out_f, int64_t in_f, float beta, int act, float slope, const float* dy,
+                    const float* x, const float* w, const float* y, float* dw, float* db, float* dx) noexcept;
 
 void sigmoid_fwd_f32(int64_t n, const float* x, float* y) noexcept;
 void tanh_fwd_f32(int64_t n, const float* x, float* y) noexcept;

@@ -31,6 +31,16 @@ export interface Kernels {
   bias_add_f32(m: number, n: number, bias: F32Buf, c: F32Buf): void;
   /** `out[j] = beta·out[j] + Σᵢ A[i,j]` (the bias gradient). `beta = 0` never reads out. */
   col_sum_f32(m: number, n: number, beta: number, a: F32Buf, out: F32Buf): void;
+  /**
+   * A dense layer's backward in one call, for `m` samples of `in_f` inputs and `out_f` outputs (w `[out_f, in_f]` as
+   * Linear's weight): the weight gradient `dw = beta·dw + dyᵀ·x`, the bias gradient `db = beta·db + Σᵢ dy[i,:]` (db
+   * optional: length 0 = none) and the input gradient `dx = dy·w` (optional), times the derivative of the ReLU
+   * (`slope` 0) or LeakyReLU in front when `act = 1` (`y` is that activation's output, the layer's input). Bit for
+   * bit `gemm_f32(1, 0, …)`, `col_sum_f32` and `gemm_f32(0, 0, …)` / `gemm_act_bwd_f32`, which it replaces so that
+   * a backend may run the two products side by side (native and threaded wasm on two threads: one thread each,
+   * instead of each product split over both).
+   */
+  linear_bwd_f32(m: number, out_f: number, in_f: number, beta: number, act: number, slope: number, dy: F32Buf, x: F32Buf, w: F32Buf, y: F32Buf, dw: F32Buf, db: F32Buf, dx: F32Buf): void;
 
   /** `y = act(x)`; `x === y` allowed. */
   sigmoid_fwd_f32(n: number, x: F32Buf, y: F32Buf): void;
@@ -304,6 +314,7 @@ export const KERNEL_SIGNATURES: { readonly [K in KernelName]: string } = {
   gemm_act_bwd_f32: 'm:size n:size k:size slope:scalar a:f32[m*k] b:f32[k*n] y:f32[m*n] c:f32[m*n]',
   bias_add_f32: 'm:size n:size bias:f32[n] c:f32[m*n]',
   col_sum_f32: 'm:size n:size beta:scalar a:f32[m*n] out:f32[n]',
+  linear_bwd_f32: 'm:size out_f:size in_f:size beta:scalar act:flag slope:scalar dy:f32[m*out_f] x:f32[m*in_f] w:f32[out_f*in_f] y:f32[m*in_f if act] dw:f32[out_f*in_f] db:f32?[out_f] dx:f32?[m*in_f]',
   sigmoid_fwd_f32: 'n:size x:f32[n] y:f32[n]',
   tanh_fwd_f32: 'n:size x:f32[n] y:f32[n]',
   relu_fwd_f32: 'n:size x:f32[n] y:f32[n]',

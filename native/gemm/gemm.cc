@@ -52,6 +52,9 @@ thread_local Scratch scratch;
  * saves (bench:pool-trace, MLP at 2 threads: the 10×128×128 and 128×128×10 gradients took 9.6 and 10.0 µs split,
  * 8.5 and 7.6 µs on one thread). */
 constexpr int64_t PARALLEL_MIN_MNK = 1 << 19;
+/* A dense layer's backward runs its two products side by side on two threads from this many multiply-adds each
+ * (linear_bwd_f32; the MLP's 128×128×10 products, 164 Ki, take about 6 µs each). */
+constexpr int64_t LINEAR_PAIR_MIN_MNK = 1 << 16;
 /* Products m·n·k up to SMALL_MAX_MNK, or up to SMALL_NARROW_MAX_MNK when n ≤ 16 (the packed path would pad every
  * B row to NR), take the ISA's unpacked gemm_small path when op(B) fits its stack panel (kernels.h). Both limits
  * are below PARALLEL_MIN_MNK, so the choice never depends on the thread count. Measured through the addon, one
@@ -234,6 +237,44 @@ void gemm_act_bwd_f32(int64_t m, int64_t n, int64_t k, float slope, const float*
                       float* c) noexcept {
   const gemm_epilogue e{nullptr, y, 0, slope};
   gemm_f32_team(0, 0, m, n, k, 1.0f, a, b, 0.0f, c, true, &e);
+}
+
+void linear_bwd_f32(int64_t m, int64_t out_f, int64_t in_f, float beta, int act, float slope, const float* dy,
+                    const float* x, const float* w, const float* y, float* dw, float* db, float* dx) noexcept {
+  const gemm_epilogue e{nullptr, y, 0, slope};
+  const gemm_epilogue* epi = act ? &e : nullptr;
+  struct Ctx {
+    int64_t m, out_f, in_f;
+    float beta;
+    const float *dy, *x, *w;
+    float *dw, *db, *dx;
+    const gemm_epilogue* epi;
+    bool parallel;  // each product over the whole team (one after the other), else one thread each
+  } ctx{m, out_f, in_f, beta, dy, x, w, dw, db, dx, epi, true};
+  // Task 0 the input gradient, task 1 the weight and bias gradients (the same calls in either mode).
+  auto task = [](void* p, int64_t t) {
+    const Ctx& c = *static_cast<const Ctx*>(p);
+    if (t == 0) {
+      if (c.dx) gemm_f32_team(0, 0, c.m, c.in_f, c.out_f, 1.0f, c.dy, c.w, 0.0f, c.dx, c.parallel, c.epi);
+    } else {
+      gemm_f32_team(1, 0, c.out_f, c.in_f, c.m, 1.0f, c.dy, c.x, c.beta, c.dw, c.parallel);
+      if (c.db) col_sum_f32(c.m, c.out_f, c.beta, c.dy, c.db);
+    }
+  };
+  /* On a team of two, the two products (equal in multiply-adds) run side by side, one thread each, rather than each
+   * split over both: a split product reads the operands the other core wrote and adds a join per call (MLP
+   * 784-256-128-10: the second layer's weight and input gradients took 43 and 38 µs split against 57 and 56 on one
+   * thread alone). Larger teams split each product as before. Either way every element gets the same arithmetic. */
+  if (dx && m * out_f * in_f >= LINEAR_PAIR_MIN_MNK && pool_threads() == 2) {
+    Team team(true);
+    if (team.size() == 2) {
+      ctx.parallel = false;
+      team.run(2, task, &ctx);
+      return;
+    }
+  }
+  task(&ctx, 1);
+  task(&ctx, 0);
 }
 
 void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,

@@ -62,6 +62,14 @@ function col_sum_f32(m: number, n: number, beta: number, A: F32Buf, out: F32Buf)
   for (let j = 0; j < n; j++) o[j] = beta === 0 ? acc[j] : beta * o[j] + acc[j];
 }
 
+function linear_bwd_f32(m: number, out_f: number, in_f: number, beta: number, act: number, slope: number, DY: F32Buf, X: F32Buf, W: F32Buf, Y: F32Buf, DW: F32Buf, DB: F32Buf, DX: F32Buf): void {
+  gemm_f32(1, 0, out_f, in_f, m, 1, DY, X, beta, DW);
+  if (DB.length > 0) col_sum_f32(m, out_f, beta, DY, DB);
+  if (DX.length === 0) return;
+  if (act === 1) gemm_act_bwd_f32(m, in_f, out_f, slope, DY, W, Y, DX);
+  else gemm_f32(0, 0, m, in_f, out_f, 1, DY, W, 0, DX);
+}
+
 function sigmoid_fwd_f32(n: number, X: F32Buf, Y: F32Buf): void {
   const x = X.data, y = Y.data;
   for (let i = 0; i < n; i++) {
@@ -486,7 +494,7 @@ function avg_pool2d_bwd_f32(nc: number, h: number, w: number, kh: number, kw: nu
 
 /** The reference kernels in plain TypeScript with float64 accumulation: the oracle every other backend is tested against. */
 export const jsKernels: Kernels = {
-  gemm_f32, gemm_bias_act_f32, gemm_act_bwd_f32, bias_add_f32, col_sum_f32,
+  gemm_f32, gemm_bias_act_f32, gemm_act_bwd_f32, bias_add_f32, col_sum_f32, linear_bwd_f32,
   sigmoid_fwd_f32, tanh_fwd_f32, relu_fwd_f32, leaky_relu_fwd_f32,
   sigmoid_bwd_f32, tanh_bwd_f32, relu_bwd_f32, leaky_relu_bwd_f32,
   elu_fwd_f32, elu_bwd_f32, gelu_fwd_f32, gelu_bwd_f32, gelu_tanh_fwd_f32, gelu_tanh_bwd_f32,

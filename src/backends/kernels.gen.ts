@@ -194,6 +194,66 @@ export function wasmKernels(D: WasmDoorChecks, EX: Exports): Kernels {
         D.unstage();
       }
     },
+    linear_bwd_f32(m, out_f, in_f, beta, act, slope, dy, x, w, y, dw, db, dx) {
+      const P_dy = D.own(dy, false);
+      const P_x = D.own(x, false);
+      const P_w = D.own(w, false);
+      const P_y = D.own(y, false);
+      const P_dw = D.own(dw, false);
+      const P_db = D.own(db, false);
+      const P_dx = D.own(dx, false);
+      if (typeof m === 'number' && (m | 0) === m && m >= 0 &&
+          typeof out_f === 'number' && (out_f | 0) === out_f && out_f >= 0 &&
+          typeof in_f === 'number' && (in_f | 0) === in_f && in_f >= 0 &&
+          typeof beta === 'number' &&
+          (act === 0 || act === 1) &&
+          typeof slope === 'number' &&
+          P_dy >= 0 &&
+          P_x >= 0 &&
+          P_w >= 0 &&
+          P_y >= 0 &&
+          P_dw >= 0 &&
+          P_db >= 0 &&
+          P_dx >= 0 &&
+          m * out_f <= dy.length &&
+          m * in_f <= x.length &&
+          out_f * in_f <= w.length &&
+          (!(act === 1) || m * in_f <= y.length) &&
+          out_f * in_f <= dw.length &&
+          (!(db.length !== 0) || out_f <= db.length) &&
+          (!(dx.length !== 0) || m * in_f <= dx.length)) {
+        EX.linear_bwd_f32(m, out_f, in_f, beta, act, slope, P_dy, P_x, P_w, act === 1 ? P_y : 0, P_dw, db.length !== 0 ? P_db : 0, dx.length !== 0 ? P_dx : 0);
+        return;
+      }
+      D.size('linear_bwd_f32', 'm', m, 0);
+      D.size('linear_bwd_f32', 'out_f', out_f, 0);
+      D.size('linear_bwd_f32', 'in_f', in_f, 0);
+      D.scalar('linear_bwd_f32', 'beta', beta);
+      D.flag('linear_bwd_f32', 'act', act);
+      D.scalar('linear_bwd_f32', 'slope', slope);
+      const L_dy = D.f32('linear_bwd_f32', 'dy', dy);
+      const L_x = D.f32('linear_bwd_f32', 'x', x);
+      const L_w = D.f32('linear_bwd_f32', 'w', w);
+      const L_y = D.f32('linear_bwd_f32', 'y', y);
+      const L_dw = D.f32('linear_bwd_f32', 'dw', dw);
+      const L_db = D.f32('linear_bwd_f32', 'db', db);
+      const L_dx = D.f32('linear_bwd_f32', 'dx', dx);
+      D.fits('linear_bwd_f32', 'm·out_f', m * out_f, 'dy', L_dy);
+      D.fits('linear_bwd_f32', 'm·in_f', m * in_f, 'x', L_x);
+      D.fits('linear_bwd_f32', 'out_f·in_f', out_f * in_f, 'w', L_w);
+      const ON_y = act === 1;
+      if (ON_y) D.fits('linear_bwd_f32', 'm·in_f (act)', m * in_f, 'y', L_y);
+      D.fits('linear_bwd_f32', 'out_f·in_f', out_f * in_f, 'dw', L_dw);
+      const ON_db = L_db !== 0;
+      if (ON_db) D.fits('linear_bwd_f32', 'out_f', out_f, 'db', L_db);
+      const ON_dx = L_dx !== 0;
+      if (ON_dx) D.fits('linear_bwd_f32', 'm·in_f', m * in_f, 'dx', L_dx);
+      try {
+        EX.linear_bwd_f32(m, out_f, in_f, beta, act, slope, D.ptr(dy), D.ptr(x), D.ptr(w), ON_y ? D.ptr(y) : 0, D.ptr(dw), ON_db ? D.ptr(db) : 0, ON_dx ? D.ptr(dx) : 0);
+      } finally {
+        D.unstage();
+      }
+    },
     sigmoid_fwd_f32(n, x, y) {
       const P_x = D.own(x, false);
       const P_y = D.own(y, false);
@@ -1824,6 +1884,7 @@ export function nativeKernels(F: Addon): Kernels {
     gemm_act_bwd_f32: (m, n, k, slope, a, b, y, c) => F.gemm_act_bwd_f32(m, n, k, slope, a?.data, b?.data, y?.data, c?.data),
     bias_add_f32: (m, n, bias, c) => F.bias_add_f32(m, n, bias?.data, c?.data),
     col_sum_f32: (m, n, beta, a, out) => F.col_sum_f32(m, n, beta, a?.data, out?.data),
+    linear_bwd_f32: (m, out_f, in_f, beta, act, slope, dy, x, w, y, dw, db, dx) => F.linear_bwd_f32(m, out_f, in_f, beta, act, slope, dy?.data, x?.data, w?.data, y?.data, dw?.data, db?.data, dx?.data),
     sigmoid_fwd_f32: (n, x, y) => F.sigmoid_fwd_f32(n, x?.data, y?.data),
     tanh_fwd_f32: (n, x, y) => F.tanh_fwd_f32(n, x?.data, y?.data),
     relu_fwd_f32: (n, x, y) => F.relu_fwd_f32(n, x?.data, y?.data),

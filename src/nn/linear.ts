@@ -50,7 +50,7 @@ export class Linear extends Layer {
   private y: F32Buf | null = null;
   private dx: F32Buf | null = null;
   /** A length-0 buffer: the fused forward's "no bias" argument. */
-  private readonly noBias: F32Buf;
+  private readonly noBias: F32Buf;  // a length-0 buffer: an absent optional array of a kernel call
   /** Rows of `inFeatures` in one sample: 1 for `[in]`, L for `[L, in]`. */
   private rowsPerSample = 1;
   /** Rows the scratch buffers hold. */
@@ -147,13 +147,11 @@ export class Linear extends Layer {
    * comes from `x`. `slope` null is the plain backward. Sequential's fused path. @internal
    */
   backwardAct(dy: F32Buf, samples: number, accumulate: boolean, inputGrad: boolean, slope: number | null): F32Buf | null {
-    const { k } = this.backend, beta = accumulate ? 1 : 0, m = samples * this.rowsPerSample;
-    k.gemm_f32(1, 0, this.outFeatures, this.inFeatures, m, 1, dy, this.x!, beta, this.weight.gradBuf);
-    if (this.bias) k.col_sum_f32(m, this.outFeatures, beta, dy, this.bias.gradBuf);
-    if (!inputGrad) return null;
-    if (slope === null) k.gemm_f32(0, 0, m, this.inFeatures, this.outFeatures, 1, dy, this.weight.value, 0, this.dx!);
-    else k.gemm_act_bwd_f32(m, this.inFeatures, this.outFeatures, slope, dy, this.weight.value, this.x!, this.dx!);
-    return this.dx!;
+    const beta = accumulate ? 1 : 0, m = samples * this.rowsPerSample, none = this.noBias;
+    // Weight, bias and input gradients in one call, so a backend may run the two products side by side.
+    this.backend.k.linear_bwd_f32(m, this.outFeatures, this.inFeatures, beta, slope === null ? 0 : 1, slope ?? 0, dy, this.x!, this.weight.value,
+      this.x!, this.weight.gradBuf, this.bias ? this.bias.gradBuf : none, inputGrad ? this.dx! : none);
+    return inputGrad ? this.dx! : null;
   }
 
   forward64(x: Float64Array, samples: number, inShape: Shape, values: ParamValues): Float64Array {

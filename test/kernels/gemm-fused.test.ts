@@ -53,6 +53,37 @@ function backwardBoth(backend: Backend, m: number, n: number, k: number, slope: 
   return out;
 }
 
+/**
+ * linear_bwd_f32 and the calls it replaces on one backend: dw and db start from `beta`'s operand (random when beta =
+ * 1, NaN when 0: never read), dx from NaN; `act` 1 fuses the ReLU/LeakyReLU derivative of y (the layer's input).
+ */
+function linearBackwardBoth(backend: Backend, m: number, outF: number, inF: number, beta: 0 | 1, act: 0 | 1, slope: number, withBias: boolean, withDx: boolean, seed: number) {
+  const r = rng(seed);
+  const dy = randn(r, m * outF), x = randn(r, m * inF), w = randn(r, outF * inF), dw0 = randn(r, outF * inF), db0 = randn(r, outF);
+  // x is a ReLU's output when act = 1: zeros (one of them exact) where the unit was off.
+  if (act) for (let i = 0; i < x.length; i++) if (x[i] < 0 || i === 1) x[i] = slope === 0 ? 0 : x[i] * slope;
+  const start = (v: Float32Array) => (beta ? v : new Float32Array(v.length).fill(NaN));
+  const DY = put(backend, dy), X = put(backend, x), W = put(backend, w), none = backend.alloc(0);
+  const dwF = put(backend, start(dw0)), dbF = put(backend, start(db0)), dxF = put(backend, new Float32Array(m * inF).fill(NaN));
+  const dwP = put(backend, start(dw0)), dbP = put(backend, start(db0)), dxP = put(backend, new Float32Array(m * inF).fill(NaN));
+  backend.k.linear_bwd_f32(m, outF, inF, beta, act, slope, DY, X, W, act ? X : none, dwF, withBias ? dbF : none, withDx ? dxF : none);
+  backend.k.gemm_f32(1, 0, outF, inF, m, 1, DY, X, beta, dwP);
+  if (withBias) backend.k.col_sum_f32(m, outF, beta, DY, dbP);
+  if (withDx) {
+    if (act) backend.k.gemm_act_bwd_f32(m, inF, outF, slope, DY, W, X, dxP);
+    else backend.k.gemm_f32(0, 0, m, inF, outF, 1, DY, W, 0, dxP);
+  }
+  const out = {
+    fused: [dwF, ...(withBias ? [dbF] : []), ...(withDx ? [dxF] : [])].map((b) => b.data.slice()),
+    plain: [dwP, ...(withBias ? [dbP] : []), ...(withDx ? [dxP] : [])].map((b) => b.data.slice()),
+    // Outputs the call was told to skip keep their contents.
+    untouched: [...(withBias ? [] : [dbF.data.slice()]), ...(withDx ? [] : [dxF.data.slice()])],
+    skipped: [...(withBias ? [] : [start(db0)]), ...(withDx ? [] : [new Float32Array(m * inF).fill(NaN)])],
+  };
+  for (const buf of [DY, X, W, none, dwF, dbF, dxF, dwP, dbP, dxP]) backend.free(buf);
+  return out;
+}
+
 describe.each(BACKENDS.map((b) => [b.name, b] as const))('fused GEMM epilogues on %s', (name, backend) => {
   const ms = edges(backend.tiles.mr), ns = edges(backend.tiles.nr), ks = [0, 1, 3, 17, 263];
 
@@ -85,6 +116,24 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('fused GEMM epilogues o
         const g = backwardBoth(backend, m, k, n, 0, seed++);
         expectSameBits([g.fused], [g.plain], `gemm_act_bwd_f32 on ${name}: m=${m} n=${k} k=${n}`);
       }
+  });
+
+  it('linear_bwd_f32 equals gemm_f32 (dW) + col_sum_f32 + gemm_f32 / gemm_act_bwd_f32 (dX) bit for bit', () => {
+    let seed = 500;
+    // Edge sizes of the register tile in every role, k = m across the KC blocking, then the MLP's layers at batch
+    // 1, 8 and 128 (the 128 ones run side by side on two threads where the backend does that).
+    const shapes: [number, number, number][] = [];
+    for (const m of [1, 3, 17]) for (const o of edges(backend.tiles.nr)) if (o > 0) shapes.push([m, o, edges(backend.tiles.mr)[seed++ % edges(backend.tiles.mr).length] || 1]);
+    shapes.push([0, 5, 7], [4, 0, 7], [4, 5, 0], [263, 9, 33], [130, 10, 129]);
+    for (const m of [1, 8, 128]) shapes.push([m, 10, 128], [m, 128, 256], [m, 256, 784]);
+    for (const [m, o, i] of shapes) {
+      const beta = (seed % 2) as 0 | 1, act = (seed % 3 === 0 ? 0 : 1) as 0 | 1, slope = SLOPES[(seed >> 1) % 2];
+      const withBias = seed % 5 !== 2, withDx = seed % 7 !== 3;
+      const got = linearBackwardBoth(backend, m, o, i, beta, act, slope, withBias, withDx, seed++);
+      const what = `linear_bwd_f32 on ${name}: m=${m} out=${o} in=${i} beta=${beta} act=${act} slope=${slope} bias=${withBias} dx=${withDx}`;
+      expectSameBits(got.fused, got.plain, what);
+      expectSameBits(got.untouched, got.skipped, `${what} (skipped outputs)`);
+    }
   });
 
   if (name === 'js')

@@ -155,6 +155,12 @@ describe('native ISAs, threads and workers', () => {
       k('gemm_act_bwd_f32')(m, kk, n, 0.1, fused, b, a, masked);
       k('gemm_bias_act_f32')(7, n, kk, 1, 0.1, a, b, bias, narrow);
       out.push(fused, masked, narrow);
+      // A dense layer's whole backward: on 2 threads its two products side by side, on 1 and 3 each over the team.
+      for (const [mm_, of, inf] of [[128, 128, 256], [130, 10, 129]]) {
+        const dw = b.slice(0, of * inf), db = bias.slice(0, of), dx = new Float32Array(mm_ * inf);
+        k('linear_bwd_f32')(mm_, of, inf, 1, 1, 0.1, a.subarray(0, mm_ * of), fused.subarray(0, mm_ * inf), b.subarray(0, of * inf), fused.subarray(0, mm_ * inf), dw, db, dx);
+        out.push(dw, db, dx);
+      }
       const y = new Float32Array(big);
       k('tanh_fwd_f32')(big, x, y);
       out.push(y.slice());

@@ -91,15 +91,21 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('fused Linear+activatio
     setBackend(backend);
     manualSeed(6);
     const k = backend.k as unknown as Record<string, (...args: unknown[]) => void>;
-    const names = ['relu_fwd_f32', 'relu_bwd_f32', 'bias_add_f32', 'gemm_bias_act_f32', 'gemm_act_bwd_f32'];
+    const names = ['relu_fwd_f32', 'relu_bwd_f32', 'bias_add_f32', 'gemm_bias_act_f32', 'gemm_act_bwd_f32', 'gemm_f32', 'col_sum_f32', 'linear_bwd_f32'];
     const saved = names.map((n) => k[n]);
     const calls: Record<string, number> = {};
-    names.forEach((n, i) => (k[n] = (...args: unknown[]) => ((calls[n] = (calls[n] ?? 0) + 1), saved[i](...args))));
+    names.forEach((n, i) => (k[n] = (...args: unknown[]) => {
+      // linear_bwd_f32's act flag (its 5th argument) says whether the ReLU's backward rides in its input gradient.
+      const key = n === 'linear_bwd_f32' ? `${n} act=${args[4]}` : n;
+      calls[key] = (calls[key] ?? 0) + 1;
+      saved[i](...args);
+    }));
     try {
       const model = new Sequential([new Linear(6, 5), new ReLU(), new Linear(5, 5), new ReLU(), new Linear(5, 2)]);
       const trainer = new Trainer(model, { optimizer: new Adam(model.parameters()), loss: 'crossEntropy' });
       trainer.step(randn(rng(2), 4 * 6), new Int32Array([0, 1, 1, 0]));
-      expect(calls).toEqual({ gemm_bias_act_f32: 3, gemm_act_bwd_f32: 2 });
+      // Each Linear's backward is one call; the two behind a ReLU fuse its derivative, the first needs no input gradient.
+      expect(calls).toEqual({ gemm_bias_act_f32: 3, 'linear_bwd_f32 act=1': 2, 'linear_bwd_f32 act=0': 1 });
       model.dispose();
     } finally {
       names.forEach((n, i) => (k[n] = saved[i]));

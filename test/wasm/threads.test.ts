@@ -52,6 +52,13 @@ function runAll(b: Backend): Float32Array[] {
     b.k.gemm_bias_act_f32(m, n, k, 1, 0.01, x, w, bias, y);
     b.k.gemm_act_bwd_f32(m, k, n, 0, y, w, x, dx);
     out.push(y.data.slice(), dx.data.slice());
+    // A dense layer's whole backward: two threads run its two products side by side, one thread each.
+    for (const [mm, of, inf] of [[128, 128, 256], [130, 10, 129]]) {
+      const dy = put(b, randn(r, mm * of)), xin = put(b, randn(r, mm * inf)), wt = put(b, randn(r, of * inf));
+      const dw = put(b, randn(r, of * inf)), db = put(b, randn(r, of)), dxl = b.alloc(mm * inf);
+      b.k.linear_bwd_f32(mm, of, inf, 1, 1, 0.01, dy, xin, wt, xin, dw, db, dxl);
+      out.push(dw.data.slice(), db.data.slice(), dxl.data.slice());
+    }
   }
   // Convolutions: forward, both gradients (stride 1 as a transposed convolution, stride 2 through col2im), grouped,
   // several tasks of images and of weight-gradient blocks, taps over two KC blocks, a weight too big to stay packed,
