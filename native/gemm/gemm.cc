@@ -53,8 +53,9 @@ thread_local Scratch scratch;
  * 8.5 and 7.6 µs on one thread). */
 constexpr int64_t PARALLEL_MIN_MNK = 1 << 19;
 /* A dense layer's backward runs its two products side by side on two threads from this many multiply-adds each
- * (linear_bwd_f32; the MLP's 128×128×10 products, 164 Ki, take about 6 µs each). */
-constexpr int64_t LINEAR_PAIR_MIN_MNK = 1 << 16;
+ * (linear_bwd_f32). Below, on the caller: the MLP's last layer (128×10×128 products, 164 Ki, about 6 µs each) took
+ * 15.1 µs side by side against 13.4 for both on one thread (bench:pool-trace), its operands being on the other core. */
+constexpr int64_t LINEAR_PAIR_MIN_MNK = 1 << 18;
 /* Products m·n·k up to SMALL_MAX_MNK, or up to SMALL_NARROW_MAX_MNK when n ≤ 16 (the packed path would pad every
  * B row to NR), take the ISA's unpacked gemm_small path when op(B) fits its stack panel (kernels.h). Both limits
  * are below PARALLEL_MIN_MNK, so the choice never depends on the thread count. Measured through the addon, one
