@@ -38,7 +38,7 @@ export interface Kernels {
    * (`slope` 0) or LeakyReLU in front when `act = 1` (`y` is that activation's output, the layer's input). Bit for
    * bit `gemm_f32(1, 0, …)`, `col_sum_f32` and `gemm_f32(0, 0, …)` / `gemm_act_bwd_f32`, which it replaces so that
    * a backend may run the two products side by side (native and threaded wasm on two threads: one thread each,
-   * instead of each product split over both).
+   * instead of each product split over both). The outputs must not overlap each other or the inputs.
    */
   linear_bwd_f32(m: number, out_f: number, in_f: number, beta: number, act: number, slope: number, dy: F32Buf, x: F32Buf, w: F32Buf, y: F32Buf, dw: F32Buf, db: F32Buf, dx: F32Buf): void;
 
