@@ -44,7 +44,9 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 @inline export const TEAM_MIN_MNK: i64 = 1 << 17;
 /**
  * A dense layer's backward on a team of two runs its two products (equal in multiply-adds) side by side from this
- * many multiply-adds each, one thread each, instead of splitting each over both threads (linear_bwd_f32).
+ * many multiply-adds each, one thread each, instead of splitting each over both threads (linear_bwd_f32). Lower than
+ * native's 2¹⁸: these kernels are slower, so even the MLP's last layer (128×10×128, 164 Ki) gains, 26–29 → 20 µs in
+ * Chromium on 2 threads.
  */
 // @ts-ignore: decorator
 @inline const LINEAR_PAIR_MIN_MNK: i64 = 1 << 16;
