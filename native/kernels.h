@@ -23,8 +23,11 @@ struct gemm_epilogue {
   int act;            // 1: ReLU (slope 0) / LeakyReLU forward on the tile
   float slope;
 };
+/* gemm_f32 with its options: parallel (false: the calling thread only), a fused epilogue, and split_rows, which
+ * splits a dense-layer-sized product (the panel path) over the team by rows of C, not by column panels, so that each
+ * thread writes one contiguous part of C (a weight gradient that the optimizer splits the same way). */
 void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
-                   float beta, float* c, bool parallel, const gemm_epilogue* epi = nullptr) noexcept;
+                   float beta, float* c, bool parallel, const gemm_epilogue* epi = nullptr, bool split_rows = false) noexcept;
 /* Linear forward act(A·Bᵀ + bias) and input gradient (A·B) ⊙ act′(y), fused (src/kernels.ts). */
 void gemm_bias_act_f32(int64_t m, int64_t n, int64_t k, int act, float slope, const float* a, const float* b,
                        const float* bias, float* c) noexcept;

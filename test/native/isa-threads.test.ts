@@ -155,9 +155,11 @@ describe('native ISAs, threads and workers', () => {
       k('gemm_act_bwd_f32')(m, kk, n, 0.1, fused, b, a, masked);
       k('gemm_bias_act_f32')(7, n, kk, 1, 0.1, a, b, bias, narrow);
       out.push(fused, masked, narrow);
-      // A dense layer's whole backward: on 2 threads its two products side by side, on 1 and 3 each over the team.
-      for (const [mm_, of, inf] of [[128, 128, 256], [130, 10, 129]]) {
-        const dw = b.slice(0, of * inf), db = bias.slice(0, of), dx = new Float32Array(mm_ * inf);
+      // A dense layer's whole backward: on 2 threads its two products side by side, on 1 and 3 each over the team;
+      // without an input gradient (a first layer), the weight gradient split over the team by rows (257 and 250:
+      // row groups that end inside a register tile).
+      for (const [mm_, of, inf, withDx] of [[128, 128, 256, 1], [130, 10, 129, 1], [128, 257, 300, 0], [64, 250, 200, 0]]) {
+        const dw = b.slice(0, of * inf), db = bias.slice(0, of), dx = new Float32Array(withDx ? mm_ * inf : 0);
         k('linear_bwd_f32')(mm_, of, inf, 1, 1, 0.1, a.subarray(0, mm_ * of), fused.subarray(0, mm_ * inf), b.subarray(0, of * inf), fused.subarray(0, mm_ * inf), dw, db, dx);
         out.push(dw, db, dx);
       }
