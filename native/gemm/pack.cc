@@ -42,18 +42,18 @@ static inline void transpose_8x8(const float* src, int64_t src_stride, float* ds
 
 void gemm_pack_a(int64_t mc, int64_t kc, const float* a, int64_t rs, int64_t cs, float* out) {
   if (rs == 1 && mc >= GEMM_MR) {
-    // op(A) = Aᵀ: each k step's rows are one contiguous run of memory, read once for all the full panels. Panel by
-    // panel, each run was fetched once per panel, and runs a power of two apart evict each other from L1: the MLP
-    // 784-256-128-10's first-layer weight gradient packs its 256×128 dYᵀ (rows 1 KiB apart) in 10-11.5 µs at 2
-    // threads, against 13.5-16 before (bench:pool-trace job times; 10 µs either way on one thread, where most of it
-    // is fetching the destination's lines).
+    // op(A) = Aᵀ, every full panel: each k step's MR values per panel are contiguous, and the k step's rows are one
+    // run of memory, read once for all the panels (panel by panel, each run was fetched once per panel, and runs a
+    // power of two apart evict each other from L1). The MLP 784-256-128-10's first-layer weight gradient packs its
+    // 256×128 dYᵀ (rows 1 KiB apart) in 10-11.5 µs at 2 threads against 13.5-16 panel by panel (bench:pool-trace
+    // job times); on one thread it is bound by fetching the destination's lines, hence the whole-line stores below.
     const int64_t full = mc / GEMM_MR;
     int64_t p0 = 0;
 #if defined(__AVX512F__)
     if (GEMM_MR == 8) {
-      // Two k steps at a time, so each panel gets whole 64-byte lines in one store each: the destination is
-      // usually out of cache (the optimizer's pass evicted it), and whole-line stores are cheaper to take in than
-      // halves (the MLP's 256×128 dYᵀ on one thread: 9.3 → 7.5 µs, bench:pool-trace job times).
+      // Two k steps at a time, so each panel gets whole 64-byte lines in one store each: the destination is usually
+      // out of cache (the optimizer's pass evicted it), and whole lines are cheaper to take in than halves (that
+      // dYᵀ on one thread: 9.3 → 7.5 µs).
       for (; p0 + 2 <= kc; p0 += 2) {
         const float* s0 = a + p0 * cs;
         const float* s1 = s0 + cs;
@@ -76,12 +76,6 @@ void gemm_pack_a(int64_t mc, int64_t kc, const float* a, int64_t rs, int64_t cs,
   }
   for (int64_t i0 = 0; i0 < mc; i0 += GEMM_MR, out += GEMM_MR * kc) {
     const int64_t rows = mc - i0 < GEMM_MR ? mc - i0 : GEMM_MR;
-    if (rs == 1 && rows == GEMM_MR) {
-      // op(A) = Aᵀ: the MR values of one k step are contiguous in memory.
-      for (int64_t p = 0; p < kc; p++)
-        for (int64_t i = 0; i < GEMM_MR; i++) out[p * GEMM_MR + i] = a[i0 + i + p * cs];
-      continue;
-    }
 #if defined(__AVX__)
     if (cs == 1 && rows == GEMM_MR && GEMM_MR == 8) {
       // op(A) = A row-major: transpose 8×8 blocks (8 rows × 8 k steps) into the panel.

@@ -49,8 +49,8 @@ export class Linear extends Layer {
   private x: F32Buf | null = null;
   private y: F32Buf | null = null;
   private dx: F32Buf | null = null;
-  /** A length-0 buffer: the fused forward's "no bias" argument. */
-  private readonly noBias: F32Buf;  // a length-0 buffer: an absent optional array of a kernel call
+  /** A length-0 buffer: an absent optional array of a kernel call (no bias, no bias or input gradient). */
+  private readonly noBias: F32Buf;
   /** Rows of `inFeatures` in one sample: 1 for `[in]`, L for `[L, in]`. */
   private rowsPerSample = 1;
   /** Rows the scratch buffers hold. */
