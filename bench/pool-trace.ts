@@ -3,8 +3,8 @@
  * For each thread count, a child process trains the MLP 784-256-128-10 (ReLU, Adam, batch 128; or a CNN of
  * bench/shapes.ts with `--model`) with `DESCENT_POOL_TRACE` set, so the addon's pool times every job and task
  * (native/pool.cc), while the child times every kernel call from JavaScript. Each kernel call of a step is one row,
- * in step order: its time (median and 10th percentile over the traced steps), the CPU time each thread spent inside
- * its tasks ("busy", median; at 1 thread the call's jobs), and how many jobs it ran. Kernel calls that never reach
+ * in step order: its time (median and 10th percentile over the traced steps), the CPU time each thread spent running
+ * its share of the call's jobs ("busy", median; at 1 thread the call's jobs), and how many jobs it ran. Kernel calls that never reach
  * the pool are rows without busy time. The step minus the rows is JavaScript (and the timing wrappers).
  *
  * Busy time is thread CPU time, which a thread descheduled by another process does not accrue, so it holds on a
@@ -98,7 +98,7 @@ function traceAt(threads: number, dir: string): { rows: Row[]; stepUs: number[] 
     stdio: 'inherit',
   });
   const { calls: list, starts } = JSON.parse(readFileSync(calls, 'utf8')) as { calls: Call[]; starts: number[] };
-  // Events: t0 t1 thread kind index cpu (kind 1 task, 2 job, 3 team), sorted by start.
+  // Events: t0 t1 thread kind index cpu (kind 1 task, 2 job, 3 team, 4 a thread's drain of a job), sorted by start.
   if (!existsSync(events)) throw new Error(`the addon wrote no trace to ${events}: it predates DESCENT_POOL_TRACE (rebuild it: npm run build:native)`);
   const ev = readFileSync(events, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number)).filter((e) => e[0] >= starts[0]);
   ev.sort((a, b) => a[0] - b[0]);
@@ -110,18 +110,19 @@ function traceAt(threads: number, dir: string): { rows: Row[]; stepUs: number[] 
     for (let slot = 0; c < list.length && list[c].t0 < starts[s + 1]; c++, slot++) {
       const call = list[c];
       const row = (rows[slot] ??= { name: call.name, us: [], busy: Array.from({ length: threads }, () => []), jobs: [] });
+      // Busy: each thread's CPU time in its drains of the call's team jobs; a serial job's own CPU time otherwise.
       const busy = new Array(threads).fill(0), jobBusy = new Array(threads).fill(0);
-      let jobs = 0, tasks = 0;
+      let jobs = 0, drains = 0;
       while (e < ev.length && ev[e][0] < call.t0) e++;
       for (let i = e; i < ev.length && ev[i][0] < call.t1; i++) {
         const [t0, t1, thread, kind, , cpu] = ev[i];
         const spent = cpu >= 0 ? cpu : t1 - t0;
-        if (kind === 1) (busy[thread] += spent), tasks++;
+        if (kind === 4) (busy[thread] += spent), drains++;
         if (kind === 2) (jobBusy[thread] += spent), jobs++;
       }
       row.us.push((call.t1 - call.t0) / 1000);
       row.jobs.push(jobs);
-      (tasks ? busy : jobBusy).forEach((b, t) => row.busy[t].push(b / 1000));
+      (drains ? busy : jobBusy).forEach((b, t) => row.busy[t].push(b / 1000));
     }
   }
   return { rows, stepUs };

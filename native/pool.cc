@@ -31,38 +31,57 @@ inline void cpu_relax() {
 #endif
 }
 
-/* DESCENT_POOL_TRACE=<file> (read once, when the pool starts): every job, task and team is timed into a buffer that
- * is written to <file> at exit, one event a line: start and end (ns, steady clock), thread (0 = the caller), kind,
- * task index or count, and for tasks and serial jobs the CPU time the thread spent in them (ns; −1 where the platform
- * has no per-thread clock), which a thread descheduled by another process does not accrue. `npm run bench:pool-trace` runs training steps with it and splits each kernel call into
- * work and waiting per thread. Off (the default), a task costs one predictable branch more. */
-enum TraceKind { TRACE_TASK = 1, TRACE_JOB = 2, TRACE_TEAM = 3 };
+/* DESCENT_POOL_TRACE=<file> (read once, when the pool starts): every job, team, task and each thread's share of a
+ * job is timed into per-thread buffers written to <file> at exit, one event a line: start and end (ns, steady clock),
+ * thread (0 = the caller), kind, task index or count, and CPU time (ns; −1 where not measured or the platform has no
+ * per-thread clock). The CPU time, which a thread descheduled by another process does not accrue, is taken once per
+ * thread and job (a drain: the thread's run through the job's tasks) and for serial jobs, never per task: the
+ * thread clock is a system call (about 0.2 µs here) and per task it made the MLP's 50-task weight gradient 10 µs
+ * slower per thread on two threads than on one, a slowdown the trace itself created. Each thread writes its own
+ * buffer (a shared counter and adjacent events moved a cache line between the cores per task). `npm run
+ * bench:pool-trace` runs training steps with it and splits each kernel call into work and waiting per thread. Off
+ * (the default), a task costs one predictable branch more. */
+enum TraceKind { TRACE_TASK = 1, TRACE_JOB = 2, TRACE_TEAM = 3, TRACE_DRAIN = 4 };
 struct TraceEvent {
   int64_t t0, t1, index, cpu;
   int32_t thread, kind;
 };
+struct TraceBuffer {
+  static constexpr size_t CAPACITY = 1 << 19;  // 24 MiB of events per thread at most; later ones are dropped
+  // Zeroed when made (at the thread's first event), so no traced call takes the page faults of fresh memory (which
+  // in a VM cost about as much as the thread clock did).
+  TraceEvent* events = new (std::nothrow) TraceEvent[CAPACITY]();
+  size_t count = 0;
+};
 struct Trace {
-  static constexpr size_t CAPACITY = 1 << 22;  // 128 MiB of events at most; later ones are dropped
   const char* path = std::getenv("DESCENT_POOL_TRACE");
-  TraceEvent* events = path && *path ? new (std::nothrow) TraceEvent[CAPACITY] : nullptr;
-  std::atomic<size_t> count{0};
+  bool on = path && *path;
+  std::mutex mu;
+  std::vector<TraceBuffer*> buffers;  // one per thread that traced, written at exit
+  TraceBuffer* add() {
+    std::lock_guard<std::mutex> lock(mu);
+    buffers.push_back(new TraceBuffer);
+    return buffers.back();
+  }
   ~Trace() {
-    if (!events) return;
+    if (!on) return;
+    std::lock_guard<std::mutex> lock(mu);
     if (FILE* f = std::fopen(path, "w")) {
-      const size_t n = count.load() < CAPACITY ? count.load() : CAPACITY;
-      for (size_t i = 0; i < n; i++) {
-        const TraceEvent& e = events[i];
-        std::fprintf(f, "%lld %lld %d %d %lld %lld\n", (long long)e.t0, (long long)e.t1, e.thread, e.kind, (long long)e.index,
-                     (long long)e.cpu);
-      }
+      for (const TraceBuffer* b : buffers)
+        for (size_t i = 0; b->events && i < b->count; i++) {
+          const TraceEvent& e = b->events[i];
+          std::fprintf(f, "%lld %lld %d %d %lld %lld\n", (long long)e.t0, (long long)e.t1, e.thread, e.kind,
+                       (long long)e.index, (long long)e.cpu);
+        }
       std::fclose(f);
     }
   }
 };
 Trace trace;  // a static object: its destructor writes the file when the process exits
 thread_local int trace_thread = 0;
+thread_local TraceBuffer* trace_buffer = nullptr;
 
-inline bool tracing() { return trace.events != nullptr; }
+inline bool tracing() { return trace.on; }
 inline int64_t trace_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -75,8 +94,9 @@ inline int64_t trace_cpu() {
 }
 inline void trace_event(int64_t t0, int kind, int64_t index, int64_t cpu0 = -1) {
   const int64_t cpu = cpu0 >= 0 ? trace_cpu() - cpu0 : -1;
-  const size_t i = trace.count.fetch_add(1, std::memory_order_relaxed);
-  if (i < Trace::CAPACITY) trace.events[i] = TraceEvent{t0, trace_now(), index, cpu, trace_thread, kind};
+  TraceBuffer*& b = trace_buffer;
+  if (!b) b = trace.add();
+  if (b->events && b->count < TraceBuffer::CAPACITY) b->events[b->count++] = TraceEvent{t0, trace_now(), index, cpu, trace_thread, kind};
 }
 
 int cpus_available() {
@@ -140,15 +160,22 @@ struct Pool {
 
   void execute(int64_t task) {
     // The job cannot complete before this task does, so fn and ctx still belong to it.
-    const int64_t t0 = tracing() ? trace_now() : 0, cpu0 = t0 ? trace_cpu() : -1;
+    const int64_t t0 = tracing() ? trace_now() : 0;
     fn.load(std::memory_order_relaxed)(ctx.load(std::memory_order_relaxed), task);
-    if (t0) trace_event(t0, TRACE_TASK, task, cpu0);
+    if (t0) trace_event(t0, TRACE_TASK, task);
     done.fetch_add(1, std::memory_order_release);
+  }
+
+  /* This thread's share of job `g` (claim_all), one trace event with its CPU time when tracing. */
+  void drain(int self, int team, uint64_t g) {
+    const int64_t t0 = tracing() ? trace_now() : 0, cpu0 = t0 ? trace_cpu() : -1;
+    claim_all(self, team, g);
+    if (t0) trace_event(t0, TRACE_DRAIN, (int64_t)g, cpu0);
   }
 
   /* Runs the tasks of job `g` left in thread `self`'s range (front first), then those left in the others' (from
    * the back, where their owners reach last). */
-  void drain(int self, int team, uint64_t g) {
+  void claim_all(int self, int team, uint64_t g) {
     for (int d = 0; d < team; d++) {
       std::atomic<uint64_t>& word = ranges[(self + d) % team].word;
       uint64_t w = word.load(std::memory_order_acquire);
