@@ -69,9 +69,9 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('gemm_f32 on %s', (name
     check(0, 1, 389, 45, 333, 1, 0, 17);
   });
 
-  it('few rows against a long weight stored [n, k] (the batch ≤ 8 forward path)', () => {
+  it('few rows against a long weight stored [n, k] (the batch ≤ 16 forward path: blocks of 8 and 4 rows, then single rows)', () => {
     let seed = 40;
-    for (const m of [1, 2, 3, 4, 5, 8, 9])
+    for (const m of [1, 2, 3, 4, 5, 8, 9, 12, 13, 15, 16, 17])
       for (const [n, k] of [[1, 64], [7, 100], [256, 784], [13, 65]]) check(0, 1, m, n, k, 1, seed % 2 ? 0 : 0.5, seed++);
   });
 
