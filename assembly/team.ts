@@ -12,7 +12,9 @@
  * sleep in memory.atomic.wait64; the owner waits only while another thread finishes its last task. Only this
  * file uses atomics: the single-threaded modules never reach it (every call is behind ASC_FEATURE_THREADS).
  */
-import { alloc_page_aligned, gemm_rect, GEMM_KC, GEMM_MC, GEMM_MR, GEMM_NR, GEMM_TEAM_NC, set_edge_tile, set_packing_buffers } from './gemm';
+import { alloc_page_aligned, gemm_rect, GEMM_KC, GEMM_MC, GEMM_MR, GEMM_NR, GEMM_TEAM_NC, NT_ROWS_GRAIN, set_edge_tile, set_packing_buffers } from './gemm';
+import { gemm_epilogue } from './bias';
+import { gemm_nt_rows } from './dot';
 import { elu_bwd, elu_fwd, gelu_bwd, gelu_fwd, gelu_tanh_bwd, gelu_tanh_fwd, leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd, sigmoid_bwd, sigmoid_fwd, silu_bwd, silu_fwd, softplus_bwd, softplus_fwd, tanh_bwd, tanh_fwd } from './act';
 import { mul } from './norm';
 import { col_sum } from './bias';
@@ -113,6 +115,8 @@ import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from '
 @inline const K_MAX_POOL_FWD = 4;
 // @ts-ignore: decorator
 @inline const K_MAX_POOL_BWD = 5;
+// @ts-ignore: decorator
+@inline const K_NT_ROWS = 6;
 export const enum Unary { SIGMOID_FWD = 10, TANH_FWD, RELU_FWD, GELU_FWD, GELU_TANH_FWD, SILU_FWD, SIGMOID_BWD, TANH_BWD, RELU_BWD, GELU_BWD, GELU_TANH_BWD, SILU_BWD, MUL }
 export const enum Scaled { LEAKY_RELU_FWD = 30, ELU_FWD, LEAKY_RELU_BWD, ELU_BWD, SOFTPLUS_FWD, SOFTPLUS_BWD }
 export const enum Step { SGD = 40, MOMENTUM, ADAGRAD, RMSPROP, ADAM }
@@ -405,6 +409,7 @@ function run_task(kind: i32, task: i32): void {
   if (kind == K_LINEAR_BWD) return linear_bwd_task(task);
   if (kind == K_CONV) return conv_task(task);
   if (kind == K_MAX_POOL_FWD || kind == K_MAX_POOL_BWD) return pool_task(kind, task);
+  if (kind == K_NT_ROWS) return nt_rows_task(task);
   const grain = argInt(16);
   const lo = task * grain;
   const len = min(grain, argInt(0) - lo);
@@ -490,6 +495,36 @@ function gemm_rect_task(task: i32): void {
     argInt(0), argInt(1), m, n, argInt(4), <f32>arg(5), argPtr(6), argPtr(7), <f32>arg(9), argPtr(8),
     i0, min(m, i0 + rows), j0, min(n, j0 + cols), GEMM_TEAM_NC, argInt(10), <f32>arg(11), argPtr(12), argPtr(13),
   );
+}
+
+/**
+ * gemm_nt_rows (a few rows against a weight stored [n, k]) split over the team in chunks of NT_ROWS_GRAIN columns,
+ * each with its epilogue: a chunk's outputs get the arithmetic of one call over all columns, and a thread computes
+ * the same columns (the same weight rows) on every call. Slots as gemm_team's: 2 m, 3 n, 4 k, 6 a, 7 b, 8 c, 9 beta,
+ * 10 act, 11 slope, 12 bias, 13 mask.
+ */
+export function team_nt_rows(m: i32, n: i32, k: i32, a: usize, b: usize, beta: f32, c: usize, act: i32, slope: f32, bias: usize, mask: usize): void {
+  setArg(2, m);
+  setArg(3, n);
+  setArg(4, k);
+  setArg(6, <f64>a);
+  setArg(7, <f64>b);
+  setArg(8, <f64>c);
+  setArg(9, beta);
+  setArg(10, act);
+  setArg(11, slope);
+  setArg(12, <f64>bias);
+  setArg(13, <f64>mask);
+  run_job(K_NT_ROWS, (n + NT_ROWS_GRAIN - 1) / NT_ROWS_GRAIN);
+}
+
+/** Task `task` of a K_NT_ROWS job: columns [task·NT_ROWS_GRAIN, …) of C. */
+function nt_rows_task(task: i32): void {
+  const m = argInt(2), n = argInt(3), k = argInt(4), act = argInt(10), bias = argPtr(12), mask = argPtr(13);
+  const j0 = task * NT_ROWS_GRAIN, cols = min(NT_ROWS_GRAIN, n - j0), ldc = <usize>n << 2, o = <usize>j0 << 2;
+  const c = argPtr(8) + o;
+  gemm_nt_rows(m, cols, k, argPtr(6), argPtr(7) + <usize>j0 * (<usize>k << 2), <f32>arg(9), c, ldc);
+  if (act != 0 || bias != 0 || mask != 0) gemm_epilogue(m, cols, c, ldc, bias != 0 ? bias + o : 0, mask != 0 ? mask + o : 0, ldc, act, <f32>arg(11));
 }
 
 /** Whether linear_bwd_f32 runs its two products side by side (a team of two; both products wanted and non-empty). */

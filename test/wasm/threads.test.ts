@@ -36,8 +36,9 @@ function runAll(b: Backend): Float32Array[] {
   const out: Float32Array[] = [];
   // 301×263×517: row blocks with edge rows and three KC blocks (beta on the first only); 1100×37×300: row blocks of
   // several MC blocks; 40×1100×70: split into column groups (cheaper to pack A twice than B), each over two NC blocks;
-  // 130×10×129: just above the split threshold, an edge column tile in every rectangle.
-  for (const [m, n, k] of [[301, 263, 517], [1100, 37, 300], [40, 1100, 70], [130, 10, 129]]) {
+  // 130×10×129: just above the split threshold, an edge column tile in every rectangle; 13×301×97: few rows against
+  // a weight stored [n, k] (nt), dot products split in column chunks (a short last chunk, an odd last column, a k tail).
+  for (const [m, n, k] of [[301, 263, 517], [1100, 37, 300], [40, 1100, 70], [130, 10, 129], [13, 301, 97]]) {
     const a = put(b, randn(r, m * k)), bb = put(b, randn(r, k * n)), c0 = randn(r, m * n);
     for (const [ta, tb] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
       const c = put(b, c0);
@@ -52,6 +53,10 @@ function runAll(b: Backend): Float32Array[] {
     b.k.gemm_bias_act_f32(m, n, k, 1, 0.01, x, w, bias, y);
     b.k.gemm_act_bwd_f32(m, k, n, 0, y, w, x, dx);
     out.push(y.data.slice(), dx.data.slice());
+    // The small-batch forward: 9 rows, the epilogue applied per column chunk.
+    const y9 = b.alloc(9 * n);
+    b.k.gemm_bias_act_f32(9, n, k, 1, 0.01, x, w, bias, y9);
+    out.push(y9.data.slice());
     // A dense layer's whole backward: two threads run its two products side by side, one thread each.
     for (const [mm, of, inf] of [[128, 128, 256], [130, 10, 129]]) {
       const dy = put(b, randn(r, mm * of)), xin = put(b, randn(r, mm * inf)), wt = put(b, randn(r, of * inf));
