@@ -1,10 +1,9 @@
 /**
  * gemm_nt_rows: C[i,j] = beta·C[i,j] + Σ_p A[i,p]·B[j,p] for a few rows of A (row-major m×k) against B stored
  * [n, k] (a Linear weight), into C with rows ldc bytes apart: the dense-layer forward at small batches, inference's
- * usual case (gemm.ts; on a team, column chunks of it, team.ts). Four rows of A at a
- * time run against two rows of B (eight f32x4 accumulators over k, four loads of A and two of B per step), so B is
- * read once per four rows; rows left over run one at a time against eight rows of B. Then lane sums and the k
- * tail. Every output gets the same arithmetic either way (lane partials in k order, the same lane sum, the same
+ * usual case (gemm.ts; on a team, column chunks of it, team.ts). Four rows of A at a time run against two rows of B
+ * (eight f32x4 accumulators over k, four loads of A and two of B per step), so B is read once per four rows; rows
+ * left over run one at a time against eight rows of B. Then lane sums and the k tail. Every output gets the same arithmetic either way (lane partials in k order, the same lane sum, the same
  * tail), and B is never copied, where the packed GEMM would first copy all of it into panels. Columns past n alias
  * the last valid one (computed, never stored). beta = 0 never reads C. Accuracy: float32 sums of k/4-long lane
  * partials (≤ k·2⁻²⁴·Σ|a||b|).

@@ -35,8 +35,8 @@ import { gemm_team, team_nt_rows, team_splits_gemm } from './team';
 
 /**
  * Rows of A up to which a forward-layout product (B stored [n, k]) takes gemm_nt_rows (dot.ts), which reads B once
- * per four rows: up to 8 rows always, up to GEMM_ROWS_MAX_M while B (GEMM_ROWS_MAX_B floats at most) stays in
- * cache between its passes. The MLP 784-256-128-10's forward in Node, one thread, dot products against the packed
+ * per four rows: up to GEMM_ROWS_ANY_B_M rows always, up to GEMM_ROWS_MAX_M while B (GEMM_ROWS_MAX_B floats at
+ * most) stays in cache between its passes. The MLP 784-256-128-10's forward in Node, one thread, dot products against the packed
  * GEMM (µs): batch 8 86 against 108, 16 170 against 192, 32 340 against 361; at 48 the same. On two threads
  * (column chunks, team.ts): 53 against 67 at batch 8, 202 against 222 at 32.
  */
@@ -44,6 +44,8 @@ import { gemm_team, team_nt_rows, team_splits_gemm } from './team';
 @inline const GEMM_ROWS_MAX_M: i32 = 32;
 // @ts-ignore: decorator
 @inline const GEMM_ROWS_MAX_B: i64 = 1 << 18;
+// @ts-ignore: decorator
+@inline const GEMM_ROWS_ANY_B_M: i32 = 8;
 /** Columns per task when a team splits gemm_nt_rows (fixed, even: a task's outputs get one call's arithmetic). */
 // @ts-ignore: decorator
 @inline export const NT_ROWS_GRAIN: i32 = 64;
@@ -394,7 +396,7 @@ export function gemm(
     if (epilogue) gemm_epilogue(m, n, c, ldc, bias, mask, ldc, act, slope);
     return;
   }
-  if (ta == 0 && tb == 1 && (m <= 8 || (m <= GEMM_ROWS_MAX_M && <i64>n * <i64>k <= GEMM_ROWS_MAX_B)) && k >= 16 && alpha == 1) {
+  if (ta == 0 && tb == 1 && (m <= GEMM_ROWS_ANY_B_M || (m <= GEMM_ROWS_MAX_M && <i64>n * <i64>k <= GEMM_ROWS_MAX_B)) && k >= 16 && alpha == 1) {
     // A few rows against a weight stored [n, k]: dot products read it once per four rows instead of packing it whole.
     if (ASC_FEATURE_THREADS) {
       if (team_splits_gemm(m, n, k) && n >= 2 * NT_ROWS_GRAIN) {

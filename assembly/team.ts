@@ -13,11 +13,10 @@
  * file uses atomics: the single-threaded modules never reach it (every call is behind ASC_FEATURE_THREADS).
  */
 import { alloc_page_aligned, gemm_rect, GEMM_KC, GEMM_MC, GEMM_MR, GEMM_NR, GEMM_TEAM_NC, NT_ROWS_GRAIN, set_edge_tile, set_packing_buffers } from './gemm';
-import { gemm_epilogue } from './bias';
 import { gemm_nt_rows } from './dot';
 import { elu_bwd, elu_fwd, gelu_bwd, gelu_fwd, gelu_tanh_bwd, gelu_tanh_fwd, leaky_relu_bwd, leaky_relu_fwd, relu_bwd, relu_fwd, sigmoid_bwd, sigmoid_fwd, silu_bwd, silu_fwd, softplus_bwd, softplus_fwd, tanh_bwd, tanh_fwd } from './act';
 import { mul } from './norm';
-import { col_sum } from './bias';
+import { col_sum, gemm_epilogue } from './bias';
 import { conv_task, CONV_WORKSPACE_BYTES, set_conv_workspace } from './conv';
 import { max_pool2d_bwd, max_pool2d_fwd } from './pool';
 import { adagrad_step, adam_step, momentum_step, rmsprop_step, sgd_step } from './optim';

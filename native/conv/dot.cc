@@ -3,8 +3,8 @@
  * (16×9 outputs over 784 pixels in CNN-S's first layer), where a packed GEMM would pad the 9 columns to a full
  * register tile, and a dense layer's forward at batch ≤ 16 (gemm.cc). An 8×3 block of outputs (4×3 without
  * AVX-512) keeps 24 vector accumulators over k (11 loads per 24 multiply-adds), then sums their lanes and adds the
- * k tail; leftover rows go 4 at a time, then one at a time against six rows of B. Accuracy: float32 sums of k/F32_EPR-long lane partials (≤ k·2⁻²⁴·Σ|a||b|).
- * beta = 0 never reads C. Also row_sum (out[i] = beta·out[i] + Σⱼ A[i,j], a convolution's bias gradient per sample),
+ * k tail; leftover rows go 4 at a time, then one at a time against six rows of B. Accuracy: float32 sums of
+ * k/F32_EPR-long lane partials (≤ k·2⁻²⁴·Σ|a||b|). beta = 0 never reads C. Also row_sum (out[i] = beta·out[i] + Σⱼ A[i,j], a convolution's bias gradient per sample),
  * with four vector accumulators per row. */
 #include "../kernels.h"
 #include "../simd.h"

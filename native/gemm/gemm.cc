@@ -68,9 +68,9 @@ static_assert(SMALL_MAX_MNK < PARALLEL_MIN_MNK && SMALL_NARROW_MAX_MNK < PARALLE
  * AVX-512), where the packed path would first copy all of B (the whole weight) into panels. Up to 16 rows: the MLP
  * 784-256-128-10's forward on one thread took 37.5–42.5 against 62.2 µs at batch 12 and 54.7 against 64.0 at 16
  * this way, but 83.7 against 76.1 at 24 and 110 against 93–103 at 32 (each row block reads the whole weight). Above
- * 8 rows only while the weight (DOT_MAX_B floats at most) stays in cache between those passes. Columns split in
- * fixed chunks of DOT_GRAIN_N over the team, so results do not depend on the thread count. */
-constexpr int64_t DOT_MAX_M = 16, DOT_MAX_B = 1 << 18, DOT_MIN_K = 64, DOT_GRAIN_N = 48;
+ * DOT_ANY_B_M rows only while the weight (DOT_MAX_B floats at most) stays in cache between those passes. Columns
+ * split in fixed chunks of DOT_GRAIN_N over the team, so results do not depend on the thread count. */
+constexpr int64_t DOT_MAX_M = 16, DOT_ANY_B_M = 8, DOT_MAX_B = 1 << 18, DOT_MIN_K = 64, DOT_GRAIN_N = 48;
 /* A is packed when its block does not comfortably stay in cache in place. */
 constexpr int64_t PACK_A_MIN_MK = 1 << 16;
 /* Products with at most PANELS_MAX_M rows (a dense layer's at training batch sizes), one NC block of columns, and
@@ -297,7 +297,8 @@ void gemm_f32_team(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha,
     return;
   }
   const int64_t mnk = m * n * k;
-  if (ta == 0 && tb == 1 && (m <= 8 || (m <= DOT_MAX_M && n * k <= DOT_MAX_B)) && k >= DOT_MIN_K && alpha == 1.0f) {
+  if (ta == 0 && tb == 1 && (m <= DOT_ANY_B_M || (m <= DOT_MAX_M && n * k <= DOT_MAX_B)) && k >= DOT_MIN_K &&
+      alpha == 1.0f) {
     auto cols = [&](int64_t j0, int64_t j1) {
       T->gemm_nt_dot(m, j1 - j0, k, a, k, b + j0 * k, k, beta, c + j0, n);
       if (epi) apply_epilogue(*T, *epi, 0, j0, m, j1 - j0, n, c + j0);
