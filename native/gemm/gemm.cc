@@ -50,11 +50,14 @@ thread_local Scratch scratch;
 /* Products m·n·k below this run on the calling thread only: team start-up is cheap (the workers spin between a
  * step's calls), but a split product reads operands the other cores wrote, and below this that costs more than it
  * saves (bench:pool-trace, MLP at 2 threads: the 10×128×128 and 128×128×10 gradients took 9.6 and 10.0 µs split,
- * 8.5 and 7.6 µs on one thread). */
+ * 8.5 and 7.6 µs on one thread; that trace inflated split calls, but with the corrected one, 66a9bd3, the last
+ * layer's whole backward split still took 12.6 against 10.3 µs, 10th percentiles, its forward and loss split too). */
 constexpr int64_t PARALLEL_MIN_MNK = 1 << 19;
 /* A dense layer's backward runs its two products side by side on two threads from this many multiply-adds each
  * (linear_bwd_f32). Below, on the caller: the MLP's last layer (128×10×128 products, 164 Ki, about 6 µs each) took
- * 15.1 µs side by side against 13.4 for both on one thread (bench:pool-trace), its operands being on the other core. */
+ * 15.1 µs side by side against 13.4 for both on one thread (bench:pool-trace before its correction, 66a9bd3; after
+ * it, 10.6 against 10.3, 10th percentiles, the layer's forward and loss split too: still no gain), its operands
+ * being on the other core. */
 constexpr int64_t LINEAR_PAIR_MIN_MNK = 1 << 18;
 /* Products m·n·k up to SMALL_MAX_MNK, or up to SMALL_NARROW_MAX_MNK when n ≤ 16 (the packed path would pad every
  * B row to NR), take the ISA's unpacked gemm_small path when op(B) fits its stack panel (kernels.h). Both limits
