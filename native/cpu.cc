@@ -98,7 +98,12 @@ const isa_table* isa() noexcept { return active().load(std::memory_order_relaxed
 
 bool isa_avx512_active() noexcept {
 #if defined(__x86_64__) || defined(_M_X64)
-  return isa() == isa_avx512f::table();
+  // The AVX-512 table is built on first use by code compiled for AVX-512 (its stores use zmm registers), so on a CPU
+  // without AVX-512 it must never be asked for: compare against it only where the CPU has it. isa() comes first so
+  // that detection (__builtin_cpu_init) has run before the static reads the CPU's features.
+  const isa_table* active_table = isa();
+  static const bool cpu_has_avx512f = has_avx512f();
+  return cpu_has_avx512f && active_table == isa_avx512f::table();
 #else
   return false;
 #endif
