@@ -38,6 +38,10 @@ const only = args.only!.split(',');
 
 interface Row { peer: string; kind: string; shape: string; unit: string; value: number; min: number; max: number; threads: number }
 const rows: Row[] = [];
+/** The BLAS libraries the peers' process mapped (bench/peers/peers.py). */
+let peerBlas: string[] | undefined;
+/** Whether a BLAS library path is the netlib reference (Debian's libblas3: /usr/lib/<triplet>/blas/libblas.so.3). */
+const referenceBlas = (path: string) => /\/blas\/libblas\.so/.test(path);
 
 /** Warm-up, then 7 repetitions of a loop lasting ≥ 30 ms; median, min, max of the rate (work per second). */
 function measure(fn: () => void, work: number): [number, number, number] {
@@ -140,7 +144,12 @@ for (let round = 0; round < ROUNDS; round++) {
       const peerOnly = only.filter((o) => o !== 'overhead').join(',');
       const res = spawnSync(python, ['bench/peers/peers.py', '--threads', String(threads), '--only', peerOnly], { env, encoding: 'utf8' });
       if (res.status !== 0) console.error(`# peers (${threads} threads) failed: ${res.stderr}`);
-      for (const line of res.stdout.split('\n')) if (line.trim()) rows.push(JSON.parse(line) as Row);
+      for (const line of res.stdout.split('\n')) {
+        if (!line.trim()) continue;
+        const row = JSON.parse(line) as Row | { peer: 'meta'; libraries: string[] };
+        if (row.peer === 'meta') peerBlas = (row as { libraries: string[] }).libraries;
+        else rows.push(row as Row);
+      }
     }
   } else if (round === 0) console.error(`# ${python} not found: peers skipped (set PYTHON)`);
 }
@@ -160,6 +169,13 @@ if (only.includes('overhead')) {
   void calls;
 }
 
+
+if (peerBlas?.some(referenceBlas)) {
+  console.error(
+    `# WARNING: numpy and PyTorch ran on the netlib reference BLAS (${peerBlas.filter(referenceBlas).join(', ')}), 20-40× slower than ` +
+      'OpenBLAS: their rows and every ratio to them are not a fair comparison. Install OpenBLAS (Debian: apt-get install libopenblas0-pthread) and run again.',
+  );
+}
 
 if (args.json) for (const r of rows) console.log(JSON.stringify(r));
 else {
@@ -181,6 +197,7 @@ else {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(`# peers: ${python}, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? 'glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296'}`);
+  if (peerBlas) console.log(`# the peers' BLAS: ${peerBlas.join(', ') || 'none mapped'}`);
   if (ROUNDS > 1) console.log(`# medians of ${ROUNDS} alternating rounds`);
   console.log(`# ${d}: ${native.detail} (its default; each row ran on the threads of its thr column); ${new Date().toISOString()}; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (above ~0.5 another process shares the cores: 2-thread rows are then unreliable)`);
   console.log(line(header));
