@@ -96,14 +96,31 @@ std::atomic<const isa_table*>& active() {
 /* nullptr only when no supported table is complete: Init then throws, so no kernel ever runs without a table. */
 const isa_table* isa() noexcept { return active().load(std::memory_order_relaxed); }
 
+#if defined(__x86_64__) || defined(_M_X64)
+namespace {
+/* Whether the active table is Table's. A table is built on first use by code compiled for its ISA (the AVX-512
+ * one's stores use zmm registers), so on a CPU without that ISA it must never be asked for, not even to compare
+ * pointers: that was a SIGILL in every CNN on AVX2-only CPUs. isa() comes first so that detection
+ * (__builtin_cpu_init) has run before Has reads the CPU's features. */
+template <bool (*Has)(), const isa_table* (*Table)() noexcept>
+bool table_active() {
+  const isa_table* active_table = isa();
+  return Has() && active_table == Table();
+}
+}  // namespace
+#endif
+
 bool isa_avx512_active() noexcept {
 #if defined(__x86_64__) || defined(_M_X64)
-  // The AVX-512 table is built on first use by code compiled for AVX-512 (its stores use zmm registers), so on a CPU
-  // without AVX-512 it must never be asked for: compare against it only where the CPU has it. isa() comes first so
-  // that detection (__builtin_cpu_init) has run before the static reads the CPU's features.
-  const isa_table* active_table = isa();
-  static const bool cpu_has_avx512f = has_avx512f();
-  return cpu_has_avx512f && active_table == isa_avx512f::table();
+  return table_active<has_avx512f, isa_avx512f::table>();
+#else
+  return false;
+#endif
+}
+
+bool isa_avx2_fma_active() noexcept {
+#if defined(__x86_64__) || defined(_M_X64)
+  return table_active<has_avx2_fma, isa_avx2_fma::table>();
 #else
   return false;
 #endif

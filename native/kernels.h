@@ -244,6 +244,8 @@ const isa_table* isa() noexcept;
 /* Whether the active table is AVX-512's: sources compiled without ISA flags (native/conv/) call their
  * target("avx512f") functions only then. */
 bool isa_avx512_active() noexcept;
+/* Whether the active table is AVX2+FMA's (conv.cc's target("avx2,fma") direct forwards run only then). */
+bool isa_avx2_fma_active() noexcept;
 /* conv.cc: when 3×3 stride-1 convolutions take Winograd F(2×2, 3×3): 0 when it pays (the default), 1 always (tests:
  * every edge shape through it), 2 never (benches: the packed path beside it in one process). */
 void conv_set_winograd(int mode) noexcept;

@@ -239,6 +239,7 @@ struct Job {
   float* caller_out;        // fused: the calling thread's buffer for one sample's output (workers: fused_out)
   const Unpool* unpool;     // conv2d_max_pool2d_bwd: dY (or the flipped forward's input) is expanded per sample
   bool direct;              // forward through fwd_c1k3_into (b: the weight)
+  bool direct_avx2;         // direct through the AVX2 forms (fwd_c1k3_into_avx2, fwd_c1k3_pooled_avx2)
   bool direct_pool;         // direct and fused with a 2×2 stride-2 pool: fwd_c1k3_pooled
   const WinogradPlan* wino; // forward through winograd_input/output (col: their scratch), items: groups of samples
   bool wino_pool;           // fused 2×2 stride-2 pool: winograd_output pools each output tile itself
@@ -675,14 +676,212 @@ __attribute__((target("avx512f"))) void fwd_c1k3_pooled(const Conv& P, const flo
     }
   }
 }
+
+/* The same two forwards on AVX2 + FMA (CPUs without AVX-512: most laptops, many cloud VMs), where the packed path
+ * ran CNN-S's conv1 at 16 GFLOP/s: 9-deep tiles of a 6×16 micro-kernel spend their time on packing, loads and
+ * stores. Each output again takes nine FMAs in tap order from zero, then its bias add, so the bits are the packed
+ * path's. With 16 ymm registers the nine shifted rows do not fit; instead a pair of output rows reads a zero-padded
+ * copy of its four input rows (C1K3_ROW floats each: a zero column, the row, zeros after it, room for every 8-lane
+ * load at column j0 + kx with j0 ≤ 16), two filters × two rows × two 8-pixel chunks at a time (8 accumulators; per
+ * tap four loads and two broadcasts feed eight FMAs). */
+constexpr int64_t C1K3_ROW = 40;
+
+/* The padded rows of c1k3_block_avx2, a window of four moving down the plane two rows a step: row[k] is input row
+ * top + k, its column c at row[k][c + 1]; rows outside the image and columns outside the row are zero, as the packed
+ * path's masked taps read them. Each step copies only the two rows it has not seen (the other two move up). */
+struct C1k3Rows {
+  alignas(32) float buf[4][C1K3_ROW];
+  const float* row[4];
+};
+
+inline void c1k3_fill_row(const float* x, int64_t h, int64_t w, int64_t iy, float* out) {
+  out[0] = 0.0f;
+  if (iy >= 0 && iy < h) std::memcpy(out + 1, x + iy * w, (size_t)w * sizeof(float));
+  else std::memset(out + 1, 0, (size_t)w * sizeof(float));
+  std::memset(out + 1 + w, 0, (size_t)(C1K3_ROW - 1 - w) * sizeof(float));
+}
+
+/* Rows top … top + 3 from scratch. */
+inline void c1k3_rows_start(C1k3Rows& R, const float* x, int64_t h, int64_t w, int64_t top) {
+  for (int k = 0; k < 4; k++) c1k3_fill_row(x, h, w, top + k, R.buf[k]), R.row[k] = R.buf[k];
+}
+
+/* From rows top … top + 3 to top + 2 … top + 5: the last two move up, the first two's buffers take the new ones. */
+inline void c1k3_rows_advance(C1k3Rows& R, const float* x, int64_t h, int64_t w, int64_t top) {
+  float* a = const_cast<float*>(R.row[0]);
+  float* b = const_cast<float*>(R.row[1]);
+  R.row[0] = R.row[2], R.row[1] = R.row[3];
+  c1k3_fill_row(x, h, w, top + 4, a), c1k3_fill_row(x, h, w, top + 5, b);
+  R.row[2] = a, R.row[3] = b;
+}
+
+/* Output rows top + 1 and top + 2, columns j0 … j0 + 15, of filters w0 and w1 (nine weights each) into acc[filter][row][chunk]. */
+__attribute__((target("avx2,fma"), always_inline)) inline void c1k3_block_avx2(const float* const* rows, int64_t j0,
+                                                                            const float* w0, const float* w1,
+                                                                            __m256 acc[2][2][2]) {
+  for (int f = 0; f < 2; f++)
+    for (int r = 0; r < 2; r++)
+      for (int c = 0; c < 2; c++) acc[f][r][c] = _mm256_setzero_ps();
+#pragma GCC unroll 9
+  for (int t = 0; t < 9; t++) {
+    const int ky = t / 3, kx = t % 3;
+    __m256 in[2][2];
+    for (int r = 0; r < 2; r++)
+      for (int c = 0; c < 2; c++) in[r][c] = _mm256_loadu_ps(rows[ky + r] + j0 + 8 * c + kx);
+    const __m256 a = _mm256_broadcast_ss(w0 + t), b = _mm256_broadcast_ss(w1 + t);
+    for (int r = 0; r < 2; r++)
+      for (int c = 0; c < 2; c++) {
+        acc[0][r][c] = _mm256_fmadd_ps(a, in[r][c], acc[0][r][c]);
+        acc[1][r][c] = _mm256_fmadd_ps(b, in[r][c], acc[1][r][c]);
+      }
+  }
+}
+
+/* The first n (1…8) lanes of v stored at p. Not vmaskmovps: on AMD's cores a masked store is microcoded, and with
+ * one per output vector it took most of the kernel's time (CNN-S conv1 at 12.5 GFLOP/s). */
+__attribute__((target("avx2"), always_inline)) inline void c1k3_store_first(float* p, __m256 v, int64_t n) {
+  if (n >= 8) {
+    _mm256_storeu_ps(p, v);
+    return;
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, v);
+  for (int64_t i = 0; i < n; i++) p[i] = lanes[i];
+}
+__attribute__((target("avx2"), always_inline)) inline void c1k3_store_first(int32_t* p, __m256i v, int64_t n) {
+  if (n >= 8) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
+    return;
+  }
+  alignas(32) int32_t lanes[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), v);
+  for (int64_t i = 0; i < n; i++) p[i] = lanes[i];
+}
+
+/* fwd_c1k3_into on AVX2 + FMA (the same values). */
+__attribute__((target("avx2,fma"))) void fwd_c1k3_into_avx2(const Conv& P, const float* x, const float* weight,
+                                                            const float* bias, float* y) {
+  const int64_t h = P.h, w = P.w, oc = P.oc;
+  C1k3Rows R;
+  for (int64_t oy = 0; oy < h; oy += 2) {
+    if (oy == 0) c1k3_rows_start(R, x, h, w, -1);
+    else c1k3_rows_advance(R, x, h, w, oy - 3);
+    const float* const* rows = R.row;
+    for (int64_t o = 0; o < oc; o += 2) {
+      const bool pair = o + 1 < oc;  // an odd last filter runs as its own pair, the second result unused
+      const float* w0 = weight + o * 9;
+      const float* w1 = pair ? w0 + 9 : w0;
+      for (int64_t j0 = 0; j0 < w; j0 += 16) {
+        __m256 acc[2][2][2];
+        c1k3_block_avx2(rows, j0, w0, w1, acc);
+        // Fixed trip counts with the conditions inside, so the accumulators stay in registers.
+#pragma GCC unroll 2
+        for (int f = 0; f < 2; f++) {
+          if (f == 1 && !pair) break;
+          // An add after an FMA: nothing to contract, so the plain intrinsic rounds as add_row_bias does.
+          const __m256 b = _mm256_set1_ps(bias ? bias[o + f] : 0.0f);
+#pragma GCC unroll 2
+          for (int r = 0; r < 2; r++) {
+            if (oy + r >= h) break;
+            float* out = y + ((o + f) * h + oy + r) * w + j0;
+            const __m256 v0 = bias ? _mm256_add_ps(acc[f][r][0], b) : acc[f][r][0];
+            const __m256 v1 = bias ? _mm256_add_ps(acc[f][r][1], b) : acc[f][r][1];
+            if (j0 + 16 <= w) {
+              _mm256_storeu_ps(out, v0);
+              _mm256_storeu_ps(out + 8, v1);
+            } else {
+              c1k3_store_first(out, v0, w - j0);
+              if (j0 + 8 < w) c1k3_store_first(out + 8, v1, w - j0 - 8);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/* The 2×2 window rule of window_max on 8 windows (the same order and comparisons, so the same bits). */
+struct WindowMax8 {
+  __m256 best;
+  __m256i at;
+};
+__attribute__((target("avx2"), always_inline)) inline void window_take8(WindowMax8& m, __m256 v, __m256i at) {
+  const __m256 take = _mm256_or_ps(_mm256_cmp_ps(v, m.best, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+  m.best = _mm256_blendv_ps(m.best, v, take);
+  m.at = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(m.at), _mm256_castsi256_ps(at), take));
+}
+
+/* Columns 0, 2, …, 14 (odd = false) or 1, 3, …, 15 (odd = true) of the 16 values lo (0…7), hi (8…15). */
+__attribute__((target("avx2"), always_inline)) inline __m256 c1k3_deinterleave(__m256 lo, __m256 hi, bool odd) {
+  const __m256 s = odd ? _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)) : _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(s), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+/* fwd_c1k3_pooled on AVX2 + FMA: the same convolution values, the same window rule and ReLU, 8 windows a step. */
+__attribute__((target("avx2,fma"))) void fwd_c1k3_pooled_avx2(const Conv& P, const float* x, const float* weight,
+                                                              const float* bias, int64_t qh, int64_t qw, bool relu,
+                                                              float* py, int32_t* pidx) {
+  const int64_t h = P.h, w = P.w, oc = P.oc;
+  const __m256i two_lanes = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), one = _mm256_set1_epi32(1);
+  const __m256i below = _mm256_set1_epi32((int32_t)w), diagonal = _mm256_add_epi32(below, one);
+  const __m256 zero = _mm256_setzero_ps();
+  C1k3Rows R;
+  for (int64_t r = 0; r < qh; r++) {
+    if (r == 0) c1k3_rows_start(R, x, h, w, -1);
+    else c1k3_rows_advance(R, x, h, w, 2 * r - 3);
+    const float* const* rows = R.row;
+    for (int64_t o = 0; o < oc; o += 2) {
+      const bool pair = o + 1 < oc;
+      const float* w0 = weight + o * 9;
+      const float* w1 = pair ? w0 + 9 : w0;
+      for (int64_t j0 = 0; j0 < 2 * qw; j0 += 16) {
+        __m256 acc[2][2][2];
+        c1k3_block_avx2(rows, j0, w0, w1, acc);
+        const __m256i origin = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(2 * r * w + j0)), two_lanes);
+        for (int f = 0; f < (pair ? 2 : 1); f++) {
+          __m256 v[2][2];
+          for (int rr = 0; rr < 2; rr++)
+            for (int c = 0; c < 2; c++) v[rr][c] = bias ? _mm256_add_ps(acc[f][rr][c], _mm256_set1_ps(bias[o + f])) : acc[f][rr][c];
+          // Candidates in window order: top-left, top-right, bottom-left, bottom-right.
+          WindowMax8 m{c1k3_deinterleave(v[0][0], v[0][1], false), origin};
+          window_take8(m, c1k3_deinterleave(v[0][0], v[0][1], true), _mm256_add_epi32(origin, one));
+          window_take8(m, c1k3_deinterleave(v[1][0], v[1][1], false), _mm256_add_epi32(origin, below));
+          window_take8(m, c1k3_deinterleave(v[1][0], v[1][1], true), _mm256_add_epi32(origin, diagonal));
+          // relu_fwd's rule: v <= 0 → +0, a NaN kept.
+          const __m256 best = relu ? _mm256_blendv_ps(m.best, zero, _mm256_cmp_ps(m.best, zero, _CMP_LE_OQ)) : m.best;
+          const int64_t at = ((o + f) * qh + r) * qw + j0 / 2;
+          c1k3_store_first(py + at, best, qw - j0 / 2);
+          c1k3_store_first(pidx + at, m.at, qw - j0 / 2);
+        }
+      }
+    }
+  }
+}
 #endif
 
-/* Whether the forward takes fwd_c1k3_into: one input channel, 3×3, stride 1, no dilation, 'same' padding, rows of
- * 2 to 32 pixels, AVX-512. */
+/* A one-channel 3×3 'same' layer with rows of 2 to 32 pixels: one input channel, stride 1, no dilation. */
+inline bool c1k3_same(const Conv& P) {
+  return P.c == 1 && P.groups == 1 && P.kh == 3 && P.kw == 3 && P.sh == 1 && P.sw == 1 && P.dilh == 1 && P.dilw == 1 &&
+         P.ph == 1 && P.pw == 1 && P.oh == P.h && P.ow == P.w && P.w >= 2 && P.w <= 32;
+}
+
+/* Whether such a layer's forward runs directly: fwd_c1k3_into (AVX-512) or fwd_c1k3_into_avx2. */
+enum class C1k3Forward { none, avx512, avx2 };
+inline C1k3Forward direct_c1k3_forward(const Conv& P) {
+#if defined(__x86_64__)
+  if (!c1k3_same(P)) return C1k3Forward::none;
+  if (isa_avx512_active()) return C1k3Forward::avx512;
+  if (isa_avx2_fma_active()) return C1k3Forward::avx2;
+#else
+  (void)P;
+#endif
+  return C1k3Forward::none;
+}
+
+/* Whether its weight gradient sums taps straight from the padded plane (c1k3_tap_sums3): AVX-512 only. */
 inline bool direct_c1k3(const Conv& P) {
 #if defined(__x86_64__)
-  return P.c == 1 && P.groups == 1 && P.kh == 3 && P.kw == 3 && P.sh == 1 && P.sw == 1 && P.dilh == 1 && P.dilw == 1 &&
-         P.ph == 1 && P.pw == 1 && P.oh == P.h && P.ow == P.w && P.w >= 2 && P.w <= 32 && isa_avx512_active();
+  return c1k3_same(P) && isa_avx512_active();
 #else
   (void)P;
   return false;
@@ -691,16 +890,19 @@ inline bool direct_c1k3(const Conv& P) {
 
 void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
 #if defined(__x86_64__)
+  const float* plane = J.a + s * J.P->h * J.P->w;
   if (J.direct_pool) {
     const FusedPool& Q = *J.pool;
     const int64_t at = s * J.P->oc * Q.qh * Q.qw;
-    fwd_c1k3_pooled(*J.P, J.a + s * J.P->h * J.P->w, J.b, J.bias, Q.qh, Q.qw, Q.relu, Q.y + at, Q.idx + at);
+    if (J.direct_avx2) fwd_c1k3_pooled_avx2(*J.P, plane, J.b, J.bias, Q.qh, Q.qw, Q.relu, Q.y + at, Q.idx + at);
+    else fwd_c1k3_pooled(*J.P, plane, J.b, J.bias, Q.qh, Q.qw, Q.relu, Q.y + at, Q.idx + at);
     return;
   }
 #endif
   float* y = sample_output(J, s);
 #if defined(__x86_64__)
-  if (J.direct) fwd_c1k3_into(*J.P, J.a + s * J.P->h * J.P->w, J.b, J.bias, y);
+  if (J.direct && J.direct_avx2) fwd_c1k3_into_avx2(*J.P, plane, J.b, J.bias, y);
+  else if (J.direct) fwd_c1k3_into(*J.P, plane, J.b, J.bias, y);
   else
 #endif
     fwd_packed_into(J, s, scratch, y);
@@ -1348,7 +1550,9 @@ bool packed_forward(const Conv& P, const float* x, const float* weight, const fl
   J.P = &P, J.items = P.n, J.item = fwd_packed_sample, J.T = &T;
   J.a = x, J.b = weight, J.bias = bias, J.out = y, J.pool = pool, J.caller_out = caller_out, J.unpool = unpool;
   // The direct one-channel forward reads the weight and the planes as they are: nothing to pack or tabulate.
-  J.direct = !unpool && direct_c1k3(P);
+  const C1k3Forward direct = unpool ? C1k3Forward::none : direct_c1k3_forward(P);
+  J.direct = direct != C1k3Forward::none;
+  J.direct_avx2 = direct == C1k3Forward::avx2;
   // A 2×2 stride-2 pool after it: pooled pair of rows by pair of rows in registers (fwd_c1k3_pooled).
   J.direct_pool = J.direct && pool && pool->kh == 2 && pool->kw == 2 && pool->sh == 2 && pool->sw == 2 &&
                   pool->ph == 0 && pool->pw == 0 && 2 * pool->qh <= P.oh && 2 * pool->qw <= P.ow;

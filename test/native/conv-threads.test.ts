@@ -252,6 +252,42 @@ describe('native convolution: ISAs and thread counts', () => {
     }
   });
 
+  it('one-channel 3×3 same layers (the direct forwards) give the packed path\'s bits, fused with a 2×2 pool or not', () => {
+    // The direct forwards (fwd_c1k3_into, fwd_c1k3_pooled and their AVX2 forms) promise the packed path's arithmetic:
+    // nine FMAs in tap order from zero, then the bias. The same layer without padding over an explicitly zero-padded
+    // input takes the packed path (its padding is not 'same') and reads the same zeros in the same order.
+    const shapes: [n: number, h: number, w: number, oc: number][] = [
+      [2, 1, 2, 3], [1, 2, 7, 5], [2, 5, 8, 16], [1, 4, 9, 1], [2, 3, 15, 17], [1, 6, 16, 2], [2, 7, 17, 9], [3, 28, 28, 16], [1, 9, 31, 4], [2, 10, 32, 7],
+    ];
+    addon.setWinograd('never');
+    try {
+      for (const isa of initial.supported.split(','))
+        for (const [si, [n, h, w, oc]] of shapes.entries()) {
+          expect(addon.setIsa(isa)).toBe(true);
+          const r = rng(300 + si), x = randn(r, n * h * w), wt = randn(r, oc * 9), bias = randn(r, oc);
+          const hp = h + 2, wp = w + 2, xp = new Float32Array(n * hp * wp);
+          for (let s = 0; s < n; s++) for (let i = 0; i < h; i++) xp.set(x.subarray((s * h + i) * w, (s * h + i + 1) * w), (s * hp + i + 1) * wp + 1);
+          const same: Sizes = [n, 1, h, w, oc, 3, 3, 1, 1, 1, 1, 1, 1, 1, h, w], valid: Sizes = [n, 1, hp, wp, oc, 3, 3, 1, 1, 0, 0, 1, 1, 1, h, w];
+          const y = new Float32Array(n * oc * h * w), yp = new Float32Array(y.length);
+          k('conv2d_fwd_f32')(...same, x, wt, bias, new Float32Array(9 * h * w), y);
+          k('conv2d_fwd_f32')(...valid, xp, wt, bias, new Float32Array(9 * h * w), yp);
+          const what = `${isa}, n ${n}, ${h}×${w}, ${oc} filters`;
+          expect(Buffer.from(y.buffer).equals(Buffer.from(yp.buffer)), `${what}: forward`).toBe(true);
+          if (h < 2) continue;
+          const qh = h >> 1, qw = w >> 1, relu = si % 2;
+          const py = new Float32Array(n * oc * qh * qw), pidx = new Int32Array(py.length), uy = new Float32Array(py.length), uidx = new Int32Array(py.length);
+          k('conv2d_max_pool2d_fwd_f32')(...same, 2, 2, 2, 2, 0, 0, qh, qw, 2, relu, x, wt, bias, new Float32Array(9 * h * w), new Float32Array(2 * oc * (h * w + qh * qw)), py, pidx);
+          k('max_pool2d_fwd_f32')(n * oc, h, w, 2, 2, 2, 2, 0, 0, qh, qw, yp, uy, uidx);
+          if (relu) k('relu_fwd_f32')(uy.length, uy, uy);
+          expect(Buffer.from(py.buffer).equals(Buffer.from(uy.buffer)), `${what}: fused pool (relu ${relu})`).toBe(true);
+          expect(Buffer.from(pidx.buffer).equals(Buffer.from(uidx.buffer)), `${what}: fused pool's indices`).toBe(true);
+        }
+    } finally {
+      addon.setWinograd('auto');
+      addon.setIsa(initial.isa);
+    }
+  });
+
   it("setWinograd takes 'auto', 'always' and 'never' only", () => {
     expect(addon.setWinograd('never')).toBe(true);
     expect(addon.setWinograd('sometimes' as 'auto')).toBe(false);
