@@ -35,6 +35,7 @@
 #include "../clones.h"
 #include "../kernels.h"
 #include "../pool.h"
+#include "../store-first.h"
 #include "winograd.h"
 #include "window-max.h"
 
@@ -737,27 +738,6 @@ __attribute__((target("avx2,fma"), always_inline)) inline void c1k3_block_avx2(c
   }
 }
 
-/* The first n (1…8) lanes of v stored at p. Not vmaskmovps: on AMD's cores a masked store is microcoded, and with
- * one per output vector it took most of the kernel's time (CNN-S conv1 at 12.5 GFLOP/s). */
-__attribute__((target("avx2"), always_inline)) inline void c1k3_store_first(float* p, __m256 v, int64_t n) {
-  if (n >= 8) {
-    _mm256_storeu_ps(p, v);
-    return;
-  }
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, v);
-  for (int64_t i = 0; i < n; i++) p[i] = lanes[i];
-}
-__attribute__((target("avx2"), always_inline)) inline void c1k3_store_first(int32_t* p, __m256i v, int64_t n) {
-  if (n >= 8) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
-    return;
-  }
-  alignas(32) int32_t lanes[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), v);
-  for (int64_t i = 0; i < n; i++) p[i] = lanes[i];
-}
-
 /* fwd_c1k3_into on AVX2 + FMA (the same values). */
 __attribute__((target("avx2,fma"))) void fwd_c1k3_into_avx2(const Conv& P, const float* x, const float* weight,
                                                             const float* bias, float* y) {
@@ -790,8 +770,8 @@ __attribute__((target("avx2,fma"))) void fwd_c1k3_into_avx2(const Conv& P, const
               _mm256_storeu_ps(out, v0);
               _mm256_storeu_ps(out + 8, v1);
             } else {
-              c1k3_store_first(out, v0, w - j0);
-              if (j0 + 8 < w) c1k3_store_first(out + 8, v1, w - j0 - 8);
+              store_first8(out, v0, w - j0);
+              if (j0 + 8 < w) store_first8(out + 8, v1, w - j0 - 8);
             }
           }
         }
@@ -850,8 +830,8 @@ __attribute__((target("avx2,fma"))) void fwd_c1k3_pooled_avx2(const Conv& P, con
           // relu_fwd's rule: v <= 0 → +0, a NaN kept.
           const __m256 best = relu ? _mm256_blendv_ps(m.best, zero, _mm256_cmp_ps(m.best, zero, _CMP_LE_OQ)) : m.best;
           const int64_t at = ((o + f) * qh + r) * qw + j0 / 2;
-          c1k3_store_first(py + at, best, qw - j0 / 2);
-          c1k3_store_first(pidx + at, m.at, qw - j0 / 2);
+          store_first8(py + at, best, qw - j0 / 2);
+          store_first8(pidx + at, m.at, qw - j0 / 2);
         }
       }
     }

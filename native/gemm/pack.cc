@@ -5,6 +5,7 @@
  * that every build lists, test/native/sanitize.sh included). */
 #include "../kernels.h"
 #include "../simd.h"
+#include "../store-first.h"
 #include "blocking.h"
 
 #if defined(__AVX__)
@@ -139,8 +140,8 @@ void gemm_pack_b(int64_t kc, int64_t nc, const float* b, int64_t rs, int64_t cs,
   }
 }
 
-/* The first cnt lanes of a vector (0 < cnt < F32_EPR), through masks where the ISA has them: a plain loop here
- * would become a memcpy call per row. */
+/* The first cnt lanes of a vector (0 < cnt < F32_EPR), through masks where the ISA has them (AVX2's masked store
+ * only as a load: store_first8 explains), since a plain loop here would become a memcpy call per row. */
 static inline f32v f32v_load_first(const float* p, int64_t cnt) {
 #if defined(__AVX512F__)
   return (f32v)_mm512_maskz_loadu_ps((__mmask16)((1u << cnt) - 1), p);
@@ -156,7 +157,7 @@ static inline void f32v_store_first(float* p, f32v v, int64_t cnt) {
 #if defined(__AVX512F__)
   _mm512_mask_storeu_ps(p, (__mmask16)((1u << cnt) - 1), (__m512)v);
 #elif defined(__AVX2__)
-  _mm256_maskstore_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cnt), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), (__m256)v);
+  store_first8(p, (__m256)v, cnt);
 #else
   for (int64_t q = 0; q < cnt; q++) p[q] = v[q];
 #endif
