@@ -31,9 +31,5 @@ __attribute__((target("avx2"), always_inline)) inline void store_first8(float* p
   if (n >= 1) _mm_store_ss(p, part);
 }
 
-__attribute__((target("avx2"), always_inline)) inline void store_first8(int32_t* p, __m256i v, int64_t n) {
-  store_first8(reinterpret_cast<float*>(p), _mm256_castsi256_ps(v), n);
-}
-
 }  // namespace descent
 #endif

@@ -240,7 +240,7 @@ struct Job {
   float* caller_out;        // fused: the calling thread's buffer for one sample's output (workers: fused_out)
   const Unpool* unpool;     // conv2d_max_pool2d_bwd: dY (or the flipped forward's input) is expanded per sample
   bool direct;              // forward through fwd_c1k3_into (b: the weight)
-  bool direct_avx2;         // direct through the AVX2 forms (fwd_c1k3_into_avx2, fwd_c1k3_pooled_avx2)
+  bool direct_avx2;         // direct through the AVX2 form (fwd_c1k3_into_avx2), pooled by pool_sample when fused
   bool direct_pool;         // direct and fused with a 2×2 stride-2 pool: fwd_c1k3_pooled
   const WinogradPlan* wino; // forward through winograd_input/output (col: their scratch), items: groups of samples
   bool wino_pool;           // fused 2×2 stride-2 pool: winograd_output pools each output tile itself
@@ -678,9 +678,9 @@ __attribute__((target("avx512f"))) void fwd_c1k3_pooled(const Conv& P, const flo
   }
 }
 
-/* The same two forwards on AVX2 + FMA (CPUs without AVX-512: most laptops, many cloud VMs), where the packed path
- * ran CNN-S's conv1 at 16 GFLOP/s: 9-deep tiles of a 6×16 micro-kernel spend their time on packing, loads and
- * stores. Each output again takes nine FMAs in tap order from zero, then its bias add, so the bits are the packed
+/* fwd_c1k3_into on AVX2 + FMA (CPUs without AVX-512: most laptops, many cloud VMs), where the packed path ran
+ * CNN-S's conv1 at 16 GFLOP/s: 9-deep tiles of a 6×16 micro-kernel spend their time on packing, loads and stores.
+ * Fused with a pool, its output goes through the one-sample buffer and pool_sample, as the packed path's does. Each output again takes nine FMAs in tap order from zero, then its bias add, so the bits are the packed
  * path's. With 16 ymm registers the nine shifted rows do not fit; instead a pair of output rows reads a zero-padded
  * copy of its four input rows (C1K3_ROW floats each: a zero column, the row, zeros after it, room for every 8-lane
  * load at column j0 + kx with j0 ≤ 16), two filters × two rows × two 8-pixel chunks at a time (8 accumulators; per
@@ -780,63 +780,6 @@ __attribute__((target("avx2,fma"))) void fwd_c1k3_into_avx2(const Conv& P, const
   }
 }
 
-/* The 2×2 window rule of window_max on 8 windows (the same order and comparisons, so the same bits). */
-struct WindowMax8 {
-  __m256 best;
-  __m256i at;
-};
-__attribute__((target("avx2"), always_inline)) inline void window_take8(WindowMax8& m, __m256 v, __m256i at) {
-  const __m256 take = _mm256_or_ps(_mm256_cmp_ps(v, m.best, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-  m.best = _mm256_blendv_ps(m.best, v, take);
-  m.at = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(m.at), _mm256_castsi256_ps(at), take));
-}
-
-/* Columns 0, 2, …, 14 (odd = false) or 1, 3, …, 15 (odd = true) of the 16 values lo (0…7), hi (8…15). */
-__attribute__((target("avx2"), always_inline)) inline __m256 c1k3_deinterleave(__m256 lo, __m256 hi, bool odd) {
-  const __m256 s = odd ? _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)) : _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
-  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(s), _MM_SHUFFLE(3, 1, 2, 0)));
-}
-
-/* fwd_c1k3_pooled on AVX2 + FMA: the same convolution values, the same window rule and ReLU, 8 windows a step. */
-__attribute__((target("avx2,fma"))) void fwd_c1k3_pooled_avx2(const Conv& P, const float* x, const float* weight,
-                                                              const float* bias, int64_t qh, int64_t qw, bool relu,
-                                                              float* py, int32_t* pidx) {
-  const int64_t h = P.h, w = P.w, oc = P.oc;
-  const __m256i two_lanes = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), one = _mm256_set1_epi32(1);
-  const __m256i below = _mm256_set1_epi32((int32_t)w), diagonal = _mm256_add_epi32(below, one);
-  const __m256 zero = _mm256_setzero_ps();
-  C1k3Rows R;
-  for (int64_t r = 0; r < qh; r++) {
-    if (r == 0) c1k3_rows_start(R, x, h, w, -1);
-    else c1k3_rows_advance(R, x, h, w, 2 * r - 3);
-    const float* const* rows = R.row;
-    for (int64_t o = 0; o < oc; o += 2) {
-      const bool pair = o + 1 < oc;
-      const float* w0 = weight + o * 9;
-      const float* w1 = pair ? w0 + 9 : w0;
-      for (int64_t j0 = 0; j0 < 2 * qw; j0 += 16) {
-        __m256 acc[2][2][2];
-        c1k3_block_avx2(rows, j0, w0, w1, acc);
-        const __m256i origin = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(2 * r * w + j0)), two_lanes);
-        for (int f = 0; f < (pair ? 2 : 1); f++) {
-          __m256 v[2][2];
-          for (int rr = 0; rr < 2; rr++)
-            for (int c = 0; c < 2; c++) v[rr][c] = bias ? _mm256_add_ps(acc[f][rr][c], _mm256_set1_ps(bias[o + f])) : acc[f][rr][c];
-          // Candidates in window order: top-left, top-right, bottom-left, bottom-right.
-          WindowMax8 m{c1k3_deinterleave(v[0][0], v[0][1], false), origin};
-          window_take8(m, c1k3_deinterleave(v[0][0], v[0][1], true), _mm256_add_epi32(origin, one));
-          window_take8(m, c1k3_deinterleave(v[1][0], v[1][1], false), _mm256_add_epi32(origin, below));
-          window_take8(m, c1k3_deinterleave(v[1][0], v[1][1], true), _mm256_add_epi32(origin, diagonal));
-          // relu_fwd's rule: v <= 0 → +0, a NaN kept.
-          const __m256 best = relu ? _mm256_blendv_ps(m.best, zero, _mm256_cmp_ps(m.best, zero, _CMP_LE_OQ)) : m.best;
-          const int64_t at = ((o + f) * qh + r) * qw + j0 / 2;
-          store_first8(py + at, best, qw - j0 / 2);
-          store_first8(pidx + at, m.at, qw - j0 / 2);
-        }
-      }
-    }
-  }
-}
 #endif
 
 /* A one-channel 3×3 'same' layer with rows of 2 to 32 pixels: one input channel, stride 1, no dilation. */
@@ -874,8 +817,7 @@ void fwd_packed_sample(const Job& J, int64_t s, float* scratch) {
   if (J.direct_pool) {
     const FusedPool& Q = *J.pool;
     const int64_t at = s * J.P->oc * Q.qh * Q.qw;
-    if (J.direct_avx2) fwd_c1k3_pooled_avx2(*J.P, plane, J.b, J.bias, Q.qh, Q.qw, Q.relu, Q.y + at, Q.idx + at);
-    else fwd_c1k3_pooled(*J.P, plane, J.b, J.bias, Q.qh, Q.qw, Q.relu, Q.y + at, Q.idx + at);
+    fwd_c1k3_pooled(*J.P, plane, J.b, J.bias, Q.qh, Q.qw, Q.relu, Q.y + at, Q.idx + at);
     return;
   }
 #endif
@@ -1534,7 +1476,9 @@ bool packed_forward(const Conv& P, const float* x, const float* weight, const fl
   J.direct = direct != C1k3Forward::none;
   J.direct_avx2 = direct == C1k3Forward::avx2;
   // A 2×2 stride-2 pool after it: pooled pair of rows by pair of rows in registers (fwd_c1k3_pooled).
-  J.direct_pool = J.direct && pool && pool->kh == 2 && pool->kw == 2 && pool->sh == 2 && pool->sw == 2 &&
+  // AVX2 pools the direct output from the one-sample buffer instead: pooled in registers, its compares and blends
+  // cost what the pass saves (CNN-S conv1, both builds alternating in one process: no faster than packed + pool).
+  J.direct_pool = J.direct && !J.direct_avx2 && pool && pool->kh == 2 && pool->kw == 2 && pool->sh == 2 && pool->sw == 2 &&
                   pool->ph == 0 && pool->pw == 0 && 2 * pool->qh <= P.oh && 2 * pool->qw <= P.ow;
   if (!J.direct) {
     const int64_t kc_step = kc_step_for(P.kg, T.blk), m_pad = (P.oc + T.blk.mr - 1) / T.blk.mr * T.blk.mr;
