@@ -1,8 +1,8 @@
-/* The first n lanes of an AVX2 vector (all 8 when n ≥ 8) stored without vmaskmovps: on AMD's cores (Zen 2 to 4) a masked store
- * is microcoded, many times slower than a plain one, and the kernels that end rows with one per output row paid it on
- * every row (CNN-S conv1's direct forward ran at 12.5 against 32 GFLOP/s with them). Halves, quarters and a last
- * lane instead: at most three plain stores. Included by sources compiled with AVX2 enabled or from functions with
- * target("avx2"). */
+/* The first n lanes of an AVX2 vector (all 8 when n ≥ 8) stored without vmaskmovps: on AMD's cores (Zen 2 to 4) a
+ * masked store is microcoded, many times slower than a plain one, and a kernel that ends each output row with one
+ * pays it on every row (CNN-S conv1's AVX2 direct forward, with one masked store per output vector, ran at 12.5
+ * GFLOP/s and spent most of it there). Halves, quarters and a last lane instead: at most three plain stores.
+ * Included by sources compiled with AVX2 enabled or from functions with target("avx2"). */
 #pragma once
 
 #if defined(__x86_64__)

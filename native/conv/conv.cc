@@ -680,11 +680,12 @@ __attribute__((target("avx512f"))) void fwd_c1k3_pooled(const Conv& P, const flo
 
 /* fwd_c1k3_into on AVX2 + FMA (CPUs without AVX-512: most laptops, many cloud VMs), where the packed path ran
  * CNN-S's conv1 at 16 GFLOP/s: 9-deep tiles of a 6×16 micro-kernel spend their time on packing, loads and stores.
- * Fused with a pool, its output goes through the one-sample buffer and pool_sample, as the packed path's does. Each output again takes nine FMAs in tap order from zero, then its bias add, so the bits are the packed
- * path's. With 16 ymm registers the nine shifted rows do not fit; instead a pair of output rows reads a zero-padded
- * copy of its four input rows (C1K3_ROW floats each: a zero column, the row, zeros after it, room for every 8-lane
- * load at column j0 + kx with j0 ≤ 16), two filters × two rows × two 8-pixel chunks at a time (8 accumulators; per
- * tap four loads and two broadcasts feed eight FMAs). */
+ * Each output again takes nine FMAs in tap order from zero, then its bias add, so the bits are the packed path's.
+ * With 16 ymm registers the nine shifted rows do not fit; instead a pair of output rows reads a zero-padded copy of
+ * its four input rows (C1K3_ROW floats each: a zero column, the row, zeros after it, room for every 8-lane load at
+ * column j0 + kx with j0 ≤ 16), two filters × two rows × two 8-pixel chunks at a time (8 accumulators; per tap four
+ * loads and two broadcasts feed eight FMAs). Fused with a pool, its output goes through the one-sample buffer and
+ * pool_sample, as the packed path's does. */
 constexpr int64_t C1K3_ROW = 40;
 
 /* The padded rows of c1k3_block_avx2, a window of four moving down the plane two rows a step: row[k] is input row
@@ -692,7 +693,7 @@ constexpr int64_t C1K3_ROW = 40;
  * path's masked taps read them. Each step copies only the two rows it has not seen (the other two move up). */
 struct C1k3Rows {
   alignas(32) float buf[4][C1K3_ROW];
-  const float* row[4];
+  float* row[4];
 };
 
 inline void c1k3_fill_row(const float* x, int64_t h, int64_t w, int64_t iy, float* out) {
@@ -709,14 +710,15 @@ inline void c1k3_rows_start(C1k3Rows& R, const float* x, int64_t h, int64_t w, i
 
 /* From rows top … top + 3 to top + 2 … top + 5: the last two move up, the first two's buffers take the new ones. */
 inline void c1k3_rows_advance(C1k3Rows& R, const float* x, int64_t h, int64_t w, int64_t top) {
-  float* a = const_cast<float*>(R.row[0]);
-  float* b = const_cast<float*>(R.row[1]);
+  float* a = R.row[0];
+  float* b = R.row[1];
   R.row[0] = R.row[2], R.row[1] = R.row[3];
   c1k3_fill_row(x, h, w, top + 4, a), c1k3_fill_row(x, h, w, top + 5, b);
   R.row[2] = a, R.row[3] = b;
 }
 
-/* Output rows top + 1 and top + 2, columns j0 … j0 + 15, of filters w0 and w1 (nine weights each) into acc[filter][row][chunk]. */
+/* Output rows top + 1 and top + 2, columns j0 … j0 + 15, of filters w0 and w1 (nine weights each) into
+ * acc[filter][row][chunk]. */
 __attribute__((target("avx2,fma"), always_inline)) inline void c1k3_block_avx2(const float* const* rows, int64_t j0,
                                                                             const float* w0, const float* w1,
                                                                             __m256 acc[2][2][2]) {
@@ -738,7 +740,6 @@ __attribute__((target("avx2,fma"), always_inline)) inline void c1k3_block_avx2(c
   }
 }
 
-/* fwd_c1k3_into on AVX2 + FMA (the same values). */
 __attribute__((target("avx2,fma"))) void fwd_c1k3_into_avx2(const Conv& P, const float* x, const float* weight,
                                                             const float* bias, float* y) {
   const int64_t h = P.h, w = P.w, oc = P.oc;
